@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-kafka",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2")
+    ],
+    targets: [
+        // CRC32C with the CPU's CRC instruction (SSE4.2 / ARMv8 CRC) and a portable fallback.
+        .target(name: "CCRC32C"),
+        // System compression libraries (Debian: zlib1g-dev liblz4-dev libsnappy-dev libzstd-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+
+        // The wire protocol: primitives, generated messages, headers, error codes, record batches.
+        .target(
+            name: "KafkaProtocol",
+            dependencies: ["CCRC32C", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSwift
+        ),
+        // Compression codecs behind one interface, and compressed record batches.
+        .target(
+            name: "KafkaCompression",
+            dependencies: [
+                "KafkaProtocol", "CZlib", "CLZ4", "CSnappy", "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Regenerates Sources/KafkaProtocol/Generated from ../shared/kafka-protocol/messages.
+        .executableTarget(
+            name: "kafka-protocol-generator",
+            path: "Tools/ProtocolGenerator",
+            swiftSettings: strictSwift
+        ),
+        // Release-mode micro benchmarks: `swift run -c release KafkaBenchmarks`.
+        .executableTarget(
+            name: "KafkaBenchmarks",
+            dependencies: [
+                "KafkaProtocol", "KafkaCompression", "CCRC32C", "CZlib", "CLZ4", "CSnappy", "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/KafkaBenchmarks",
+            swiftSettings: strictSwift
+        ),
+
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaCompressionTests",
+            dependencies: ["KafkaCompression", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
