@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The project's whole test suite, as the README's Quick start runs it and as CI (.ci/run) calls it.
+#
+#   1. installs the Debian packages the build and the interop tests need, when missing;
+#   2. checks that the committed generated protocol code is what the generator produces;
+#   3. checks the kio conformance vectors reproduce (when Python can install kio);
+#   4. builds everything and runs `swift test`;
+#   5. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# 1. System packages -------------------------------------------------------------------------------
+packages=(zlib1g-dev liblz4-dev libsnappy-dev libzstd-dev librdkafka-dev kcat pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 2. Generated code is reproducible -----------------------------------------------------------------
+say "checking generated protocol code"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+swift build -q --product kafka-protocol-generator
+"$(swift build --show-bin-path)/kafka-protocol-generator" \
+  --output "$scratch/Sources" --tests-output "$scratch/Tests" >/dev/null
+if ! diff -r "$scratch/Sources" Sources/KafkaProtocol/Generated >/dev/null \
+  || ! diff -r "$scratch/Tests" Tests/KafkaProtocolTests/Generated >/dev/null; then
+  diff -r "$scratch/Sources" Sources/KafkaProtocol/Generated | head -20 || true
+  echo "error: generated code is stale; run: swift run kafka-protocol-generator" >&2
+  exit 1
+fi
+
+# 3. Conformance vectors reproduce (optional: needs PyPI) ---------------------------------------------
+if [ "${SKIP_VECTOR_CHECK:-0}" != 1 ] && [ -f Tools/kio-vectors/generate_vectors.py ]; then
+  say "checking kio conformance vectors reproduce"
+  if python3 -m pip install -q -r Tools/kio-vectors/requirements.txt >/dev/null 2>&1; then
+    python3 Tools/kio-vectors/generate_vectors.py --output "$scratch/Vectors" >/dev/null 2>"$scratch/vectors.log" || {
+      cat "$scratch/vectors.log" >&2; echo "error: vector generation failed" >&2; exit 1; }
+    if ! diff -r -x .keep "$scratch/Vectors" Tests/KafkaProtocolTests/Vectors >/dev/null; then
+      echo "error: kio vectors differ from the committed ones; run: python3 Tools/kio-vectors/generate_vectors.py" >&2
+      exit 1
+    fi
+  else
+    echo "note: could not install kio from PyPI; skipping the vector reproduction check"
+  fi
+fi
+
+# 4. Build and unit/integration tests -----------------------------------------------------------------
+say "swift build && swift test"
+swift build --build-tests
+swift test
+
+# 5. librdkafka interop -----------------------------------------------------------------------------
+if [ -x Tools/interop/run-interop.sh ]; then
+  say "librdkafka interop"
+  Tools/interop/run-interop.sh
+fi
+say "all tests passed"
