@@ -186,7 +186,8 @@ struct MessageEmitter {
             out += "\n\(i)/// Creates the structure with every field at its schema default.\n"
             out += "\(i)public init() {\n"
             for f in def.fields {
-                out += "\(i)    self.\(Naming.property(f.name).replacingOccurrences(of: "`", with: "")) = \(defaultExpr(f))\n"
+                out +=
+                    "\(i)    self.\(Naming.property(f.name).replacingOccurrences(of: "`", with: "")) = \(defaultExpr(f))\n"
             }
             if hasFlexible { out += "\(i)    self.unknownTaggedFields = []\n" }
             out += "\(i)}\n"
@@ -249,7 +250,8 @@ struct MessageEmitter {
             tagged.append("    let tagged = try buffer.readKafkaTaggedField()")
             let known = def.fields.filter { !taggedPresence($0).isEmpty }.sorted { ($0.tag ?? 0) < ($1.tag ?? 0) }
             if known.isEmpty {
-                tagged.append("    self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))")
+                tagged.append(
+                    "    self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))")
             } else {
                 tagged.append("    var field = tagged.data")
                 tagged.append("    switch tagged.tag {")
@@ -260,7 +262,8 @@ struct MessageEmitter {
                         .map { "        " + $0 }
                 }
                 tagged.append("    default:")
-                tagged.append("        self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))")
+                tagged.append(
+                    "        self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))")
                 tagged.append("    }")
                 if known.count > 0 { tagged.append("    _ = field") }
             }
@@ -374,10 +377,13 @@ struct MessageEmitter {
             t.append("var unknownIndex = 0")
             for f in known {
                 let tag = f.tag ?? 0
-                t.append("buffer.writeUnknownTaggedFields(self.unknownTaggedFields, index: &unknownIndex, below: \(tag))")
+                t.append(
+                    "buffer.writeUnknownTaggedFields(self.unknownTaggedFields, index: &unknownIndex, below: \(tag))")
                 t.append("if \(cond(f)) {")
                 t.append("    try buffer.writeKafkaTaggedField(tag: \(tag)) { field in")
-                t += writeStatement(f, buffer: "field", value: "self.\(Naming.property(f.name))").map { "        " + $0 }
+                t += writeStatement(f, buffer: "field", value: "self.\(Naming.property(f.name))").map {
+                    "        " + $0
+                }
                 t.append("    }")
                 t.append("}")
             }
@@ -389,7 +395,8 @@ struct MessageEmitter {
             body.insert("let flexible = \(flexibleCondition())", at: 0)
         }
         var out = "\n\(i)/// Encodes the structure at `version`.\n"
-        out += "\(i)///\n\(i)/// - Throws: ``KafkaProtocolError`` when a field set to a non-default value does not exist at\n"
+        out +=
+            "\(i)///\n\(i)/// - Throws: ``KafkaProtocolError`` when a field set to a non-default value does not exist at\n"
         out += "\(i)///   `version`, or a null is given where the version does not allow it.\n"
         out += "\(i)public func encode(into buffer: inout ByteBuffer, version: Int16) throws {\n"
         if body.isEmpty { out += "\(i)    _ = version\n\(i)    _ = buffer\n" }
@@ -415,7 +422,8 @@ struct MessageEmitter {
                 }
                 let inner = [
                     "if let present = \(v) {", "    \(b).writeKafkaInt8(1)",
-                    "    try present.encode(into: &\(b), version: version)", "} else {", "    \(b).writeKafkaInt8(-1)", "}",
+                    "    try present.encode(into: &\(b), version: version)", "} else {", "    \(b).writeKafkaInt8(-1)",
+                    "}",
                 ]
                 if nullable == "true" { return inner }
                 return ["if \(nullable) {"] + inner.map { "    " + $0 } + [

@@ -7,19 +7,20 @@ enum SupportEmitter {
         """
 
     static func apiKeys(_ requests: [MessageSchema]) -> String {
-        var out = header + """
+        var out =
+            header + """
 
-            /// A Kafka API key (the `int16` that identifies a request type).
-            public struct KafkaAPIKey: RawRepresentable, Sendable, Hashable, Comparable, CustomStringConvertible {
-                public var rawValue: Int16
+                /// A Kafka API key (the `int16` that identifies a request type).
+                public struct KafkaAPIKey: RawRepresentable, Sendable, Hashable, Comparable, CustomStringConvertible {
+                    public var rawValue: Int16
 
-                /// Creates an API key from its wire value (unknown values are representable).
-                public init(rawValue: Int16) { self.rawValue = rawValue }
+                    /// Creates an API key from its wire value (unknown values are representable).
+                    public init(rawValue: Int16) { self.rawValue = rawValue }
 
-                public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+                    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
 
-            """
+                """
         for r in requests {
             let base = String(r.name.dropLast("Request".count))
             out += "    /// \(base) (API key \(r.apiKey ?? -1)).\n"
@@ -42,14 +43,15 @@ enum SupportEmitter {
     }
 
     static func registry(_ requests: [MessageSchema]) -> String {
-        var out = header + """
+        var out =
+            header + """
 
-            /// Every generated request type, looked up by API key.
-            public enum KafkaMessageRegistry {
-                /// The request types, ordered by API key.
-                public static let requestTypes: [any KafkaRequest.Type] = [
+                /// Every generated request type, looked up by API key.
+                public enum KafkaMessageRegistry {
+                    /// The request types, ordered by API key.
+                    public static let requestTypes: [any KafkaRequest.Type] = [
 
-            """
+                """
         let sorted = requests.sorted(by: { ($0.apiKey ?? 0) < ($1.apiKey ?? 0) })
         for r in sorted { out += "        \(r.name).self,\n" }
         out += "    ]\n\n"
@@ -65,7 +67,9 @@ enum SupportEmitter {
         out += "    /// The response type for `apiKey`, or `nil` when the key is unknown.\n"
         out += "    public static func responseType(for apiKey: KafkaAPIKey) -> (any KafkaResponse.Type)? {\n"
         out += "        switch apiKey.rawValue {\n"
-        for r in sorted { out += "        case \(r.apiKey ?? -1): return \(r.name.dropLast("Request".count))Response.self\n" }
+        for r in sorted {
+            out += "        case \(r.apiKey ?? -1): return \(r.name.dropLast("Request".count))Response.self\n"
+        }
         out += "        default: return nil\n        }\n    }\n}\n"
         return out
     }
@@ -83,7 +87,8 @@ enum SupportEmitter {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard cols.count >= 3, let code = Int(cols[0]) else { throw GeneratorError("errors.tsv line \(n + 1)") }
             rows.append(
-                ErrorRow(code: code, name: cols[1], retriable: cols[2] == "true", message: cols.count > 3 ? cols[3] : ""))
+                ErrorRow(
+                    code: code, name: cols[1], retriable: cols[2] == "true", message: cols.count > 3 ? cols[3] : ""))
         }
         return rows
     }
@@ -92,21 +97,23 @@ enum SupportEmitter {
         func caseName(_ n: String) -> String {
             let parts = n.lowercased().split(separator: "_")
             guard let first = parts.first else { return n }
-            return Naming.escape(String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
+            return Naming.escape(
+                String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
         }
-        var out = header + """
+        var out =
+            header + """
 
-            /// A Kafka protocol error code, with its name, whether it is retriable and its standard message.
-            ///
-            /// Generated from `errors.tsv`. Unknown codes are representable (their name is `UNKNOWN_CODE_<n>`).
-            public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-                public var rawValue: Int16
+                /// A Kafka protocol error code, with its name, whether it is retriable and its standard message.
+                ///
+                /// Generated from `errors.tsv`. Unknown codes are representable (their name is `UNKNOWN_CODE_<n>`).
+                public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+                    public var rawValue: Int16
 
-                /// Creates an error code from its wire value.
-                public init(rawValue: Int16) { self.rawValue = rawValue }
+                    /// Creates an error code from its wire value.
+                    public init(rawValue: Int16) { self.rawValue = rawValue }
 
 
-            """
+                """
         for r in rows {
             out += "    /// `\(r.name)` (\(r.code))\(r.message.isEmpty ? "" : ": \(r.message)")\n"
             out += "    public static let \(caseName(r.name)) = KafkaErrorCode(rawValue: \(r.code))\n"

@@ -17,7 +17,10 @@ var options: [String: String] = [
 var args = CommandLine.arguments.dropFirst()
 while let flag = args.popFirst() {
     guard options[flag] != nil, let value = args.popFirst() else {
-        FileHandle.standardError.write(Data("usage: kafka-protocol-generator [--schemas DIR] [--errors FILE] [--output DIR] [--tests-output DIR]\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "usage: kafka-protocol-generator [--schemas DIR] [--errors FILE] [--output DIR] [--tests-output DIR]\n"
+                    .utf8))
         exit(2)
     }
     options[flag] = value
@@ -47,7 +50,8 @@ func run(options: [String: String]) throws {
     let schemas = try files.map { f in
         try MessageSchema(fileName: f, text: String(contentsOfFile: "\(schemaDir)/\(f)", encoding: .utf8))
     }
-    let brokerKeys = Set(schemas.filter { $0.kind == "request" && $0.listeners.contains("broker") }.compactMap(\.apiKey))
+    let brokerKeys = Set(
+        schemas.filter { $0.kind == "request" && $0.listeners.contains("broker") }.compactMap(\.apiKey))
     let selected = schemas.filter { isSelected($0, brokerAPIKeys: brokerKeys) }
     let requests = selected.filter { $0.kind == "request" }
 

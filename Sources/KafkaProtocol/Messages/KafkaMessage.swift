@@ -37,7 +37,8 @@ extension KafkaMessage {
         let message = try Self(from: &buffer, version: version)
         guard buffer.readableBytes == 0 else {
             throw KafkaProtocolError(
-                .invalidLength, "\(buffer.readableBytes) unexpected trailing bytes", context: ["\(messageName) v\(version)"])
+                .invalidLength, "\(buffer.readableBytes) unexpected trailing bytes",
+                context: ["\(messageName) v\(version)"])
         }
         return message
     }

@@ -55,7 +55,8 @@ extension ByteBuffer {
         let count = Int(try readUnsignedVarint())
         // Each tagged field takes at least two bytes (tag and size).
         guard count <= self.readableBytes / 2 else {
-            throw KafkaProtocolError(.invalidLength, "\(count) tagged fields exceed the \(self.readableBytes) bytes remaining")
+            throw KafkaProtocolError(
+                .invalidLength, "\(count) tagged fields exceed the \(self.readableBytes) bytes remaining")
         }
         return count
     }
@@ -63,7 +64,9 @@ extension ByteBuffer {
     /// Writes the unknown tagged fields from `index` whose tag is below `limit` (all of them when
     /// `limit` is nil), so that they interleave with known fields in ascending tag order.
     @inlinable
-    public mutating func writeUnknownTaggedFields(_ fields: [UnknownTaggedField], index: inout Int, below limit: UInt32?) {
+    public mutating func writeUnknownTaggedFields(
+        _ fields: [UnknownTaggedField], index: inout Int, below limit: UInt32?
+    ) {
         while index < fields.count {
             let field = fields[index]
             if let limit, field.tag >= limit { return }

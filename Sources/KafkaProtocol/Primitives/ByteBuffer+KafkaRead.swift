@@ -120,7 +120,8 @@ extension ByteBuffer {
     @inlinable
     mutating func readKafkaStringBody(length: Int) throws -> String {
         guard length <= self.readableBytes, let s = self.readString(length: length) else {
-            throw KafkaProtocolError(.truncated, "string of \(length) bytes exceeds the \(self.readableBytes) remaining")
+            throw KafkaProtocolError(
+                .truncated, "string of \(length) bytes exceeds the \(self.readableBytes) remaining")
         }
         return s
     }
@@ -168,7 +169,8 @@ extension ByteBuffer {
     public mutating func readKafkaArrayCount(compact: Bool) throws -> Int? {
         guard let count = try readKafkaLength(compact: compact, legacyInt16: false, "array length") else { return nil }
         guard count <= self.readableBytes else {
-            throw KafkaProtocolError(.invalidLength, "array of \(count) elements exceeds the \(self.readableBytes) bytes remaining")
+            throw KafkaProtocolError(
+                .invalidLength, "array of \(count) elements exceeds the \(self.readableBytes) bytes remaining")
         }
         return count
     }
@@ -188,7 +190,8 @@ extension ByteBuffer {
         let tag = try readUnsignedVarint()
         let size = Int(try readUnsignedVarint())
         guard size <= self.readableBytes, let data = self.readSlice(length: size) else {
-            throw KafkaProtocolError(.truncated, "tagged field \(tag) of \(size) bytes exceeds the \(self.readableBytes) remaining")
+            throw KafkaProtocolError(
+                .truncated, "tagged field \(tag) of \(size) bytes exceeds the \(self.readableBytes) remaining")
         }
         return (tag, data)
     }

@@ -63,7 +63,8 @@ indirect enum FieldValue: Equatable, Decodable, CustomStringConvertible {
         case (.object(let a), .object(let b)):
             for key in Set(a.keys).union(b.keys).sorted() {
                 guard let x = a[key], let y = b[key] else {
-                    return "\(path).\(key): present on one side only (ours: \(a[key]?.description ?? "absent"), theirs: \(b[key]?.description ?? "absent"))"
+                    return
+                        "\(path).\(key): present on one side only (ours: \(a[key]?.description ?? "absent"), theirs: \(b[key]?.description ?? "absent"))"
                 }
                 if let d = x.firstDifference(from: y, path: "\(path).\(key)") { return d }
             }
