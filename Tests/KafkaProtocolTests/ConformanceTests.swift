@@ -19,7 +19,8 @@ struct ConformanceTests {
 
     static let vectorURLs: [URL] = {
         guard let dir = Bundle.module.url(forResource: "Vectors", withExtension: nil),
-            let files = try? FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+            let files = try? FileManager.default.contentsOfDirectory(
+                at: dir.resolvingSymlinksInPath(), includingPropertiesForKeys: nil)
         else { return [] }
         return files.filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
     }()
