@@ -47,6 +47,13 @@ let package = Package(
             path: "Tools/ProtocolGenerator",
             swiftSettings: strictSwift
         ),
+        // Writes batches encoded by this package for Tools/interop/verify-librdkafka-decodes.py.
+        .executableTarget(
+            name: "kafka-interop-batch-writer",
+            dependencies: ["KafkaProtocol", "KafkaCompression", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tools/interop/BatchWriter",
+            swiftSettings: strictSwift
+        ),
         // Release-mode micro benchmarks: `swift run -c release KafkaBenchmarks`.
         .executableTarget(
             name: "KafkaBenchmarks",
