@@ -51,6 +51,7 @@ final class CLibraryBaseline {
                         snappy_compress(
                             src.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), chunk,
                             dst.baseAddress!.advanced(by: written + 4).assumingMemoryBound(to: CChar.self), &length)
+                        dst.storeBytes(of: UInt32(length).bigEndian, toByteOffset: written, as: UInt32.self)
                         written += 4 + length
                         offset += chunk
                     }
@@ -115,6 +116,6 @@ final class CLibraryBaseline {
                 }
             }
         }
-        precondition(n == input.count, "\(codec) baseline round trip produced \(n) bytes, expected \(input.count)")
+        if n != input.count { fatalError("\(codec) baseline round trip produced \(n) bytes, expected \(input.count)") }
     }
 }

@@ -28,8 +28,9 @@ func blackHole<T>(_ value: T) {
     withExtendedLifetime(value) {}
 }
 
-func format(_ value: Double, _ unit: String) -> String {
-    String(format: "%10.1f %@", value, unit)
+/// `label` padded to a column, then `value` with one decimal and its unit.
+func line(_ label: String, _ value: Double, _ unit: String) -> String {
+    label.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%8.1f ", value) + unit
 }
 
 /// A deterministic generator so every run measures the same bytes.

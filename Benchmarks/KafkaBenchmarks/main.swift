@@ -20,8 +20,8 @@ if enabled("crc") {
     let portable = block.withUnsafeBytes { raw in
         bestRate(unitsPerCall: Double(raw.count) / 1e9) { blackHole(CRC32C.portableChecksum(raw)) }
     }
-    print("crc32c 64 KiB (\(CRC32C.implementation))  \(format(gbs, "GB/s"))")
-    print("crc32c 64 KiB (portable)         \(format(portable, "GB/s"))")
+    print(line("crc32c 64 KiB (\(CRC32C.implementation))", gbs, "GB/s"))
+    print(line("crc32c 64 KiB (portable)", portable, "GB/s"))
 }
 
 /// An uncompressed ~1 MiB batch of 100-byte records (8-byte key, 92-byte value).
@@ -62,9 +62,9 @@ if enabled("records") {
         }
         blackHole(touched)
     }
-    print("decode + iterate (key, value)     \(format(decodeRate, "M records/s"))")
+    print(line("decode + iterate (touch key, value)", decodeRate, "M records/s"))
     let encodeRate = try bestRate(unitsPerCall: count / 1e6) { blackHole(try encodeBatch(keys, values)) }
-    print("encode (incl. CRC32C)             \(format(encodeRate, "M records/s"))")
+    print(line("encode (incl. CRC32C)", encodeRate, "M records/s"))
 }
 
 if enabled("codec") {
@@ -75,7 +75,7 @@ if enabled("codec") {
     let mb = Double(input.count) / 1e6
     let codecs = KafkaCodecs()
     print("codecs on the records section of that batch (\(input.count) bytes); MB/s of uncompressed data")
-    print("codec    wrapper-compress  C-compress  wrapper-decompress  C-decompress  ratio")
+    print("codec   compress: ours      C   overhead | decompress: ours      C   overhead | ratio")
     for codec in [CompressionCodec.gzip, .snappy, .lz4, .zstd] {
         let compressed = try codecs.compress(records, codec: codec, level: nil)
         let wc = try bestRate(unitsPerCall: mb) { blackHole(try codecs.compress(records, codec: codec, level: nil)) }
@@ -86,8 +86,11 @@ if enabled("codec") {
         let cc = bestRate(unitsPerCall: mb) { c.compress() }
         let cd = bestRate(unitsPerCall: mb) { c.decompress() }
         let ratio = Double(input.count) / Double(compressed.readableBytes)
+        let name = codec.description.padding(toLength: 8, withPad: " ", startingAt: 0)
         print(
-            String(
-                format: "%-8@ %16.1f %11.1f %19.1f %13.1f %6.2f", codec.description, wc, cc, wd, cd, ratio))
+            name
+                + String(
+                    format: "%15.1f %7.1f %8.1f%% | %17.1f %7.1f %8.1f%% | %5.2f", wc, cc, (cc / wc - 1) * 100, wd, cd,
+                    (cd / wd - 1) * 100, ratio))
     }
 }
