@@ -20,6 +20,33 @@ struct MessageCodecTests {
         #expect(Array(frame.readableBytesView) == expected)
     }
 
+    @Test func requestHeaderVersionsZeroToTwo() throws {
+        let header = RequestHeader(requestApiKey: 3, requestApiVersion: 1, correlationId: 9, clientId: "id")
+        #expect(Array(try header.encoded(version: 0).readableBytesView) == [0, 3, 0, 1, 0, 0, 0, 9])
+        #expect(Array(try header.encoded(version: 1).readableBytesView) == [0, 3, 0, 1, 0, 0, 0, 9, 0, 2, 0x69, 0x64])
+        #expect(
+            Array(try header.encoded(version: 2).readableBytesView) == [0, 3, 0, 1, 0, 0, 0, 9, 0, 2, 0x69, 0x64, 0])
+        var nullClient = header
+        nullClient.clientId = nil
+        #expect(Array(try nullClient.encoded(version: 1).readableBytesView) == [0, 3, 0, 1, 0, 0, 0, 9, 0xFF, 0xFF])
+    }
+
+    @Test func requestFramesDecodeOnTheServerSide() throws {
+        for version in [Int16(4), 12] {
+            let request = MetadataRequest(topics: [.init(name: "orders")], allowAutoTopicCreation: false)
+            var frame = ByteBuffer()
+            try KafkaFrame.encodeRequest(request, version: version, correlationID: 77, clientID: "svc", into: &frame)
+            let size = try frame.readKafkaInt32()
+            #expect(Int(size) == frame.readableBytes)
+            let header = try KafkaFrame.decodeRequestHeader(&frame)
+            #expect(header.requestApiKey == MetadataRequest.apiKey.rawValue)
+            #expect(header.requestApiVersion == version)
+            #expect(header.correlationId == 77)
+            #expect(header.clientId == "svc")
+            #expect(try MetadataRequest.decode(from: frame, version: version) == request)
+        }
+    }
+
     @Test func headerVersionsFollowFlexibility() {
         #expect(MetadataRequest.requestHeaderVersion(for: 8) == 1)
         #expect(MetadataRequest.requestHeaderVersion(for: 9) == 2)
