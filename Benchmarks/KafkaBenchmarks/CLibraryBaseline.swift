@@ -43,14 +43,15 @@ final class CLibraryBaseline {
                     deflateEnd(&stream)
                     return total
                 case .snappy:
+                    guard let srcBase = src.baseAddress, let dstBase = dst.baseAddress else { return 0 }
                     var written = 16
                     var offset = 0
                     while offset < src.count {
                         let chunk = min(32 * 1024, src.count - offset)
                         var length = dst.count - written - 4
                         snappy_compress(
-                            src.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), chunk,
-                            dst.baseAddress!.advanced(by: written + 4).assumingMemoryBound(to: CChar.self), &length)
+                            srcBase.advanced(by: offset).assumingMemoryBound(to: CChar.self), chunk,
+                            dstBase.advanced(by: written + 4).assumingMemoryBound(to: CChar.self), &length)
                         dst.storeBytes(of: UInt32(length).bigEndian, toByteOffset: written, as: UInt32.self)
                         written += 4 + length
                         offset += chunk
@@ -87,6 +88,7 @@ final class CLibraryBaseline {
                     inflateEnd(&stream)
                     return total
                 case .snappy:
+                    guard let srcBase = src.baseAddress, let dstBase = dst.baseAddress else { return 0 }
                     var read = 16
                     var written = 0
                     while read + 4 <= src.count {
@@ -95,8 +97,8 @@ final class CLibraryBaseline {
                             | Int(src[read + 3])
                         var outLength = dst.count - written
                         snappy_uncompress(
-                            src.baseAddress!.advanced(by: read + 4).assumingMemoryBound(to: CChar.self), length,
-                            dst.baseAddress!.advanced(by: written).assumingMemoryBound(to: CChar.self), &outLength)
+                            srcBase.advanced(by: read + 4).assumingMemoryBound(to: CChar.self), length,
+                            dstBase.advanced(by: written).assumingMemoryBound(to: CChar.self), &outLength)
                         written += outLength
                         read += 4 + length
                     }

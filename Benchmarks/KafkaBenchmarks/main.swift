@@ -70,7 +70,8 @@ if enabled("records") {
 if enabled("codec") {
     let (keys, values) = makeRecords()
     let batch = try encodeBatch(keys, values)
-    let records = batch.getSlice(at: RecordBatch.headerSize, length: batch.readableBytes - RecordBatch.headerSize)!
+    guard let records = batch.getSlice(at: RecordBatch.headerSize, length: batch.readableBytes - RecordBatch.headerSize)
+    else { fatalError("benchmark batch is shorter than its header") }
     let input = Array(records.readableBytesView)
     let mb = Double(input.count) / 1e6
     let codecs = KafkaCodecs()
