@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
+        .library(name: "KafkaNetwork", targets: ["KafkaNetwork"]),
+        .library(name: "KafkaTestSupport", targets: ["KafkaTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2")
@@ -24,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        // librdkafka, for its mock cluster in tests only (Debian: librdkafka-dev).
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]),
 
         // The wire protocol: primitives, generated messages, headers, error codes, record batches.
         .target(
@@ -38,6 +42,19 @@ let package = Package(
                 "KafkaProtocol", "CZlib", "CLZ4", "CSnappy", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: strictSwift
+        ),
+
+        // Networking: framing (connections, negotiation, TLS and SASL follow).
+        .target(
+            name: "KafkaNetwork",
+            dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSwift
+        ),
+        // Test support: librdkafka's mock cluster in-process. Not for production use.
+        .target(
+            name: "KafkaTestSupport",
+            dependencies: ["KafkaProtocol", "CRdKafka"],
             swiftSettings: strictSwift
         ),
 
@@ -75,6 +92,16 @@ let package = Package(
             name: "KafkaCompressionTests",
             dependencies: ["KafkaCompression", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaNetworkTests",
+            dependencies: [
+                "KafkaNetwork", "KafkaProtocol", "KafkaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
     ],

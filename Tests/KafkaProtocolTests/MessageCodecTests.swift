@@ -47,6 +47,39 @@ struct MessageCodecTests {
         }
     }
 
+    @Test func apiVersionsFallbackToleratesUnsupportedVersionAnswers() throws {
+        // librdkafka 2.0.2's mock cluster answers ApiVersions v3 with these bytes (after the header).
+        let mock = ByteBuffer(bytes: [0x00, 0x23, 0x01, 0x00, 0x12, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00])
+        #expect(throws: KafkaProtocolError.self) { try ApiVersionsResponse.decode(from: mock, version: 3) }
+        let tolerated = try ApiVersionsResponse.decodeAllowingFallback(from: mock, version: 3)
+        #expect(KafkaErrorCode(rawValue: tolerated.errorCode) == .unsupportedVersion)
+        // A broker following KIP-511 answers in the v0 layout, listing the ApiVersions range.
+        let kip511 = try ApiVersionsResponse(
+            errorCode: KafkaErrorCode.unsupportedVersion.rawValue,
+            apiKeys: [.init(apiKey: 18, minVersion: 0, maxVersion: 2)]
+        ).encoded(version: 0)
+        let parsed = try ApiVersionsResponse.decodeAllowingFallback(from: kip511, version: 3)
+        #expect(parsed.apiKeys.first?.maxVersion == 2)
+        // Anything else is still an error.
+        #expect(throws: KafkaProtocolError.self) {
+            try ApiVersionsResponse.decodeAllowingFallback(from: ByteBuffer(bytes: [0, 0, 1]), version: 3)
+        }
+    }
+
+    @Test func nullsWhereTheSchemaForbidsThemReadAsDefaults() throws {
+        // librdkafka's mock cluster sends a null Host in FindCoordinator v2 error responses.
+        var bytes = ByteBuffer()
+        bytes.writeKafkaInt32(0)  // throttle
+        bytes.writeKafkaInt16(KafkaErrorCode.coordinatorNotAvailable.rawValue)
+        try bytes.writeKafkaString(nil, compact: false)  // error message (nullable)
+        bytes.writeKafkaInt32(-1)  // node id
+        try bytes.writeKafkaString(nil, compact: false)  // host: not nullable in the schema
+        bytes.writeKafkaInt32(-1)  // port
+        let response = try FindCoordinatorResponse.decode(from: bytes, version: 2)
+        #expect(response.host == "")
+        #expect(KafkaErrorCode(rawValue: response.errorCode) == .coordinatorNotAvailable)
+    }
+
     @Test func headerVersionsFollowFlexibility() {
         #expect(MetadataRequest.requestHeaderVersion(for: 8) == 1)
         #expect(MetadataRequest.requestHeaderVersion(for: 9) == 2)

@@ -133,12 +133,11 @@ extension ByteBuffer {
         return try readKafkaStringBody(length: length)
     }
 
-    /// Reads a non-nullable string; a null is an error.
+    /// Reads a non-nullable string. A null (which some peers, librdkafka's mock cluster among them,
+    /// send where the schema forbids it) reads as the empty string, the schema default.
     @inlinable
     public mutating func readKafkaString(compact: Bool) throws -> String {
-        guard let length = try readKafkaLength(compact: compact, legacyInt16: true, "string") else {
-            throw KafkaProtocolError(.invalidValue, "null string where a string is required")
-        }
+        guard let length = try readKafkaLength(compact: compact, legacyInt16: true, "string") else { return "" }
         return try readKafkaStringBody(length: length)
     }
 
@@ -152,13 +151,10 @@ extension ByteBuffer {
         return slice
     }
 
-    /// Reads non-nullable bytes as a zero-copy slice of this buffer; a null is an error.
+    /// Reads non-nullable bytes as a zero-copy slice of this buffer; a null reads as empty bytes.
     @inlinable
     public mutating func readKafkaBytes(compact: Bool) throws -> ByteBuffer {
-        guard let bytes = try readKafkaNullableBytes(compact: compact) else {
-            throw KafkaProtocolError(.invalidValue, "null bytes where bytes are required")
-        }
-        return bytes
+        try readKafkaNullableBytes(compact: compact) ?? ByteBuffer()
     }
 
     /// Reads an array length prefix; `nil` means a null array.
@@ -175,13 +171,10 @@ extension ByteBuffer {
         return count
     }
 
-    /// Reads a non-nullable array length prefix; a null array is an error.
+    /// Reads a non-nullable array length prefix; a null array reads as empty.
     @inlinable
     public mutating func readKafkaNonNullArrayCount(compact: Bool) throws -> Int {
-        guard let count = try readKafkaArrayCount(compact: compact) else {
-            throw KafkaProtocolError(.invalidValue, "null array where an array is required")
-        }
-        return count
+        try readKafkaArrayCount(compact: compact) ?? 0
     }
 
     /// Reads one tagged field's header and returns its tag and a zero-copy slice of its data.
