@@ -1,4 +1,4 @@
-public import KafkaProtocol
+import KafkaProtocol
 public import NIOCore
 
 /// Splits a byte stream into Kafka frames: an `int32` size, then that many bytes.
