@@ -265,7 +265,6 @@ struct MessageEmitter {
                 tagged.append(
                     "        self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))")
                 tagged.append("    }")
-                if known.count > 0 { tagged.append("    _ = field") }
             }
             tagged.append("}")
             lines += guarded("flexible", tagged)

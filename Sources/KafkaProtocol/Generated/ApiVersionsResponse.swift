@@ -77,7 +77,6 @@ public struct ApiVersionsResponse: KafkaResponse {
                     default:
                         self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                     }
-                    _ = field
                 }
             }
         } catch let error as KafkaProtocolError {

@@ -149,7 +149,6 @@ public struct CreateTopicsResponse: KafkaResponse {
                         default:
                             self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                         }
-                        _ = field
                     }
                 }
             } catch let error as KafkaProtocolError {

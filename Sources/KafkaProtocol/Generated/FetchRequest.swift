@@ -112,7 +112,6 @@ public struct FetchRequest: KafkaRequest {
                     default:
                         self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                     }
-                    _ = field
                 }
             }
         } catch let error as KafkaProtocolError {
@@ -394,7 +393,6 @@ public struct FetchRequest: KafkaRequest {
                         default:
                             self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                         }
-                        _ = field
                     }
                 }
             } catch let error as KafkaProtocolError {

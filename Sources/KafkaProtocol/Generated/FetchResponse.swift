@@ -68,7 +68,6 @@ public struct FetchResponse: KafkaResponse {
                     default:
                         self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                     }
-                    _ = field
                 }
             }
         } catch let error as KafkaProtocolError {
@@ -280,7 +279,6 @@ public struct FetchResponse: KafkaResponse {
                         default:
                             self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                         }
-                        _ = field
                     }
                 }
             } catch let error as KafkaProtocolError {

@@ -54,7 +54,6 @@ public struct ProduceResponse: KafkaResponse {
                     default:
                         self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                     }
-                    _ = field
                 }
             }
         } catch let error as KafkaProtocolError {
@@ -226,7 +225,6 @@ public struct ProduceResponse: KafkaResponse {
                         default:
                             self.unknownTaggedFields.append(UnknownTaggedField(tag: tagged.tag, data: tagged.data))
                         }
-                        _ = field
                     }
                 }
             } catch let error as KafkaProtocolError {

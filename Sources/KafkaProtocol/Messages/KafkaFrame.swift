@@ -25,8 +25,8 @@ public enum KafkaFrame {
         buffer.setInteger(Int32(size), at: sizeIndex, endianness: .big)
     }
 
-    /// Decodes the header of a request frame body (without the size prefix) and returns it with the
-    /// remaining body bytes. Used by servers and test peers.
+    /// Decodes the header of a request frame body (without the size prefix), leaving `frame` at the
+    /// start of the request body. Used by servers and test peers.
     public static func decodeRequestHeader(_ frame: inout ByteBuffer) throws -> RequestHeader {
         var peek = frame
         let apiKey = KafkaAPIKey(rawValue: try peek.readKafkaInt16())
