@@ -1,0 +1,106 @@
+import Crypto
+
+/// The client side of one SASL exchange, as a state machine: feed it the server's messages, send what it returns.
+///
+/// The connection sends the mechanism name in a SaslHandshake request, then carries the bytes of
+/// ``start()`` and of every ``Step/send(_:)`` in SaslAuthenticate requests and feeds the `authBytes` of each
+/// response to ``receive(_:)`` until it returns ``Step/done``. The client does no I/O itself.
+///
+/// Any error (a malformed or hostile server message, a failed verification, a call in the wrong
+/// state) is a ``SASLError``; after one, the exchange cannot continue.
+public struct SASLClient: Sendable {
+    /// What to do after a server message.
+    public enum Step: Sendable, Equatable {
+        /// Send these bytes to the server in the next SaslAuthenticate request.
+        case send([UInt8])
+        /// Authentication has completed (for SCRAM, the server's signature has been verified).
+        case done
+    }
+
+    private enum Exchange: Sendable {
+        case plain(SASLPlainExchange)
+        case scramSHA256(SCRAMClientExchange<SHA256>)
+        case scramSHA512(SCRAMClientExchange<SHA512>)
+    }
+
+    /// The mechanism of this exchange.
+    public let mechanism: SASLMechanism
+    private var exchange: Exchange
+
+    /// Creates the client side of an exchange for `credentials`, with a random SCRAM nonce.
+    public init(credentials: SASLCredentials) {
+        self.init(credentials: credentials, nonce: Self.randomNonce())
+    }
+
+    /// Creates the client side of an exchange with a fixed SCRAM nonce (for test vectors).
+    init(credentials: SASLCredentials, nonce: String) {
+        mechanism = credentials.mechanism
+        switch credentials.mechanism {
+        case .plain:
+            exchange = .plain(SASLPlainExchange(username: credentials.username, password: credentials.password))
+        case .scramSHA256:
+            exchange = .scramSHA256(
+                SCRAMClientExchange(
+                    mechanismName: credentials.mechanism.rawValue, username: credentials.username,
+                    password: credentials.password, clientNonce: nonce))
+        case .scramSHA512:
+            exchange = .scramSHA512(
+                SCRAMClientExchange(
+                    mechanismName: credentials.mechanism.rawValue, username: credentials.username,
+                    password: credentials.password, clientNonce: nonce))
+        }
+    }
+
+    /// The first message the client sends.
+    public mutating func start() throws(SASLError) -> [UInt8] {
+        switch exchange {
+        case .plain(var plain):
+            defer { exchange = .plain(plain) }
+            return try plain.start()
+        case .scramSHA256(var scram):
+            defer { exchange = .scramSHA256(scram) }
+            return try scram.start()
+        case .scramSHA512(var scram):
+            defer { exchange = .scramSHA512(scram) }
+            return try scram.start()
+        }
+    }
+
+    /// Handles the server's reply: `.send(bytes)` to send another message, `.done` when authentication has
+    /// completed (for SCRAM only after the server signature was verified).
+    public mutating func receive(_ serverMessage: [UInt8]) throws(SASLError) -> Step {
+        switch exchange {
+        case .plain(var plain):
+            defer { exchange = .plain(plain) }
+            return try plain.receive(serverMessage)
+        case .scramSHA256(var scram):
+            defer { exchange = .scramSHA256(scram) }
+            return try scram.receive(serverMessage)
+        case .scramSHA512(var scram):
+            defer { exchange = .scramSHA512(scram) }
+            return try scram.receive(serverMessage)
+        }
+    }
+
+    /// 24 random bytes from the system's secure generator, base64-encoded (32 characters, no padding).
+    static func randomNonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<24).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return SASLBase64.encode(bytes)
+    }
+}
+
+/// A failed SASL exchange: a malformed or hostile server message, a rejected proof or signature, or a
+/// call in the wrong state.
+public struct SASLError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A one-line reason, such as "SCRAM-SHA-256 authentication failed: server signature does not match".
+    public var message: String
+
+    /// Creates an error with a one-line reason.
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    /// The reason, as ``message``.
+    public var description: String { message }
+}

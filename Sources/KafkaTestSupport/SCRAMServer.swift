@@ -1,0 +1,279 @@
+import Crypto
+
+/// The hash function of a ``SCRAMServer``: SCRAM-SHA-256 or SCRAM-SHA-512.
+public enum SCRAMHash: Sendable {
+    /// SCRAM-SHA-256.
+    case sha256
+    /// SCRAM-SHA-512.
+    case sha512
+}
+
+/// A failure of the server side of a SCRAM exchange: malformed input, unknown user, wrong proof.
+public struct SCRAMServerError: Error, Sendable, CustomStringConvertible {
+    /// A one-line reason.
+    public var message: String
+    /// The reason, as ``message``.
+    public var description: String { message }
+
+    /// Creates an error with a one-line reason.
+    public init(_ message: String) {
+        self.message = message
+    }
+}
+
+/// The server side of one SCRAM exchange (RFC 5802), for the in-suite test broker.
+///
+/// An independent implementation of the protocol (it shares no code with the client in
+/// `KafkaNetwork`), so each side checks the other. Test support only: it answers an unknown user
+/// with an error at once, which a production server would not do.
+public struct SCRAMServer: Sendable {
+    private enum State: Sendable {
+        case awaitingClientFirst
+        case awaitingClientFinal(Pending)
+        case complete
+        case failed
+    }
+
+    private struct Pending: Sendable {
+        var username: String
+        var password: String
+        var gs2Header: [UInt8]
+        var clientFirstBare: [UInt8]
+        var serverFirst: [UInt8]
+        var nonce: [UInt8]
+    }
+
+    private let hash: SCRAMHash
+    private let users: [String: String]
+    private let iterations: Int
+    private let salt: [UInt8]
+    private let serverNonce: String
+    private var state: State = .awaitingClientFirst
+
+    /// Whether the client's proof was verified and the final message (`v=...`) returned.
+    public private(set) var isComplete: Bool = false
+    /// The user whose proof was verified, once ``isComplete``.
+    public private(set) var authenticatedUser: String?
+
+    /// `users` maps username -> password; salt and nonce are random unless given.
+    public init(
+        hash: SCRAMHash, users: [String: String], iterations: Int = 4096, salt: [UInt8]? = nil,
+        serverNonce: String? = nil
+    ) {
+        var generator = SystemRandomNumberGenerator()
+        self.hash = hash
+        self.users = users
+        self.iterations = iterations
+        self.salt = salt ?? (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        self.serverNonce =
+            serverNonce ?? Base64.encode((0..<18).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    /// Feeds one client message, returns the server's reply. Throws `SCRAMServerError` (with a message) on bad proof,
+    /// unknown user or malformed input. After the second (client-final) message the reply is `v=...`.
+    public mutating func receive(_ message: [UInt8]) throws -> [UInt8] {
+        switch state {
+        case .awaitingClientFirst:
+            state = .failed
+            let pending = try clientFirst(message)
+            state = .awaitingClientFinal(pending)
+            return pending.serverFirst
+        case .awaitingClientFinal(let pending):
+            state = .failed
+            let reply = try clientFinal(message, pending)
+            state = .complete
+            isComplete = true
+            authenticatedUser = pending.username
+            return reply
+        case .complete:
+            throw SCRAMServerError("SCRAM: message received after the exchange completed")
+        case .failed:
+            throw SCRAMServerError("SCRAM: message received after the exchange failed")
+        }
+    }
+
+    private func clientFirst(_ message: [UInt8]) throws -> Pending {
+        guard String(validating: message, as: UTF8.self) != nil else {
+            throw SCRAMServerError("SCRAM: client-first message is not valid UTF-8")
+        }
+        // gs2-header: ("n" / "y") "," [ "a=" authzid ] ","; channel binding ("p=") is not supported.
+        let parts = message.split(separator: UInt8(ascii: ","), maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw SCRAMServerError("SCRAM: client-first message lacks a GS2 header") }
+        guard parts[0].elementsEqual("n".utf8) || parts[0].elementsEqual("y".utf8) else {
+            throw SCRAMServerError("SCRAM: unsupported channel binding flag in client-first message")
+        }
+        let authzid = parts[1]
+        guard authzid.isEmpty || authzid.starts(with: "a=".utf8) else {
+            throw SCRAMServerError("SCRAM: malformed authzid in client-first message")
+        }
+        let bare = parts[2]
+        let attributes = try Self.attributes(Array(bare), "client-first")
+        guard attributes.count >= 2, attributes[0].key == UInt8(ascii: "n"), attributes[1].key == UInt8(ascii: "r")
+        else { throw SCRAMServerError("SCRAM: client-first message must start with n= and r=") }
+        guard let username = Self.unescape(attributes[0].value), !username.isEmpty else {
+            throw SCRAMServerError("SCRAM: malformed username in client-first message")
+        }
+        if !authzid.isEmpty {
+            guard Self.unescape(authzid.dropFirst(2)) == username else {
+                throw SCRAMServerError("SCRAM: authzid differs from the username")
+            }
+        }
+        guard let password = users[username] else { throw SCRAMServerError("SCRAM: unknown user '\(username)'") }
+        let clientNonce = attributes[1].value
+        guard !clientNonce.isEmpty, clientNonce.allSatisfy(Self.isNonceCharacter) else {
+            throw SCRAMServerError("SCRAM: malformed client nonce")
+        }
+        guard !serverNonce.isEmpty, serverNonce.utf8.allSatisfy(Self.isNonceCharacter), iterations >= 1 else {
+            throw SCRAMServerError("SCRAM: invalid server configuration (nonce or iterations)")
+        }
+        let nonce = Array(clientNonce) + Array(serverNonce.utf8)
+        let serverFirst = Array("r=".utf8) + nonce + Array(",s=\(Base64.encode(salt)),i=\(iterations)".utf8)
+        let gs2Header = Array(message[..<bare.startIndex])  // flag, authzid and both commas
+        return Pending(
+            username: username, password: password, gs2Header: gs2Header, clientFirstBare: Array(bare),
+            serverFirst: serverFirst, nonce: nonce)
+    }
+
+    private func clientFinal(_ message: [UInt8], _ pending: Pending) throws -> [UInt8] {
+        guard String(validating: message, as: UTF8.self) != nil else {
+            throw SCRAMServerError("SCRAM: client-final message is not valid UTF-8")
+        }
+        let attributes = try Self.attributes(message, "client-final")
+        guard attributes.count >= 3, attributes[0].key == UInt8(ascii: "c"), attributes[1].key == UInt8(ascii: "r"),
+            let last = attributes.last, last.key == UInt8(ascii: "p")
+        else { throw SCRAMServerError("SCRAM: client-final message must be c=...,r=...,p=...") }
+        guard Base64.decode(attributes[0].value) == pending.gs2Header else {
+            throw SCRAMServerError("SCRAM: channel binding (c=) does not match the GS2 header")
+        }
+        guard attributes[1].value.elementsEqual(pending.nonce) else {
+            throw SCRAMServerError("SCRAM: nonce in client-final message does not match")
+        }
+        guard let proof = Base64.decode(last.value) else { throw SCRAMServerError("SCRAM: proof is not valid base64") }
+        // Everything before ",p=" is client-final-message-without-proof.
+        let withoutProof = Array(message[..<(last.value.startIndex - 3)])
+        let authMessage = pending.clientFirstBare + [44] + pending.serverFirst + [44] + withoutProof
+        let password = Array(pending.password.utf8)
+        let result: (valid: Bool, serverSignature: [UInt8])
+        switch hash {
+        case .sha256: result = SCRAMArithmetic<SHA256>.verify(proof, password, salt, iterations, authMessage)
+        case .sha512: result = SCRAMArithmetic<SHA512>.verify(proof, password, salt, iterations, authMessage)
+        }
+        guard result.valid else { throw SCRAMServerError("SCRAM: invalid proof for user '\(pending.username)'") }
+        return Array("v=\(Base64.encode(result.serverSignature))".utf8)
+    }
+
+    private struct Attribute {
+        var key: UInt8
+        var value: ArraySlice<UInt8>
+    }
+
+    private static func attributes(_ message: [UInt8], _ name: String) throws -> [Attribute] {
+        try message.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map {
+            (part) throws -> Attribute in
+            guard part.count >= 2, let key = part.first, (65...90).contains(key) || (97...122).contains(key),
+                part[part.startIndex + 1] == UInt8(ascii: "=")
+            else { throw SCRAMServerError("SCRAM: malformed attribute in \(name) message") }
+            return Attribute(key: key, value: part.dropFirst(2))
+        }
+    }
+
+    /// saslname -> username: `=3D` -> `=`, `=2C` -> `,`; any other `=` is malformed.
+    private static func unescape(_ name: ArraySlice<UInt8>) -> String? {
+        var bytes = [UInt8]()
+        var index = name.startIndex
+        while index < name.endIndex {
+            if name[index] == UInt8(ascii: "=") {
+                let escape = name[index...].prefix(3)
+                if escape.elementsEqual("=3D".utf8) {
+                    bytes.append(UInt8(ascii: "="))
+                } else if escape.elementsEqual("=2C".utf8) {
+                    bytes.append(UInt8(ascii: ","))
+                } else {
+                    return nil
+                }
+                index += 3
+            } else {
+                bytes.append(name[index])
+                index += 1
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func isNonceCharacter(_ byte: UInt8) -> Bool {
+        (0x21...0x7E).contains(byte) && byte != UInt8(ascii: ",")
+    }
+}
+
+/// The server's own SCRAM arithmetic (RFC 5802 section 3).
+private enum SCRAMArithmetic<H: HashFunction> {
+    static func hmac(_ key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        Array(HMAC<H>.authenticationCode(for: data, using: SymmetricKey(data: key)))
+    }
+
+    /// PBKDF2-HMAC with a single output block.
+    static func saltedPassword(_ password: [UInt8], _ salt: [UInt8], _ iterations: Int) -> [UInt8] {
+        var u = hmac(password, salt + [0, 0, 0, 1])
+        var result = u
+        for _ in 1..<max(iterations, 1) {
+            u = hmac(password, u)
+            for index in result.indices { result[index] ^= u[index] }
+        }
+        return result
+    }
+
+    /// Recovers ClientKey from the proof, checks H(ClientKey) == StoredKey, and computes ServerSignature.
+    static func verify(
+        _ proof: [UInt8], _ password: [UInt8], _ salt: [UInt8], _ iterations: Int, _ authMessage: [UInt8]
+    ) -> (valid: Bool, serverSignature: [UInt8]) {
+        let salted = saltedPassword(password, salt, iterations)
+        let storedKey = Array(H.hash(data: hmac(salted, Array("Client Key".utf8))))
+        let clientSignature = hmac(storedKey, authMessage)
+        let serverSignature = hmac(hmac(salted, Array("Server Key".utf8)), authMessage)
+        guard proof.count == clientSignature.count else { return (false, serverSignature) }
+        let clientKey = zip(proof, clientSignature).map { $0 ^ $1 }
+        let candidate = Array(H.hash(data: clientKey))
+        let difference = zip(candidate, storedKey).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) }
+        return (difference == 0, serverSignature)
+    }
+}
+
+/// Standard base64 with padding; decoding returns `nil` for anything malformed.
+private enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var output = [UInt8]()
+        for start in stride(from: 0, to: bytes.count, by: 3) {
+            let chunk = bytes[start..<min(start + 3, bytes.count)]
+            var value = 0
+            for (offset, byte) in chunk.enumerated() { value |= Int(byte) << (16 - 8 * offset) }
+            for position in 0..<4 {
+                output.append(position <= chunk.count ? alphabet[(value >> (18 - 6 * position)) & 63] : 61)
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        guard text.count % 4 == 0 else { return nil }
+        let padding = text.reversed().prefix { $0 == 61 }.count
+        guard padding <= 2 else { return nil }
+        var output = [UInt8]()
+        var value = 0
+        for (offset, character) in text.dropLast(padding).enumerated() {
+            guard let sextet = alphabet.firstIndex(of: character) else { return nil }
+            value = value << 6 | sextet
+            if offset % 4 == 3 {
+                output += [UInt8(value >> 16 & 255), UInt8(value >> 8 & 255), UInt8(value & 255)]
+                value = 0
+            }
+        }
+        if padding > 0 {
+            value <<= 6 * padding
+            let tail = [UInt8(value >> 16 & 255), UInt8(value >> 8 & 255)]
+            output += tail.prefix(3 - padding)
+        }
+        return output
+    }
+}
