@@ -1,0 +1,481 @@
+import Foundation
+import KafkaNetwork
+import KafkaProtocol
+import KafkaTestSupport
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Testing
+
+/// The in-suite test broker, driven by a raw NIO client: ApiVersions, Metadata, FindCoordinator, TLS,
+/// SASL and the fault knobs.
+@Suite struct TestKafkaBrokerTests {
+    typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    struct ConnectionClosed: Error {}
+
+    /// Sends requests on one connection and reads frames.
+    struct Session {
+        var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        var correlationID: Int32 = 0
+
+        /// Writes a request without waiting for the answer; returns its correlation id.
+        mutating func write<R: KafkaRequest>(_ request: R, version: Int16) async throws -> Int32 {
+            correlationID += 1
+            var frame = ByteBuffer()
+            try KafkaFrame.encodeRequest(
+                request, version: version, correlationID: correlationID, clientID: "broker-tests", into: &frame)
+            try await outbound.write(frame)
+            return correlationID
+        }
+
+        mutating func nextFrame() async throws -> ByteBuffer {
+            guard let frame = try await inbound.next() else { throw ConnectionClosed() }
+            return frame
+        }
+
+        mutating func send<R: KafkaRequest>(_ request: R, version: Int16) async throws -> R.Response {
+            let id = try await write(request, version: version)
+            return try KafkaFrame.decodeResponse(
+                to: R.self, version: version, frame: try await nextFrame(), expectedCorrelationID: id
+            ).response
+        }
+
+        mutating func sendApiVersions(version: Int16) async throws -> ApiVersionsResponse {
+            let request = ApiVersionsRequest(clientSoftwareName: "swift-kafka-tests", clientSoftwareVersion: "1.2.3")
+            let id = try await write(request, version: version)
+            var frame = try await nextFrame()
+            #expect(try ResponseHeader(from: &frame, version: 0).correlationId == id)
+            return try ApiVersionsResponse.decodeAllowingFallback(from: frame, version: version)
+        }
+
+        /// Expects the broker to close the connection (an end of stream or an error, never a frame).
+        mutating func expectClosed(sourceLocation: SourceLocation = #_sourceLocation) async {
+            do {
+                let frame = try await inbound.next()
+                #expect(frame == nil, "expected the connection to close", sourceLocation: sourceLocation)
+            } catch {
+                // Closed with an error (a reset): also a close.
+            }
+        }
+    }
+
+    static func withBroker<T>(
+        _ configuration: TestKafkaBroker.Configuration = .init(), _ body: (TestKafkaBroker) async throws -> T
+    ) async throws -> T {
+        let broker = try await TestKafkaBroker(configuration: configuration)
+        do {
+            let result = try await body(broker)
+            try await broker.shutdown()
+            return result
+        } catch {
+            try? await broker.shutdown()
+            throw error
+        }
+    }
+
+    static func withSession<T: Sendable>(
+        _ broker: TestKafkaBroker, tls: NIOSSLContext? = nil, serverHostname: String? = nil,
+        _ body: (inout Session) async throws -> T
+    ) async throws -> T {
+        let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: broker.host, port: broker.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                    }
+                    try sync.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await connection.executeThenClose { inbound, outbound in
+            var session = Session(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            return try await body(&session)
+        }
+    }
+
+    // MARK: - ApiVersions, Metadata, FindCoordinator
+
+    @Test func apiVersionsV3AdvertisesEveryAPIAndRecordsTheClientSoftware() async throws {
+        try await Self.withBroker { broker in
+            let versions = try await Self.withSession(broker) { try await $0.sendApiVersions(version: 3) }
+            #expect(versions.errorCode == 0)
+            #expect(versions.apiKeys.count == KafkaMessageRegistry.requestTypes.count)
+            let metadata = try #require(versions.apiKeys.first { $0.apiKey == KafkaAPIKey.metadata.rawValue })
+            #expect(metadata.minVersion...metadata.maxVersion == MetadataRequest.validVersions)
+            let seen = try #require(broker.receivedRequests.first)
+            #expect(seen.apiKey == .apiVersions)
+            #expect(seen.version == 3)
+            #expect(seen.clientId == "broker-tests")
+            #expect(seen.correlationId == 1)
+            #expect(seen.clientSoftwareName == "swift-kafka-tests")
+            #expect(seen.clientSoftwareVersion == "1.2.3")
+            #expect(broker.connectionCount == 1)
+        }
+    }
+
+    @Test func anOldBrokerRefusesApiVersionsV3InTheV0Layout() async throws {
+        var configuration = TestKafkaBroker.Configuration()
+        configuration.supportsApiVersionsV3 = false
+        try await Self.withBroker(configuration) { broker in
+            try await Self.withSession(broker) { session in
+                let id = try await session.write(ApiVersionsRequest(clientSoftwareName: "x"), version: 3)
+                var frame = try await session.nextFrame()
+                #expect(try ResponseHeader(from: &frame, version: 0).correlationId == id)
+                // The body is exactly a v0 ApiVersions response.
+                let refused = try ApiVersionsResponse.decode(from: frame, version: 0)
+                #expect(KafkaErrorCode(rawValue: refused.errorCode) == .unsupportedVersion)
+                #expect(
+                    refused.apiKeys == [.init(apiKey: KafkaAPIKey.apiVersions.rawValue, minVersion: 0, maxVersion: 2)])
+
+                let versions = try await session.sendApiVersions(version: 0)
+                #expect(versions.errorCode == 0)
+                let own = try #require(versions.apiKeys.first { $0.apiKey == KafkaAPIKey.apiVersions.rawValue })
+                #expect(own.maxVersion == 2)
+            }
+        }
+    }
+
+    @Test func metadataDescribesTheBrokerAndItsTopics() async throws {
+        var configuration = TestKafkaBroker.Configuration()
+        configuration.nodeID = 7
+        configuration.topics = ["orders": 3, "payments": 1]
+        try await Self.withBroker(configuration) { broker in
+            try await Self.withSession(broker) { session in
+                let all = try await session.send(MetadataRequest(topics: nil), version: 12)
+                #expect(all.brokers.map(\.nodeId) == [7])
+                #expect(all.brokers.first?.host == "127.0.0.1")
+                #expect(all.brokers.first?.port == Int32(broker.port))
+                #expect(all.clusterId == "test-cluster")
+                #expect(all.controllerId == 7)
+                #expect(all.topics.map(\.name) == ["orders", "payments"])
+                let orders = try #require(all.topics.first)
+                #expect(orders.errorCode == 0)
+                #expect(orders.topicId != .zero)
+                #expect(orders.partitions.map(\.partitionIndex) == [0, 1, 2])
+                #expect(
+                    orders.partitions.allSatisfy { $0.leaderId == 7 && $0.leaderEpoch == 0 && $0.replicaNodes == [7] })
+
+                let named = try await session.send(
+                    MetadataRequest(topics: [.init(name: "orders"), .init(name: "missing")]), version: 9)
+                #expect(named.topics.map(\.name) == ["orders", "missing"])
+                #expect(named.topics.map(\.errorCode) == [0, KafkaErrorCode.unknownTopicOrPartition.rawValue])
+
+                // Topic ids are stable, and a topic can be asked for by id.
+                let byID = try await session.send(
+                    MetadataRequest(topics: [.init(topicId: orders.topicId, name: nil)]), version: 12)
+                #expect(byID.topics.map(\.name) == ["orders"])
+                #expect(byID.topics.first?.topicId == orders.topicId)
+
+                broker.failNext(.metadata, count: 1, error: .leaderNotAvailable)
+                let failed = try await session.send(MetadataRequest(topics: nil), version: 1)
+                #expect(failed.topics.count == 2)
+                #expect(failed.topics.allSatisfy { $0.errorCode == KafkaErrorCode.leaderNotAvailable.rawValue })
+                let recovered = try await session.send(MetadataRequest(topics: nil), version: 1)
+                #expect(recovered.topics.allSatisfy { $0.errorCode == 0 })
+            }
+        }
+    }
+
+    @Test func findCoordinatorAnswersItselfAlsoBatched() async throws {
+        try await Self.withBroker { broker in
+            try await Self.withSession(broker) { session in
+                let single = try await session.send(FindCoordinatorRequest(key: "group-a"), version: 3)
+                #expect(single.errorCode == 0)
+                #expect(single.nodeId == 1)
+                #expect(single.port == Int32(broker.port))
+
+                let batched = try await session.send(
+                    FindCoordinatorRequest(coordinatorKeys: ["group-a", "group-b"]), version: 4)
+                #expect(batched.coordinators.map(\.key) == ["group-a", "group-b"])
+                #expect(
+                    batched.coordinators.allSatisfy { $0.nodeId == 1 && $0.errorCode == 0 && $0.host == "127.0.0.1" })
+
+                broker.failNext(.findCoordinator, count: 2, error: .coordinatorNotAvailable)
+                let failed = try await session.send(FindCoordinatorRequest(key: "group-a"), version: 2)
+                #expect(KafkaErrorCode(rawValue: failed.errorCode) == .coordinatorNotAvailable)
+                let failedBatch = try await session.send(FindCoordinatorRequest(coordinatorKeys: ["g"]), version: 6)
+                #expect(failedBatch.coordinators.map(\.errorCode) == [KafkaErrorCode.coordinatorNotAvailable.rawValue])
+                let found = try await session.send(FindCoordinatorRequest(key: "group-a"), version: 2)
+                #expect(found.errorCode == 0)
+            }
+        }
+    }
+
+    @Test func anUnhandledAPIClosesTheConnection() async throws {
+        try await Self.withBroker { broker in
+            try await Self.withSession(broker) { session in
+                _ = try await session.write(ListGroupsRequest(), version: 4)
+                await session.expectClosed()
+            }
+            #expect(broker.receivedRequests.map(\.apiKey) == [.listGroups])
+        }
+    }
+}
+
+// MARK: - TLS
+
+extension TestKafkaBrokerTests {
+    /// A TLS broker with freshly generated certificates, and the certificate files for clients.
+    static func withTLSBroker(
+        _ certificates: TestCertificates? = nil, requireClientCertificate: Bool = false,
+        _ body: (TestKafkaBroker, TestCertificates, TestCertificates.Files) async throws -> Void
+    ) async throws {
+        let certificates = try certificates ?? TestCertificates()
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("swift-kafka-broker-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try certificates.writeFiles(to: directory)
+        var configuration = TestKafkaBroker.Configuration()
+        configuration.tls = try certificates.makeServerContext(requireClientCertificate: requireClientCertificate)
+        try await withBroker(configuration) { try await body($0, certificates, files) }
+    }
+
+    /// ApiVersions v0 over TLS with `tls`: the response, or the error that ended the connection.
+    static func apiVersionsOverTLS(
+        _ broker: TestKafkaBroker, _ tls: KafkaTLSConfiguration, serverHostname: String?
+    ) async throws -> Result<Int16, any Error> {
+        let context = try tls.makeClientContext()
+        do {
+            let errorCode = try await withSession(broker, tls: context, serverHostname: serverHostname) {
+                try await $0.sendApiVersions(version: 0).errorCode
+            }
+            return .success(errorCode)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    @Test func tlsHandshakeSucceedsWithTheRightCA() async throws {
+        try await Self.withTLSBroker { broker, _, files in
+            var tls = KafkaTLSConfiguration()
+            tls.caFile = files.caFile
+            // By name (DNS SAN) and by address (IP SAN, verified without SNI).
+            let byName = try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost")
+            #expect(try byName.get() == 0)
+            let byAddress = try await Self.apiVersionsOverTLS(
+                broker, tls, serverHostname: KafkaTLSConfiguration.serverHostname(for: broker.host))
+            #expect(try byAddress.get() == 0)
+            #expect(broker.receivedRequests.count == 2)
+        }
+    }
+
+    @Test func tlsHandshakeFailsWithAnotherCA() async throws {
+        try await Self.withTLSBroker { broker, certificates, _ in
+            var tls = KafkaTLSConfiguration()
+            tls.caPEM = certificates.otherCACertificatePEM
+            let outcome = try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost")
+            #expect(throws: (any Error).self) { try outcome.get() }
+            #expect(broker.receivedRequests.isEmpty)
+            // Without certificate verification the same client gets through.
+            tls.verifyCertificate = false
+            #expect(try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost").get() == 0)
+        }
+    }
+
+    @Test func tlsHostnameVerificationRejectsANameNotInTheCertificate() async throws {
+        // Without an IP address SAN: NIOSSL accepts a certificate whose IP SAN matches the connected
+        // address whatever the host name asked for.
+        let certificates = try TestCertificates(serverDNSNames: ["localhost"], serverIPAddresses: [])
+        try await Self.withTLSBroker(certificates) { broker, _, files in
+            var tls = KafkaTLSConfiguration()
+            tls.caFile = files.caFile
+            let outcome = try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "kafka.example.com")
+            #expect(throws: (any Error).self) { try outcome.get() }
+            #expect(broker.receivedRequests.isEmpty)
+            #expect(try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost").get() == 0)
+            tls.verifyHostname = false
+            #expect(try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "kafka.example.com").get() == 0)
+        }
+    }
+
+    @Test func mutualTLSRequiresATrustedClientCertificate() async throws {
+        try await Self.withTLSBroker(requireClientCertificate: true) { broker, certificates, files in
+            var tls = KafkaTLSConfiguration()
+            tls.caFile = files.caFile
+            let withoutCertificate = try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost")
+            #expect(throws: (any Error).self) { try withoutCertificate.get() }
+
+            tls.certificatePEM = certificates.untrustedClientCertificatePEM
+            tls.keyPEM = certificates.untrustedClientKeyPEM
+            let untrusted = try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost")
+            #expect(throws: (any Error).self) { try untrusted.get() }
+            #expect(broker.receivedRequests.isEmpty)
+
+            tls.certificatePEM = nil
+            tls.keyPEM = nil
+            tls.certificateFile = files.clientCertificateFile
+            tls.keyFile = files.clientKeyFile
+            #expect(try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost").get() == 0)
+            #expect(broker.receivedRequests.count == 1)
+        }
+    }
+}
+
+// MARK: - SASL
+
+extension TestKafkaBrokerTests {
+    static func saslBroker() -> TestKafkaBroker.Configuration {
+        var configuration = TestKafkaBroker.Configuration()
+        configuration.saslMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+        configuration.users = ["alice": "wonderland"]
+        return configuration
+    }
+
+    /// Runs SaslHandshake v1 and SaslAuthenticate v2 with `SASLClient`; returns the last response.
+    static func authenticate(_ session: inout Session, _ credentials: SASLCredentials) async throws
+        -> SaslAuthenticateResponse
+    {
+        let handshake = try await session.send(
+            SaslHandshakeRequest(mechanism: credentials.mechanism.rawValue), version: 1)
+        #expect(handshake.errorCode == 0)
+        #expect(handshake.mechanisms == ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+        var client = SASLClient(credentials: credentials)
+        var message = try client.start()
+        while true {
+            let response = try await session.send(
+                SaslAuthenticateRequest(authBytes: ByteBuffer(bytes: message)), version: 2)
+            guard response.errorCode == 0 else { return response }
+            switch try client.receive(Array(buffer: response.authBytes)) {
+            case .send(let next): message = next
+            case .done: return response
+            }
+        }
+    }
+
+    @Test(arguments: [SASLMechanism.plain, .scramSHA256, .scramSHA512])
+    func saslAuthenticationSucceedsAndUnlocksTheOtherAPIs(mechanism: SASLMechanism) async throws {
+        try await Self.withBroker(Self.saslBroker()) { broker in
+            try await Self.withSession(broker) { session in
+                _ = try await session.sendApiVersions(version: 3)
+                let credentials = SASLCredentials(mechanism: mechanism, username: "alice", password: "wonderland")
+                let done = try await Self.authenticate(&session, credentials)
+                #expect(done.errorCode == 0)
+                let metadata = try await session.send(MetadataRequest(topics: nil), version: 12)
+                #expect(metadata.brokers.count == 1)
+            }
+            #expect(broker.authenticatedUsers == ["alice"])
+        }
+    }
+
+    @Test(arguments: [SASLMechanism.plain, .scramSHA256])
+    func aWrongPasswordFailsAndClosesTheConnection(mechanism: SASLMechanism) async throws {
+        try await Self.withBroker(Self.saslBroker()) { broker in
+            try await Self.withSession(broker) { session in
+                let credentials = SASLCredentials(mechanism: mechanism, username: "alice", password: "wrong")
+                let failed = try await Self.authenticate(&session, credentials)
+                #expect(KafkaErrorCode(rawValue: failed.errorCode) == .saslAuthenticationFailed)
+                #expect(!(failed.errorMessage ?? "").isEmpty)
+                await session.expectClosed()
+            }
+            #expect(broker.authenticatedUsers.isEmpty)
+        }
+    }
+
+    @Test func saslRefusesUnknownMechanismsAndUnauthenticatedRequests() async throws {
+        try await Self.withBroker(Self.saslBroker()) { broker in
+            try await Self.withSession(broker) { session in
+                let refused = try await session.send(SaslHandshakeRequest(mechanism: "GSSAPI"), version: 1)
+                #expect(KafkaErrorCode(rawValue: refused.errorCode) == .unsupportedSaslMechanism)
+                #expect(refused.mechanisms.contains("PLAIN"))
+                await session.expectClosed()
+            }
+            try await Self.withSession(broker) { session in
+                _ = try await session.write(MetadataRequest(topics: nil), version: 12)
+                await session.expectClosed()
+            }
+            #expect(broker.connectionCount == 2)
+        }
+    }
+}
+
+// MARK: - Fault knobs
+
+extension TestKafkaBrokerTests {
+    @Test func garbageAndOversizedFramesReplaceTheNextAnswers() async throws {
+        try await Self.withBroker { broker in
+            broker.respondWithGarbage(forNext: 1)
+            try await Self.withSession(broker) { session in
+                let id = try await session.write(ApiVersionsRequest(), version: 0)
+                let garbage = try await session.nextFrame()
+                #expect((8...64).contains(garbage.readableBytes))
+                #expect(throws: (any Error).self) {
+                    try KafkaFrame.decodeResponse(
+                        to: ApiVersionsRequest.self, version: 0, frame: garbage, expectedCorrelationID: id)
+                }
+                #expect(try await session.send(ApiVersionsRequest(), version: 0).errorCode == 0)
+            }
+            broker.respondWithOversizedFrame(forNext: 1)
+            try await Self.withSession(broker) { session in
+                _ = try await session.write(ApiVersionsRequest(), version: 0)
+                let error = await #expect(throws: KafkaProtocolError.self) { try await session.nextFrame() }
+                #expect(error?.kind == .invalidLength)
+            }
+        }
+    }
+
+    @Test func closeConnectionOnNextClosesAndLaterConnectionsWork() async throws {
+        try await Self.withBroker { broker in
+            broker.closeConnectionOnNext(1)
+            try await Self.withSession(broker) { session in
+                _ = try await session.write(ApiVersionsRequest(), version: 0)
+                await session.expectClosed()
+            }
+            let errorCode = try await Self.withSession(broker) {
+                try await $0.send(ApiVersionsRequest(), version: 0).errorCode
+            }
+            #expect(errorCode == 0)
+            #expect(broker.connectionCount == 2)
+            #expect(broker.receivedRequests.count == 2)
+        }
+    }
+
+    /// The correlation id of a response frame.
+    static func correlationID(_ frame: ByteBuffer) throws -> Int32 {
+        try #require(frame.getInteger(at: frame.readerIndex, endianness: .big, as: Int32.self))
+    }
+
+    @Test func droppedResponsesAreSkippedAndLaterOnesStillArrive() async throws {
+        try await Self.withBroker { broker in
+            broker.dropResponses(forNext: 1)
+            try await Self.withSession(broker) { session in
+                _ = try await session.write(ApiVersionsRequest(), version: 0)
+                let second = try await session.write(ApiVersionsRequest(), version: 0)
+                #expect(try Self.correlationID(try await session.nextFrame()) == second)
+            }
+            #expect(broker.receivedRequests.map(\.correlationId) == [1, 2])
+        }
+    }
+
+    @Test func delayedResponsesKeepTheRequestOrder() async throws {
+        try await Self.withBroker { broker in
+            broker.delayResponses(by: .milliseconds(300))
+            try await Self.withSession(broker) { session in
+                let first = try await session.write(ApiVersionsRequest(), version: 0)
+                // Once the broker has seen the first request (with its delay), answer the next at once.
+                var waited = 0
+                while broker.receivedRequests.isEmpty {
+                    waited += 1
+                    try #require(waited < 2000, "the broker never received the request")
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                broker.delayResponses(by: .zero)
+                let second = try await session.write(MetadataRequest(topics: nil), version: 12)
+                #expect(try Self.correlationID(try await session.nextFrame()) == first)
+                #expect(try Self.correlationID(try await session.nextFrame()) == second)
+            }
+        }
+    }
+
+    @Test func shutdownClosesOpenConnections() async throws {
+        let broker = try await TestKafkaBroker(configuration: .init())
+        try await Self.withSession(broker) { session in
+            #expect(try await session.send(ApiVersionsRequest(), version: 0).errorCode == 0)
+            try await broker.shutdown()
+            await session.expectClosed()
+        }
+        try await broker.shutdown()  // A second shutdown does nothing.
+    }
+}
