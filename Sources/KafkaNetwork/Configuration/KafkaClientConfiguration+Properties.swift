@@ -1,0 +1,347 @@
+extension KafkaClientConfiguration {
+    /// The client-level property names ``apply(property:value:)`` recognises, including
+    /// ``ignoredProperties``.
+    ///
+    /// Java's names, plus librdkafka's `sasl.mechanisms`, `sasl.username`, `sasl.password`, `ssl.ca.location`,
+    /// `ssl.certificate.location`, `ssl.key.location`, `enable.ssl.certificate.verification`,
+    /// `receive.message.max.bytes`, `client.software.name` and `client.software.version`. Only PEM trust and key
+    /// stores are supported: `ssl.truststore.type` and `ssl.keystore.type` accept only `PEM`, and
+    /// `ssl.truststore.password` and `ssl.keystore.password` (JKS/PKCS12 store passwords) are rejected when set.
+    public static var knownProperties: [String] {
+        [
+            "bootstrap.servers", "client.id", "client.software.name", "client.software.version", "request.timeout.ms",
+            "socket.connection.setup.timeout.ms", "socket.connection.setup.timeout.max.ms", "reconnect.backoff.ms",
+            "reconnect.backoff.max.ms", "retry.backoff.ms", "retry.backoff.max.ms", "retries", "metadata.max.age.ms",
+            "max.in.flight.requests.per.connection", "receive.message.max.bytes", "connections.max.idle.ms",
+            "security.protocol", "ssl.ca.location", "ssl.truststore.location", "ssl.truststore.type",
+            "ssl.truststore.certificates", "ssl.truststore.password", "ssl.certificate.location", "ssl.key.location",
+            "ssl.key.password", "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.certificate.chain",
+            "ssl.keystore.key", "ssl.keystore.password", "ssl.endpoint.identification.algorithm",
+            "enable.ssl.certificate.verification", "sasl.mechanism", "sasl.mechanisms", "sasl.username",
+            "sasl.password", "sasl.jaas.config",
+        ] + ignoredProperties
+    }
+
+    /// Java client settings that are accepted and ignored because they mean nothing here: DNS lookup strategy,
+    /// socket buffer sizes (the system's are used) and JMX/metrics reporting (metrics go through swift-metrics).
+    public static var ignoredProperties: [String] {
+        [
+            "client.dns.lookup", "send.buffer.bytes", "receive.buffer.bytes", "socket.send.buffer.bytes",
+            "socket.receive.buffer.bytes", "metric.reporters", "metrics.num.samples", "metrics.recording.level",
+            "metrics.sample.window.ms", "auto.include.jmx.reporter", "enable.metrics.push",
+        ]
+    }
+
+    /// Builds a configuration from Java-style properties (for example from ``PropertiesFile/load(path:)``).
+    ///
+    /// `bootstrap.servers` is required. Properties are applied in name order, so the error reported for
+    /// several bad properties is always the same one. Settings are not checked against each other here (they may
+    /// be completed in code): call ``validate()`` for that (the cluster client does).
+    ///
+    /// - Throws: ``KafkaConfigurationError`` naming an unknown property, or a known one with an invalid value.
+    public init(properties: [String: String]) throws(KafkaConfigurationError) {
+        guard let servers = properties["bootstrap.servers"] else {
+            throw KafkaConfigurationError(
+                property: "bootstrap.servers", message: "bootstrap.servers is required (a list of host:port)")
+        }
+        self.init(bootstrapServers: try BrokerAddress.parseList(servers, property: "bootstrap.servers"))
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) where name != "bootstrap.servers" {
+            guard try apply(property: name, value: value) else { throw .unknownProperty(name) }
+        }
+    }
+
+    /// Applies one property.
+    ///
+    /// Values are trimmed (passwords excepted). Durations (`*.ms`) are non-negative integers of milliseconds;
+    /// booleans are `true` or `false` in any case.
+    ///
+    /// - Returns: `false` when `name` is not a client-level property, so that producer and consumer settings can
+    ///   try theirs first, then this, then report the name as unknown.
+    /// - Throws: ``KafkaConfigurationError`` naming the property when the value is invalid (without the value
+    ///   for passwords, private keys and `sasl.jaas.config`).
+    public mutating func apply(property name: String, value: String) throws(KafkaConfigurationError) -> Bool {
+        let text = ConfigurationText.trimmed(value)
+        switch name {
+        case "bootstrap.servers": bootstrapServers = try BrokerAddress.parseList(text, property: name)
+        case "client.id": clientID = text
+        case "client.software.name":
+            try Self.checkSoftwareField(text, property: name)
+            clientSoftwareName = text
+        case "client.software.version":
+            try Self.checkSoftwareField(text, property: name)
+            clientSoftwareVersion = text
+        case "request.timeout.ms": requestTimeout = try Self.duration(text, for: name)
+        case "socket.connection.setup.timeout.ms": connectionSetupTimeout = try Self.duration(text, for: name)
+        case "socket.connection.setup.timeout.max.ms": connectionSetupTimeoutMax = try Self.duration(text, for: name)
+        case "reconnect.backoff.ms": reconnectBackoff = try Self.duration(text, for: name)
+        case "reconnect.backoff.max.ms": reconnectBackoffMax = try Self.duration(text, for: name)
+        case "retry.backoff.ms": retryBackoff = try Self.duration(text, for: name)
+        case "retry.backoff.max.ms": retryBackoffMax = try Self.duration(text, for: name)
+        case "metadata.max.age.ms": metadataMaxAge = try Self.duration(text, for: name)
+        case "connections.max.idle.ms": connectionsMaxIdle = try Self.duration(text, for: name)
+        case "retries": retries = try Self.integer(text, for: name, in: 0...Int(Int32.max))
+        case "max.in.flight.requests.per.connection":
+            maxInFlightRequestsPerConnection = try Self.integer(text, for: name, in: 1...Int(Int32.max))
+        case "receive.message.max.bytes":
+            maximumResponseSize = try Self.integer(text, for: name, in: 1024...Int(Int32.max))
+        case "security.protocol":
+            guard let parsed = SecurityProtocol(rawValue: text.uppercased()) else {
+                let names = SecurityProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidValue(text, for: name, "expected one of \(names)")
+            }
+            securityProtocol = parsed
+        default:
+            if name.hasPrefix("ssl.") || name == "enable.ssl.certificate.verification" {
+                return try applyTLS(property: name, value: value, trimmed: text)
+            }
+            if name.hasPrefix("sasl.") { return try applySASL(property: name, value: value, trimmed: text) }
+            return Self.ignoredProperties.contains(name)
+        }
+        return true
+    }
+
+    private mutating func applyTLS(property name: String, value: String, trimmed text: String)
+        throws(KafkaConfigurationError) -> Bool
+    {
+        let location: String? = text.isEmpty ? nil : text
+        switch name {
+        case "ssl.ca.location":
+            propertyState.caLocation = location
+            tls.caFile = location
+        case "ssl.truststore.location":
+            propertyState.truststoreLocation = location
+            tls.caFile = location
+        case "ssl.truststore.type": propertyState.truststoreTypeIsPEM = try Self.storeType(text, for: name)
+        case "ssl.truststore.certificates": tls.caPEM = text.isEmpty ? nil : text
+        case "ssl.truststore.password", "ssl.keystore.password":
+            guard value.isEmpty else {
+                throw .invalidSecret(
+                    name,
+                    "only PEM stores are supported and they have no store password (JKS and PKCS12 stores are not "
+                        + "supported; an encrypted PEM key's password is ssl.key.password)")
+            }
+        case "ssl.certificate.location":
+            propertyState.certificateLocation = location
+            tls.certificateFile = location
+        case "ssl.key.location":
+            propertyState.keyLocation = location
+            tls.keyFile = location
+        case "ssl.key.password": tls.keyPassword = value.isEmpty ? nil : value
+        case "ssl.keystore.type": propertyState.keystoreTypeIsPEM = try Self.storeType(text, for: name)
+        case "ssl.keystore.location":
+            // A PEM key store is one file holding the private key and the certificate chain.
+            propertyState.keystoreLocation = location
+            tls.certificateFile = location
+            tls.keyFile = location
+        case "ssl.keystore.certificate.chain": tls.certificatePEM = text.isEmpty ? nil : text
+        case "ssl.keystore.key": tls.keyPEM = text.isEmpty ? nil : text
+        case "ssl.endpoint.identification.algorithm":
+            switch text.lowercased() {
+            case "https": tls.verifyHostname = true
+            case "", "none": tls.verifyHostname = false
+            default:
+                throw .invalidValue(text, for: name, "expected 'https', or an empty value or 'none' to disable it")
+            }
+        case "enable.ssl.certificate.verification": tls.verifyCertificate = try Self.boolean(text, for: name)
+        default: return false
+        }
+        return true
+    }
+
+    private mutating func applySASL(property name: String, value: String, trimmed text: String)
+        throws(KafkaConfigurationError) -> Bool
+    {
+        switch name {
+        case "sasl.mechanism", "sasl.mechanisms":
+            guard let mechanism = SASLMechanism(rawValue: text.uppercased()) else {
+                let names = SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidValue(text, for: name, "unsupported SASL mechanism (supported: \(names))")
+            }
+            if name == "sasl.mechanism" {
+                propertyState.saslMechanism = mechanism
+            } else {
+                propertyState.saslMechanisms = mechanism
+            }
+        case "sasl.username": propertyState.saslUsername = text
+        case "sasl.password": propertyState.saslPassword = value
+        case "sasl.jaas.config": propertyState.jaas = try JAASLogin(parsing: value)
+        default: return false
+        }
+        resolveSASL()
+        return true
+    }
+
+    /// A non-negative integer number of milliseconds.
+    static func duration(_ text: String, for property: String) throws(KafkaConfigurationError) -> Duration {
+        guard let milliseconds = Int64(text) else {
+            throw .invalidValue(text, for: property, "expected a whole number of milliseconds")
+        }
+        guard milliseconds >= 0 else { throw .invalidValue(text, for: property, "must not be negative") }
+        return .milliseconds(milliseconds)
+    }
+
+    static func integer(_ text: String, for property: String, in range: ClosedRange<Int>)
+        throws(KafkaConfigurationError) -> Int
+    {
+        guard let number = Int(text) else { throw .invalidValue(text, for: property, "expected an integer") }
+        guard range.contains(number) else { throw .invalidValue(text, for: property, "must be \(describe(range))") }
+        return number
+    }
+
+    static func boolean(_ text: String, for property: String) throws(KafkaConfigurationError) -> Bool {
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw .invalidValue(text, for: property, "expected true or false")
+        }
+    }
+
+    /// Whether a store type is PEM (`true`), or unset (`false`, Java's default JKS); any other type throws.
+    static func storeType(_ text: String, for property: String) throws(KafkaConfigurationError) -> Bool {
+        switch text.uppercased() {
+        case "PEM": return true
+        case "": return false
+        default:
+            throw .invalidValue(
+                text, for: property, "only PEM is supported (convert JKS or PKCS12 stores to PEM files)")
+        }
+    }
+}
+
+/// The login module and credentials of a Java `sasl.jaas.config` value, such as
+/// `org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="s3cret";`.
+///
+/// Exactly one entry: a login module class, a control flag (`required`, `requisite`, `sufficient`, `optional`),
+/// `name=value` options (values bare or in `"` or `'` quotes with backslash escapes) and a closing `;`. `//` and
+/// `/* */` comments are skipped. Only `PlainLoginModule` and `ScramLoginModule` are supported. Error messages never
+/// quote the text, which holds a password.
+struct JAASLogin: Sendable, Hashable {
+    /// The login module's class name without its package, e.g. `PlainLoginModule`.
+    var moduleName: String
+    /// Whether it is `PlainLoginModule` (else `ScramLoginModule`).
+    var isPlain: Bool
+    var username: String?
+    var password: String?
+
+    /// PLAIN for `PlainLoginModule`; SCRAM has two variants, so `sasl.mechanism` must name one.
+    var impliedMechanism: SASLMechanism? { isPlain ? .plain : nil }
+
+    func implements(_ mechanism: SASLMechanism) -> Bool {
+        isPlain ? mechanism == .plain : mechanism != .plain
+    }
+
+    private enum Token: Equatable {
+        case word(String)
+        case quoted(String)
+        case equals
+        case semicolon
+    }
+
+    init(parsing text: String) throws(KafkaConfigurationError) {
+        func failure(_ reason: String) -> KafkaConfigurationError { .invalidSecret("sasl.jaas.config", reason) }
+        var tokens = try Self.tokenize(Array(text))[...]
+        guard case .word(let className) = tokens.popFirst() else {
+            throw failure(
+                "expected a login module class name, e.g. org.apache.kafka.common.security.plain.PlainLoginModule")
+        }
+        let moduleName = String(className.split(separator: ".").last ?? "")
+        guard moduleName == "PlainLoginModule" || moduleName == "ScramLoginModule" else {
+            // Quote the first word only when it looks like a class name: it could be a misplaced secret.
+            let named = moduleName.hasSuffix("LoginModule") ? " '\(className)'" : ""
+            throw failure(
+                "unsupported login module\(named) (supported: "
+                    + "org.apache.kafka.common.security.plain.PlainLoginModule and "
+                    + "org.apache.kafka.common.security.scram.ScramLoginModule)")
+        }
+        let flags = ["required", "requisite", "sufficient", "optional"]
+        guard case .word(let flag) = tokens.popFirst(), flags.contains(flag.lowercased()) else {
+            throw failure("expected a control flag (required, requisite, sufficient or optional) after \(moduleName)")
+        }
+        var options: [String: String] = [:]
+        while true {
+            guard let token = tokens.popFirst() else {
+                throw failure("expected ';' at the end of the login module entry")
+            }
+            if token == .semicolon { break }
+            guard case .word(let key) = token else { throw failure("expected an option name") }
+            guard tokens.popFirst() == .equals else { throw failure("expected '=' after an option name") }
+            switch tokens.popFirst() {
+            case .word(let value), .quoted(let value): options[key] = value
+            default: throw failure("expected a value after '='")
+            }
+        }
+        guard tokens.isEmpty else { throw failure("expected exactly one login module entry") }
+        if options["tokenauth"]?.lowercased() == "true" {
+            throw failure("delegation token authentication (tokenauth=true) is not supported")
+        }
+        self.moduleName = moduleName
+        self.isPlain = moduleName == "PlainLoginModule"
+        self.username = options["username"]
+        self.password = options["password"]
+    }
+
+    private static func tokenize(_ characters: [Character]) throws(KafkaConfigurationError) -> [Token] {
+        func failure(_ reason: String) -> KafkaConfigurationError { .invalidSecret("sasl.jaas.config", reason) }
+        var tokens: [Token] = []
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
+            if ConfigurationText.isBlank(character) || character.isWhitespace {
+                index += 1
+            } else if character == "/", next == "/" {
+                while index < characters.count, !characters[index].isNewline { index += 1 }
+            } else if character == "/", next == "*" {
+                index += 2
+                while index < characters.count,
+                    !(characters[index] == "*" && index + 1 < characters.count
+                        && characters[index + 1] == "/")
+                {
+                    index += 1
+                }
+                guard index < characters.count else { throw failure("unterminated /* comment") }
+                index += 2
+            } else if character == "=" {
+                tokens.append(.equals)
+                index += 1
+            } else if character == ";" {
+                tokens.append(.semicolon)
+                index += 1
+            } else if character == "\"" || character == "'" {
+                var value = ""
+                index += 1
+                while true {
+                    guard index < characters.count else { throw failure("unterminated quoted value") }
+                    let current = characters[index]
+                    index += 1
+                    if current == character { break }
+                    if current == "\\", index < characters.count {
+                        let escaped = characters[index]
+                        index += 1
+                        switch escaped {
+                        case "n": value.append("\n")
+                        case "t": value.append("\t")
+                        case "r": value.append("\r")
+                        default: value.append(escaped)
+                        }
+                    } else {
+                        value.append(current)
+                    }
+                }
+                tokens.append(.quoted(value))
+            } else {
+                var word = ""
+                while index < characters.count {
+                    let current = characters[index]
+                    if current.isWhitespace || current == "=" || current == ";" || current == "\"" || current == "'" {
+                        break
+                    }
+                    word.append(current)
+                    index += 1
+                }
+                tokens.append(.word(word))
+            }
+        }
+        return tokens
+    }
+}
