@@ -1,0 +1,44 @@
+public import KafkaProtocol
+
+/// Exponential backoff between retries of a request (`retry.backoff.ms` growing to
+/// `retry.backoff.max.ms`, KIP-580), with ±20 % jitter, and the rules for what is retried.
+public struct RetryPolicy: Sendable, Hashable {
+    /// The first backoff.
+    public var backoff: Duration
+    /// The largest backoff.
+    public var backoffMax: Duration
+    /// The most retries after the first attempt.
+    public var retries: Int
+
+    /// Creates a policy.
+    public init(backoff: Duration, backoffMax: Duration, retries: Int) {
+        self.backoff = backoff
+        self.backoffMax = max(backoff, backoffMax)
+        self.retries = max(0, retries)
+    }
+
+    /// The delay before retry number `attempt` (1 = the first retry); `random` in [0, 1).
+    public func delay(beforeRetry attempt: Int, random: Double) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 32)
+        var base = backoff * Double(1 << exponent)
+        if base > backoffMax { base = backoffMax }
+        return base * (0.8 + 0.4 * min(max(random, 0), 1))
+    }
+
+    /// Whether `error` may succeed when retried.
+    public static func isRetriable(_ error: any Error) -> Bool {
+        switch error {
+        case let error as KafkaNetworkError: error.isRetriable
+        case let error as KafkaError:
+            error.isRetriable || error.code.invalidatesMetadata || error.code.isCoordinatorError
+        default: false
+        }
+    }
+}
+
+extension KafkaErrorCode {
+    /// Errors that mean the cached coordinator is wrong or not ready yet.
+    public var isCoordinatorError: Bool {
+        self == .notCoordinator || self == .coordinatorNotAvailable || self == .coordinatorLoadInProgress
+    }
+}

@@ -1,0 +1,245 @@
+public import KafkaProtocol
+public import Logging
+public import Metrics
+public import NIOCore
+public import NIOPosix
+public import NIOSSL
+
+/// The kind of traffic a connection carries. Each kind gets its own connection to a broker, so a
+/// long fetch or a slow admin call never delays a produce request or a heartbeat.
+public enum ConnectionKind: String, Sendable, Hashable, CaseIterable {
+    /// Produce requests and the producer's transaction requests.
+    case produce
+    /// Fetch and ListOffsets for consumers.
+    case fetch
+    /// Group coordination: join, sync, heartbeat, commit.
+    case group
+    /// Metadata, admin requests, coordinator lookups.
+    case admin
+}
+
+/// What a connection needs to know, derived once per client from ``KafkaClientConfiguration``
+/// (the TLS context is built here so a bad certificate file is reported before connecting).
+public struct ConnectionSettings: Sendable {
+    public var clientID: String
+    public var clientSoftwareName: String
+    public var clientSoftwareVersion: String
+    public var requestTimeout: Duration
+    public var connectionSetupTimeout: Duration
+    public var maximumInFlight: Int
+    public var maximumResponseSize: Int
+    public var sasl: SASLCredentials?
+    public var tls: NIOSSLContext?
+    /// Where metrics go (swift-metrics' bootstrapped factory by default).
+    public var metricsFactory: any MetricsFactory = MetricsSystem.factory
+
+    /// Derives the settings from a configuration.
+    ///
+    /// - Throws: ``KafkaNetworkError`` of kind `.tlsFailed` when TLS is enabled and its files or
+    ///   PEM text are unusable, `.authenticationFailed` when SASL is enabled without credentials.
+    public init(configuration: KafkaClientConfiguration) throws(KafkaNetworkError) {
+        clientID = configuration.clientID
+        clientSoftwareName = configuration.clientSoftwareName
+        clientSoftwareVersion = configuration.clientSoftwareVersion
+        requestTimeout = configuration.requestTimeout
+        connectionSetupTimeout = configuration.connectionSetupTimeout
+        maximumInFlight = configuration.maxInFlightRequestsPerConnection
+        maximumResponseSize = configuration.maximumResponseSize
+        if configuration.securityProtocol.usesSASL {
+            guard let credentials = configuration.sasl else {
+                throw KafkaNetworkError(
+                    .authenticationFailed,
+                    "security.protocol \(configuration.securityProtocol.rawValue) needs sasl.mechanism and credentials")
+            }
+            sasl = credentials
+        } else {
+            sasl = nil
+        }
+        if configuration.securityProtocol.usesTLS {
+            do {
+                tls = try configuration.tls.makeClientContext()
+            } catch {
+                throw KafkaNetworkError(.tlsFailed, "TLS configuration: \(error)")
+            }
+        } else {
+            tls = nil
+        }
+    }
+}
+
+/// One connection to one broker, set up (TLS, ApiVersions, SASL) and ready for requests.
+///
+/// Requests are pipelined up to `max.in.flight.requests.per.connection`; responses are matched by
+/// correlation id; a request without an answer within `request.timeout.ms` fails and closes the
+/// connection (the others on it fail with a retriable ``KafkaNetworkError``).
+public final class BrokerConnection: Sendable {
+    /// The broker's address.
+    public let address: BrokerAddress
+    /// The broker's node id, when known (nil for bootstrap connections).
+    public let nodeID: Int32?
+    /// The traffic this connection carries.
+    public let kind: ConnectionKind
+    /// The versions negotiated with the broker.
+    public let versions: NegotiatedVersions
+
+    let channel: any Channel
+    private let clientID: String
+    private let requestTimeout: Duration
+    private let brokerLabel: String
+
+    private init(
+        address: BrokerAddress, nodeID: Int32?, kind: ConnectionKind, versions: NegotiatedVersions,
+        channel: any Channel, settings: ConnectionSettings, brokerLabel: String
+    ) {
+        self.address = address
+        self.nodeID = nodeID
+        self.kind = kind
+        self.versions = versions
+        self.channel = channel
+        self.clientID = settings.clientID
+        self.requestTimeout = settings.requestTimeout
+        self.brokerLabel = brokerLabel
+    }
+
+    /// Whether the connection is still open.
+    public var isActive: Bool { channel.isActive }
+
+    /// Connects to `address` and runs the setup (TLS handshake, ApiVersions with fallback, SASL).
+    ///
+    /// - Throws: ``KafkaNetworkError``: `.connectFailed` / `.connectTimedOut` for TCP,
+    ///   `.tlsFailed`, `.authenticationFailed`, `.unsupportedVersion`, or `.connectionClosed`.
+    public static func connect(
+        to address: BrokerAddress, nodeID: Int32? = nil, kind: ConnectionKind, settings: ConnectionSettings,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) async throws(KafkaNetworkError) -> BrokerConnection {
+        let label = nodeID.map { "node \($0) (\(address))" } ?? "\(address)"
+        var logger = logger
+        logger[metadataKey: "kafka.broker.address"] = "\(address)"
+        if let nodeID { logger[metadataKey: "kafka.broker.id"] = "\(nodeID)" }
+        logger[metadataKey: "kafka.connection.kind"] = "\(kind.rawValue)"
+
+        let eventLoop = eventLoopGroup.next()
+        let ready = eventLoop.makePromise(of: NegotiatedVersions.self)
+        let setup = ConnectionSetupStateMachine.Configuration(
+            clientSoftwareName: settings.clientSoftwareName, clientSoftwareVersion: settings.clientSoftwareVersion,
+            sasl: settings.sasl)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(.nanoseconds(max(1, KafkaConnectionHandler.nanoseconds(settings.connectionSetupTimeout))))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [logger] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls = settings.tls {
+                        let hostname = KafkaTLSConfiguration.serverHostname(for: address.host)
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: hostname))
+                    }
+                    try sync.addHandler(
+                        ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: settings.maximumResponseSize)))
+                    try sync.addHandler(
+                        KafkaConnectionHandler(
+                            setup: setup, maximumInFlight: settings.maximumInFlight,
+                            setupTimeout: settings.requestTimeout, clientID: settings.clientID, broker: label,
+                            readyPromise: ready, logger: logger,
+                            metrics: ConnectionMetrics(
+                                clientID: settings.clientID, broker: "\(address)", factory: settings.metricsFactory)))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: address.host, port: address.port).get()
+        } catch {
+            let failure: KafkaNetworkError
+            if case ChannelError.connectTimeout = error {
+                failure = KafkaNetworkError(
+                    .connectTimedOut,
+                    "could not connect within \(settings.connectionSetupTimeout) (socket.connection.setup.timeout.ms)",
+                    broker: label)
+            } else {
+                failure = KafkaNetworkError(.connectFailed, "could not connect: \(error)", broker: label)
+            }
+            ready.fail(failure)
+            logger.debug("connect failed", metadata: ["error": "\(failure)"])
+            throw failure
+        }
+        do {
+            let versions = try await ready.futureResult.get()
+            logger.debug("connected")
+            return BrokerConnection(
+                address: address, nodeID: nodeID, kind: kind, versions: versions, channel: channel,
+                settings: settings, brokerLabel: label)
+        } catch {
+            channel.close(promise: nil)
+            throw KafkaConnectionHandler.classify(error, broker: label)
+        }
+    }
+
+    /// Sends `request` and returns the broker's response.
+    ///
+    /// - Parameters:
+    ///   - version: the version to use; by default the highest both sides support.
+    ///   - timeout: overrides `request.timeout.ms` for this request (a fetch adds its max wait).
+    /// - Throws: ``KafkaNetworkError`` (no common version, network failure, timeout, malformed
+    ///   response naming the API and broker), or `CancellationError` if the task is cancelled
+    ///   (the connection stays usable; the late response is discarded).
+    public func send<R: KafkaRequest>(
+        _ request: R, version: Int16? = nil, timeout: Duration? = nil
+    ) async throws -> R.Response {
+        let version = try version ?? versions.version(for: R.self)
+        let frame = try submit(request, version: version, expectsResponse: true, timeout: timeout)
+        let response = try await frame.value
+        do {
+            return try KafkaFrame.decodeResponse(to: R.self, version: version, frame: response).response
+        } catch {
+            throw KafkaNetworkError(
+                .undecodableResponse, "could not decode \(R.Response.messageName) v\(version): \(error)",
+                broker: brokerLabel, api: R.apiKey)
+        }
+    }
+
+    /// Sends a request that gets no response (a produce request with `acks=0`); returns once it
+    /// has been written to the socket.
+    public func sendWithoutResponse<R: KafkaRequest>(_ request: R, version: Int16? = nil) async throws {
+        let version = try version ?? versions.version(for: R.self)
+        _ = try await submit(request, version: version, expectsResponse: false, timeout: nil).value
+    }
+
+    private func submit<R: KafkaRequest>(
+        _ request: R, version: Int16, expectsResponse: Bool, timeout: Duration?
+    ) throws -> ResponseFuture {
+        var frame = channel.allocator.buffer(capacity: 256)
+        try KafkaFrame.encodeRequest(request, version: version, correlationID: 0, clientID: clientID, into: &frame)
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let item = KafkaConnectionHandler.Request(
+            frame: frame, apiKey: R.apiKey, version: version, expectsResponse: expectsResponse,
+            timeout: timeout ?? requestTimeout, promise: promise)
+        let write = channel.eventLoop.makePromise(of: Void.self)
+        write.futureResult.whenFailure { [brokerLabel] error in
+            promise.fail(
+                KafkaNetworkError(
+                    .connectionClosed, "the connection is closed (\(error))", broker: brokerLabel,
+                    api: R.apiKey))
+        }
+        channel.writeAndFlush(item, promise: write)
+        return ResponseFuture(promise: promise)
+    }
+
+    /// Closes the connection; requests in flight fail with a retriable error.
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Awaits a response promise, failing it (not the connection) when the waiting task is cancelled.
+struct ResponseFuture {
+    let promise: EventLoopPromise<ByteBuffer>
+
+    var value: ByteBuffer {
+        get async throws {
+            try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                promise.fail(CancellationError())
+            }
+        }
+    }
+}

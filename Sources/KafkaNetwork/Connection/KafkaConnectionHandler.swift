@@ -1,0 +1,394 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+import NIOSSL
+
+/// The channel handler of one broker connection. It only decodes, feeds the state machines
+/// (``ConnectionSetupStateMachine``, then ``RequestPipeline``) and performs their actions.
+///
+/// Inbound it takes whole frames from ``KafkaFrameDecoder``; outbound it takes
+/// ``KafkaConnectionHandler/Request`` values whose frames were encoded off the event loop with a
+/// placeholder correlation id, which is patched in when the pipeline assigns one.
+final class KafkaConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Request
+    typealias OutboundOut = ByteBuffer
+
+    /// One request for the ready connection.
+    struct Request: Sendable {
+        /// The complete frame (size prefix, header, body); bytes 8..<12 are the correlation id.
+        var frame: ByteBuffer
+        var apiKey: KafkaAPIKey
+        var version: Int16
+        var expectsResponse: Bool
+        var timeout: Duration
+        /// Completed with the response frame (header and body), or with an empty buffer for
+        /// requests that expect no response once written.
+        var promise: EventLoopPromise<ByteBuffer>
+        var submittedAt: NIODeadline = .now()
+    }
+
+    private enum State {
+        case idle
+        case settingUp(ConnectionSetupStateMachine, awaiting: (correlationID: Int32, request: SetupKind)?)
+        case ready(RequestPipeline<Request>)
+        case closed(KafkaNetworkError)
+    }
+
+    private enum SetupKind {
+        case apiVersions(version: Int16)
+        case saslHandshake(version: Int16)
+        case saslAuthenticate(version: Int16)
+    }
+
+    private var state: State = .idle
+    private let setupConfiguration: ConnectionSetupStateMachine.Configuration
+    private let maximumInFlight: Int
+    private let setupTimeout: Duration
+    private let clientID: String
+    private let broker: String
+    private let readyPromise: EventLoopPromise<NegotiatedVersions>
+    private var logger: Logger
+    private let metrics: ConnectionMetrics
+    private var timer: Scheduled<Void>?
+    private var setupCorrelationID: Int32 = -1
+    private weak var context: ChannelHandlerContext?
+    /// Maps the event loop's clock (manual on test event loops) onto the pipeline's instants.
+    private var clockAnchor: (instant: ContinuousClock.Instant, deadline: NIODeadline)?
+
+    init(
+        setup: ConnectionSetupStateMachine.Configuration, maximumInFlight: Int, setupTimeout: Duration,
+        clientID: String, broker: String, readyPromise: EventLoopPromise<NegotiatedVersions>,
+        logger: Logger, metrics: ConnectionMetrics
+    ) {
+        self.setupConfiguration = setup
+        self.maximumInFlight = maximumInFlight
+        self.setupTimeout = setupTimeout
+        self.clientID = clientID
+        self.broker = broker
+        self.readyPromise = readyPromise
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    // MARK: lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        clockAnchor = (ContinuousClock.now, context.eventLoop.now)
+        if context.channel.isActive { startSetup(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startSetup(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(KafkaNetworkError(.connectionClosed, "the connection was closed", broker: broker), context: context)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(Self.classify(error, broker: broker), context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        self.context = nil
+    }
+
+    /// The current time on the event loop's clock.
+    private func now(_ context: ChannelHandlerContext) -> ContinuousClock.Instant {
+        guard let anchor = clockAnchor else { return .now }
+        return anchor.instant.advanced(by: .nanoseconds((context.eventLoop.now - anchor.deadline).nanoseconds))
+    }
+
+    private func startSetup(context: ChannelHandlerContext) {
+        guard case .idle = state else { return }
+        var machine = ConnectionSetupStateMachine(configuration: setupConfiguration)
+        let action = machine.start()
+        state = .settingUp(machine, awaiting: nil)
+        let deadline = setupTimeout
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Self.nanoseconds(deadline))) {
+            [weak self] in
+            guard let self, let context = self.context, case .settingUp = self.state else { return }
+            self.fail(
+                KafkaNetworkError(
+                    .connectTimedOut, "connection setup did not complete within \(deadline)", broker: self.broker),
+                context: context)
+        }
+        perform(action, context: context)
+    }
+
+    // MARK: outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        promise?.succeed()
+        switch state {
+        case .ready(var pipeline):
+            state = .idle  // avoid a copy-on-write of the pipeline while it is mutated
+            let (actions, rejected) = pipeline.submit(
+                request, expectsResponse: request.expectsResponse, timeout: request.timeout, now: now(context))
+            state = .ready(pipeline)
+            if let rejected { rejected.promise.fail(KafkaNetworkError(.connectionClosed, "closed", broker: broker)) }
+            run(actions, context: context)
+        case .closed(let error):
+            request.promise.fail(error)
+        case .idle, .settingUp:
+            request.promise.fail(
+                KafkaNetworkError(.connectionClosed, "the connection is not ready", broker: broker, api: request.apiKey)
+            )
+        }
+    }
+
+    private func run(_ actions: [RequestPipeline<Request>.Action], context: ChannelHandlerContext) {
+        guard !actions.isEmpty else { return }
+        for case .write(let correlationID, var request, let expectsResponse) in actions {
+            request.frame.setInteger(correlationID, at: request.frame.readerIndex + 8, endianness: .big)
+            metrics.requestSent(
+                api: request.apiKey, bytes: request.frame.readableBytes, awaitsResponse: expectsResponse)
+            if logger.logLevel <= .trace {
+                logger.trace(
+                    "request sent",
+                    metadata: [
+                        "kafka.api": "\(request.apiKey.name)", "kafka.api.version": "\(request.version)",
+                        "kafka.correlation_id": "\(correlationID)",
+                    ])
+            }
+            if expectsResponse {
+                context.write(wrapOutboundOut(request.frame), promise: nil)
+            } else {
+                let done = request.promise
+                let write = context.eventLoop.makePromise(of: Void.self)
+                write.futureResult.whenComplete { result in
+                    switch result {
+                    case .success: done.succeed(ByteBuffer())
+                    case .failure(let error): done.fail(error)
+                    }
+                }
+                context.write(wrapOutboundOut(request.frame), promise: write)
+            }
+        }
+        context.flush()
+        scheduleTimer(context: context)
+    }
+
+    // MARK: inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        metrics.bytesReceived(frame.readableBytes + 4)
+        switch state {
+        case .ready(var pipeline):
+            guard let correlationID = frame.getInteger(at: frame.readerIndex, endianness: .big, as: Int32.self) else {
+                fail(
+                    KafkaNetworkError(.malformedResponse, "response frame shorter than its header", broker: broker),
+                    context: context)
+                return
+            }
+            state = .idle
+            let outcome = pipeline.receive(correlationID: correlationID, now: now(context))
+            state = .ready(pipeline)
+            switch outcome {
+            case .deliver(let request, let next):
+                metrics.responseReceived(api: request.apiKey, since: request.submittedAt)
+                request.promise.succeed(frame)
+                run(next, context: context)
+            case .protocolViolation(let expected, let failed):
+                let error = KafkaNetworkError(
+                    .malformedResponse,
+                    "response correlation id \(correlationID) does not match the oldest request in flight "
+                        + "(\(expected.map(String.init) ?? "none")); closing the connection",
+                    broker: broker)
+                state = .closed(error)
+                for request in failed { request.promise.fail(error.with(api: request.apiKey)) }
+                context.close(promise: nil)
+            }
+        case .settingUp(var machine, let awaiting):
+            guard let awaiting else { return }
+            let action: ConnectionSetupStateMachine.Action
+            do {
+                action = try Self.feed(frame, to: &machine, awaiting: awaiting)
+            } catch {
+                state = .settingUp(machine, awaiting: nil)
+                fail(KafkaNetworkError(.malformedResponse, "\(error)", broker: broker), context: context)
+                return
+            }
+            state = .settingUp(machine, awaiting: nil)
+            perform(action, context: context)
+        case .idle, .closed:
+            break
+        }
+    }
+
+    private static func feed(
+        _ frame: ByteBuffer, to machine: inout ConnectionSetupStateMachine,
+        awaiting: (correlationID: Int32, request: SetupKind)
+    ) throws -> ConnectionSetupStateMachine.Action {
+        switch awaiting.request {
+        case .apiVersions(let version):
+            var body = frame
+            let header = try ResponseHeader(from: &body, version: 0)
+            try checkCorrelation(header.correlationId, awaiting.correlationID, "ApiVersionsResponse")
+            return machine.apiVersionsReceived(
+                try ApiVersionsResponse.decodeAllowingFallback(from: body, version: version))
+        case .saslHandshake(let version):
+            let (_, response) = try KafkaFrame.decodeResponse(
+                to: SaslHandshakeRequest.self, version: version, frame: frame,
+                expectedCorrelationID: awaiting.correlationID)
+            return machine.saslHandshakeReceived(response)
+        case .saslAuthenticate(let version):
+            let (_, response) = try KafkaFrame.decodeResponse(
+                to: SaslAuthenticateRequest.self, version: version, frame: frame,
+                expectedCorrelationID: awaiting.correlationID)
+            return machine.saslAuthenticateReceived(response)
+        }
+    }
+
+    private static func checkCorrelation(_ got: Int32, _ expected: Int32, _ name: String) throws {
+        guard got == expected else {
+            throw KafkaProtocolError(.invalidValue, "\(name): correlation id \(got) does not match \(expected)")
+        }
+    }
+
+    private func perform(_ action: ConnectionSetupStateMachine.Action, context: ChannelHandlerContext) {
+        guard case .settingUp(let machine, _) = state else { return }
+        switch action {
+        case .send(let request):
+            setupCorrelationID = setupCorrelationID == Int32.max ? 0 : setupCorrelationID + 1
+            let id = setupCorrelationID
+            var frame = context.channel.allocator.buffer(capacity: 128)
+            let kind: SetupKind
+            do {
+                switch request {
+                case .apiVersions(let message, let version):
+                    kind = .apiVersions(version: version)
+                    try KafkaFrame.encodeRequest(
+                        message, version: version, correlationID: id, clientID: clientID, into: &frame)
+                case .saslHandshake(let message, let version):
+                    kind = .saslHandshake(version: version)
+                    try KafkaFrame.encodeRequest(
+                        message, version: version, correlationID: id, clientID: clientID, into: &frame)
+                case .saslAuthenticate(let message, let version):
+                    kind = .saslAuthenticate(version: version)
+                    try KafkaFrame.encodeRequest(
+                        message, version: version, correlationID: id, clientID: clientID, into: &frame)
+                }
+            } catch {
+                fail(
+                    KafkaNetworkError(.unsupportedVersion, "\(error)", broker: broker, api: request.apiKey),
+                    context: context)
+                return
+            }
+            state = .settingUp(machine, awaiting: (id, kind))
+            metrics.requestSent(api: request.apiKey, bytes: frame.readableBytes, awaitsResponse: false)
+            logger.debug(
+                "connection setup request",
+                metadata: ["kafka.api": "\(request.apiKey.name)", "kafka.api.version": "\(request.version)"])
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        case .ready(let versions):
+            timer?.cancel()
+            timer = nil
+            // Correlation ids continue after the setup's so a late setup answer can never match.
+            let next = setupCorrelationID == Int32.max ? 0 : setupCorrelationID + 1
+            state = .ready(RequestPipeline(maximumInFlight: maximumInFlight, firstCorrelationID: next))
+            logger.debug("connection ready")
+            readyPromise.succeed(versions)
+        case .fail(let error):
+            fail(error.with(broker: broker), context: context)
+        }
+    }
+
+    // MARK: timeouts and failure
+
+    private func scheduleTimer(context: ChannelHandlerContext) {
+        guard timer == nil, case .ready(let pipeline) = state, let deadline = pipeline.nextDeadline else { return }
+        let delay = now(context).duration(to: deadline)
+        timer = context.eventLoop.assumeIsolated().scheduleTask(
+            in: .nanoseconds(max(0, Self.nanoseconds(delay)) + 1_000_000)
+        ) {
+            [weak self] in
+            guard let self, let context = self.context else { return }
+            self.timer = nil
+            self.timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        guard case .ready(var pipeline) = state else { return }
+        guard let (timedOut, others) = pipeline.checkTimeouts(now: now(context)) else {
+            state = .ready(pipeline)
+            scheduleTimer(context: context)
+            return
+        }
+        let closed = KafkaNetworkError(
+            .connectionClosed, "the connection was closed after another request on it timed out", broker: broker)
+        state = .closed(closed)
+        for request in timedOut {
+            metrics.requestFailed(api: request.apiKey)
+            logger.warning(
+                "request timed out; closing the connection",
+                metadata: ["kafka.api": "\(request.apiKey.name)", "kafka.api.version": "\(request.version)"])
+            request.promise.fail(
+                KafkaNetworkError(
+                    .requestTimedOut, "no response within \(request.timeout) (request.timeout.ms)", broker: broker,
+                    api: request.apiKey))
+        }
+        for request in others { request.promise.fail(closed.with(api: request.apiKey)) }
+        context.close(promise: nil)
+    }
+
+    private func fail(_ error: KafkaNetworkError, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        switch state {
+        case .closed:
+            return
+        case .idle, .settingUp:
+            state = .closed(error)
+            logger.debug("connection setup failed", metadata: ["error": "\(error)"])
+            readyPromise.fail(error)
+        case .ready(var pipeline):
+            state = .closed(error)
+            let failed = pipeline.close()
+            if !failed.isEmpty { logger.debug("connection failed", metadata: ["error": "\(error)"]) }
+            for request in failed {
+                metrics.requestFailed(api: request.apiKey)
+                request.promise.fail(error.with(api: request.apiKey))
+            }
+        }
+        context.close(promise: nil)
+    }
+
+    static func classify(_ error: any Error, broker: String) -> KafkaNetworkError {
+        if let error = error as? KafkaNetworkError { return error.with(broker: broker) }
+        if let error = error as? KafkaProtocolError, error.kind == .invalidLength {
+            return KafkaNetworkError(.frameTooLarge, "invalid frame from the broker: \(error)", broker: broker)
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return KafkaNetworkError(.tlsFailed, "TLS failed: \(error)", broker: broker)
+        }
+        if let error = error as? ByteToMessageDecoderError {
+            return KafkaNetworkError(.malformedResponse, "invalid data from the broker: \(error)", broker: broker)
+        }
+        return KafkaNetworkError(.connectionClosed, "connection error: \(error)", broker: broker)
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return seconds < 0 ? Int64.min / 2 : Int64.max / 2 }
+        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+}
+
+extension KafkaNetworkError {
+    func with(api: KafkaAPIKey) -> KafkaNetworkError {
+        var copy = self
+        if copy.api == nil { copy.api = api }
+        return copy
+    }
+}

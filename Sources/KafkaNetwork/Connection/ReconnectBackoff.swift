@@ -1,0 +1,54 @@
+/// Exponential backoff with jitter between connection attempts to one broker, as in the Java
+/// client: `reconnect.backoff.ms × 2^(failures−1)`, capped at `reconnect.backoff.max.ms`, times a
+/// random factor in [0.8, 1.2].
+///
+/// A plain value: the pool records attempts and asks when the next one may start; it never sleeps
+/// itself, so it is tested with a manual clock.
+public struct ReconnectBackoff: Sendable, Hashable {
+    /// The first delay after a failure.
+    public var initial: Duration
+    /// The largest delay.
+    public var maximum: Duration
+    /// The relative jitter (0.2 = ±20 %).
+    public var jitter: Double
+    /// Consecutive failed attempts since the last success.
+    public private(set) var consecutiveFailures: Int = 0
+    /// The earliest time the next attempt may start (nil = now).
+    public private(set) var nextAttempt: ContinuousClock.Instant?
+
+    /// Creates a backoff policy with no failures recorded.
+    public init(initial: Duration, maximum: Duration, jitter: Double = 0.2) {
+        self.initial = initial
+        self.maximum = max(initial, maximum)
+        self.jitter = min(max(jitter, 0), 1)
+    }
+
+    /// The delay before the next attempt after `failures` consecutive failures, before jitter.
+    public func baseDelay(afterFailures failures: Int) -> Duration {
+        guard failures > 0 else { return .zero }
+        let exponent = min(failures - 1, 32)
+        let scaled = initial * Double(1 << exponent)
+        return scaled > maximum ? maximum : scaled
+    }
+
+    /// Records a failed attempt at `now`; `random` is a uniform value in [0, 1) (injected for tests).
+    public mutating func recordFailure(now: ContinuousClock.Instant, random: Double) -> Duration {
+        consecutiveFailures += 1
+        let factor = 1 - jitter + 2 * jitter * min(max(random, 0), 1)
+        let delay = baseDelay(afterFailures: consecutiveFailures) * factor
+        nextAttempt = now.advanced(by: delay)
+        return delay
+    }
+
+    /// Records a successful connection: the next failure starts from the initial delay again.
+    public mutating func recordSuccess() {
+        consecutiveFailures = 0
+        nextAttempt = nil
+    }
+
+    /// How long to wait at `now` before the next attempt may start (zero when it may start now).
+    public func remainingDelay(now: ContinuousClock.Instant) -> Duration {
+        guard let nextAttempt, nextAttempt > now else { return .zero }
+        return now.duration(to: nextAttempt)
+    }
+}

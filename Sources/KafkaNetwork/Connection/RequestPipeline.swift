@@ -1,0 +1,139 @@
+/// The requests of one ready connection, as a plain state machine: correlation ids, the bound on
+/// requests in flight, the order responses must arrive in, and request timeouts.
+///
+/// Kafka answers the requests of one connection in the order they were sent, so a response must
+/// carry the correlation id of the oldest request still in flight; anything else means the byte
+/// stream can no longer be trusted and the connection is closed. Requests that expect no response
+/// (`acks=0` produce) complete as soon as they are written and never occupy a slot.
+///
+/// Generic over the payload so tests drive it with plain values; the channel handler uses it with
+/// promises and encoded frames.
+struct RequestPipeline<Payload> {
+    struct Entry {
+        var correlationID: Int32
+        var payload: Payload
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// A request waiting for a slot.
+    private struct Queued {
+        var payload: Payload
+        var expectsResponse: Bool
+        var timeout: Duration
+    }
+
+    /// What the handler must do after a call.
+    enum Action {
+        /// Write this request with this correlation id. When `expectsResponse` is false, the
+        /// request is complete once written.
+        case write(correlationID: Int32, payload: Payload, expectsResponse: Bool)
+    }
+
+    /// The outcome of a received response.
+    enum ReceiveOutcome {
+        /// The response belongs to this payload; then perform `next` (requests that got a slot).
+        case deliver(Payload, next: [Action])
+        /// The response does not match the oldest request in flight: close the connection and fail
+        /// every payload.
+        case protocolViolation(expected: Int32?, failed: [Payload])
+    }
+
+    let maximumInFlight: Int
+    private(set) var inFlight: [Entry] = []
+    private var queue: [Queued] = []
+    private var queueHead = 0
+    private var nextCorrelationID: Int32
+    private(set) var isClosed = false
+
+    init(maximumInFlight: Int, firstCorrelationID: Int32 = 1) {
+        self.maximumInFlight = max(1, maximumInFlight)
+        self.nextCorrelationID = max(0, firstCorrelationID)
+    }
+
+    /// Requests waiting for a slot.
+    var queuedCount: Int { queue.count - queueHead }
+
+    /// Submits a request. Returns the write to perform, or nothing when it waits for a slot.
+    /// After ``close()`` the payload is handed back as `rejected`.
+    mutating func submit(
+        _ payload: Payload, expectsResponse: Bool, timeout: Duration, now: ContinuousClock.Instant
+    ) -> (actions: [Action], rejected: Payload?) {
+        guard !isClosed else { return ([], payload) }
+        let item = Queued(payload: payload, expectsResponse: expectsResponse, timeout: timeout)
+        if inFlight.count < maximumInFlight && queuedCount == 0 {
+            return ([start(item, now: now)], nil)
+        }
+        queue.append(item)
+        return ([], nil)
+    }
+
+    /// Handles a response frame with `correlationID`.
+    mutating func receive(correlationID: Int32, now: ContinuousClock.Instant) -> ReceiveOutcome {
+        guard let first = inFlight.first, first.correlationID == correlationID else {
+            let expected = inFlight.first?.correlationID
+            return .protocolViolation(expected: expected, failed: close())
+        }
+        inFlight.removeFirst()
+        return .deliver(first.payload, next: promote(now: now))
+    }
+
+    /// The earliest deadline of a request in flight, for the handler's timer.
+    var nextDeadline: ContinuousClock.Instant? {
+        inFlight.lazy.map(\.deadline).min()
+    }
+
+    /// Checks deadlines at `now`. When a request has timed out the pipeline closes: the timed-out
+    /// payloads fail with a timeout, all others with a retriable network error.
+    mutating func checkTimeouts(now: ContinuousClock.Instant) -> (timedOut: [Payload], others: [Payload])? {
+        guard inFlight.contains(where: { $0.deadline <= now }) else { return nil }
+        let timedOut = inFlight.filter { $0.deadline <= now }.map(\.payload)
+        let others = inFlight.filter { $0.deadline > now }.map(\.payload) + queuedPayloads()
+        inFlight = []
+        clearQueue()
+        isClosed = true
+        return (timedOut, others)
+    }
+
+    /// Closes the pipeline, returning every payload still in flight or queued (oldest first).
+    mutating func close() -> [Payload] {
+        let failed = inFlight.map(\.payload) + queuedPayloads()
+        inFlight = []
+        clearQueue()
+        isClosed = true
+        return failed
+    }
+
+    private mutating func start(_ item: Queued, now: ContinuousClock.Instant) -> Action {
+        let id = nextCorrelationID
+        nextCorrelationID = nextCorrelationID == Int32.max ? 0 : nextCorrelationID + 1
+        if item.expectsResponse {
+            inFlight.append(Entry(correlationID: id, payload: item.payload, deadline: now.advanced(by: item.timeout)))
+        }
+        return .write(correlationID: id, payload: item.payload, expectsResponse: item.expectsResponse)
+    }
+
+    private mutating func promote(now: ContinuousClock.Instant) -> [Action] {
+        var actions: [Action] = []
+        while inFlight.count < maximumInFlight, queueHead < queue.count {
+            let item = queue[queueHead]
+            queueHead += 1
+            actions.append(start(item, now: now))
+        }
+        if queueHead == queue.count {
+            clearQueue()
+        } else if queueHead > 64 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        return actions
+    }
+
+    private func queuedPayloads() -> [Payload] {
+        queue[queueHead...].map(\.payload)
+    }
+
+    private mutating func clearQueue() {
+        queue.removeAll(keepingCapacity: true)
+        queueHead = 0
+    }
+}

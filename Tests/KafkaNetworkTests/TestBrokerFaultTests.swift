@@ -1,0 +1,145 @@
+import KafkaProtocol
+import KafkaTestSupport
+import Logging
+import Testing
+
+@testable import KafkaNetwork
+
+/// Connection behaviour against the in-suite test broker's faults: garbage, oversized frames,
+/// dropped answers, old ApiVersions, no common version.
+@Suite(.serialized)
+struct TestBrokerFaultTests {
+    static func client(_ broker: TestKafkaBroker, requestTimeout: Duration = .seconds(5)) throws -> KafkaClusterClient {
+        var configuration = KafkaClientConfiguration(bootstrapServers: [
+            BrokerAddress(host: broker.host, port: broker.port)
+        ])
+        configuration.requestTimeout = requestTimeout
+        configuration.retryBackoff = .milliseconds(10)
+        configuration.retryBackoffMax = .milliseconds(50)
+        configuration.reconnectBackoff = .milliseconds(10)
+        configuration.reconnectBackoffMax = .milliseconds(50)
+        return try KafkaClusterClient(configuration: configuration)
+    }
+
+    static func broker(_ edit: (inout TestKafkaBroker.Configuration) -> Void = { _ in }) async throws -> TestKafkaBroker
+    {
+        var configuration = TestKafkaBroker.Configuration()
+        configuration.topics = ["t": 1]
+        edit(&configuration)
+        return try await TestKafkaBroker(configuration: configuration)
+    }
+
+    @Test func sendsClientSoftwareNameAndVersion() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker)
+        _ = try await client.metadata(for: ["t"])
+        let apiVersions = try #require(broker.receivedRequests.first { $0.apiKey == .apiVersions })
+        #expect(apiVersions.version >= 3)
+        #expect(apiVersions.clientSoftwareName == "swift-kafka")
+        #expect(apiVersions.clientId == "swift-kafka")
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func fallsBackWhenTheBrokerRefusesApiVersionsV3() async throws {
+        let broker = try await Self.broker { $0.supportsApiVersionsV3 = false }
+        let client = try Self.client(broker)
+        _ = try await client.metadata(for: ["t"])
+        let versions = broker.receivedRequests.filter { $0.apiKey == .apiVersions }.map(\.version)
+        #expect(versions.count == 2)
+        #expect((versions.last ?? 99) < 3)
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func noCommonVersionNamesTheAPI() async throws {
+        let broker = try await Self.broker { $0.apiVersions[.metadata] = 50...60 }
+        let client = try Self.client(broker)
+        let error = try await #require(throws: KafkaNetworkError.self) { try await client.metadata(for: ["t"]) }
+        #expect(error.kind == .unsupportedVersion)
+        #expect(error.message.contains("Metadata"))
+        #expect(error.message.contains("v50–v60"))
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func garbageClosesTheConnectionAndTheClientRecovers() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker)
+        _ = try await client.metadata(for: ["t"])
+        broker.respondWithGarbage(forNext: 1)
+        let error = try await #require(throws: KafkaNetworkError.self) {
+            try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
+        }
+        #expect(error.kind == .malformedResponse)
+        #expect(error.isRetriable)
+        // The process is alive and a new connection serves the next request.
+        let response = try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
+        #expect(response.brokers.count == 1)
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func oversizedFrameClosesTheConnectionWithAClearError() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker)
+        _ = try await client.metadata(for: ["t"])
+        broker.respondWithOversizedFrame(forNext: 1)
+        let error = try await #require(throws: KafkaNetworkError.self) {
+            try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
+        }
+        #expect(error.kind == .frameTooLarge)
+        let response = try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
+        #expect(response.brokers.count == 1)
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func retriesRecoverFromDroppedConnections() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker)
+        _ = try await client.metadata(for: ["t"])
+        broker.closeConnectionOnNext(2)
+        let response = try await client.sendWithRetries(MetadataRequest(), to: .anyBroker, kind: .admin)
+        #expect(response.brokers.count == 1)
+        #expect(broker.connectionCount >= 3)
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func unansweredRequestTimesOut() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker, requestTimeout: .milliseconds(300))
+        _ = try await client.metadata(for: ["t"])
+        broker.dropResponses(forNext: 1)
+        let error = try await #require(throws: KafkaNetworkError.self) {
+            try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
+        }
+        #expect(error.kind == .requestTimedOut)
+        #expect(error.api == .metadata)
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func trafficKindsUseSeparateConnections() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker)
+        _ = try await client.metadata(for: ["t"])
+        let admin = try await client.connection(to: .broker(1), kind: .admin)
+        let produce = try await client.connection(to: .broker(1), kind: .produce)
+        let group = try await client.connection(to: .broker(1), kind: .group)
+        #expect(admin !== produce && produce !== group && admin !== group)
+        #expect(try await client.connection(to: .broker(1), kind: .produce) === produce)
+        // An unanswered request on the admin connection does not hold up the produce connection:
+        // the produce request gets its answer while the admin request is still waiting for its own.
+        broker.dropResponses(forNext: 1)
+        let stuck = Task { try await admin.send(MetadataRequest(), timeout: .seconds(1)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let answer = try await produce.send(MetadataRequest())
+        #expect(answer.brokers.count == 1)
+        let stuckError = await #expect(throws: KafkaNetworkError.self) { try await stuck.value }
+        #expect(stuckError?.kind == .requestTimedOut)
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+}
