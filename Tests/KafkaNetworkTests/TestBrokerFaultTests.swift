@@ -142,4 +142,24 @@ struct TestBrokerFaultTests {
         await client.shutdown()
         try await broker.shutdown()
     }
+
+    @Test func cancellingAWaitingRequestKeepsTheConnectionUsable() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker)
+        let connection = try await client.connection(to: .anyBroker, kind: .admin)
+        broker.delayResponses(by: .milliseconds(500))
+        let waiting = Task { try await connection.send(MetadataRequest()) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        broker.delayResponses(by: .zero)
+        // The late answer to the cancelled request is matched and dropped; the next one is ours.
+        var request = MetadataRequest()
+        request.topics = [.init(name: "t")]
+        let response = try await connection.send(request)
+        #expect(response.topics.map(\.name) == ["t"])
+        #expect(connection.isActive)
+        await client.shutdown()
+        try await broker.shutdown()
+    }
 }
