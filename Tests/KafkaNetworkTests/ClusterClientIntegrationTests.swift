@@ -161,6 +161,17 @@ struct ClusterClientIntegrationTests {
         #expect(try await client.coordinator(for: "payments", type: .group).nodeID == 3)
     }
 
+    @Test func findsTransactionCoordinators() async throws {
+        let cluster = try Self.mockCluster(brokers: 3)
+        try cluster.setCoordinator(.transaction, key: "txn-1", broker: 3)
+        let client = try KafkaClusterClient(configuration: Self.configuration(cluster))
+        defer { Task { await client.shutdown() } }
+        #expect(try await client.coordinator(for: "txn-1", type: .transaction).nodeID == 3)
+        let connection = try await client.connection(to: .transactionCoordinator("txn-1"), kind: .produce)
+        #expect(connection.nodeID == 3)
+        #expect(connection.kind == .produce)
+    }
+
     @Test func aBrokerGoingDownAndComingBackIsReconnectedWithBackoff() async throws {
         let cluster = try Self.mockCluster(brokers: 3)
         try cluster.createTopic("outage", partitions: 1, replicationFactor: 1)

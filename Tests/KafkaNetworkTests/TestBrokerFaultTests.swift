@@ -162,4 +162,44 @@ struct TestBrokerFaultTests {
         await client.shutdown()
         try await broker.shutdown()
     }
+
+    @Test func concurrentRefreshesShareOneMetadataRequest() async throws {
+        let broker = try await Self.broker()
+        let client = try Self.client(broker)
+        _ = try await client.metadata(for: ["t"])
+        let before = broker.receivedRequests.filter { $0.apiKey == .metadata }.count
+        broker.delayResponses(by: .milliseconds(200))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<25 { group.addTask { try await client.refreshMetadata() } }
+            try await group.waitForAll()
+        }
+        let sent = broker.receivedRequests.filter { $0.apiKey == .metadata }.count - before
+        #expect(sent >= 1)
+        #expect(sent <= 2, "25 concurrent refreshes sent \(sent) Metadata requests")
+        await client.shutdown()
+        try await broker.shutdown()
+    }
+
+    @Test func metadataIsRefreshedAfterMaxAge() async throws {
+        let broker = try await Self.broker()
+        var configuration = KafkaClientConfiguration(
+            bootstrapServers: [BrokerAddress(host: broker.host, port: broker.port)])
+        configuration.metadataMaxAge = .milliseconds(200)
+        let client = try KafkaClusterClient(configuration: configuration)
+        func metadataRequests() -> Int { broker.receivedRequests.filter { $0.apiKey == .metadata }.count }
+        _ = try await client.metadata(for: ["t"])
+        _ = try await client.metadata(for: ["t"])
+        #expect(metadataRequests() == 1, "a fresh cache answers without a request")
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await client.metadata(for: ["t"])
+        #expect(metadataRequests() == 2, "an expired cache is refreshed")
+
+        let periodic = Task { await client.runPeriodicMetadataRefresh() }
+        try await Task.sleep(for: .milliseconds(700))
+        periodic.cancel()
+        await periodic.value
+        #expect(metadataRequests() >= 4, "the periodic refresh ran: \(metadataRequests())")
+        await client.shutdown()
+        try await broker.shutdown()
+    }
 }
