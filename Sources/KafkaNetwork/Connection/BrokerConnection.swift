@@ -138,7 +138,8 @@ public final class BrokerConnection: Sendable {
                     try sync.addHandler(
                         KafkaConnectionHandler(
                             setup: setup, maximumInFlight: settings.maximumInFlight,
-                            setupTimeout: settings.requestTimeout, clientID: settings.clientID, broker: label,
+                            setupTimeout: max(settings.requestTimeout, settings.connectionSetupTimeout),
+                            clientID: settings.clientID, broker: label,
                             readyPromise: ready, logger: logger,
                             metrics: ConnectionMetrics(
                                 clientID: settings.clientID, broker: "\(address)", factory: settings.metricsFactory)))
