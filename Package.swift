@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
         .library(name: "KafkaNetwork", targets: ["KafkaNetwork"]),
+        .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
         .library(name: "KafkaTestSupport", targets: ["KafkaTestSupport"]),
     ],
     dependencies: [
@@ -65,6 +66,16 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // The producer: partitioners so far (accumulator, sender and idempotence follow).
+        .target(
+            name: "KafkaProducer",
+            dependencies: [
+                "KafkaProtocol", "KafkaCompression", "KafkaNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // Test support: librdkafka's mock cluster in-process, a TLS/SASL test broker and test
         // certificates. Not for production use.
         .target(
@@ -114,6 +125,12 @@ let package = Package(
         .testTarget(
             name: "KafkaCompressionTests",
             dependencies: ["KafkaCompression", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaProducerTests",
+            dependencies: ["KafkaProducer", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),

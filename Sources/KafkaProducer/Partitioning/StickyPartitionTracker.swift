@@ -1,0 +1,231 @@
+import NIOConcurrencyHelpers
+
+/// The uniform sticky partitioner of KIP-794: the Java client's `BuiltInPartitioner` (3.3 and later), which places
+/// records that have no key (or every record, with `partitioner.ignore.keys`).
+///
+/// For each topic it sticks to one partition until `batchSize` bytes have been appended to it, then switches to
+/// another partition chosen at random among the topic's available partitions (all partitions when none is
+/// available). Sticking fills batches, and switching by bytes rather than by batch spreads the data evenly
+/// even when some brokers are slower than others — the problem KIP-794 fixed in KIP-480's original sticky
+/// partitioner.
+///
+/// Usage by the record accumulator:
+/// 1. ``partition(for:)`` returns the topic's current sticky partition (choosing one if needed).
+/// 2. After appending the record, ``recordAppended(topic:partition:bytes:enableSwitch:)`` adds its size. Once the
+///    partition has received `batchSize` bytes (and `enableSwitch` is true — Java passes "every batch of the
+///    partition is full"), or `2 × batchSize` bytes regardless, the next ``partition(for:)`` picks a new one.
+///    The switch is made lazily so that the new partition is chosen from the freshest topic information.
+///    As in Java, the random choice may land on the partition that was just left.
+///
+/// Adaptive partitioning (`partitioner.adaptive.partitioning.enable`): by default the choice is uniform. An
+/// accumulator that tracks queue depths can call ``updatePartitionLoadStats(topic:loads:partitionCount:)`` to make
+/// the choice favour partitions with shorter queues, exactly as Java weights by `maxQueueSize + 1 − queueSize`.
+/// Without those calls the tracker is the non-adaptive partitioner.
+///
+/// Thread-safe: all state sits behind one lock, and no call blocks or calls out while holding it.
+public final class StickyPartitionTracker: Sendable {
+    /// The number of bytes a sticky partition receives before the tracker switches (the producer's `batch.size`).
+    public let batchSize: Int
+
+    private let state: NIOLockedValueBox<State>
+
+    /// Creates a tracker that chooses partitions with the system's random number generator.
+    ///
+    /// - Parameter batchSize: The producer's `batch.size`. Negative values are treated as `0` (switch after every
+    ///   record, as Java does with `batch.size=0`).
+    public convenience init(batchSize: Int) {
+        self.init(batchSize: batchSize, random: SystemRandomNumberGenerator())
+    }
+
+    /// Creates a tracker with an injected random number generator (for example a seeded one in tests).
+    ///
+    /// - Parameters:
+    ///   - batchSize: The producer's `batch.size`. Negative values are treated as `0`.
+    ///   - random: The source of randomness for choosing the next sticky partition.
+    public init(batchSize: Int, random: some RandomNumberGenerator & Sendable) {
+        self.batchSize = max(0, batchSize)
+        self.state = NIOLockedValueBox(State(random: random))
+    }
+
+    /// The partition the next record of `topic` without a key should go to.
+    ///
+    /// - Parameter topic: The topic's partitions.
+    /// - Returns: The sticky partition, in `0..<topic.partitionCount`; `-1` (Java's `UNKNOWN_PARTITION`) if the
+    ///   topic has no partitions.
+    public func partition(for topic: PartitionerTopicInfo) -> Int32 {
+        guard topic.partitionCount > 0 else { return -1 }
+        return state.withLockedValue { state in
+            var topicState = state.topics[topic.topic] ?? TopicState()
+            if let sticky = topicState.sticky, topic.contains(partition: sticky.partition) {
+                return sticky.partition
+            }
+            let chosen = Self.nextPartition(random: &state.random, loadStats: topicState.loadStats, topic: topic)
+            topicState.sticky = Sticky(partition: chosen, producedBytes: 0)
+            state.topics[topic.topic] = topicState
+            return chosen
+        }
+    }
+
+    /// The topic's current sticky partition, or `nil` if none is chosen (never used, or due to switch).
+    public func currentPartition(topic: String) -> Int32? {
+        state.withLockedValue { $0.topics[topic]?.sticky?.partition }
+    }
+
+    /// Records that `bytes` were appended to `partition` of `topic` on behalf of the sticky partitioner.
+    ///
+    /// Appends to any partition other than the current sticky one (a record that raced with a switch) are
+    /// ignored, as in Java.
+    ///
+    /// - Parameters:
+    ///   - topic: The topic's name.
+    ///   - partition: The partition the record was appended to.
+    ///   - bytes: The record's size in the batch; negative values count as `0`.
+    ///   - enableSwitch: Whether reaching `batchSize` may switch partitions. Java passes `true` only when every
+    ///     batch queued for the partition is full; `2 × batchSize` bytes switch regardless.
+    public func recordAppended(topic: String, partition: Int32, bytes: Int, enableSwitch: Bool = true) {
+        let threshold = batchSize
+        let hardThreshold = Self.saturatingAdd(threshold, threshold)
+        state.withLockedValue { state in
+            guard var topicState = state.topics[topic], let sticky = topicState.sticky, sticky.partition == partition
+            else { return }
+            let produced = Self.saturatingAdd(sticky.producedBytes, max(0, bytes))
+            if (produced >= threshold && enableSwitch) || produced >= hardThreshold {
+                topicState.sticky = nil
+            } else {
+                topicState.sticky = Sticky(partition: partition, producedBytes: produced)
+            }
+            state.topics[topic] = topicState
+        }
+    }
+
+    /// Makes the next switches for `topic` favour partitions with fewer queued batches (adaptive partitioning),
+    /// or returns to uniform choice.
+    ///
+    /// Each eligible partition gets weight `maxQueued + 1 − queued`, so a partition with an empty queue is chosen
+    /// more often than one with a long queue. As in Java, the weighting is dropped (uniform choice over the
+    /// available partitions) when the topic has fewer than two partitions, when `loads` is empty, or when every
+    /// partition is listed and all queues are equally long.
+    ///
+    /// - Parameters:
+    ///   - topic: The topic's name.
+    ///   - loads: The partitions new batches may go to (leader known, not excluded by
+    ///     `partitioner.availability.timeout.ms`) and their queue lengths.
+    ///   - partitionCount: The topic's total number of partitions.
+    public func updatePartitionLoadStats(topic: String, loads: [PartitionLoad], partitionCount: Int) {
+        let stats = LoadStats(loads: loads, partitionCount: partitionCount)
+        state.withLockedValue { state in
+            var topicState = state.topics[topic] ?? TopicState()
+            topicState.loadStats = stats
+            state.topics[topic] = topicState
+        }
+    }
+
+    /// Forgets everything about `topic` (its sticky partition and load statistics), for example when the producer
+    /// stops tracking it.
+    public func removeTopic(_ topic: String) {
+        state.withLockedValue { _ = $0.topics.removeValue(forKey: topic) }
+    }
+
+    // MARK: - Choosing
+
+    private static func nextPartition(
+        random: inout any RandomNumberGenerator & Sendable,
+        loadStats: LoadStats?,
+        topic: PartitionerTopicInfo
+    ) -> Int32 {
+        let value = random.next()
+        if let loadStats, let weighted = loadStats.partition(forRandom: value), topic.contains(partition: weighted) {
+            return weighted
+        }
+        let available = topic.availablePartitions
+        if !available.isEmpty {
+            let candidate = available[Int(value % UInt64(available.count))]
+            if topic.contains(partition: candidate) { return candidate }
+        }
+        // No partition has a leader: pick any (the record waits in the accumulator until one does).
+        let count = UInt64(min(topic.partitionCount, Int(Int32.max)))
+        return Int32(truncatingIfNeeded: value % count)
+    }
+
+    static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
+    // MARK: - State
+
+    private struct State: Sendable {
+        var random: any RandomNumberGenerator & Sendable
+        var topics: [String: TopicState] = [:]
+    }
+
+    private struct TopicState: Sendable {
+        var sticky: Sticky?
+        var loadStats: LoadStats?
+    }
+
+    private struct Sticky: Sendable {
+        var partition: Int32
+        var producedBytes: Int
+    }
+}
+
+/// The number of batches queued for one partition, the input of adaptive partitioning
+/// (``StickyPartitionTracker/updatePartitionLoadStats(topic:loads:partitionCount:)``).
+public struct PartitionLoad: Sendable, Hashable {
+    /// The partition.
+    public var partition: Int32
+    /// The number of batches queued for it (negative values count as `0`).
+    public var queuedBatches: Int
+
+    /// Creates a partition's load.
+    public init(partition: Int32, queuedBatches: Int) {
+        self.partition = partition
+        self.queuedBatches = queuedBatches
+    }
+}
+
+/// A cumulative frequency table: a uniform random value in `0..<total` maps to partition `i` with probability
+/// proportional to its weight.
+struct LoadStats: Sendable, Hashable {
+    /// Running sums of the weights, strictly increasing (every weight is at least 1).
+    let cumulativeWeights: [Int]
+    let partitions: [Int32]
+
+    /// `nil` when uniform choice should be used instead (see the tracker's documentation).
+    init?(loads: [PartitionLoad], partitionCount: Int) {
+        guard partitionCount >= 2, let first = loads.first else { return nil }
+        let sizes = loads.map { max(0, $0.queuedBatches) }
+        let firstSize = max(0, first.queuedBatches)
+        let allEqual = sizes.allSatisfy { $0 == firstSize }
+        if allEqual && loads.count >= partitionCount { return nil }
+        let ceiling = StickyPartitionTracker.saturatingAdd(sizes.max() ?? 0, 1)
+        var running = 0
+        var cumulative: [Int] = []
+        cumulative.reserveCapacity(sizes.count)
+        for size in sizes {
+            // ceiling > size, so each weight is at least 1 and the running sum strictly increases until it saturates.
+            running = StickyPartitionTracker.saturatingAdd(running, ceiling - size)
+            cumulative.append(running)
+        }
+        self.cumulativeWeights = cumulative
+        self.partitions = loads.map(\.partition)
+    }
+
+    /// The partition for a random value: the first entry whose running sum exceeds `random % total`.
+    func partition(forRandom random: UInt64) -> Int32? {
+        guard let total = cumulativeWeights.last, total > 0 else { return nil }
+        let target = Int(random % UInt64(total))
+        var low = 0
+        var high = cumulativeWeights.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            if cumulativeWeights[middle] > target {
+                high = middle
+            } else {
+                low = middle + 1
+            }
+        }
+        return partitions[low]
+    }
+}
