@@ -1,0 +1,178 @@
+import NIOConcurrencyHelpers
+
+/// Errors of the producer's memory accounting and record accumulation.
+public enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A record (or the batch it needs) of `size` bytes can never fit within `limit` bytes (`buffer.memory` or
+    /// `max.request.size`) — Java's `RecordTooLargeException`.
+    case recordTooLarge(size: Int, limit: Int)
+    /// `size` bytes of `buffer.memory` could not be reserved within `max.block.ms` (`waited`).
+    case timedOut(size: Int, waited: Duration)
+    /// The accumulator is closed: no more records are accepted.
+    case closed
+
+    /// A human-readable explanation.
+    public var description: String {
+        switch self {
+        case .recordTooLarge(let size, let limit):
+            "the record needs \(size) bytes, more than the limit of \(limit) bytes (buffer.memory or max.request.size)"
+        case .timedOut(let size, let waited):
+            "buffer.memory exhausted: could not reserve \(size) bytes for a record batch within max.block.ms (\(waited))"
+        case .closed:
+            "the producer is closed: the record accumulator accepts no more records"
+        }
+    }
+}
+
+/// Bounds the memory of records waiting to be sent (`buffer.memory`), in bytes.
+///
+/// The pool only counts bytes: callers reserve before allocating a batch and release when the batch is done.
+/// Waiters in ``reserve(_:maxBlock:)`` are served in FIFO order, and while any waiter is queued no new
+/// reservation may overtake it (``tryReserve(_:)`` returns `false`).
+///
+/// Thread-safe: all state sits behind one lock; continuations are resumed outside it.
+public final class BufferPool: Sendable {
+    /// The total memory (`buffer.memory`), in bytes.
+    public let totalMemory: Int
+    /// The usual reservation size (`batch.size`); informational, kept for metrics and diagnostics.
+    public let poolableSize: Int
+
+    private struct Waiter {
+        let id: UInt64
+        let size: Int
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var available: Int
+        var waiters: [Waiter] = []
+        var nextID: UInt64 = 0
+        /// Waiters cancelled or timed out before they were queued, with the error to throw.
+        var abandoned: [UInt64: any Error] = [:]
+        /// Reservations between getting an id and returning.
+        var pending: Set<UInt64> = []
+    }
+
+    private let state: NIOLockedValueBox<State>
+
+    /// Creates a pool of `totalMemory` bytes.
+    ///
+    /// - Parameters:
+    ///   - totalMemory: `buffer.memory`; negative values are treated as 0.
+    ///   - poolableSize: `batch.size`.
+    public init(totalMemory: Int, poolableSize: Int) {
+        self.totalMemory = max(0, totalMemory)
+        self.poolableSize = max(0, poolableSize)
+        self.state = NIOLockedValueBox(State(available: max(0, totalMemory)))
+    }
+
+    /// The bytes not reserved.
+    public var availableMemory: Int { state.withLockedValue { $0.available } }
+
+    /// The number of tasks suspended in ``reserve(_:maxBlock:)``.
+    public var queuedWaiters: Int { state.withLockedValue { $0.waiters.count } }
+
+    /// Reserves `size` bytes now if they are available and nobody is waiting; never blocks.
+    ///
+    /// - Returns: `true` when the bytes were reserved.
+    /// - Throws: ``ProducerBufferError/recordTooLarge(size:limit:)`` when `size` exceeds ``totalMemory``.
+    public func tryReserve(_ size: Int) throws(ProducerBufferError) -> Bool {
+        try check(size)
+        return state.withLockedValue { state in
+            guard state.waiters.isEmpty, state.available >= size else { return false }
+            state.available -= size
+            return true
+        }
+    }
+
+    /// Reserves `size` bytes, suspending until enough memory is released or `maxBlock` (`max.block.ms`) passed.
+    ///
+    /// - Throws: ``ProducerBufferError/recordTooLarge(size:limit:)`` when `size` exceeds ``totalMemory``;
+    ///   ``ProducerBufferError/timedOut(size:waited:)`` after `maxBlock`; `CancellationError` when the task is
+    ///   cancelled while waiting (the waiter is removed).
+    public func reserve(_ size: Int, maxBlock: Duration) async throws {
+        try check(size)
+        let id: UInt64? = state.withLockedValue { state in
+            if state.waiters.isEmpty, state.available >= size {
+                state.available -= size
+                return nil
+            }
+            state.nextID &+= 1
+            state.pending.insert(state.nextID)
+            return state.nextID
+        }
+        guard let id else { return }
+        defer {
+            state.withLockedValue { state in
+                state.pending.remove(id)
+                state.abandoned.removeValue(forKey: id)
+            }
+        }
+        try Task.checkCancellation()
+        guard maxBlock > .zero else { throw ProducerBufferError.timedOut(size: size, waited: maxBlock) }
+        let timer = Task {
+            try await Task.sleep(for: maxBlock)
+            self.abandon(id, with: ProducerBufferError.timedOut(size: size, waited: maxBlock))
+        }
+        defer { timer.cancel() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome: Result<Void, any Error>? = state.withLockedValue { state in
+                    if let error = state.abandoned.removeValue(forKey: id) { return .failure(error) }
+                    if state.waiters.isEmpty, state.available >= size {
+                        state.available -= size
+                        return .success(())
+                    }
+                    state.waiters.append(Waiter(id: id, size: size, continuation: continuation))
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            self.abandon(id, with: CancellationError())
+        }
+    }
+
+    /// Returns `size` bytes to the pool and wakes the waiters that now fit, in order.
+    public func release(_ size: Int) {
+        guard size > 0 else { return }
+        let woken = state.withLockedValue { state in
+            state.available = min(totalMemory, state.available + size)
+            return Self.serve(&state)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    private func check(_ size: Int) throws(ProducerBufferError) {
+        guard size <= totalMemory else { throw .recordTooLarge(size: size, limit: totalMemory) }
+    }
+
+    /// Fails waiter `id` with `error`: removes it when queued, otherwise remembers the error for when it queues.
+    private func abandon(_ id: UInt64, with error: any Error) {
+        let removed: CheckedContinuation<Void, any Error>? = state.withLockedValue { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
+                if state.pending.contains(id), state.abandoned[id] == nil { state.abandoned[id] = error }
+                return nil
+            }
+            return state.waiters.remove(at: index).continuation
+        }
+        guard let removed else { return }
+        removed.resume(throwing: error)
+        // A removed head may unblock smaller waiters behind it.
+        let next = state.withLockedValue { Self.serve(&$0) }
+        for continuation in next { continuation.resume() }
+    }
+
+    /// Pops the waiters at the head of the queue that fit in the available memory.
+    private static func serve(_ state: inout State) -> [CheckedContinuation<Void, any Error>] {
+        var woken: [CheckedContinuation<Void, any Error>] = []
+        var served = 0
+        for waiter in state.waiters {
+            guard waiter.size <= state.available else { break }
+            state.available -= waiter.size
+            woken.append(waiter.continuation)
+            served += 1
+        }
+        state.waiters.removeFirst(served)
+        return woken
+    }
+}

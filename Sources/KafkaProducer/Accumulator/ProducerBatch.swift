@@ -1,0 +1,145 @@
+public import KafkaNetwork
+import KafkaProtocol
+public import NIOCore
+
+/// One batch of one partition inside the ``RecordAccumulator``.
+///
+/// A value type held only inside the accumulator's lock (never shared): while open it owns a
+/// `RecordBatchBuilder`; once drained and re-enqueued for a retry it holds the finished bytes.
+struct ProducerBatch<Completion: Sendable>: Sendable {
+    enum Content: Sendable {
+        case open(RecordBatchBuilder)
+        case closed(records: ByteBuffer, recordCount: Int)
+    }
+
+    /// A unique, increasing id: batches of a partition are ordered by it.
+    let id: UInt64
+    let topicPartition: TopicPartitionKey
+    let createdAt: ContinuousClock.Instant
+    /// The bytes reserved in the ``BufferPool`` for this batch.
+    let reservedBytes: Int
+    var content: Content
+    var completions: [Completion]
+    var attempts = 0
+    var lastAttemptAt: ContinuousClock.Instant?
+
+    init(
+        id: UInt64, topicPartition: TopicPartitionKey, createdAt: ContinuousClock.Instant, reservedBytes: Int,
+        capacity: Int
+    ) {
+        self.id = id
+        self.topicPartition = topicPartition
+        self.createdAt = createdAt
+        self.reservedBytes = reservedBytes
+        self.content = .open(RecordBatchBuilder(capacity: capacity))
+        self.completions = []
+    }
+
+    init(drained: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
+        self.id = drained.id
+        self.topicPartition = drained.topicPartition
+        self.createdAt = drained.createdAt
+        self.reservedBytes = drained.reservedBytes
+        self.content = .closed(records: drained.records, recordCount: drained.recordCount)
+        self.completions = drained.completions
+        self.attempts = drained.attempts + 1
+        self.lastAttemptAt = now
+    }
+
+    var isClosed: Bool {
+        if case .closed = content { return true }
+        return false
+    }
+
+    var recordCount: Int {
+        switch content {
+        case .open(let builder): builder.recordCount
+        case .closed(_, let count): count
+        }
+    }
+
+    /// The uncompressed size so far (open) or the encoded size (closed).
+    var estimatedSize: Int {
+        switch content {
+        case .open(let builder): builder.sizeInBytes
+        case .closed(let records, _): records.readableBytes
+        }
+    }
+
+    /// Whether no further record should be appended (closed, or `batchSize` reached).
+    func isFull(batchSize: Int) -> Bool {
+        isClosed || estimatedSize >= batchSize
+    }
+
+    /// Whether the batch waits for its retry backoff at `now`.
+    func isBackingOff(now: ContinuousClock.Instant, retryBackoff: Duration) -> Bool {
+        guard attempts > 0, let lastAttemptAt else { return false }
+        return now < lastAttemptAt + retryBackoff
+    }
+
+    /// Appends a record if it fits in `batchSize` (an empty batch accepts any record).
+    ///
+    /// - Returns: `false` when the record does not fit or the batch is closed.
+    mutating func tryAppend(
+        key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
+        completion: Completion, batchSize: Int
+    ) throws -> Bool {
+        guard case .open(var builder) = content else { return false }
+        guard builder.isEmpty || builder.sizeInBytes + recordSize <= batchSize else { return false }
+        content = .closed(records: ByteBuffer(), recordCount: 0)  // release the builder's storage for uniqueness
+        defer { content = .open(builder) }
+        try builder.append(key: key, value: value, timestamp: timestamp, headers: headers)
+        completions.append(completion)
+        return true
+    }
+
+    /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`.
+    ///
+    /// A compression failure falls back to an uncompressed batch (valid, and no record is lost).
+    consuming func drained(compression: CompressionCodec, compressor: any KafkaCompressor) -> DrainedBatch<Completion> {
+        let count = recordCount
+        let records: ByteBuffer
+        let content = self.content
+        self.content = .closed(records: ByteBuffer(), recordCount: count)  // drop the reference: no copy on finish
+        switch consume content {
+        case .closed(let bytes, _):
+            records = bytes
+        case .open(var builder):
+            // A failed compression leaves the builder untouched, so the uncompressed batch can still be finished.
+            if compression != .none,
+                let compressed = try? builder.finish(compression: compression, compressor: compressor)
+            {
+                records = compressed
+            } else {
+                // Cannot fail: the batch holds at least one record and was never finished.
+                records = (try? builder.finish()) ?? ByteBuffer()
+            }
+        }
+        return DrainedBatch(
+            id: id, topicPartition: topicPartition, records: records, recordCount: count,
+            completions: completions, createdAt: createdAt, attempts: attempts, reservedBytes: reservedBytes)
+    }
+}
+
+/// A batch taken out of the ``RecordAccumulator``: ready to be sent, expired or aborted.
+///
+/// Every record appended with a completion token is in exactly one drained batch's ``completions``, so the
+/// caller can report its outcome.
+public struct DrainedBatch<Completion: Sendable>: Sendable {
+    /// Identifies the batch inside its accumulator (orders re-enqueued batches).
+    let id: UInt64
+    /// The batch's partition.
+    public let topicPartition: TopicPartitionKey
+    /// The encoded v2 record batch (producer id -1), compressed with the configured codec.
+    public let records: ByteBuffer
+    /// The number of records in the batch.
+    public let recordCount: Int
+    /// The completion tokens of the records, in record order.
+    public let completions: [Completion]
+    /// When the batch was created.
+    public let createdAt: ContinuousClock.Instant
+    /// How many times the batch was re-enqueued after a failed attempt.
+    public let attempts: Int
+    /// The bytes reserved in the ``BufferPool`` (returned by ``RecordAccumulator/deallocate(_:)``).
+    public let reservedBytes: Int
+}

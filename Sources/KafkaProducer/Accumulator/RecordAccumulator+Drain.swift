@@ -1,0 +1,185 @@
+public import KafkaNetwork
+import KafkaProtocol
+
+extension RecordAccumulator {
+    /// Which leaders have sendable data, as Java's `RecordAccumulator.ready`.
+    ///
+    /// A partition is sendable when its first batch is full (or more batches are queued behind it), has lingered
+    /// `linger` since creation, a flush is in progress, the accumulator is closing, or memory is exhausted (tasks
+    /// wait in the pool). A re-enqueued batch is sendable only once `retryBackoff` passed since its last attempt.
+    ///
+    /// - Parameters:
+    ///   - now: the current instant.
+    ///   - leaderOf: the leader node of a partition, `nil` when unknown.
+    public func ready(now: ContinuousClock.Instant, leaderOf: (TopicPartitionKey) -> Int32?) -> ReadyCheck {
+        let exhausted = pool.queuedWaiters > 0
+        let configuration = configuration
+        return state.withLockedValue { state in
+            var check = ReadyCheck(readyNodes: [], nextCheckDelay: nil, unknownLeaderTopics: [])
+            let forceReady = exhausted || state.closed || state.flushesInProgress > 0
+            for (partition, queue) in state.queues {
+                guard let first = queue.first else { continue }
+                guard let leader = leaderOf(partition) else {
+                    check.unknownLeaderTopics.insert(partition.topic)
+                    continue
+                }
+                guard !check.readyNodes.contains(leader) else { continue }
+                let backingOff = first.isBackingOff(now: now, retryBackoff: configuration.retryBackoff)
+                let since = first.attempts > 0 ? (first.lastAttemptAt ?? first.createdAt) : first.createdAt
+                let waited = now - since
+                let timeToWait = first.attempts > 0 ? configuration.retryBackoff : configuration.linger
+                let full = queue.count > 1 || first.isFull(batchSize: configuration.batchSize)
+                let sendable = full || waited >= timeToWait || forceReady
+                if sendable && !backingOff {
+                    check.readyNodes.insert(leader)
+                } else {
+                    let left = max(timeToWait - waited, .zero)
+                    check.nextCheckDelay = min(check.nextCheckDelay ?? left, left)
+                }
+            }
+            return check
+        }
+    }
+
+    /// Takes ready batches for `nodes`: per node, up to `maxRequestSize` bytes (at least one batch), at most one
+    /// batch per partition, visiting the node's partitions round-robin from where the previous drain stopped.
+    ///
+    /// Batches waiting for their retry backoff are skipped. Drained batches are closed and encoded (compressed)
+    /// outside the lock.
+    public func drain(
+        nodes: Set<Int32>, leaderOf: (TopicPartitionKey) -> Int32?, maxRequestSize: Int, now: ContinuousClock.Instant
+    ) -> [Int32: [DrainedBatch<Completion>]] {
+        let retryBackoff = configuration.retryBackoff
+        var taken: [Int32: [ProducerBatch<Completion>]] = state.withLockedValue { state in
+            var byNode: [Int32: [TopicPartitionKey]] = [:]
+            for (partition, queue) in state.queues where !queue.isEmpty {
+                guard let leader = leaderOf(partition), nodes.contains(leader) else { continue }
+                byNode[leader, default: []].append(partition)
+            }
+            var taken: [Int32: [ProducerBatch<Completion>]] = [:]
+            for (node, unsorted) in byNode {
+                let partitions = unsorted.sorted()
+                // Resume at the partition the previous drain stopped at (or the next one, if it has gone).
+                let resume = state.drainStart[node]
+                let start = resume.flatMap { key in partitions.firstIndex(where: { $0 >= key }) } ?? 0
+                var next = (start + 1) % partitions.count
+                var size = 0
+                var batches: [ProducerBatch<Completion>] = []
+                for step in 0..<partitions.count {
+                    let index = (start + step) % partitions.count
+                    let partition = partitions[index]
+                    guard let first = state.queues[partition]?.first,
+                        !first.isBackingOff(now: now, retryBackoff: retryBackoff)
+                    else { continue }
+                    if size + first.estimatedSize > maxRequestSize && !batches.isEmpty {
+                        next = index
+                        break
+                    }
+                    state.queues[partition]?.removeFirst()
+                    size += first.estimatedSize
+                    batches.append(first)
+                }
+                state.drainStart[node] = partitions[next]
+                if !batches.isEmpty { taken[node] = batches }
+            }
+            return taken
+        }
+        // Encode outside the lock, moving each batch out so that its buffer is finished in place (no copy).
+        var result: [Int32: [DrainedBatch<Completion>]] = [:]
+        for node in Array(taken.keys) {
+            guard var batches = taken.removeValue(forKey: node) else { continue }
+            batches.reverse()
+            var drained: [DrainedBatch<Completion>] = []
+            while let batch = batches.popLast() {
+                drained.append(batch.drained(compression: configuration.compression, compressor: codecs))
+            }
+            result[node] = drained
+        }
+        return result
+    }
+
+    /// Puts a drained batch that failed with a retriable error back at the front of its partition's queue (before
+    /// every later batch, so the order is kept), with one more attempt, last attempted at `now`.
+    public func reenqueue(_ batch: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
+        let retried = ProducerBatch(drained: batch, now: now)
+        state.withLockedValue { state in
+            var queue = state.queues[batch.topicPartition] ?? []
+            let index = queue.firstIndex(where: { $0.id > batch.id }) ?? queue.endIndex
+            queue.insert(retried, at: index)
+            state.queues[batch.topicPartition] = queue
+            state.incomplete.insert(batch.id)
+        }
+    }
+
+    /// Releases a completed batch's memory back to the pool. Releasing a batch twice (or one returned by
+    /// ``expireBatches(now:)`` or ``abortAll()``, whose memory is already released) does nothing.
+    public func deallocate(_ batch: DrainedBatch<Completion>) {
+        let wasIncomplete = state.withLockedValue { $0.incomplete.remove(batch.id) != nil }
+        if wasIncomplete { pool.release(batch.reservedBytes) }
+    }
+
+    /// Removes the queued batches (not those in flight) older than `delivery.timeout.ms`, from the front of each
+    /// partition's queue, and returns them so the caller fails their records with a timeout. Their memory is
+    /// released already.
+    public func expireBatches(now: ContinuousClock.Instant) -> [DrainedBatch<Completion>] {
+        let timeout = configuration.deliveryTimeout
+        let expired: [ProducerBatch<Completion>] = state.withLockedValue { state in
+            var expired: [ProducerBatch<Completion>] = []
+            for partition in state.queues.keys.sorted() {
+                guard var queue = state.queues[partition] else { continue }
+                var count = 0
+                while count < queue.count, now - queue[count].createdAt >= timeout { count += 1 }
+                guard count > 0 else { continue }
+                expired.append(contentsOf: queue[..<count])
+                queue.removeFirst(count)
+                state.queues[partition] = queue.isEmpty ? nil : queue
+            }
+            return expired
+        }
+        return release(expired)
+    }
+
+    /// Starts a flush: every batch becomes sendable until ``endFlush()``. Flushes nest.
+    public func beginFlush() {
+        state.withLockedValue { $0.flushesInProgress += 1 }
+    }
+
+    /// Ends a flush started by ``beginFlush()``.
+    public func endFlush() {
+        state.withLockedValue { $0.flushesInProgress = max(0, $0.flushesInProgress - 1) }
+    }
+
+    /// Whether batches exist that were not deallocated, expired or aborted (queued or in flight).
+    public var hasIncomplete: Bool {
+        state.withLockedValue { !$0.incomplete.isEmpty }
+    }
+
+    /// Closes the accumulator: later appends throw ``ProducerBufferError/closed`` and every queued batch is ready.
+    public func close() {
+        state.withLockedValue { $0.closed = true }
+    }
+
+    /// Removes and returns every queued batch (not those in flight) so the caller fails their records. Their memory
+    /// is released already.
+    public func abortAll() -> [DrainedBatch<Completion>] {
+        let aborted: [ProducerBatch<Completion>] = state.withLockedValue { state in
+            var aborted: [ProducerBatch<Completion>] = []
+            for partition in state.queues.keys.sorted() {
+                aborted.append(contentsOf: state.queues[partition] ?? [])
+            }
+            state.queues = [:]
+            return aborted
+        }
+        return release(aborted)
+    }
+
+    /// Encodes removed batches (uncompressed) and releases their memory.
+    private func release(_ batches: consuming [ProducerBatch<Completion>]) -> [DrainedBatch<Completion>] {
+        var batches = batches
+        batches.reverse()
+        var drained: [DrainedBatch<Completion>] = []
+        while let batch = batches.popLast() { drained.append(batch.drained(compression: .none, compressor: codecs)) }
+        for batch in drained { deallocate(batch) }
+        return drained
+    }
+}

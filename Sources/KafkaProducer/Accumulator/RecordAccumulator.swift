@@ -1,0 +1,163 @@
+import KafkaCompression
+public import KafkaNetwork
+public import KafkaProtocol
+import NIOConcurrencyHelpers
+public import NIOCore
+
+/// Collects records into per-partition batches until the sender drains them, as the Java client's
+/// `RecordAccumulator`.
+///
+/// Pure and deterministic: every time-dependent call takes `now`, nothing sleeps except
+/// ``append(_:key:value:timestamp:headers:completion:maxBlock:now:)`` waiting for ``BufferPool`` memory.
+/// Thread-safe: the queues sit behind one lock; memory is reserved from the pool outside it and batches are
+/// encoded (compressed) outside it.
+///
+/// Each record carries a `Completion` token; every token comes back exactly once in a ``DrainedBatch`` from
+/// ``drain(nodes:leaderOf:maxRequestSize:now:)``, ``expireBatches(now:)`` or ``abortAll()`` — nothing is dropped.
+public final class RecordAccumulator<Completion: Sendable>: Sendable {
+    /// The accumulator's settings (the producer's configuration keys in parentheses).
+    public struct Configuration: Sendable {
+        /// The target batch size in bytes (`batch.size`).
+        public var batchSize: Int = 16_384
+        /// How long a batch waits for more records before it is sendable (`linger.ms`).
+        public var linger: Duration = .milliseconds(5)
+        /// The memory for buffered records (`buffer.memory`); the ``BufferPool`` given to the accumulator enforces it.
+        public var bufferMemory: Int = 32 * 1024 * 1024
+        /// The codec batches are compressed with (`compression.type`).
+        public var compression: CompressionCodec = .none
+        /// The largest request, and so the largest record, in bytes (`max.request.size`).
+        public var maxRequestSize: Int = 1_048_576
+        /// The wait before a failed batch is retried (`retry.backoff.ms`).
+        public var retryBackoff: Duration = .milliseconds(100)
+        /// The age after which queued batches expire (`delivery.timeout.ms`).
+        public var deliveryTimeout: Duration = .seconds(120)
+
+        /// Creates a configuration with Java's defaults.
+        public init() {}
+    }
+
+    /// The outcome of an append.
+    public struct AppendResult: Sendable, Equatable {
+        /// Whether the partition's queue now holds a full batch (the sender should be woken).
+        public let batchIsFull: Bool
+        /// Whether a new batch was created for the record.
+        public let newBatchCreated: Bool
+
+        /// Creates a result.
+        public init(batchIsFull: Bool, newBatchCreated: Bool) {
+            self.batchIsFull = batchIsFull
+            self.newBatchCreated = newBatchCreated
+        }
+    }
+
+    /// The result of ``RecordAccumulator/ready(now:leaderOf:)``.
+    public struct ReadyCheck: Sendable, Equatable {
+        /// The leaders with at least one sendable partition.
+        public var readyNodes: Set<Int32>
+        /// The delay until the next not-yet-ready batch may become ready (`nil`: nothing is waiting).
+        public var nextCheckDelay: Duration?
+        /// The topics with queued data whose partition leader is unknown (metadata should be refreshed).
+        public var unknownLeaderTopics: Set<String>
+
+        /// Creates a result.
+        public init(readyNodes: Set<Int32>, nextCheckDelay: Duration?, unknownLeaderTopics: Set<String>) {
+            self.readyNodes = readyNodes
+            self.nextCheckDelay = nextCheckDelay
+            self.unknownLeaderTopics = unknownLeaderTopics
+        }
+    }
+
+    struct State: Sendable {
+        var queues: [TopicPartitionKey: [ProducerBatch<Completion>]] = [:]
+        var nextBatchID: UInt64 = 0
+        /// Batches created and not yet deallocated, expired or aborted (including those in flight).
+        var incomplete: Set<UInt64> = []
+        /// Per node, the partition the next drain starts at (round-robin).
+        var drainStart: [Int32: TopicPartitionKey] = [:]
+        var flushesInProgress = 0
+        var closed = false
+    }
+
+    /// The configuration.
+    public let configuration: Configuration
+    /// The memory pool.
+    public let pool: BufferPool
+    let state: NIOLockedValueBox<State>
+    let codecs = KafkaCodecs()
+
+    /// Creates an accumulator reserving batch memory from `pool`.
+    public init(configuration: Configuration, pool: BufferPool) {
+        self.configuration = configuration
+        self.pool = pool
+        self.state = NIOLockedValueBox(State())
+    }
+
+    /// Appends a record to the partition's last open batch, or to a new batch.
+    ///
+    /// A new batch reserves `max(batch.size, record size)` bytes from the pool, which may suspend up to `maxBlock`.
+    ///
+    /// - Throws: ``ProducerBufferError/recordTooLarge(size:limit:)`` when the record exceeds `max.request.size`
+    ///   or `buffer.memory`; ``ProducerBufferError/timedOut(size:waited:)`` when memory stays exhausted;
+    ///   ``ProducerBufferError/closed`` after ``close()``; `CancellationError`; `KafkaProtocolError` when the record
+    ///   cannot be encoded (for example a timestamp too far from the batch's first).
+    public func append(
+        _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
+        headers: [RecordHeader], completion: Completion, maxBlock: Duration, now: ContinuousClock.Instant
+    ) async throws -> AppendResult {
+        let recordSize = RecordBatchBuilder.maximumRecordSize(
+            keyLength: key?.readableBytes, valueLength: value?.readableBytes, headers: headers)
+        let batchBytes = RecordBatch.headerSize + recordSize
+        guard batchBytes <= configuration.maxRequestSize else {
+            throw ProducerBufferError.recordTooLarge(size: batchBytes, limit: configuration.maxRequestSize)
+        }
+        let append: (inout State) throws -> AppendResult? = { state in
+            try self.appendToLast(
+                &state, partition, key: key, value: value, timestamp: timestamp, headers: headers,
+                recordSize: recordSize, completion: completion)
+        }
+        if let result = try state.withLockedValue(append) { return result }
+
+        let reserved = max(configuration.batchSize, batchBytes)
+        try await pool.reserve(reserved, maxBlock: maxBlock)
+        do {
+            let result: AppendResult = try state.withLockedValue { state in
+                if let result = try append(&state) { return result }
+                state.nextBatchID &+= 1
+                var batch = ProducerBatch<Completion>(
+                    id: state.nextBatchID, topicPartition: partition, createdAt: now, reservedBytes: reserved,
+                    capacity: reserved)
+                _ = try batch.tryAppend(
+                    key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
+                    completion: completion, batchSize: configuration.batchSize)
+                state.queues[partition, default: []].append(batch)
+                state.incomplete.insert(batch.id)
+                let count = state.queues[partition]?.count ?? 0
+                let full = count > 1 || batch.isFull(batchSize: configuration.batchSize)
+                return AppendResult(batchIsFull: full, newBatchCreated: true)
+            }
+            // Another task created a batch with room for the record meanwhile: give the reservation back.
+            if !result.newBatchCreated { pool.release(reserved) }
+            return result
+        } catch {
+            pool.release(reserved)
+            throw error
+        }
+    }
+
+    /// Tries the partition's last batch; `nil` when a new batch is needed.
+    private func appendToLast(
+        _ state: inout State, _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?,
+        timestamp: Int64, headers: [RecordHeader], recordSize: Int, completion: Completion
+    ) throws -> AppendResult? {
+        guard !state.closed else { throw ProducerBufferError.closed }
+        guard var queue = state.queues[partition], let lastIndex = queue.indices.last else { return nil }
+        state.queues[partition] = nil  // keep the queue uniquely referenced while mutating
+        defer { state.queues[partition] = queue }
+        let appended = try queue[lastIndex].tryAppend(
+            key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
+            completion: completion, batchSize: configuration.batchSize)
+        guard appended else { return nil }
+        let full = queue.count > 1 || queue[lastIndex].isFull(batchSize: configuration.batchSize)
+        return AppendResult(batchIsFull: full, newBatchCreated: false)
+    }
+}
