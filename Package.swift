@@ -109,8 +109,10 @@ let package = Package(
         .executableTarget(
             name: "KafkaBenchmarks",
             dependencies: [
-                "KafkaProtocol", "KafkaCompression", "CCRC32C", "CZlib", "CLZ4", "CSnappy", "CZstd",
+                "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaTestSupport",
+                "CCRC32C", "CZlib", "CLZ4", "CSnappy", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/KafkaBenchmarks",
             swiftSettings: strictSwift
@@ -130,7 +132,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaProducerTests",
-            dependencies: ["KafkaProducer", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "KafkaProducer", "KafkaProtocol", "KafkaCompression", "KafkaNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),

@@ -95,3 +95,7 @@ if enabled("codec") {
                     (cd / wd - 1) * 100, ratio))
     }
 }
+
+if enabled("network") {
+    try await runNetworkBenchmarks()
+}

@@ -79,7 +79,9 @@ extension KafkaClusterClient {
         do {
             return try await connection.send(request, timeout: timeout)
         } catch let error as KafkaNetworkError {
-            if error.kind != .unsupportedVersion { await pool.discard(connection) }
+            if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
+                await pool.discard(connection)
+            }
             throw error
         }
     }

@@ -21,14 +21,23 @@ public enum ConnectionKind: String, Sendable, Hashable, CaseIterable {
 /// What a connection needs to know, derived once per client from ``KafkaClientConfiguration``
 /// (the TLS context is built here so a bad certificate file is reported before connecting).
 public struct ConnectionSettings: Sendable {
+    /// `client.id`, sent in every request header.
     public var clientID: String
+    /// Sent in ApiVersions v3+.
     public var clientSoftwareName: String
+    /// Sent in ApiVersions v3+.
     public var clientSoftwareVersion: String
+    /// `request.timeout.ms`.
     public var requestTimeout: Duration
+    /// `socket.connection.setup.timeout.ms`.
     public var connectionSetupTimeout: Duration
+    /// `max.in.flight.requests.per.connection`.
     public var maximumInFlight: Int
+    /// The largest response frame accepted (`receive.message.max.bytes`).
     public var maximumResponseSize: Int
+    /// SASL credentials when the security protocol uses SASL.
     public var sasl: SASLCredentials?
+    /// The TLS context when the security protocol uses TLS.
     public var tls: NIOSSLContext?
     /// Where metrics go (swift-metrics' bootstrapped factory by default).
     public var metricsFactory: any MetricsFactory = MetricsSystem.factory

@@ -1,0 +1,45 @@
+import KafkaNetwork
+import KafkaProtocol
+import KafkaTestSupport
+import Logging
+
+/// Request round trips over one loopback connection to the in-process test broker: one request
+/// at a time, then many concurrent callers pipelined up to `max.in.flight.requests.per.connection`.
+/// Client and broker share the machine's cores, so these are lower bounds for the client alone.
+func runNetworkBenchmarks() async throws {
+    var brokerConfiguration = TestKafkaBroker.Configuration()
+    brokerConfiguration.topics = ["bench": 12]
+    let broker = try await TestKafkaBroker(configuration: brokerConfiguration)
+    let clock = ContinuousClock()
+    let request = MetadataRequest(topics: [.init(name: "bench")])
+
+    for maxInFlight in [1, 5, 32] {
+        var configuration = KafkaClientConfiguration(
+            bootstrapServers: [BrokerAddress(host: broker.host, port: broker.port)])
+        configuration.maxInFlightRequestsPerConnection = maxInFlight
+        let settings = try ConnectionSettings(configuration: configuration)
+        let connection = try await BrokerConnection.connect(
+            to: BrokerAddress(host: broker.host, port: broker.port), kind: .admin, settings: settings,
+            logger: Logger(label: "bench"))
+        let callers = maxInFlight == 1 ? 1 : 64
+        let perCaller = 20_000 / callers
+        var best = 0.0
+        for _ in 0..<3 {
+            let elapsed = try await clock.measure {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<callers {
+                        group.addTask {
+                            for _ in 0..<perCaller { _ = try await connection.send(request) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            best = max(best, Double(callers * perCaller) / seconds / 1000)
+        }
+        print(line("Metadata round trips, \(callers) caller(s), max in flight \(maxInFlight)", best, "k req/s"))
+        await connection.close()
+    }
+    try await broker.shutdown()
+}
