@@ -38,7 +38,7 @@ func runNetworkBenchmarks() async throws {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             best = max(best, Double(callers * perCaller) / seconds / 1000)
         }
-        print(line("Metadata round trips, \(callers) caller(s), max in flight \(maxInFlight)", best, "k req/s"))
+        print(line("requests: \(callers) callers, in-flight \(maxInFlight)", best, "k req/s"))
         await connection.close()
     }
     try await broker.shutdown()
