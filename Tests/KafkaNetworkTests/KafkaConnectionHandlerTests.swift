@@ -205,6 +205,19 @@ import Testing
         #expect(Self.networkError(late) != nil, "a closed connection fails new requests at once")
     }
 
+    @Test func aShorterTimeoutAfterALongerOneStillFiresOnTime() throws {
+        let broker = try EmbeddedBroker()
+        try broker.completeSetup()
+        let long = try broker.submit(MetadataRequest(), version: 1, timeout: .seconds(30))
+        let first = try #require(try broker.nextRequest())
+        try broker.respond(MetadataRequest.self, to: first.header, with: MetadataResponse())
+        #expect(try Self.result(long)?.get() != nil)
+        // The timer is still armed for the answered request's 30 s deadline; a 1 s request re-arms it.
+        let short = try broker.submit(MetadataRequest(), version: 1, timeout: .seconds(1))
+        broker.loop.advanceTime(by: .milliseconds(1100))
+        #expect(Self.networkError(short)?.kind == .requestTimedOut)
+    }
+
     @Test func wrongCorrelationIdClosesWithMalformedResponse() throws {
         let broker = try EmbeddedBroker()
         try broker.completeSetup()

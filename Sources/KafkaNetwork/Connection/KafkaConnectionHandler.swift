@@ -51,6 +51,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private var logger: Logger
     private let metrics: ConnectionMetrics
     private var timer: Scheduled<Void>?
+    private var timerDeadline: ContinuousClock.Instant?
     private var setupCorrelationID: Int32 = -1
     private weak var context: ChannelHandlerContext?
     /// Maps the event loop's clock (manual on test event loops) onto the pipeline's instants.
@@ -304,8 +305,15 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     // MARK: timeouts and failure
 
+    /// Keeps one timer armed for the earliest deadline in flight. A timer armed for a later
+    /// deadline is replaced when a request with a shorter timeout arrives.
     private func scheduleTimer(context: ChannelHandlerContext) {
-        guard timer == nil, case .ready(let pipeline) = state, let deadline = pipeline.nextDeadline else { return }
+        guard case .ready(let pipeline) = state, let deadline = pipeline.nextDeadline else { return }
+        if timer != nil {
+            guard let armed = timerDeadline, deadline < armed else { return }
+            timer?.cancel()
+        }
+        timerDeadline = deadline
         let delay = now(context).duration(to: deadline)
         timer = context.eventLoop.assumeIsolated().scheduleTask(
             in: .nanoseconds(max(0, Self.nanoseconds(delay)) + 1_000_000)
@@ -313,6 +321,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             [weak self] in
             guard let self, let context = self.context else { return }
             self.timer = nil
+            self.timerDeadline = nil
             self.timerFired(context: context)
         }
     }
