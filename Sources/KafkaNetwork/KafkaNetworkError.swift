@@ -77,4 +77,10 @@ public struct KafkaNetworkError: Error, Sendable, Hashable, CustomStringConverti
         if copy.broker == nil { copy.broker = broker }
         return copy
     }
+
+    func with(api: KafkaAPIKey) -> KafkaNetworkError {
+        var copy = self
+        if copy.api == nil { copy.api = api }
+        return copy
+    }
 }

@@ -96,7 +96,7 @@ public struct KafkaProducerConfiguration: Sendable {
     /// Applies one property: producer names here, anything else through the client settings.
     /// Returns false when neither knows the name.
     public mutating func apply(property name: String, value: String) throws(KafkaConfigurationError) -> Bool {
-        let text = value.trimmingBlanks
+        let text = ConfigurationValue.trimmed(value)
         switch name {
         case "acks":
             switch text.lowercased() {
@@ -174,14 +174,5 @@ public struct KafkaProducerConfiguration: Sendable {
                 property: "max.request.size",
                 message: "max.request.size (\(maxRequestSize)) must not exceed buffer.memory (\(bufferMemory))")
         }
-    }
-}
-
-extension String {
-    fileprivate var trimmingBlanks: String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text.removeFirst() }
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return String(text)
     }
 }

@@ -19,10 +19,8 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The delay before retry number `attempt` (1 = the first retry); `random` in [0, 1).
     public func delay(beforeRetry attempt: Int, random: Double) -> Duration {
-        let exponent = min(max(attempt - 1, 0), 32)
-        var base = backoff * Double(1 << exponent)
-        if base > backoffMax { base = backoffMax }
-        return base * (0.8 + 0.4 * min(max(random, 0), 1))
+        let base = ExponentialBackoff.base(attempt: attempt, initial: backoff, maximum: backoffMax)
+        return ExponentialBackoff.jittered(base, jitter: 0.2, random: random)
     }
 
     /// Whether `error` may succeed when retried.

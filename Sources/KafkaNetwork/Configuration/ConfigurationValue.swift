@@ -18,6 +18,11 @@ public enum ConfigurationValue {
         try KafkaClientConfiguration.boolean(ConfigurationText.trimmed(text), for: property)
     }
 
+    /// `text` without leading and trailing blanks, as every parser here reads it.
+    public static func trimmed(_ text: String) -> String {
+        ConfigurationText.trimmed(text)
+    }
+
     /// The error for a property name nobody recognises.
     public static func unknownProperty(_ name: String) -> KafkaConfigurationError {
         .unknownProperty(name)

@@ -36,6 +36,21 @@ struct ConnectionSetupStateMachine {
                 version
             }
         }
+
+        /// Encodes the request as a complete frame.
+        func encode(correlationID: Int32, clientID: String, into frame: inout ByteBuffer) throws {
+            switch self {
+            case .apiVersions(let message, let version):
+                try KafkaFrame.encodeRequest(
+                    message, version: version, correlationID: correlationID, clientID: clientID, into: &frame)
+            case .saslHandshake(let message, let version):
+                try KafkaFrame.encodeRequest(
+                    message, version: version, correlationID: correlationID, clientID: clientID, into: &frame)
+            case .saslAuthenticate(let message, let version):
+                try KafkaFrame.encodeRequest(
+                    message, version: version, correlationID: correlationID, clientID: clientID, into: &frame)
+            }
+        }
     }
 
     enum Action {

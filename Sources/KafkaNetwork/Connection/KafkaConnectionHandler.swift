@@ -30,15 +30,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     private enum State {
         case idle
-        case settingUp(ConnectionSetupStateMachine, awaiting: (correlationID: Int32, request: SetupKind)?)
+        /// `awaiting`: the correlation id and version of the setup request in flight; which API it
+        /// is, the machine knows (`awaitedAPI`).
+        case settingUp(ConnectionSetupStateMachine, awaiting: (correlationID: Int32, version: Int16)?)
         case ready(RequestPipeline<Request>)
         case closed(KafkaNetworkError)
-    }
-
-    private enum SetupKind {
-        case apiVersions(version: Int16)
-        case saslHandshake(version: Int16)
-        case saslAuthenticate(version: Int16)
     }
 
     private var state: State = .idle
@@ -227,25 +223,28 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     private static func feed(
         _ frame: ByteBuffer, to machine: inout ConnectionSetupStateMachine,
-        awaiting: (correlationID: Int32, request: SetupKind)
+        awaiting: (correlationID: Int32, version: Int16)
     ) throws -> ConnectionSetupStateMachine.Action {
-        switch awaiting.request {
-        case .apiVersions(let version):
+        let version = awaiting.version
+        switch machine.awaitedAPI {
+        case .apiVersions:
             var body = frame
             let header = try ResponseHeader(from: &body, version: 0)
             try checkCorrelation(header.correlationId, awaiting.correlationID, "ApiVersionsResponse")
             return machine.apiVersionsReceived(
                 try ApiVersionsResponse.decodeAllowingFallback(from: body, version: version))
-        case .saslHandshake(let version):
+        case .saslHandshake:
             let (_, response) = try KafkaFrame.decodeResponse(
                 to: SaslHandshakeRequest.self, version: version, frame: frame,
                 expectedCorrelationID: awaiting.correlationID)
             return machine.saslHandshakeReceived(response)
-        case .saslAuthenticate(let version):
+        case .saslAuthenticate:
             let (_, response) = try KafkaFrame.decodeResponse(
                 to: SaslAuthenticateRequest.self, version: version, frame: frame,
                 expectedCorrelationID: awaiting.correlationID)
             return machine.saslAuthenticateReceived(response)
+        default:
+            throw KafkaProtocolError(.invalidValue, "a response arrived while no setup request was in flight")
         }
     }
 
@@ -262,29 +261,15 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             setupCorrelationID = setupCorrelationID == Int32.max ? 0 : setupCorrelationID + 1
             let id = setupCorrelationID
             var frame = context.channel.allocator.buffer(capacity: 128)
-            let kind: SetupKind
             do {
-                switch request {
-                case .apiVersions(let message, let version):
-                    kind = .apiVersions(version: version)
-                    try KafkaFrame.encodeRequest(
-                        message, version: version, correlationID: id, clientID: clientID, into: &frame)
-                case .saslHandshake(let message, let version):
-                    kind = .saslHandshake(version: version)
-                    try KafkaFrame.encodeRequest(
-                        message, version: version, correlationID: id, clientID: clientID, into: &frame)
-                case .saslAuthenticate(let message, let version):
-                    kind = .saslAuthenticate(version: version)
-                    try KafkaFrame.encodeRequest(
-                        message, version: version, correlationID: id, clientID: clientID, into: &frame)
-                }
+                try request.encode(correlationID: id, clientID: clientID, into: &frame)
             } catch {
                 fail(
                     KafkaNetworkError(.unsupportedVersion, "\(error)", broker: broker, api: request.apiKey),
                     context: context)
                 return
             }
-            state = .settingUp(machine, awaiting: (id, kind))
+            state = .settingUp(machine, awaiting: (id, request.version))
             metrics.requestSent(api: request.apiKey, bytes: frame.readableBytes, awaitsResponse: false)
             logger.debug(
                 "connection setup request",
@@ -391,13 +376,5 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return seconds < 0 ? Int64.min / 2 : Int64.max / 2 }
         return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
-    }
-}
-
-extension KafkaNetworkError {
-    func with(api: KafkaAPIKey) -> KafkaNetworkError {
-        var copy = self
-        if copy.api == nil { copy.api = api }
-        return copy
     }
 }

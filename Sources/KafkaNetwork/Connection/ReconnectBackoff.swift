@@ -26,16 +26,14 @@ public struct ReconnectBackoff: Sendable, Hashable {
     /// The delay before the next attempt after `failures` consecutive failures, before jitter.
     public func baseDelay(afterFailures failures: Int) -> Duration {
         guard failures > 0 else { return .zero }
-        let exponent = min(failures - 1, 32)
-        let scaled = initial * Double(1 << exponent)
-        return scaled > maximum ? maximum : scaled
+        return ExponentialBackoff.base(attempt: failures, initial: initial, maximum: maximum)
     }
 
     /// Records a failed attempt at `now`; `random` is a uniform value in [0, 1) (injected for tests).
     public mutating func recordFailure(now: ContinuousClock.Instant, random: Double) -> Duration {
         consecutiveFailures += 1
-        let factor = 1 - jitter + 2 * jitter * min(max(random, 0), 1)
-        let delay = baseDelay(afterFailures: consecutiveFailures) * factor
+        let delay = ExponentialBackoff.jittered(
+            baseDelay(afterFailures: consecutiveFailures), jitter: jitter, random: random)
         nextAttempt = now.advanced(by: delay)
         return delay
     }
@@ -50,5 +48,21 @@ public struct ReconnectBackoff: Sendable, Hashable {
     public func remainingDelay(now: ContinuousClock.Instant) -> Duration {
         guard let nextAttempt, nextAttempt > now else { return .zero }
         return now.duration(to: nextAttempt)
+    }
+}
+
+/// The backoff arithmetic shared by reconnects (``ReconnectBackoff``) and request retries
+/// (``RetryPolicy``).
+enum ExponentialBackoff {
+    /// `initial × 2^(attempt−1)`, capped at `maximum` (attempt 1 is the first wait).
+    static func base(attempt: Int, initial: Duration, maximum: Duration) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 32)
+        let scaled = initial * Double(1 << exponent)
+        return scaled > maximum ? maximum : scaled
+    }
+
+    /// `delay` times a factor in [1 − jitter, 1 + jitter]; `random` is uniform in [0, 1).
+    static func jittered(_ delay: Duration, jitter: Double, random: Double) -> Duration {
+        delay * (1 - jitter + 2 * jitter * min(max(random, 0), 1))
     }
 }
