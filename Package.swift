@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // CRC32C with the CPU's CRC instruction (SSE4.2 / ARMv8 CRC) and a portable fallback.
@@ -66,13 +68,17 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // The producer: partitioners so far (accumulator, sender and idempotence follow).
+        // The producer: partitioners, record accumulator, idempotence, the sender and `KafkaProducer`.
         .target(
             name: "KafkaProducer",
             dependencies: [
                 "KafkaProtocol", "KafkaCompression", "KafkaNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -105,6 +111,24 @@ let package = Package(
             path: "Tools/interop/BatchWriter",
             swiftSettings: strictSwift
         ),
+        // Kafka's `kafka-producer-perf-test`, with the same flags.
+        .executableTarget(
+            name: "kafka-producer-perf-test",
+            dependencies: [
+                "KafkaProducer", "KafkaNetwork", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Tools/kafka-producer-perf-test",
+            swiftSettings: strictSwift
+        ),
+        // librdkafka's mock cluster as a process, for benchmarks and manual tests (not a broker).
+        .executableTarget(
+            name: "kafka-mock-cluster",
+            dependencies: ["KafkaTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Tools/kafka-mock-cluster",
+            swiftSettings: strictSwift
+        ),
         // Release-mode micro benchmarks: `swift run -c release KafkaBenchmarks`.
         .executableTarget(
             name: "KafkaBenchmarks",
@@ -133,8 +157,13 @@ let package = Package(
         .testTarget(
             name: "KafkaProducerTests",
             dependencies: [
-                "KafkaProducer", "KafkaProtocol", "KafkaCompression", "KafkaNetwork",
+                "KafkaProducer", "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift

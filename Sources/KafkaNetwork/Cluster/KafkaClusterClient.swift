@@ -99,6 +99,21 @@ public final class KafkaClusterClient: Sendable {
         state.withLockedValue { $0.cache.snapshot }
     }
 
+    /// The current snapshot and its generation (which grows with every metadata update), without network traffic.
+    public var cachedMetadataWithGeneration: (metadata: ClusterMetadata, generation: UInt64) {
+        state.withLockedValue { ($0.cache.snapshot, $0.cache.generation) }
+    }
+
+    /// The generation of the cached metadata: it grows with every metadata update.
+    public var metadataGeneration: UInt64 {
+        state.withLockedValue { $0.cache.generation }
+    }
+
+    /// Closes a connection that failed, and forgets it so that the next request reconnects.
+    public func discard(_ connection: BrokerConnection) async {
+        await pool.discard(connection)
+    }
+
     /// Metadata that includes `topics` (nil: keeps the tracked topics), refreshed first when the
     /// cache is stale (older than `metadata.max.age.ms`, invalidated, or missing a topic).
     public func metadata(for topics: Set<String>? = nil) async throws -> ClusterMetadata {

@@ -78,6 +78,8 @@ public struct MetadataCache: Sendable {
     public let errorRefreshDelay: Duration
     /// What the client knows about the cluster now.
     public private(set) var snapshot: ClusterMetadata = .empty
+    /// Counts the updates applied to ``snapshot`` (starts at 0), so that users can cache what they derive from it.
+    public private(set) var generation: UInt64 = 0
     /// When the last update covering every tracked topic was applied, nil before the first one.
     public private(set) var lastRefresh: ContinuousClock.Instant?
     /// Topics explicitly marked stale with ``invalidate(topic:)``.
@@ -171,6 +173,7 @@ public struct MetadataCache: Sendable {
         snapshot = ClusterMetadata(
             clusterID: incoming.clusterID, controllerID: incoming.controllerID, brokers: incoming.brokers,
             topics: topics)
+        generation &+= 1
 
         let coversTracked = requestedTopics.map { trackedTopics.isSubset(of: $0) } ?? true
         if coversTracked {

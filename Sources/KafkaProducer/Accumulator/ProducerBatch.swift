@@ -22,6 +22,8 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
     var completions: [Completion]
     var attempts = 0
     var lastAttemptAt: ContinuousClock.Instant?
+    /// The idempotent producer's sequence for the batch, once assigned at its first drain.
+    var sequence: IdempotentProducerState.BatchSequence?
 
     init(
         id: UInt64, topicPartition: TopicPartitionKey, createdAt: ContinuousClock.Instant, reservedBytes: Int,
@@ -44,6 +46,7 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
         self.completions = drained.completions
         self.attempts = drained.attempts + 1
         self.lastAttemptAt = now
+        self.sequence = drained.sequence
     }
 
     var isClosed: Bool {
@@ -93,12 +96,16 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
         return true
     }
 
-    /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`.
+    /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`, and
+    /// stamps the batch's ``sequence`` (producer id, epoch, base sequence) into it when it has one.
     ///
     /// A compression failure falls back to an uncompressed batch (valid, and no record is lost).
-    consuming func drained(compression: CompressionCodec, compressor: any KafkaCompressor) -> DrainedBatch<Completion> {
+    consuming func drained(
+        compression: CompressionCodec, level: Int? = nil, compressor: any KafkaCompressor,
+        isTransactional: Bool = false
+    ) -> DrainedBatch<Completion> {
         let count = recordCount
-        let records: ByteBuffer
+        var records: ByteBuffer
         let content = self.content
         self.content = .closed(records: ByteBuffer(), recordCount: count)  // drop the reference: no copy on finish
         switch consume content {
@@ -107,7 +114,7 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
         case .open(var builder):
             // A failed compression leaves the builder untouched, so the uncompressed batch can still be finished.
             if compression != .none,
-                let compressed = try? builder.finish(compression: compression, compressor: compressor)
+                let compressed = try? builder.finish(compression: compression, compressor: compressor, level: level)
             {
                 records = compressed
             } else {
@@ -115,9 +122,14 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
                 records = (try? builder.finish()) ?? ByteBuffer()
             }
         }
+        if let sequence {
+            // Cannot fail: the bytes are one v2 batch of `count` records that this accumulator encoded.
+            try? RecordBatchStamp.stamp(&records, with: sequence, isTransactional: isTransactional)
+        }
         return DrainedBatch(
             id: id, topicPartition: topicPartition, records: records, recordCount: count,
-            completions: completions, createdAt: createdAt, attempts: attempts, reservedBytes: reservedBytes)
+            completions: completions, createdAt: createdAt, attempts: attempts, reservedBytes: reservedBytes,
+            sequence: sequence)
     }
 }
 
@@ -142,4 +154,15 @@ public struct DrainedBatch<Completion: Sendable>: Sendable {
     public let attempts: Int
     /// The bytes reserved in the ``BufferPool`` (returned by ``RecordAccumulator/deallocate(_:)``).
     public let reservedBytes: Int
+    /// The idempotent producer's sequence stamped into ``records``; `nil` for a producer that is not idempotent (or a
+    /// batch that expired or was aborted before its first drain).
+    public let sequence: IdempotentProducerState.BatchSequence?
+}
+
+/// What the sender decides for the first batch of a partition during ``RecordAccumulator/drain(nodes:leaderOf:maxRequestSize:now:admit:)``.
+public enum DrainDecision: Sendable, Equatable {
+    /// Leave the partition's batches queued this time.
+    case skip
+    /// Take the batch, stamped with this sequence (`nil`: not idempotent, no sequence).
+    case take(sequence: IdempotentProducerState.BatchSequence?)
 }

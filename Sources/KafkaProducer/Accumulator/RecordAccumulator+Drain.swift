@@ -44,10 +44,15 @@ extension RecordAccumulator {
     /// Takes ready batches for `nodes`: per node, up to `maxRequestSize` bytes (at least one batch), at most one
     /// batch per partition, visiting the node's partitions round-robin from where the previous drain stopped.
     ///
-    /// Batches waiting for their retry backoff are skipped. Drained batches are closed and encoded (compressed)
-    /// outside the lock.
+    /// Batches waiting for their retry backoff are skipped. `admit` is asked, under the accumulator's lock and in
+    /// drain order, about each partition's first batch with its current sequence (`nil` before its first drain) and
+    /// record count; the idempotent sender assigns sequences there. Drained batches are closed, encoded (compressed)
+    /// and stamped with their sequence outside the lock.
     public func drain(
-        nodes: Set<Int32>, leaderOf: (TopicPartitionKey) -> Int32?, maxRequestSize: Int, now: ContinuousClock.Instant
+        nodes: Set<Int32>, leaderOf: (TopicPartitionKey) -> Int32?, maxRequestSize: Int, now: ContinuousClock.Instant,
+        admit: (TopicPartitionKey, IdempotentProducerState.BatchSequence?, Int) -> DrainDecision = { _, _, _ in
+            .take(sequence: nil)
+        }
     ) -> [Int32: [DrainedBatch<Completion>]] {
         let retryBackoff = configuration.retryBackoff
         var taken: [Int32: [ProducerBatch<Completion>]] = state.withLockedValue { state in
@@ -75,9 +80,15 @@ extension RecordAccumulator {
                         next = index
                         break
                     }
+                    guard case .take(let sequence) = admit(partition, first.sequence, first.recordCount) else {
+                        continue
+                    }
                     state.queues[partition]?.removeFirst()
+                    if state.queues[partition]?.isEmpty == true { state.queues[partition] = nil }
                     size += first.estimatedSize
-                    batches.append(first)
+                    var taken = first
+                    taken.sequence = sequence
+                    batches.append(taken)
                 }
                 state.drainStart[node] = partitions[next]
                 if !batches.isEmpty { taken[node] = batches }
@@ -91,7 +102,10 @@ extension RecordAccumulator {
             batches.reverse()
             var drained: [DrainedBatch<Completion>] = []
             while let batch = batches.popLast() {
-                drained.append(batch.drained(compression: configuration.compression, compressor: codecs))
+                drained.append(
+                    batch.drained(
+                        compression: configuration.compression, level: configuration.compressionLevel,
+                        compressor: codecs, isTransactional: configuration.isTransactional))
             }
             result[node] = drained
         }
@@ -147,6 +161,16 @@ extension RecordAccumulator {
     /// Ends a flush started by ``beginFlush()``.
     public func endFlush() {
         state.withLockedValue { $0.flushesInProgress = max(0, $0.flushesInProgress - 1) }
+    }
+
+    /// The id of the newest batch created so far (0 before the first); ids grow with every batch.
+    public var lastBatchID: UInt64 {
+        state.withLockedValue { $0.nextBatchID }
+    }
+
+    /// The id of the oldest batch not yet deallocated, expired or aborted (queued or in flight), `nil` when none is.
+    public var oldestIncompleteBatchID: UInt64? {
+        state.withLockedValue { $0.incomplete.min() }
     }
 
     /// Whether batches exist that were not deallocated, expired or aborted (queued or in flight).

@@ -25,12 +25,16 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         public var bufferMemory: Int = 32 * 1024 * 1024
         /// The codec batches are compressed with (`compression.type`).
         public var compression: CompressionCodec = .none
+        /// The codec's compression level, `nil` for its default (`compression.<codec>.level`).
+        public var compressionLevel: Int?
         /// The largest request, and so the largest record, in bytes (`max.request.size`).
         public var maxRequestSize: Int = 1_048_576
         /// The wait before a failed batch is retried (`retry.backoff.ms`).
         public var retryBackoff: Duration = .milliseconds(100)
         /// The age after which queued batches expire (`delivery.timeout.ms`).
         public var deliveryTimeout: Duration = .seconds(120)
+        /// Whether stamped batches carry the transactional attribute (a transactional producer).
+        public var isTransactional = false
 
         /// Creates a configuration with Java's defaults.
         public init() {}

@@ -174,6 +174,12 @@ public struct IdempotentProducerState: Sendable {
         return canSend(partition)
     }
 
+    /// Whether `batch` is the oldest unacknowledged batch of `partition` under the current identity. The sender
+    /// resends a retried batch only then, so that a partition's retries reach the broker in sequence order.
+    public func isOldestInFlight(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> Bool {
+        batch.identity == identity && partitions[partition]?.inFlight.first == batch
+    }
+
     var isReady: Bool { fatalReason == nil && !awaitingProducerID && !epochBumpPending }
 
     func isTracked(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> Bool {

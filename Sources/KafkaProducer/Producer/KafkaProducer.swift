@@ -1,0 +1,346 @@
+public import KafkaNetwork
+import KafkaProtocol
+public import Logging
+public import Metrics
+import NIOConcurrencyHelpers
+public import NIOCore
+public import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A Kafka producer: hands records to the brokers in batches, as the Java client's `KafkaProducer`.
+///
+/// ```swift
+/// let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(properties: [
+///     "bootstrap.servers": "localhost:9092",
+/// ]))
+/// let metadata = try await producer.send(ProducerRecord(topic: "orders", key: "42", value: "{…}"))
+/// try await producer.send(ProducerRecord(topic: "orders", key: nil, value: "…")) { result in … }
+/// await producer.flush()
+/// await producer.close()
+/// ```
+///
+/// `send` runs the interceptors' `onSend`, waits (up to `max.block.ms`) for the topic's metadata, partitions the
+/// record and appends it to the ``RecordAccumulator``, suspending while `buffer.memory` is exhausted. A background
+/// sender drains ready batches into one ProduceRequest per broker. Every record handed over is reported exactly
+/// once: acknowledged (with its offset) or failed — never dropped. Records of one partition are written in the
+/// order they were sent; with idempotence (the default) retries never duplicate or reorder them.
+///
+/// The producer is `Sendable`: any number of tasks may send concurrently. Call ``close(timeout:)`` when done; it
+/// also conforms to swift-service-lifecycle's `Service` (see ``run()``).
+public final class KafkaProducer: Sendable {
+    /// The configuration the producer was created with.
+    public let configuration: KafkaProducerConfiguration
+    /// The cluster client (metadata, connections) the producer sends through.
+    public let cluster: KafkaClusterClient
+
+    let accumulator: RecordAccumulator<RecordCompletion>
+    let partitioner: ProducerPartitioner
+    let interceptors: [any ProducerInterceptor]
+    let sender: ProducerSender
+    let wakeup: SenderWakeup
+    let metrics: ProducerMetrics
+    let logger: Logger
+    let fatalError: NIOLockedValueBox<KafkaProducerError?>
+    let lifecycle: NIOLockedValueBox<Lifecycle>
+    let topics: NIOLockedValueBox<[String: CachedTopic]>
+
+    struct Lifecycle {
+        var closed = false
+        var senderTask: Task<Void, Never>?
+    }
+
+    struct CachedTopic {
+        var generation: UInt64
+        var info: PartitionerTopicInfo
+    }
+
+    /// Creates a producer and starts its sender.
+    ///
+    /// - Parameters:
+    ///   - configuration: the settings (see ``KafkaProducerConfiguration/init(properties:)`` for Java names).
+    ///   - partitioner: how records without an explicit partition are placed; by default murmur2 for keyed records
+    ///     and the uniform sticky partitioner for the others, as the Java client.
+    ///   - interceptors: called for every record, in order.
+    ///   - eventLoopGroup: where the connections run.
+    ///   - logger: where the producer logs; nothing is printed.
+    ///   - metricsFactory: where metrics go; by default swift-metrics' bootstrapped system.
+    /// - Throws: `KafkaConfigurationError` for inconsistent settings, `KafkaNetworkError` for unusable TLS material.
+    public init(
+        configuration: KafkaProducerConfiguration,
+        partitioner: PartitionerStrategy = .default,
+        interceptors: [any ProducerInterceptor] = [],
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "swift-kafka.producer"),
+        metricsFactory: (any MetricsFactory)? = nil
+    ) throws {
+        try configuration.validate()
+        if configuration.isIdempotent {
+            try IdempotentProducerState.validate(maxInFlight: configuration.client.maxInFlightRequestsPerConnection)
+        }
+        self.configuration = configuration
+        self.logger = logger
+        self.cluster = try KafkaClusterClient(
+            configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger,
+            metricsFactory: metricsFactory)
+        let factory = metricsFactory ?? MetricsSystem.factory
+        self.metrics = ProducerMetrics(clientID: configuration.client.clientID, factory: factory)
+
+        var accumulatorConfiguration = RecordAccumulator<RecordCompletion>.Configuration()
+        accumulatorConfiguration.batchSize = configuration.batchSize
+        accumulatorConfiguration.linger = configuration.linger
+        accumulatorConfiguration.bufferMemory = configuration.bufferMemory
+        accumulatorConfiguration.compression = configuration.compression
+        accumulatorConfiguration.compressionLevel = configuration.compressionLevel
+        accumulatorConfiguration.maxRequestSize = configuration.maxRequestSize
+        accumulatorConfiguration.retryBackoff = configuration.client.retryBackoff
+        accumulatorConfiguration.deliveryTimeout = configuration.deliveryTimeout
+        accumulatorConfiguration.isTransactional = configuration.transactionalID != nil
+        let pool = BufferPool(totalMemory: configuration.bufferMemory, poolableSize: configuration.batchSize)
+        self.accumulator = RecordAccumulator(configuration: accumulatorConfiguration, pool: pool)
+        self.partitioner = ProducerPartitioner(
+            strategy: partitioner,
+            configuration: .init(batchSize: configuration.batchSize, ignoreKeys: configuration.partitionerIgnoreKeys))
+        self.interceptors = interceptors
+        self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
+        self.fatalError = NIOLockedValueBox(nil)
+        self.lifecycle = NIOLockedValueBox(Lifecycle())
+        self.topics = NIOLockedValueBox([:])
+        let settings = ProducerSender.Settings(
+            acks: configuration.acks.wireValue, requestTimeout: configuration.client.requestTimeout,
+            maxRequestSize: configuration.maxRequestSize,
+            maxInFlightPerConnection: configuration.client.maxInFlightRequestsPerConnection,
+            retries: configuration.client.retries, retryBackoff: configuration.client.retryBackoff,
+            deliveryTimeout: configuration.deliveryTimeout, transactionalID: configuration.transactionalID,
+            transactionTimeout: configuration.transactionTimeout, idempotent: configuration.isIdempotent)
+        self.sender = ProducerSender(
+            accumulator: accumulator, cluster: cluster, settings: settings, wakeup: wakeup, metrics: metrics,
+            interceptors: interceptors, logger: logger, fatalError: fatalError)
+        let sender = sender
+        let task = Task { await sender.run() }
+        lifecycle.withLockedValue { $0.senderTask = task }
+    }
+
+    deinit {
+        lifecycle.withLockedValue { $0.senderTask }?.cancel()
+    }
+
+    // MARK: sending
+
+    /// Sends a record and waits until the broker acknowledged it (as configured by `acks`).
+    ///
+    /// Suspends while the topic's metadata is fetched and while `buffer.memory` is exhausted, together at most
+    /// `max.block.ms`. Cancelling the waiting task does not recall the record: once handed over, it is delivered
+    /// or failed, and this call returns only then.
+    ///
+    /// - Returns: where the record was written. With `acks=0` the offset is -1.
+    /// - Throws: ``KafkaProducerError``: before the record was handed over (``KafkaProducerError/Kind/closed``,
+    ///   ``KafkaProducerError/Kind/unknownTopic``, ``KafkaProducerError/Kind/invalidPartition``,
+    ///   ``KafkaProducerError/Kind/recordTooLarge``, ``KafkaProducerError/Kind/bufferExhausted``,
+    ///   ``KafkaProducerError/Kind/invalidRecord``, ``KafkaProducerError/Kind/fatal``) or after it was
+    ///   (``KafkaProducerError/Kind/broker(_:)``, ``KafkaProducerError/Kind/deliveryTimedOut``, …).
+    @discardableResult
+    public func send(_ record: ProducerRecord) async throws(KafkaProducerError) -> RecordMetadata {
+        let promise = RecordPromise()
+        try await enqueue(record, target: .promise(promise))
+        do {
+            return try await promise.wait()
+        } catch let error as KafkaProducerError {
+            throw error
+        } catch {
+            throw KafkaProducerError(.network, topic: record.topic, "\(error)")
+        }
+    }
+
+    /// Hands a record over without waiting for the broker; `completion` is called once with the outcome, on the
+    /// producer's sender task (keep it short).
+    ///
+    /// Returns once the record is queued. Suspends like ``send(_:)`` for metadata and buffer memory.
+    ///
+    /// - Throws: ``KafkaProducerError`` when the record could not be handed over; `completion` is then not called.
+    public func send(
+        _ record: ProducerRecord,
+        completion: @escaping @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void
+    ) async throws(KafkaProducerError) {
+        try await enqueue(record, target: .callback(completion))
+    }
+
+    private func enqueue(_ original: ProducerRecord, target: RecordCompletionTarget) async throws(KafkaProducerError) {
+        do {
+            try await append(original, target: target)
+        } catch {
+            for interceptor in interceptors { interceptor.onAcknowledgement(.failure(error)) }
+            metrics.recordErrors.increment()
+            throw error
+        }
+    }
+
+    private func append(_ original: ProducerRecord, target: RecordCompletionTarget) async throws(KafkaProducerError) {
+        if let fatal = fatalError.withLockedValue({ $0 }) { throw fatal }
+        if lifecycle.withLockedValue({ $0.closed }) {
+            throw KafkaProducerError(.closed, topic: original.topic, "the producer is closed")
+        }
+        var record = original
+        for interceptor in interceptors {
+            do {
+                record = try interceptor.onSend(record)
+            } catch {
+                throw KafkaProducerError(
+                    .invalidRecord, topic: record.topic, "interceptor \(type(of: interceptor)) rejected it: \(error)")
+            }
+        }
+        let start = ContinuousClock.now
+        let deadline = start + configuration.maxBlock
+        let topic = try await topicInfo(record.topic, deadline: deadline)
+
+        let selection: PartitionSelection
+        do {
+            let key = record.key.map { Array($0.readableBytesView) }
+            let value = partitioner.notifiesOnNewBatch ? record.value.map { Array($0.readableBytesView) } : nil
+            selection = try partitioner.partition(
+                topic: topic, key: key, value: value, explicitPartition: record.partition)
+        } catch {
+            throw KafkaProducerError(.invalidPartition, topic: record.topic, partition: record.partition, "\(error)")
+        }
+        let keySize = record.key?.readableBytes ?? -1
+        let valueSize = record.value?.readableBytes ?? -1
+        let completion = RecordCompletion(
+            target: target, timestamp: record.timestamp ?? Self.currentTimeMillis(),
+            keySize: Int32(clamping: keySize), valueSize: Int32(clamping: valueSize), sentAt: start)
+        let partition = TopicPartitionKey(topic: record.topic, partition: selection.partition)
+        let result: RecordAccumulator<RecordCompletion>.AppendResult
+        do {
+            let now = ContinuousClock.now
+            result = try await accumulator.append(
+                partition, key: record.key, value: record.value, timestamp: completion.timestamp,
+                headers: record.headers, completion: completion, maxBlock: max(.zero, deadline - now), now: now)
+        } catch let error as ProducerBufferError {
+            switch error {
+            case .recordTooLarge(let size, let limit):
+                throw KafkaProducerError(
+                    .recordTooLarge, topic: partition.topic, partition: partition.partition,
+                    "the record is \(size) bytes when serialized, more than \(limit) bytes "
+                        + "(max.request.size / buffer.memory)")
+            case .timedOut(let size, let waited):
+                throw KafkaProducerError(
+                    .bufferExhausted, topic: partition.topic, partition: partition.partition,
+                    "no \(size) bytes of buffer.memory became free within \(waited.milliseconds) ms (max.block.ms)")
+            case .closed:
+                throw KafkaProducerError(.closed, topic: partition.topic, "the producer is closed")
+            }
+        } catch is CancellationError {
+            throw KafkaProducerError(.invalidRecord, topic: partition.topic, "the send was cancelled")
+        } catch {
+            throw KafkaProducerError(
+                .invalidRecord, topic: partition.topic, partition: partition.partition,
+                "the record cannot be encoded: \(error)")
+        }
+        partitioner.recordAppended(
+            selection, topic: record.topic, bytes: max(keySize, 0) + max(valueSize, 0))
+        if result.batchIsFull || result.newBatchCreated { wakeup.wake() }
+    }
+
+    /// The topic's partitions, from the cached metadata when it has them, otherwise waiting for a refresh until
+    /// `deadline` (`max.block.ms`).
+    private func topicInfo(
+        _ topic: String, deadline: ContinuousClock.Instant
+    ) async throws(KafkaProducerError) -> PartitionerTopicInfo {
+        guard !topic.isEmpty else { throw KafkaProducerError(.invalidRecord, "the record has an empty topic name") }
+        var attempt = 0
+        while true {
+            let (metadata, generation) = cluster.cachedMetadataWithGeneration
+            if let cached = topics.withLockedValue({ $0[topic] }), cached.generation == generation {
+                return cached.info
+            }
+            if let described = metadata.topics[topic], !described.partitions.isEmpty {
+                let info = PartitionerTopicInfo(
+                    topic: topic, partitionCount: described.partitions.count,
+                    availablePartitions: described.partitions.filter { $0.leader != nil }.map(\.partition))
+                topics.withLockedValue { $0[topic] = CachedTopic(generation: generation, info: info) }
+                return info
+            }
+            let now = ContinuousClock.now
+            if now >= deadline {
+                let reason = metadata.topics[topic]?.error.map { " (\($0.name))" } ?? ""
+                throw KafkaProducerError(
+                    .unknownTopic, topic: topic,
+                    "topic not present in metadata after \(configuration.maxBlock.milliseconds) ms\(reason) "
+                        + "(max.block.ms)")
+            }
+            if attempt > 0 {
+                let pause = min(cluster.retryPolicy.delay(beforeRetry: attempt, random: 0.5), deadline - now)
+                try? await Task.sleep(for: pause)
+            }
+            attempt += 1
+            do {
+                cluster.invalidateMetadata(topic: topic)
+                _ = try await cluster.metadata(for: [topic])
+            } catch {
+                logger.debug("metadata for \(topic) failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    static func currentTimeMillis() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    // MARK: flush, close
+
+    /// Makes every record sent so far sendable at once (ignoring `linger.ms`) and waits until each of them is
+    /// acknowledged or failed.
+    public func flush() async {
+        await sender.flush()
+    }
+
+    /// Closes the producer: later sends fail with ``KafkaProducerError/Kind/closed``; records already handed over
+    /// are still delivered for up to `timeout`, after which the rest fail. Then the connections close and the
+    /// interceptors' `close()` is called. Calling it again waits for the first close.
+    ///
+    /// - Parameter timeout: how long to keep delivering; `.zero` fails queued records at once.
+    public func close(timeout: Duration = .seconds(Int64(Int32.max))) async {
+        let first = lifecycle.withLockedValue { state -> Bool in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        accumulator.close()
+        if first {
+            let sender = sender
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await sender.close(force: timeout <= .zero) }
+                if timeout > .zero {
+                    group.addTask {
+                        do {
+                            try await Task.sleep(for: timeout)
+                            await sender.close(force: true)
+                        } catch {}  // cancelled: the graceful close finished first
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        await lifecycle.withLockedValue { $0.senderTask }?.value
+        if first {
+            await cluster.shutdown()
+            for interceptor in interceptors { interceptor.close() }
+        }
+    }
+
+    /// The partitions of `topic`, from the metadata (refreshed when the topic is not known yet).
+    ///
+    /// - Throws: ``KafkaProducerError/Kind/unknownTopic`` when the topic is not in the metadata within
+    ///   `max.block.ms`.
+    public func partitions(for topic: String) async throws(KafkaProducerError) -> [PartitionMetadata] {
+        _ = try await topicInfo(topic, deadline: .now + configuration.maxBlock)
+        return cluster.cachedMetadata.topics[topic]?.partitions ?? []
+    }
+}

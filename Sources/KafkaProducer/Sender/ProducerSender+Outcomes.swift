@@ -1,0 +1,246 @@
+import KafkaNetwork
+import KafkaProtocol
+import Logging
+import Metrics
+
+/// Why a batch's attempt failed, whatever reported it (the partition's error code or a failed request).
+struct BatchFailure: Sendable {
+    /// The error code the idempotence bookkeeping classifies.
+    var code: KafkaErrorCode
+    /// Whether sending again may succeed.
+    var isRetriable: Bool
+    /// The partition's log start offset from the response, when the broker sent one.
+    var logStartOffset: Int64?
+    /// What to tell the caller if the batch fails for good.
+    var message: String
+    /// How the failure is reported when it is final.
+    var kind: KafkaProducerError.Kind
+}
+
+extension ProducerSender {
+    /// Handles a finished ProduceRequest: every batch of it is acknowledged, retried or failed.
+    func requestCompleted(
+        node: Int32, batches: [DrainedBatch<RecordCompletion>],
+        result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
+    ) {
+        inFlightRequests[node, default: 1] -= 1
+        let now = ContinuousClock.now
+        switch result {
+        case .success(let outcomes):
+            for batch in batches {
+                // A batch failed by a forced close is no longer ours to complete.
+                guard inFlightBatches.removeValue(forKey: batch.id) != nil else { continue }
+                let outcome =
+                    outcomes[batch.topicPartition]
+                    ?? PartitionProduceOutcome(topicPartition: batch.topicPartition, error: .unknownServerError)
+                if outcome.error == .none {
+                    succeed(batch, baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime)
+                    continue
+                }
+                if outcome.error.invalidatesMetadata {
+                    cluster.invalidateMetadata(topic: batch.topicPartition.topic)
+                    metadataRefreshWanted = true
+                }
+                var message = outcome.errorMessage.map { "\(outcome.error.name): \($0)" } ?? outcome.error.name
+                if !outcome.recordErrors.isEmpty {
+                    let indexes = outcome.recordErrors.map { "\($0.index)" }.joined(separator: ", ")
+                    message += " (rejected records at batch index \(indexes))"
+                }
+                let failure = BatchFailure(
+                    code: outcome.error, isRetriable: outcome.error.isRetriable,
+                    logStartOffset: outcome.logStartOffset, message: message, kind: .broker(outcome.error))
+                failed(batch, failure, now: now)
+            }
+        case .failure(let error):
+            let failure = Self.classify(error)
+            if failure.isRetriable {
+                // The broker may be gone or no longer lead these partitions.
+                for batch in batches { cluster.invalidateMetadata(topic: batch.topicPartition.topic) }
+                metadataRefreshWanted = true
+            }
+            logger.debug(
+                "produce request failed", metadata: ["broker": "\(node)", "error": "\(error)"])
+            for batch in batches where inFlightBatches.removeValue(forKey: batch.id) != nil {
+                failed(batch, failure, now: now)
+            }
+        }
+        resumeFlushWaiters()
+        wakeup.wake()
+    }
+
+    static func classify(_ error: any Error) -> BatchFailure {
+        switch error {
+        case let error as KafkaNetworkError:
+            let code: KafkaErrorCode = error.kind == .requestTimedOut ? .requestTimedOut : .networkException
+            return BatchFailure(
+                code: error.isRetriable ? code : .unknownServerError, isRetriable: error.isRetriable,
+                message: "\(error)", kind: error.isRetriable ? .broker(code) : .network)
+        case let error as KafkaError:
+            return BatchFailure(
+                code: error.code, isRetriable: error.code.isRetriable, message: "\(error)", kind: .broker(error.code))
+        case let error as KafkaProtocolError:
+            return BatchFailure(code: .corruptMessage, isRetriable: false, message: "\(error)", kind: .invalidRecord)
+        default:
+            return BatchFailure(code: .networkException, isRetriable: true, message: "\(error)", kind: .network)
+        }
+    }
+
+    /// Decides what a failed attempt means for the batch: retry (same sequence, or after an epoch bump), success
+    /// (a duplicate), or failure.
+    func failed(_ batch: DrainedBatch<RecordCompletion>, _ failure: BatchFailure, now: ContinuousClock.Instant) {
+        guard var state = idempotence, let sequence = batch.sequence else {
+            if failure.isRetriable && batch.attempts < settings.retries {
+                retryOrExpire(batch, failure, now: now)
+            } else {
+                fail(batch, KafkaProducerError(failure.kind, failure.message))
+            }
+            return
+        }
+        let decision = state.batchFailed(
+            batch.topicPartition, sequence, error: failure.code, logStartOffset: failure.logStartOffset)
+        idempotence = state
+        switch decision {
+        case .retry:
+            if batch.attempts < settings.retries {
+                retryOrExpire(batch, failure, now: now)
+            } else {
+                // The batch keeps a sequence the broker may or may not have: only an epoch bump can move on.
+                idempotence?.batchExpired(batch.topicPartition, sequence, wasSent: true)
+                fail(batch, KafkaProducerError(failure.kind, "\(failure.message) (retries exhausted)"))
+            }
+        case .retryAfterEpochBump:
+            retryOrExpire(batch, failure, now: now)
+        case .treatAsSuccess:
+            succeed(batch, baseOffset: -1, logAppendTime: nil)
+        case .fail(let reason):
+            fail(batch, KafkaProducerError(failure.kind, reason))
+        case .fatal(let reason):
+            becomeFatal(reason)
+            fail(batch, KafkaProducerError(.fatal, reason))
+        }
+    }
+
+    /// Re-enqueues a batch for another attempt, unless its delivery timeout has passed.
+    private func retryOrExpire(
+        _ batch: DrainedBatch<RecordCompletion>, _ failure: BatchFailure, now: ContinuousClock.Instant
+    ) {
+        if now - batch.createdAt >= settings.deliveryTimeout || forceClose {
+            idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: true)
+            let reason =
+                forceClose
+                ? "the producer was closed before the batch was acknowledged (last error: \(failure.message))"
+                : "delivery.timeout.ms expired after \(batch.attempts + 1) attempts (last error: \(failure.message))"
+            fail(batch, KafkaProducerError(.deliveryTimedOut, reason))
+            return
+        }
+        metrics.retries.increment()
+        accumulator.reenqueue(batch, now: now)
+    }
+
+    /// Completes every record of an acknowledged batch.
+    func succeed(_ batch: DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?) {
+        if let sequence = batch.sequence {
+            let lastOffset = baseOffset >= 0 ? baseOffset + Int64(batch.recordCount) - 1 : -1
+            idempotence?.batchSucceeded(batch.topicPartition, sequence, lastOffset: lastOffset)
+        }
+        accumulator.deallocate(batch)
+        metrics.recordsSent.increment(by: batch.recordCount)
+        metrics.bytesSent.increment(by: batch.records.readableBytes)
+        metrics.batchSize.record(batch.records.readableBytes)
+        metrics.recordsPerBatch.record(batch.recordCount)
+        let topic = batch.topicPartition.topic
+        let partition = batch.topicPartition.partition
+        let now = ContinuousClock.now
+        for (index, completion) in batch.completions.enumerated() {
+            let metadata = RecordMetadata(
+                topic: topic, partition: partition, offset: baseOffset >= 0 ? baseOffset + Int64(index) : -1,
+                timestamp: logAppendTime ?? completion.timestamp, serializedKeySize: Int(completion.keySize),
+                serializedValueSize: Int(completion.valueSize))
+            metrics.recordLatency.recordInterval(since: completion.sentAt, now: now)
+            notify(completion, .success(metadata))
+        }
+    }
+
+    /// Fails every record of a batch with `error` (given the batch's topic and partition).
+    func fail(_ batch: DrainedBatch<RecordCompletion>, _ error: KafkaProducerError) {
+        accumulator.deallocate(batch)
+        var error = error
+        error.topic = batch.topicPartition.topic
+        error.partition = batch.topicPartition.partition
+        metrics.recordErrors.increment(by: batch.recordCount)
+        logger.debug(
+            "batch failed", metadata: ["records": "\(batch.recordCount)", "error": "\(error)"])
+        for completion in batch.completions { notify(completion, .failure(error)) }
+    }
+
+    func notify(_ completion: RecordCompletion, _ result: Result<RecordMetadata, KafkaProducerError>) {
+        for interceptor in interceptors { interceptor.onAcknowledgement(result) }
+        completion.complete(result)
+    }
+
+    /// Queued batches older than `delivery.timeout.ms` fail.
+    func failExpiredBatches(now: ContinuousClock.Instant) {
+        for batch in accumulator.expireBatches(now: now) {
+            idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
+            let waited = now - batch.createdAt
+            fail(
+                batch,
+                KafkaProducerError(
+                    .deliveryTimedOut,
+                    "\(batch.recordCount) record(s) expired: \(waited.milliseconds) ms passed since the batch was "
+                        + "created (delivery.timeout.ms)"))
+        }
+        resumeFlushWaiters()
+    }
+
+    /// Fails every queued batch: after a fatal error, or on a forced close.
+    func failQueuedBatches() {
+        let error =
+            fatalError.withLockedValue { $0 }
+            ?? KafkaProducerError(.closed, "the producer was closed before the record was sent")
+        for batch in accumulator.abortAll() {
+            idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
+            fail(batch, error)
+        }
+        resumeFlushWaiters()
+    }
+
+    /// Fails the records of every request still in flight (a forced close): their responses are ignored.
+    func failInFlightBatches() {
+        let batches = inFlightBatches.values.sorted { $0.id < $1.id }
+        inFlightBatches = [:]
+        for batch in batches {
+            fail(
+                batch,
+                KafkaProducerError(
+                    .closed, "the producer was closed before the broker acknowledged the record"))
+        }
+        resumeFlushWaiters()
+    }
+
+    /// Makes the producer unusable: every later `send` fails, and queued batches are failed.
+    func becomeFatal(_ reason: String) {
+        let error = KafkaProducerError(.fatal, reason)
+        let first = fatalError.withLockedValue { state -> Bool in
+            guard state == nil else { return false }
+            state = error
+            return true
+        }
+        if first { logger.error("producer failed fatally", metadata: ["reason": "\(reason)"]) }
+        failQueuedBatches()
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension Timer {
+    /// Records the time from `start` to `now`.
+    func recordInterval(since start: ContinuousClock.Instant, now: ContinuousClock.Instant) {
+        recordNanoseconds((now - start).nanosecondsClamped)
+    }
+}

@@ -1,0 +1,308 @@
+import KafkaNetwork
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+
+/// The producer's background sender, as the Java client's `Sender`: one loop that finds the leaders with sendable
+/// batches, drains them into one ProduceRequest per broker, and per broker keeps up to
+/// `max.in.flight.requests.per.connection` requests in flight, each on its own child task.
+///
+/// The loop runs until ``close(force:)``; everything it decides comes from plain pieces tested without I/O —
+/// ``RecordAccumulator`` (what is sendable), ``IdempotentProducerState`` (sequences and recovery),
+/// ``ProduceRequestBuilder`` and ``ProduceResponseParser`` — and this actor only wires them to the network.
+/// Responses are handled in `ProducerSender+Outcomes.swift`.
+actor ProducerSender {
+    /// The settings the sender needs, from the producer's configuration.
+    struct Settings: Sendable {
+        var acks: Int16
+        var requestTimeout: Duration
+        var maxRequestSize: Int
+        var maxInFlightPerConnection: Int
+        var retries: Int
+        var retryBackoff: Duration
+        var deliveryTimeout: Duration
+        var transactionalID: String?
+        var transactionTimeout: Duration
+        var idempotent: Bool
+    }
+
+    struct FlushWaiter {
+        let mark: UInt64
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
+    let accumulator: RecordAccumulator<RecordCompletion>
+    let cluster: KafkaClusterClient
+    let settings: Settings
+    let wakeup: SenderWakeup
+    let metrics: ProducerMetrics
+    let interceptors: [any ProducerInterceptor]
+    let logger: Logger
+    /// The producer's fatal error, shared with `send` (which then fails at once).
+    let fatalError: NIOLockedValueBox<KafkaProducerError?>
+
+    var idempotence: IdempotentProducerState?
+    var inFlightRequests: [Int32: Int] = [:]
+    /// Batches sent and not yet answered, by batch id.
+    var inFlightBatches: [UInt64: DrainedBatch<RecordCompletion>] = [:]
+    var producerIDRequestRunning = false
+    var metadataRefreshWanted = false
+    var metadataRefreshRunning = false
+    var lastMetadataRefresh: ContinuousClock.Instant?
+    var closing = false
+    var forceClose = false
+    var finished = false
+    var flushWaiters: [FlushWaiter] = []
+    var closeWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(
+        accumulator: RecordAccumulator<RecordCompletion>, cluster: KafkaClusterClient, settings: Settings,
+        wakeup: SenderWakeup, metrics: ProducerMetrics, interceptors: [any ProducerInterceptor], logger: Logger,
+        fatalError: NIOLockedValueBox<KafkaProducerError?>
+    ) {
+        self.accumulator = accumulator
+        self.cluster = cluster
+        self.settings = settings
+        self.wakeup = wakeup
+        self.metrics = metrics
+        self.interceptors = interceptors
+        self.logger = logger
+        self.fatalError = fatalError
+        if settings.idempotent {
+            self.idempotence = IdempotentProducerState(
+                maxInFlight: settings.maxInFlightPerConnection, isTransactional: settings.transactionalID != nil)
+        }
+    }
+
+    /// Runs the loop until the producer is closed and every batch is delivered or failed.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            while true {
+                let now = ContinuousClock.now
+                failExpiredBatches(now: now)
+                if fatalError.withLockedValue({ $0 }) != nil || forceClose {
+                    failQueuedBatches()
+                }
+                if forceClose {
+                    failInFlightBatches()
+                }
+                if idempotence?.needsProducerID == true && !producerIDRequestRunning && !forceClose {
+                    producerIDRequestRunning = true
+                    group.addTask { await self.initProducerID() }
+                }
+
+                let metadata = cluster.cachedMetadata
+                let leaderOf: (TopicPartitionKey) -> Int32? = { key in
+                    metadata.partition(topic: key.topic, partition: key.partition)?.leader
+                }
+                let check = accumulator.ready(now: now, leaderOf: leaderOf)
+                if !check.unknownLeaderTopics.isEmpty { metadataRefreshWanted = true }
+                startMetadataRefreshIfWanted(now: now, group: &group)
+
+                var sent = false
+                let nodes = check.readyNodes.filter {
+                    inFlightRequests[$0, default: 0] < settings.maxInFlightPerConnection
+                }
+                if !nodes.isEmpty {
+                    for (node, batches) in drain(nodes: nodes, leaderOf: leaderOf, now: now) {
+                        inFlightRequests[node, default: 0] += 1
+                        for batch in batches {
+                            inFlightBatches[batch.id] = batch
+                            if batch.attempts == 0 {
+                                metrics.queueTime.recordInterval(since: batch.createdAt, now: now)
+                            }
+                        }
+                        metrics.requests.increment()
+                        group.addTask { await self.produce(node: node, batches: batches) }
+                        sent = true
+                    }
+                }
+
+                if closing && inFlightBatches.isEmpty && (forceClose || !accumulator.hasIncomplete) {
+                    break
+                }
+                if sent { continue }
+                var timeout = check.nextCheckDelay
+                if accumulator.hasIncomplete {
+                    // Expiry, unknown leaders and blocked partitions are re-checked at least this often.
+                    timeout = min(timeout ?? .milliseconds(250), .milliseconds(250))
+                }
+                await wakeup.wait(timeout: timeout)
+            }
+        }
+        finished = true
+        resumeFlushWaiters(all: true)
+        for waiter in closeWaiters { waiter.resume() }
+        closeWaiters = []
+    }
+
+    /// Drains the ready nodes, asking the idempotence bookkeeping which batches may go and with which sequence.
+    private func drain(
+        nodes: Set<Int32>, leaderOf: (TopicPartitionKey) -> Int32?, now: ContinuousClock.Instant
+    ) -> [Int32: [DrainedBatch<RecordCompletion>]] {
+        guard var state = idempotence else {
+            return accumulator.drain(
+                nodes: nodes, leaderOf: leaderOf, maxRequestSize: settings.maxRequestSize, now: now)
+        }
+        let drained = accumulator.drain(
+            nodes: nodes, leaderOf: leaderOf, maxRequestSize: settings.maxRequestSize, now: now
+        ) { partition, sequence, recordCount in
+            guard let sequence else {
+                guard state.canSend(partition) else { return .skip }
+                return .take(sequence: state.assignSequence(partition, recordCount: recordCount))
+            }
+            guard state.canResend(partition, sequence) else { return .skip }
+            // A retry keeping its sequence goes only as the partition's oldest batch in flight, so that the
+            // partition's retries reach the broker in order.
+            if state.isTracked(partition, sequence) && !state.isOldestInFlight(partition, sequence) { return .skip }
+            return .take(sequence: state.resequenceIfNeeded(partition, sequence))
+        }
+        idempotence = state
+        return drained
+    }
+
+    /// Starts a metadata refresh when one is wanted, at most once per `retry.backoff.ms`.
+    private func startMetadataRefreshIfWanted(
+        now: ContinuousClock.Instant, group: inout DiscardingTaskGroup
+    ) {
+        guard metadataRefreshWanted, !metadataRefreshRunning, !forceClose else { return }
+        if let last = lastMetadataRefresh, now - last < settings.retryBackoff { return }
+        metadataRefreshWanted = false
+        metadataRefreshRunning = true
+        lastMetadataRefresh = now
+        let cluster = cluster
+        group.addTask {
+            do {
+                try await cluster.refreshMetadata()
+            } catch {
+                self.logger.debug("metadata refresh failed", metadata: ["error": "\(error)"])
+            }
+            await self.metadataRefreshFinished()
+        }
+    }
+
+    private func metadataRefreshFinished() {
+        metadataRefreshRunning = false
+        wakeup.wake()
+    }
+
+    /// Sends one ProduceRequest to `node` and hands the outcome to the actor.
+    private nonisolated func produce(node: Int32, batches: [DrainedBatch<RecordCompletion>]) async {
+        let keys = batches.map(\.topicPartition)
+        let result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
+        do {
+            let connection = try await cluster.connection(to: .broker(node), kind: .produce)
+            do {
+                let version = try connection.versions.version(
+                    for: .produce, clientRange: ProduceRequestBuilder.supportedVersions)
+                let request = try ProduceRequestBuilder.build(
+                    batches: batches.map { ($0.topicPartition, $0.records) }, acks: settings.acks,
+                    timeout: settings.requestTimeout, transactionalID: settings.transactionalID, version: version)
+                if settings.acks == 0 {
+                    try await connection.sendWithoutResponse(request, version: version)
+                    var outcomes: [TopicPartitionKey: PartitionProduceOutcome] = [:]
+                    for key in keys { outcomes[key] = PartitionProduceOutcome(topicPartition: key, error: .none) }
+                    result = .success(outcomes)
+                } else {
+                    let response = try await connection.send(request, version: version)
+                    result = .success(ProduceResponseParser.outcomes(response, sent: keys))
+                }
+            } catch let error as KafkaNetworkError {
+                if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
+                    await cluster.discard(connection)
+                }
+                throw error
+            }
+        } catch {
+            result = .failure(error)
+        }
+        await requestCompleted(node: node, batches: batches, result: result)
+    }
+
+    /// Obtains a producer id and epoch (`InitProducerId`) for the idempotent producer.
+    private nonisolated func initProducerID() async {
+        let timeoutMs = Int32(clamping: settings.transactionTimeout.components.seconds * 1000)
+        let request = InitProducerIdRequest(
+            transactionalId: settings.transactionalID, transactionTimeoutMs: timeoutMs, producerId: -1,
+            producerEpoch: -1)
+        do {
+            let response = try await cluster.send(request, to: .anyBroker, kind: .admin)
+            let code = KafkaErrorCode(rawValue: response.errorCode)
+            if code != .none {
+                throw KafkaError(code: code, api: .initProducerId)
+            }
+            await producerIDReceived(ProducerIdentity(producerID: response.producerId, epoch: response.producerEpoch))
+        } catch {
+            await producerIDFailed(error)
+            try? await Task.sleep(for: settings.retryBackoff)
+            await producerIDRetryDue()
+        }
+    }
+
+    private func producerIDReceived(_ identity: ProducerIdentity) {
+        producerIDRequestRunning = false
+        idempotence?.producerIDReceived(identity)
+        logger.debug("producer id received", metadata: ["producer": "\(identity)"])
+        wakeup.wake()
+    }
+
+    private func producerIDFailed(_ error: any Error) {
+        let code: KafkaErrorCode =
+            switch error {
+            case let error as KafkaError: error.code
+            case let error as KafkaNetworkError where !error.isRetriable: .unknownServerError
+            default: .networkException
+            }
+        logger.debug("InitProducerId failed", metadata: ["error": "\(error)"])
+        if idempotence?.producerIDRequestFailed(code) == true, let reason = idempotence?.fatalReason {
+            becomeFatal("\(reason) (\(error))")
+        }
+    }
+
+    private func producerIDRetryDue() {
+        producerIDRequestRunning = false
+        wakeup.wake()
+    }
+
+    // MARK: flush and close
+
+    /// Makes every batch created so far sendable at once and waits until each is delivered or failed.
+    func flush() async {
+        let mark = accumulator.lastBatchID
+        guard !finished, !isFlushed(mark: mark) else { return }
+        accumulator.beginFlush()
+        wakeup.wake()
+        await withCheckedContinuation { continuation in
+            flushWaiters.append(FlushWaiter(mark: mark, continuation: continuation))
+        }
+        accumulator.endFlush()
+    }
+
+    private func isFlushed(mark: UInt64) -> Bool {
+        guard let oldest = accumulator.oldestIncompleteBatchID else { return true }
+        return oldest > mark
+    }
+
+    func resumeFlushWaiters(all: Bool = false) {
+        guard !flushWaiters.isEmpty else { return }
+        var waiting: [FlushWaiter] = []
+        for waiter in flushWaiters {
+            if all || isFlushed(mark: waiter.mark) {
+                waiter.continuation.resume()
+            } else {
+                waiting.append(waiter)
+            }
+        }
+        flushWaiters = waiting
+    }
+
+    /// Stops accepting work: queued batches are still sent (`force == false`) or failed at once (`force == true`,
+    /// in-flight records are then failed too, as the Java client's forced close does). Returns when the loop ended.
+    func close(force: Bool) async {
+        closing = true
+        if force { forceClose = true }
+        wakeup.wake()
+        guard !finished else { return }
+        await withCheckedContinuation { closeWaiters.append($0) }
+    }
+}
