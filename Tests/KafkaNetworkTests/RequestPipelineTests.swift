@@ -77,6 +77,37 @@ import Testing
         #expect(failed.isEmpty)
     }
 
+    @Test func anAnswerToARequestWithoutResponseIsDroppedOnce() {
+        var pipeline = Pipeline(maximumInFlight: 5, firstCorrelationID: 1)
+        _ = pipeline.submit("acks0", expectsResponse: false, timeout: .seconds(1), now: t0)
+        _ = pipeline.submit("fetch", expectsResponse: true, timeout: .seconds(1), now: t0)
+        guard case .ignore = pipeline.receive(correlationID: 1, now: t0) else {
+            Issue.record("the stray answer to request 1 should be ignored")
+            return
+        }
+        guard case .deliver(let payload, _) = pipeline.receive(correlationID: 2, now: t0) else {
+            Issue.record("expected the fetch response")
+            return
+        }
+        #expect(payload == "fetch")
+        // A second answer with the same id is no longer expected: the stream is broken.
+        guard case .protocolViolation = pipeline.receive(correlationID: 1, now: t0) else {
+            Issue.record("a repeated stray answer must close the connection")
+            return
+        }
+    }
+
+    @Test func onlyRecentRequestsWithoutResponseAreRemembered() {
+        var pipeline = Pipeline(maximumInFlight: 5, firstCorrelationID: 1)
+        for index in 0..<(Pipeline.unansweredMemory * 2) {
+            _ = pipeline.submit("acks0-\(index)", expectsResponse: false, timeout: .seconds(1), now: t0)
+        }
+        guard case .protocolViolation = pipeline.receive(correlationID: 1, now: t0) else {
+            Issue.record("a forgotten id must be a violation")
+            return
+        }
+    }
+
     @Test func timeoutFailsTheLateRequestAndClosesTheRest() {
         var pipeline = Pipeline(maximumInFlight: 2)
         _ = pipeline.submit("slow", expectsResponse: true, timeout: .seconds(1), now: t0)

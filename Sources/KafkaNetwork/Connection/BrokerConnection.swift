@@ -194,23 +194,36 @@ public final class BrokerConnection: Sendable {
     public func send<R: KafkaRequest>(
         _ request: R, version: Int16? = nil, timeout: Duration? = nil
     ) async throws -> R.Response {
+        try await write(request, version: version, timeout: timeout).response()
+    }
+
+    /// Writes `request` to the connection now and returns a handle to await its response with.
+    ///
+    /// Unlike ``send(_:version:timeout:)``, the write happens before this method returns, so requests written by
+    /// successive calls reach the broker in call order — what a producer needs to keep several requests in flight
+    /// without reordering them.
+    ///
+    /// - Throws: ``KafkaNetworkError/Kind/unsupportedVersion`` or an encoding error; network failures surface from
+    ///   ``PendingResponse/response()``.
+    public func write<R: KafkaRequest>(
+        _ request: R, version: Int16? = nil, timeout: Duration? = nil
+    ) throws -> PendingResponse<R> {
         let version = try version ?? versions.version(for: R.self)
-        let frame = try submit(request, version: version, expectsResponse: true, timeout: timeout)
-        let response = try await frame.value
-        do {
-            return try KafkaFrame.decodeResponse(to: R.self, version: version, frame: response).response
-        } catch {
-            throw KafkaNetworkError(
-                .undecodableResponse, "could not decode \(R.Response.messageName) v\(version): \(error)",
-                broker: brokerLabel, api: R.apiKey)
-        }
+        let future = try submit(request, version: version, expectsResponse: true, timeout: timeout)
+        return PendingResponse(future: future, version: version, brokerLabel: brokerLabel)
     }
 
     /// Sends a request that gets no response (a produce request with `acks=0`); returns once it
     /// has been written to the socket.
     public func sendWithoutResponse<R: KafkaRequest>(_ request: R, version: Int16? = nil) async throws {
+        try await writeWithoutResponse(request, version: version).written()
+    }
+
+    /// Writes a request that gets no response now (in call order, as ``write(_:version:timeout:)``); await
+    /// ``PendingWrite/written()`` to learn when it reached the socket.
+    public func writeWithoutResponse<R: KafkaRequest>(_ request: R, version: Int16? = nil) throws -> PendingWrite {
         let version = try version ?? versions.version(for: R.self)
-        _ = try await submit(request, version: version, expectsResponse: false, timeout: nil).value
+        return PendingWrite(future: try submit(request, version: version, expectsResponse: false, timeout: nil))
     }
 
     private func submit<R: KafkaRequest>(
@@ -239,8 +252,40 @@ public final class BrokerConnection: Sendable {
     }
 }
 
+/// A request written by ``BrokerConnection/write(_:version:timeout:)`` whose response is still to come.
+public struct PendingResponse<R: KafkaRequest>: Sendable {
+    let future: ResponseFuture
+    let version: Int16
+    let brokerLabel: String
+
+    /// Waits for the response and decodes it.
+    ///
+    /// - Throws: ``KafkaNetworkError`` (network failure, timeout, malformed response naming the API and broker), or
+    ///   `CancellationError` if the task is cancelled (the connection stays usable).
+    public func response() async throws -> R.Response {
+        let frame = try await future.value
+        do {
+            return try KafkaFrame.decodeResponse(to: R.self, version: version, frame: frame).response
+        } catch {
+            throw KafkaNetworkError(
+                .undecodableResponse, "could not decode \(R.Response.messageName) v\(version): \(error)",
+                broker: brokerLabel, api: R.apiKey)
+        }
+    }
+}
+
+/// A request without response written by ``BrokerConnection/writeWithoutResponse(_:version:)``.
+public struct PendingWrite: Sendable {
+    let future: ResponseFuture
+
+    /// Waits until the request was written to the socket.
+    public func written() async throws {
+        _ = try await future.value
+    }
+}
+
 /// Awaits a response promise, failing it (not the connection) when the waiting task is cancelled.
-struct ResponseFuture {
+struct ResponseFuture: Sendable {
     let promise: EventLoopPromise<ByteBuffer>
 
     var value: ByteBuffer {

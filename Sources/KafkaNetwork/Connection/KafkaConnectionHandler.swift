@@ -194,6 +194,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                 metrics.responseReceived(api: request.apiKey, since: request.submittedAt)
                 request.promise.succeed(frame)
                 run(next, context: context)
+            case .ignore:
+                break
             case .protocolViolation(let expected, let failed):
                 let error = KafkaNetworkError(
                     .malformedResponse,

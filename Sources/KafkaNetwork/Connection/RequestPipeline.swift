@@ -4,7 +4,9 @@
 /// Kafka answers the requests of one connection in the order they were sent, so a response must
 /// carry the correlation id of the oldest request still in flight; anything else means the byte
 /// stream can no longer be trusted and the connection is closed. Requests that expect no response
-/// (`acks=0` produce) complete as soon as they are written and never occupy a slot.
+/// (`acks=0` produce) complete as soon as they are written and never occupy a slot; should a peer answer one
+/// anyway (librdkafka's mock cluster does), the answer is recognised by its correlation id (the last
+/// ``unansweredMemory`` such ids are remembered) and dropped instead of breaking the connection.
 ///
 /// Generic over the payload so tests drive it with plain values; the channel handler uses it with
 /// promises and encoded frames.
@@ -36,7 +38,12 @@ struct RequestPipeline<Payload> {
         /// The response does not match the oldest request in flight: close the connection and fail
         /// every payload.
         case protocolViolation(expected: Int32?, failed: [Payload])
+        /// The response answers a request sent without expecting one: drop it.
+        case ignore
     }
+
+    /// How many correlation ids of requests sent without expecting a response are remembered.
+    static var unansweredMemory: Int { 256 }
 
     let maximumInFlight: Int
     private(set) var inFlight: [Entry] = []
@@ -44,6 +51,8 @@ struct RequestPipeline<Payload> {
     private var queueHead = 0
     private var nextCorrelationID: Int32
     private(set) var isClosed = false
+    /// Correlation ids of recent requests that expect no response, oldest first.
+    private var unanswered: [Int32] = []
 
     init(maximumInFlight: Int, firstCorrelationID: Int32 = 1) {
         self.maximumInFlight = max(1, maximumInFlight)
@@ -70,6 +79,10 @@ struct RequestPipeline<Payload> {
     /// Handles a response frame with `correlationID`.
     mutating func receive(correlationID: Int32, now: ContinuousClock.Instant) -> ReceiveOutcome {
         guard let first = inFlight.first, first.correlationID == correlationID else {
+            if let index = unanswered.firstIndex(of: correlationID) {
+                unanswered.removeSubrange(...index)
+                return .ignore
+            }
             let expected = inFlight.first?.correlationID
             return .protocolViolation(expected: expected, failed: close())
         }
@@ -108,6 +121,9 @@ struct RequestPipeline<Payload> {
         nextCorrelationID = nextCorrelationID == Int32.max ? 0 : nextCorrelationID + 1
         if item.expectsResponse {
             inFlight.append(Entry(correlationID: id, payload: item.payload, deadline: now.advanced(by: item.timeout)))
+        } else {
+            if unanswered.count >= Self.unansweredMemory { unanswered.removeFirst(unanswered.count / 2) }
+            unanswered.append(id)
         }
         return .write(correlationID: id, payload: item.payload, expectsResponse: item.expectsResponse)
     }

@@ -4,8 +4,9 @@ import Logging
 import NIOConcurrencyHelpers
 
 /// The producer's background sender, as the Java client's `Sender`: one loop that finds the leaders with sendable
-/// batches, drains them into one ProduceRequest per broker, and per broker keeps up to
-/// `max.in.flight.requests.per.connection` requests in flight, each on its own child task.
+/// batches and drains them into one ProduceRequest per broker, and a loop per broker that writes those requests to
+/// the broker's connection in drain order (so a partition's batches can never overtake each other on the way) and
+/// keeps up to `max.in.flight.requests.per.connection` of them awaiting their responses.
 ///
 /// The loop runs until ``close(force:)``; everything it decides comes from plain pieces tested without I/O —
 /// ``RecordAccumulator`` (what is sendable), ``IdempotentProducerState`` (sequences and recovery),
@@ -54,6 +55,8 @@ actor ProducerSender {
     var finished = false
     var flushWaiters: [FlushWaiter] = []
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The per-broker request loops' inputs.
+    var brokerQueues: [Int32: AsyncStream<[DrainedBatch<RecordCompletion>]>.Continuation] = [:]
 
     init(
         accumulator: RecordAccumulator<RecordCompletion>, cluster: KafkaClusterClient, settings: Settings,
@@ -113,7 +116,7 @@ actor ProducerSender {
                             }
                         }
                         metrics.requests.increment()
-                        group.addTask { await self.produce(node: node, batches: batches) }
+                        brokerQueue(for: node, group: &group).yield(batches)
                         sent = true
                     }
                 }
@@ -129,6 +132,8 @@ actor ProducerSender {
                 }
                 await wakeup.wait(timeout: timeout)
             }
+            for queue in brokerQueues.values { queue.finish() }
+            brokerQueues = [:]
         }
         finished = true
         resumeFlushWaiters(all: true)
@@ -186,34 +191,78 @@ actor ProducerSender {
         wakeup.wake()
     }
 
-    /// Sends one ProduceRequest to `node` and hands the outcome to the actor.
-    private nonisolated func produce(node: Int32, batches: [DrainedBatch<RecordCompletion>]) async {
-        let keys = batches.map(\.topicPartition)
+    /// The input of `node`'s request loop, starting the loop on first use.
+    private func brokerQueue(
+        for node: Int32, group: inout DiscardingTaskGroup
+    ) -> AsyncStream<[DrainedBatch<RecordCompletion>]>.Continuation {
+        if let queue = brokerQueues[node] { return queue }
+        let (stream, queue) = AsyncStream.makeStream(of: [DrainedBatch<RecordCompletion>].self)
+        brokerQueues[node] = queue
+        group.addTask { await self.runBrokerLoop(node: node, requests: stream) }
+        return queue
+    }
+
+    /// Writes `node`'s ProduceRequests one after another, in the order they were drained, and awaits each response
+    /// on a child task (the number in flight is bounded by the drain loop).
+    private nonisolated func runBrokerLoop(
+        node: Int32, requests: AsyncStream<[DrainedBatch<RecordCompletion>]>
+    ) async {
+        await withDiscardingTaskGroup { group in
+            for await batches in requests {
+                let keys = batches.map(\.topicPartition)
+                do {
+                    let connection = try await cluster.connection(to: .broker(node), kind: .produce)
+                    let version: Int16
+                    let request: ProduceRequest
+                    do {
+                        version = try connection.versions.version(
+                            for: .produce, clientRange: ProduceRequestBuilder.supportedVersions)
+                        request = try ProduceRequestBuilder.build(
+                            batches: batches.map { ($0.topicPartition, $0.records) }, acks: settings.acks,
+                            timeout: settings.requestTimeout, transactionalID: settings.transactionalID,
+                            version: version)
+                    }
+                    if settings.acks == 0 {
+                        let pending = try connection.writeWithoutResponse(request, version: version)
+                        group.addTask {
+                            await self.awaitResponse(node: node, batches: batches, connection: connection) {
+                                try await pending.written()
+                                var outcomes: [TopicPartitionKey: PartitionProduceOutcome] = [:]
+                                for key in keys {
+                                    outcomes[key] = PartitionProduceOutcome(topicPartition: key, error: .none)
+                                }
+                                return outcomes
+                            }
+                        }
+                    } else {
+                        let pending = try connection.write(request, version: version)
+                        group.addTask {
+                            await self.awaitResponse(node: node, batches: batches, connection: connection) {
+                                ProduceResponseParser.outcomes(try await pending.response(), sent: keys)
+                            }
+                        }
+                    }
+                } catch {
+                    await requestCompleted(node: node, batches: batches, result: .failure(error))
+                }
+            }
+        }
+    }
+
+    /// Awaits one request's outcome and hands it to the actor; a connection that failed is discarded.
+    private nonisolated func awaitResponse(
+        node: Int32, batches: [DrainedBatch<RecordCompletion>], connection: BrokerConnection,
+        _ outcome: () async throws -> [TopicPartitionKey: PartitionProduceOutcome]
+    ) async {
         let result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
         do {
-            let connection = try await cluster.connection(to: .broker(node), kind: .produce)
-            do {
-                let version = try connection.versions.version(
-                    for: .produce, clientRange: ProduceRequestBuilder.supportedVersions)
-                let request = try ProduceRequestBuilder.build(
-                    batches: batches.map { ($0.topicPartition, $0.records) }, acks: settings.acks,
-                    timeout: settings.requestTimeout, transactionalID: settings.transactionalID, version: version)
-                if settings.acks == 0 {
-                    try await connection.sendWithoutResponse(request, version: version)
-                    var outcomes: [TopicPartitionKey: PartitionProduceOutcome] = [:]
-                    for key in keys { outcomes[key] = PartitionProduceOutcome(topicPartition: key, error: .none) }
-                    result = .success(outcomes)
-                } else {
-                    let response = try await connection.send(request, version: version)
-                    result = .success(ProduceResponseParser.outcomes(response, sent: keys))
-                }
-            } catch let error as KafkaNetworkError {
-                if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
-                    await cluster.discard(connection)
-                }
-                throw error
-            }
+            result = .success(try await outcome())
         } catch {
+            if let error = error as? KafkaNetworkError, error.kind != .unsupportedVersion,
+                error.kind != .undecodableResponse
+            {
+                await cluster.discard(connection)
+            }
             result = .failure(error)
         }
         await requestCompleted(node: node, batches: batches, result: result)
