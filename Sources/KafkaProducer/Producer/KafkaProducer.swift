@@ -54,6 +54,7 @@ public final class KafkaProducer: Sendable {
     struct Lifecycle {
         var closed = false
         var senderTask: Task<Void, Never>?
+        var closeTask: Task<Void, Never>?
     }
 
     struct CachedTopic {
@@ -303,36 +304,42 @@ public final class KafkaProducer: Sendable {
 
     /// Closes the producer: later sends fail with ``KafkaProducerError/Kind/closed``; records already handed over
     /// are still delivered for up to `timeout`, after which the rest fail. Then the connections close and the
-    /// interceptors' `close()` is called. Calling it again waits for the first close.
+    /// interceptors' `close()` is called. Calling it again waits for the first close to finish (a `.zero` timeout
+    /// then also fails what is still queued).
     ///
     /// - Parameter timeout: how long to keep delivering; `.zero` fails queued records at once.
     public func close(timeout: Duration = .seconds(Int64(Int32.max))) async {
-        let first = lifecycle.withLockedValue { state -> Bool in
-            defer { state.closed = true }
-            return !state.closed
-        }
         accumulator.close()
-        if first {
-            let sender = sender
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await sender.close(force: timeout <= .zero) }
-                if timeout > .zero {
-                    group.addTask {
-                        do {
-                            try await Task.sleep(for: timeout)
-                            await sender.close(force: true)
-                        } catch {}  // cancelled: the graceful close finished first
-                    }
+        let sender = sender
+        let (closeTask, first) = lifecycle.withLockedValue { state -> (Task<Void, Never>, Bool) in
+            if let task = state.closeTask { return (task, false) }
+            state.closed = true
+            let task = Task { await self.performClose(timeout: timeout) }
+            state.closeTask = task
+            return (task, true)
+        }
+        if !first && timeout <= .zero { await sender.close(force: true) }
+        await closeTask.value
+    }
+
+    private func performClose(timeout: Duration) async {
+        let sender = sender
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await sender.close(force: timeout <= .zero) }
+            if timeout > .zero {
+                group.addTask {
+                    do {
+                        try await Task.sleep(for: timeout)
+                        await sender.close(force: true)
+                    } catch {}  // cancelled: the graceful close finished first
                 }
-                await group.next()
-                group.cancelAll()
             }
+            await group.next()
+            group.cancelAll()
         }
         await lifecycle.withLockedValue { $0.senderTask }?.value
-        if first {
-            await cluster.shutdown()
-            for interceptor in interceptors { interceptor.close() }
-        }
+        await cluster.shutdown()
+        for interceptor in interceptors { interceptor.close() }
     }
 
     /// The partitions of `topic`, from the metadata (refreshed when the topic is not known yet).

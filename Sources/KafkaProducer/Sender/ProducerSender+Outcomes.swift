@@ -29,7 +29,7 @@ extension ProducerSender {
         case .success(let outcomes):
             for batch in batches {
                 // A batch failed by a forced close is no longer ours to complete.
-                guard inFlightBatches.removeValue(forKey: batch.id) != nil else { continue }
+                guard removeInFlight(batch) else { continue }
                 let outcome =
                     outcomes[batch.topicPartition]
                     ?? PartitionProduceOutcome(topicPartition: batch.topicPartition, error: .unknownServerError)
@@ -60,7 +60,7 @@ extension ProducerSender {
             }
             logger.debug(
                 "produce request failed", metadata: ["broker": "\(node)", "error": "\(error)"])
-            for batch in batches where inFlightBatches.removeValue(forKey: batch.id) != nil {
+            for batch in batches where removeInFlight(batch) {
                 failed(batch, failure, now: now)
             }
         }
@@ -209,6 +209,7 @@ extension ProducerSender {
     func failInFlightBatches() {
         let batches = inFlightBatches.values.sorted { $0.id < $1.id }
         inFlightBatches = [:]
+        inFlightPartitions = [:]
         for batch in batches {
             fail(
                 batch,

@@ -46,6 +46,8 @@ actor ProducerSender {
     var inFlightRequests: [Int32: Int] = [:]
     /// Batches sent and not yet answered, by batch id.
     var inFlightBatches: [UInt64: DrainedBatch<RecordCompletion>] = [:]
+    /// Per partition with batches in flight: the broker they went to and how many there are.
+    var inFlightPartitions: [TopicPartitionKey: (node: Int32, count: Int)] = [:]
     var producerIDRequestRunning = false
     var metadataRefreshWanted = false
     var metadataRefreshRunning = false
@@ -110,7 +112,7 @@ actor ProducerSender {
                     for (node, batches) in drain(nodes: nodes, leaderOf: leaderOf, now: now) {
                         inFlightRequests[node, default: 0] += 1
                         for batch in batches {
-                            inFlightBatches[batch.id] = batch
+                            addInFlight(batch, node: node)
                             if batch.attempts == 0 {
                                 metrics.queueTime.recordInterval(since: batch.createdAt, now: now)
                             }
@@ -142,16 +144,29 @@ actor ProducerSender {
     }
 
     /// Drains the ready nodes, asking the idempotence bookkeeping which batches may go and with which sequence.
+    ///
+    /// Two ordering rules hold whatever the broker checks: with `max.in.flight.requests.per.connection=1` a partition
+    /// with a batch in flight is not drained (as the Java client's `guaranteeMessageOrder`), and a partition whose
+    /// batches in flight went to another broker than its current leader waits for them (a leader change must not
+    /// let new batches overtake the ones still on their way to the old leader).
     private func drain(
         nodes: Set<Int32>, leaderOf: (TopicPartitionKey) -> Int32?, now: ContinuousClock.Instant
     ) -> [Int32: [DrainedBatch<RecordCompletion>]] {
+        let strictOrder = settings.maxInFlightPerConnection == 1
+        let inFlight = inFlightPartitions
+        func held(_ partition: TopicPartitionKey) -> Bool {
+            guard let flight = inFlight[partition] else { return false }
+            return strictOrder || flight.node != leaderOf(partition)
+        }
         guard var state = idempotence else {
             return accumulator.drain(
-                nodes: nodes, leaderOf: leaderOf, maxRequestSize: settings.maxRequestSize, now: now)
+                nodes: nodes, leaderOf: leaderOf, maxRequestSize: settings.maxRequestSize, now: now
+            ) { partition, _, _ in held(partition) ? .skip : .take(sequence: nil) }
         }
         let drained = accumulator.drain(
             nodes: nodes, leaderOf: leaderOf, maxRequestSize: settings.maxRequestSize, now: now
         ) { partition, sequence, recordCount in
+            if held(partition) { return .skip }
             guard let sequence else {
                 guard state.canSend(partition) else { return .skip }
                 return .take(sequence: state.assignSequence(partition, recordCount: recordCount))
@@ -164,6 +179,21 @@ actor ProducerSender {
         }
         idempotence = state
         return drained
+    }
+
+    private func addInFlight(_ batch: DrainedBatch<RecordCompletion>, node: Int32) {
+        inFlightBatches[batch.id] = batch
+        let count = inFlightPartitions[batch.topicPartition]?.count ?? 0
+        inFlightPartitions[batch.topicPartition] = (node, count + 1)
+    }
+
+    /// Forgets an answered batch; `false` when it was no longer in flight (failed by a forced close).
+    func removeInFlight(_ batch: DrainedBatch<RecordCompletion>) -> Bool {
+        guard inFlightBatches.removeValue(forKey: batch.id) != nil else { return false }
+        if let flight = inFlightPartitions[batch.topicPartition] {
+            inFlightPartitions[batch.topicPartition] = flight.count > 1 ? (flight.node, flight.count - 1) : nil
+        }
+        return true
     }
 
     /// Starts a metadata refresh when one is wanted, at most once per `retry.backoff.ms`.
@@ -202,70 +232,75 @@ actor ProducerSender {
         return queue
     }
 
-    /// Writes `node`'s ProduceRequests one after another, in the order they were drained, and awaits each response
-    /// on a child task (the number in flight is bounded by the drain loop).
+    /// One written request (or one that could not be written) whose outcome is still to be handled.
+    struct PendingProduce: Sendable {
+        let batches: [DrainedBatch<RecordCompletion>]
+        let connection: BrokerConnection?
+        let outcome: @Sendable () async throws -> [TopicPartitionKey: PartitionProduceOutcome]
+    }
+
+    /// Writes `node`'s ProduceRequests one after another, in the order they were drained, and hands their outcomes
+    /// to the actor in the same order from a second task (the number in flight is bounded by the drain loop).
     private nonisolated func runBrokerLoop(
         node: Int32, requests: AsyncStream<[DrainedBatch<RecordCompletion>]>
     ) async {
+        let (pending, pendingQueue) = AsyncStream.makeStream(of: PendingProduce.self)
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await item in pending { await self.handleOutcome(node: node, item) }
+            }
             for await batches in requests {
-                let keys = batches.map(\.topicPartition)
-                do {
-                    let connection = try await cluster.connection(to: .broker(node), kind: .produce)
-                    let version: Int16
-                    let request: ProduceRequest
-                    do {
-                        version = try connection.versions.version(
-                            for: .produce, clientRange: ProduceRequestBuilder.supportedVersions)
-                        request = try ProduceRequestBuilder.build(
-                            batches: batches.map { ($0.topicPartition, $0.records) }, acks: settings.acks,
-                            timeout: settings.requestTimeout, transactionalID: settings.transactionalID,
-                            version: version)
-                    }
-                    if settings.acks == 0 {
-                        let pending = try connection.writeWithoutResponse(request, version: version)
-                        group.addTask {
-                            await self.awaitResponse(node: node, batches: batches, connection: connection) {
-                                try await pending.written()
-                                var outcomes: [TopicPartitionKey: PartitionProduceOutcome] = [:]
-                                for key in keys {
-                                    outcomes[key] = PartitionProduceOutcome(topicPartition: key, error: .none)
-                                }
-                                return outcomes
-                            }
-                        }
-                    } else {
-                        let pending = try connection.write(request, version: version)
-                        group.addTask {
-                            await self.awaitResponse(node: node, batches: batches, connection: connection) {
-                                ProduceResponseParser.outcomes(try await pending.response(), sent: keys)
-                            }
-                        }
-                    }
-                } catch {
-                    await requestCompleted(node: node, batches: batches, result: .failure(error))
+                pendingQueue.yield(await write(batches, to: node))
+            }
+            pendingQueue.finish()
+        }
+    }
+
+    /// Writes one ProduceRequest (without waiting for its response).
+    private nonisolated func write(_ batches: [DrainedBatch<RecordCompletion>], to node: Int32) async -> PendingProduce
+    {
+        let keys = batches.map(\.topicPartition)
+        var connection: BrokerConnection?
+        do {
+            let open = try await cluster.connection(to: .broker(node), kind: .produce)
+            connection = open
+            let version = try open.versions.version(
+                for: .produce, clientRange: ProduceRequestBuilder.supportedVersions)
+            let request = try ProduceRequestBuilder.build(
+                batches: batches.map { ($0.topicPartition, $0.records) }, acks: settings.acks,
+                timeout: settings.requestTimeout, transactionalID: settings.transactionalID, version: version)
+            if settings.acks == 0 {
+                let written = try open.writeWithoutResponse(request, version: version)
+                return PendingProduce(batches: batches, connection: open) {
+                    try await written.written()
+                    var outcomes: [TopicPartitionKey: PartitionProduceOutcome] = [:]
+                    for key in keys { outcomes[key] = PartitionProduceOutcome(topicPartition: key, error: .none) }
+                    return outcomes
                 }
             }
+            let response = try open.write(request, version: version)
+            return PendingProduce(batches: batches, connection: open) {
+                ProduceResponseParser.outcomes(try await response.response(), sent: keys)
+            }
+        } catch {
+            return PendingProduce(batches: batches, connection: connection) { throw error }
         }
     }
 
     /// Awaits one request's outcome and hands it to the actor; a connection that failed is discarded.
-    private nonisolated func awaitResponse(
-        node: Int32, batches: [DrainedBatch<RecordCompletion>], connection: BrokerConnection,
-        _ outcome: () async throws -> [TopicPartitionKey: PartitionProduceOutcome]
-    ) async {
+    private nonisolated func handleOutcome(node: Int32, _ item: PendingProduce) async {
         let result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
         do {
-            result = .success(try await outcome())
+            result = .success(try await item.outcome())
         } catch {
-            if let error = error as? KafkaNetworkError, error.kind != .unsupportedVersion,
-                error.kind != .undecodableResponse
+            if let connection = item.connection, let error = error as? KafkaNetworkError,
+                error.kind != .unsupportedVersion, error.kind != .undecodableResponse
             {
                 await cluster.discard(connection)
             }
             result = .failure(error)
         }
-        await requestCompleted(node: node, batches: batches, result: result)
+        await requestCompleted(node: node, batches: item.batches, result: result)
     }
 
     /// Obtains a producer id and epoch (`InitProducerId`) for the idempotent producer.

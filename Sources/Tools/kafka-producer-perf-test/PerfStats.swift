@@ -1,0 +1,206 @@
+#if canImport(Darwin)
+    import Darwin
+#elseif canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// A plain pthread mutex (the tool supports macOS 14, where `Synchronization.Mutex` is unavailable).
+final class PerfLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    @inline(__always)
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+}
+
+/// Formats like C's (and Java's) `printf`.
+func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
+    withVaList(arguments) { list in
+        var buffer = [CChar](repeating: 0, count: 512)
+        let written = buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, format, list) }
+        if written >= buffer.count {
+            buffer = [CChar](repeating: 0, count: Int(written) + 1)
+            _ = withVaList(arguments) { again in
+                buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, format, again) }
+            }
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Writes one line on standard error.
+func printError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+}
+
+/// Latency and throughput statistics, as `ProducerPerformance.Stats` in Apache Kafka.
+///
+/// Completions run on the producer's sender task while the send loop runs elsewhere, so the state sits behind a
+/// lock; each completion takes it once. Every 5 seconds (checked on completion, as Kafka does) a window line is
+/// printed. Latencies are kept in microseconds; for percentiles at most 500,000 of them are sampled (every
+/// `numRecords / 500000`-th completion).
+final class PerfStats: @unchecked Sendable {
+    /// Kafka's cap on latency samples.
+    static let maximumSamples = 500_000
+
+    private struct State {
+        var count = 0
+        var bytes = 0
+        var totalLatencyMicros = 0
+        var maxLatencyMicros = 0
+        var completions = 0
+        var samples: [Int32]
+        var sampleCount = 0
+        var windowStart: ContinuousClock.Instant
+        var windowCount = 0
+        var windowBytes = 0
+        var windowTotalLatencyMicros = 0
+        var windowMaxLatencyMicros = 0
+        var failures = 0
+        var firstError: String?
+    }
+
+    private struct Window {
+        var count: Int
+        var bytes: Int
+        var totalLatencyMicros: Int
+        var maxLatencyMicros: Int
+        var elapsed: Duration
+    }
+
+    let start: ContinuousClock.Instant
+    private let sampling: Int
+    private let reportingInterval: Duration
+    private let lock = PerfLock()
+    private var state: State
+
+    init(numRecords: Int, reportingInterval: Duration = .seconds(5), now: ContinuousClock.Instant = .now) {
+        self.start = now
+        self.reportingInterval = reportingInterval
+        let records = max(numRecords, 1)
+        self.sampling = max(records / min(records, Self.maximumSamples), 1)
+        let capacity = records / sampling + 1
+        self.state = State(samples: [Int32](repeating: 0, count: capacity), windowStart: now)
+    }
+
+    /// Records one acknowledged record of `bytes` bytes sent at `sendStart`.
+    func recordSuccess(sendStart: ContinuousClock.Instant, bytes: Int) {
+        let now = ContinuousClock.now
+        let latency = Self.microseconds(sendStart.duration(to: now))
+        let window: Window? = lock.withLock {
+            state.count += 1
+            state.bytes += bytes
+            state.totalLatencyMicros += latency
+            if latency > state.maxLatencyMicros { state.maxLatencyMicros = latency }
+            state.windowCount += 1
+            state.windowBytes += bytes
+            state.windowTotalLatencyMicros += latency
+            if latency > state.windowMaxLatencyMicros { state.windowMaxLatencyMicros = latency }
+            if state.completions % sampling == 0, state.sampleCount < state.samples.count {
+                state.samples[state.sampleCount] = Int32(clamping: latency)
+                state.sampleCount += 1
+            }
+            state.completions += 1
+            let elapsed = state.windowStart.duration(to: now)
+            guard elapsed >= reportingInterval else { return nil }
+            let window = Window(
+                count: state.windowCount, bytes: state.windowBytes,
+                totalLatencyMicros: state.windowTotalLatencyMicros,
+                maxLatencyMicros: state.windowMaxLatencyMicros, elapsed: elapsed)
+            state.windowStart = now
+            state.windowCount = 0
+            state.windowBytes = 0
+            state.windowTotalLatencyMicros = 0
+            state.windowMaxLatencyMicros = 0
+            return window
+        }
+        if let window { Self.printWindow(window) }
+    }
+
+    /// Records a record the producer failed to deliver.
+    func recordFailure(_ error: some Error) {
+        lock.withLock {
+            state.failures += 1
+            if state.firstError == nil { state.firstError = "\(error)" }
+        }
+    }
+
+    /// How many records failed, and the first failure.
+    var failures: (count: Int, first: String?) {
+        lock.withLock { (state.failures, state.firstError) }
+    }
+
+    /// Records acknowledged so far, and their payload bytes.
+    var totals: (count: Int, bytes: Int) {
+        lock.withLock { (state.count, state.bytes) }
+    }
+
+    private static func printWindow(_ window: Window) {
+        let seconds = max(Self.seconds(window.elapsed), 1e-9)
+        let line = cFormat(
+            "%ld records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
+            window.count, Double(window.count) / seconds,
+            Double(window.bytes) / seconds / (1024.0 * 1024.0),
+            window.count == 0 ? 0.0 : Double(window.totalLatencyMicros) / Double(window.count) / 1000.0,
+            Double(window.maxLatencyMicros) / 1000.0)
+        print(line)
+        fflush(nil)  // all streams: the window lines should show up at once in a pipe too
+    }
+
+    /// The final summary line, in Kafka's format.
+    func totalLine(now: ContinuousClock.Instant = .now) -> String {
+        let (count, bytes, total, maximum, samples) = lock.withLock {
+            (
+                state.count, state.bytes, state.totalLatencyMicros, state.maxLatencyMicros,
+                Array(state.samples.prefix(state.sampleCount))
+            )
+        }
+        let seconds = max(Self.seconds(start.duration(to: now)), 1e-9)
+        let percentiles = Self.percentiles(samples, [0.5, 0.95, 0.99, 0.999])
+        return cFormat(
+            "%ld records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, "
+                + "%ld ms 50th, %ld ms 95th, %ld ms 99th, %ld ms 99.9th.",
+            count, Double(count) / seconds, Double(bytes) / seconds / (1024.0 * 1024.0),
+            count == 0 ? 0.0 : Double(total) / Double(count) / 1000.0, Double(maximum) / 1000.0,
+            percentiles[0], percentiles[1], percentiles[2], percentiles[3])
+    }
+
+    /// Kafka's percentile pick (`sorted[Int(p * n)]`), in whole milliseconds.
+    static func percentiles(_ samples: [Int32], _ points: [Double]) -> [Int] {
+        guard !samples.isEmpty else { return points.map { _ in 0 } }
+        let sorted = samples.sorted()
+        return points.map { point in
+            let index = min(Int(point * Double(sorted.count)), sorted.count - 1)
+            return Int(sorted[index]) / 1000
+        }
+    }
+
+    @inline(__always)
+    static func microseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
