@@ -46,11 +46,14 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         public let batchIsFull: Bool
         /// Whether a new batch was created for the record.
         public let newBatchCreated: Bool
+        /// Whether the queue already held a full batch before this record (the sender was told then).
+        public let wasFullBefore: Bool
 
         /// Creates a result.
-        public init(batchIsFull: Bool, newBatchCreated: Bool) {
+        public init(batchIsFull: Bool, newBatchCreated: Bool, wasFullBefore: Bool = false) {
             self.batchIsFull = batchIsFull
             self.newBatchCreated = newBatchCreated
+            self.wasFullBefore = wasFullBefore
         }
     }
 
@@ -148,20 +151,33 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         }
     }
 
-    /// Tries the partition's last batch; `nil` when a new batch is needed.
+    /// Tries the partition's last batch; `nil` when a new batch is needed. Mutates the queue in place (one lookup,
+    /// no copy of the queue).
     private func appendToLast(
         _ state: inout State, _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?,
         timestamp: Int64, headers: [RecordHeader], recordSize: Int, completion: Completion
     ) throws -> AppendResult? {
         guard !state.closed else { throw ProducerBufferError.closed }
-        guard var queue = state.queues[partition], let lastIndex = queue.indices.last else { return nil }
-        state.queues[partition] = nil  // keep the queue uniquely referenced while mutating
-        defer { state.queues[partition] = queue }
-        let appended = try queue[lastIndex].tryAppend(
+        let batchSize = configuration.batchSize
+        let outcome: (appended: Bool, full: Bool, count: Int)? = try state.queues[partition]?.appendToLast(
             key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
-            completion: completion, batchSize: configuration.batchSize)
-        guard appended else { return nil }
-        let full = queue.count > 1 || queue[lastIndex].isFull(batchSize: configuration.batchSize)
-        return AppendResult(batchIsFull: full, newBatchCreated: false)
+            completion: completion, batchSize: batchSize)
+        guard let outcome, outcome.appended else { return nil }
+        return AppendResult(
+            batchIsFull: outcome.count > 1 || outcome.full, newBatchCreated: false, wasFullBefore: outcome.count > 1)
+    }
+}
+
+extension Array {
+    /// Appends a record to the last batch of a partition's queue, in place.
+    fileprivate mutating func appendToLast<Completion: Sendable>(
+        key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
+        completion: Completion, batchSize: Int
+    ) throws -> (appended: Bool, full: Bool, count: Int) where Element == ProducerBatch<Completion> {
+        guard let lastIndex = indices.last else { return (false, false, 0) }
+        let appended = try self[lastIndex].tryAppend(
+            key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
+            completion: completion, batchSize: batchSize)
+        return (appended, self[lastIndex].isFull(batchSize: batchSize), count)
     }
 }

@@ -217,10 +217,9 @@ public final class KafkaProducer: Sendable {
         let partition = TopicPartitionKey(topic: record.topic, partition: selection.partition)
         let result: RecordAccumulator<RecordCompletion>.AppendResult
         do {
-            let now = ContinuousClock.now
             result = try await accumulator.append(
                 partition, key: record.key, value: record.value, timestamp: completion.timestamp,
-                headers: record.headers, completion: completion, maxBlock: max(.zero, deadline - now), now: now)
+                headers: record.headers, completion: completion, maxBlock: max(.zero, deadline - start), now: start)
         } catch let error as ProducerBufferError {
             switch error {
             case .recordTooLarge(let size, let limit):
@@ -244,7 +243,9 @@ public final class KafkaProducer: Sendable {
         }
         partitioner.recordAppended(
             selection, topic: record.topic, bytes: max(keySize, 0) + max(valueSize, 0))
-        if result.batchIsFull || result.newBatchCreated { wakeup.wake() }
+        // A new batch means the previous one is complete (or a linger timer must start); a full single batch is
+        // sendable. Later appends behind a full batch need no wake: the sender already knows.
+        if result.newBatchCreated || result.batchIsFull && !result.wasFullBefore { wakeup.wake() }
     }
 
     /// The topic's partitions, from the cached metadata when it has them, otherwise waiting for a refresh until
@@ -253,12 +254,13 @@ public final class KafkaProducer: Sendable {
         _ topic: String, deadline: ContinuousClock.Instant
     ) async throws(KafkaProducerError) -> PartitionerTopicInfo {
         guard !topic.isEmpty else { throw KafkaProducerError(.invalidRecord, "the record has an empty topic name") }
+        let current = cluster.metadataGeneration
+        if let cached = topics.withLockedValue({ $0[topic] }), cached.generation == current {
+            return cached.info
+        }
         var attempt = 0
         while true {
             let (metadata, generation) = cluster.cachedMetadataWithGeneration
-            if let cached = topics.withLockedValue({ $0[topic] }), cached.generation == generation {
-                return cached.info
-            }
             if let described = metadata.topics[topic], !described.partitions.isEmpty {
                 let info = PartitionerTopicInfo(
                     topic: topic, partitionCount: described.partitions.count,
