@@ -147,7 +147,8 @@ struct TestBrokerFaultTests {
         let broker = try await Self.broker()
         let client = try Self.client(broker)
         let connection = try await client.connection(to: .anyBroker, kind: .admin)
-        broker.delayResponses(by: .milliseconds(500))
+        // Long enough that the answer cannot arrive before the cancellation, even on a loaded machine.
+        broker.delayResponses(by: .seconds(2))
         let waiting = Task { try await connection.send(MetadataRequest()) }
         try await Task.sleep(for: .milliseconds(50))
         waiting.cancel()
