@@ -47,14 +47,20 @@ public final class KafkaProducer: Sendable {
     let wakeup: SenderWakeup
     let metrics: ProducerMetrics
     let logger: Logger
-    let fatalError: NIOLockedValueBox<KafkaProducerError?>
+    /// Whether sends are refused: closed, or failed fatally (set by the sender). One lock on the send path.
+    let status: NIOLockedValueBox<ProducerStatus>
     let lifecycle: NIOLockedValueBox<Lifecycle>
     let topics: NIOLockedValueBox<[String: CachedTopic]>
 
     struct Lifecycle {
-        var closed = false
         var senderTask: Task<Void, Never>?
         var closeTask: Task<Void, Never>?
+    }
+
+    /// What the send path checks first.
+    struct ProducerStatus: Sendable {
+        var closed = false
+        var fatal: KafkaProducerError?
     }
 
     struct CachedTopic {
@@ -110,7 +116,7 @@ public final class KafkaProducer: Sendable {
             configuration: .init(batchSize: configuration.batchSize, ignoreKeys: configuration.partitionerIgnoreKeys))
         self.interceptors = interceptors
         self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
-        self.fatalError = NIOLockedValueBox(nil)
+        self.status = NIOLockedValueBox(ProducerStatus())
         self.lifecycle = NIOLockedValueBox(Lifecycle())
         self.topics = NIOLockedValueBox([:])
         let settings = ProducerSender.Settings(
@@ -122,7 +128,7 @@ public final class KafkaProducer: Sendable {
             transactionTimeout: configuration.transactionTimeout, idempotent: configuration.isIdempotent)
         self.sender = ProducerSender(
             accumulator: accumulator, cluster: cluster, settings: settings, wakeup: wakeup, metrics: metrics,
-            interceptors: interceptors, logger: logger, fatalError: fatalError)
+            interceptors: interceptors, logger: logger, status: status)
         let sender = sender
         let task = Task { await sender.run() }
         lifecycle.withLockedValue { $0.senderTask = task }
@@ -183,8 +189,9 @@ public final class KafkaProducer: Sendable {
     }
 
     private func append(_ original: ProducerRecord, target: RecordCompletionTarget) async throws(KafkaProducerError) {
-        if let fatal = fatalError.withLockedValue({ $0 }) { throw fatal }
-        if lifecycle.withLockedValue({ $0.closed }) {
+        let current = status.withLockedValue { $0 }
+        if let fatal = current.fatal { throw fatal }
+        if current.closed {
             throw KafkaProducerError(.closed, topic: original.topic, "the producer is closed")
         }
         var record = original
@@ -315,7 +322,7 @@ public final class KafkaProducer: Sendable {
         let sender = sender
         let (closeTask, first) = lifecycle.withLockedValue { state -> (Task<Void, Never>, Bool) in
             if let task = state.closeTask { return (task, false) }
-            state.closed = true
+            self.status.withLockedValue { $0.closed = true }
             let task = Task { await self.performClose(timeout: timeout) }
             state.closeTask = task
             return (task, true)

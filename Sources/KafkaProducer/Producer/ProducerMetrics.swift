@@ -19,7 +19,8 @@ struct ProducerMetrics: Sendable {
     let recordsPerBatch: Recorder
     /// Time batches waited in the accumulator before their first send (`record-queue-time`).
     let queueTime: Timer
-    /// Time from `send` until the broker acknowledged (`request-latency` as the application sees it).
+    /// Time from `send` until the broker acknowledged, measured once per batch with its oldest record
+    /// (`request-latency` as the application sees it).
     let recordLatency: Timer
     /// Memory reserved for queued and in-flight batches (`buffer-total-bytes` minus `buffer-available-bytes`).
     let bufferUsed: Gauge

@@ -150,13 +150,15 @@ extension ProducerSender {
         metrics.recordsPerBatch.record(batch.recordCount)
         let topic = batch.topicPartition.topic
         let partition = batch.topicPartition.partition
-        let now = ContinuousClock.now
+        // The batch's oldest record stands for the batch (one measurement per batch, not per record).
+        if let first = batch.completions.first {
+            metrics.recordLatency.recordInterval(since: first.sentAt, now: .now)
+        }
         for (index, completion) in batch.completions.enumerated() {
             let metadata = RecordMetadata(
                 topic: topic, partition: partition, offset: baseOffset >= 0 ? baseOffset + Int64(index) : -1,
                 timestamp: logAppendTime ?? completion.timestamp, serializedKeySize: Int(completion.keySize),
                 serializedValueSize: Int(completion.valueSize))
-            metrics.recordLatency.recordInterval(since: completion.sentAt, now: now)
             notify(completion, .success(metadata))
         }
     }
@@ -196,7 +198,7 @@ extension ProducerSender {
     /// Fails every queued batch: after a fatal error, or on a forced close.
     func failQueuedBatches() {
         let error =
-            fatalError.withLockedValue { $0 }
+            status.withLockedValue { $0.fatal }
             ?? KafkaProducerError(.closed, "the producer was closed before the record was sent")
         for batch in accumulator.abortAll() {
             idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
@@ -222,9 +224,9 @@ extension ProducerSender {
     /// Makes the producer unusable: every later `send` fails, and queued batches are failed.
     func becomeFatal(_ reason: String) {
         let error = KafkaProducerError(.fatal, reason)
-        let first = fatalError.withLockedValue { state -> Bool in
-            guard state == nil else { return false }
-            state = error
+        let first = status.withLockedValue { state -> Bool in
+            guard state.fatal == nil else { return false }
+            state.fatal = error
             return true
         }
         if first { logger.error("producer failed fatally", metadata: ["reason": "\(reason)"]) }

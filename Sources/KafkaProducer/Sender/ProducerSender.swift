@@ -40,7 +40,7 @@ actor ProducerSender {
     let interceptors: [any ProducerInterceptor]
     let logger: Logger
     /// The producer's fatal error, shared with `send` (which then fails at once).
-    let fatalError: NIOLockedValueBox<KafkaProducerError?>
+    let status: NIOLockedValueBox<KafkaProducer.ProducerStatus>
 
     var idempotence: IdempotentProducerState?
     var inFlightRequests: [Int32: Int] = [:]
@@ -63,7 +63,7 @@ actor ProducerSender {
     init(
         accumulator: RecordAccumulator<RecordCompletion>, cluster: KafkaClusterClient, settings: Settings,
         wakeup: SenderWakeup, metrics: ProducerMetrics, interceptors: [any ProducerInterceptor], logger: Logger,
-        fatalError: NIOLockedValueBox<KafkaProducerError?>
+        status: NIOLockedValueBox<KafkaProducer.ProducerStatus>
     ) {
         self.accumulator = accumulator
         self.cluster = cluster
@@ -72,7 +72,7 @@ actor ProducerSender {
         self.metrics = metrics
         self.interceptors = interceptors
         self.logger = logger
-        self.fatalError = fatalError
+        self.status = status
         if settings.idempotent {
             self.idempotence = IdempotentProducerState(
                 maxInFlight: settings.maxInFlightPerConnection, isTransactional: settings.transactionalID != nil)
@@ -85,7 +85,7 @@ actor ProducerSender {
             while true {
                 let now = ContinuousClock.now
                 failExpiredBatches(now: now)
-                if fatalError.withLockedValue({ $0 }) != nil || forceClose {
+                if status.withLockedValue({ $0.fatal }) != nil || forceClose {
                     failQueuedBatches()
                 }
                 if forceClose {

@@ -134,6 +134,37 @@ struct ProducerAPITests {
         #expect(read.allSatisfy { $0.headers.contains(KcatHeader(key: "intercepted", value: Array("yes".utf8))) })
     }
 
+    struct Order: Codable, Equatable {
+        var id: String
+        var total: Int
+    }
+
+    @Test func serializersRunOnTheCallersTaskAndFailClearly() async throws {
+        let test = try ProducerTestCluster()
+        let producer = try test.makeProducer()
+        let orders = producer.serializing(keys: StringSerializer(), values: JSONSerializer<Order>())
+        let sent = try await orders.send(topic: test.topic, key: "order-1", value: Order(id: "order-1", total: 12))
+        let tombstone = try await orders.send(topic: test.topic, key: "order-1", value: nil)
+        #expect(tombstone.partition == sent.partition)
+        let numbers = producer.serializing(keys: StringSerializer(), values: IntegerSerializer<Int64>())
+        try await numbers.send(topic: test.topic, partition: 0, key: nil, value: -1)
+        let failing = producer.serializing(keys: StringSerializer(), values: FailingSerializer())
+        await #expect {
+            try await failing.send(topic: test.topic, key: "k", value: 1)
+        } throws: { error in
+            guard let error = error as? KafkaProducerError else { return false }
+            return error.kind == .invalidRecord && error.topic == test.topic && "\(error)".contains("value")
+        }
+        await producer.close()
+        let read = try test.readBack()
+        let keyed = read.filter { $0.key == Array("order-1".utf8) }.sorted { $0.offset < $1.offset }
+        try #require(keyed.count == 2)
+        let decoded = try JSONSerializer<Order>().deserialize(ByteBuffer(bytes: keyed[0].value ?? []), topic: "t")
+        #expect(decoded == Order(id: "order-1", total: 12))
+        #expect(keyed[1].value == nil)
+        #expect(read.contains { $0.partition == 0 && $0.value == [UInt8](repeating: 0xFF, count: 8) })
+    }
+
     @Test func metricsCountRecordsBytesAndBatches() async throws {
         let test = try ProducerTestCluster()
         let metrics = TestMetrics()
@@ -151,7 +182,8 @@ struct ProducerAPITests {
         let batches = try metrics.expectRecorder("kafka_producer_batch_records", [("client_id", "metrics-test")])
         #expect(batches.values.reduce(0, +) == 100)
         let latency = try metrics.expectTimer("kafka_producer_record_latency", [("client_id", "metrics-test")])
-        #expect(latency.values.count == 100)
+        #expect(latency.values.count == batches.values.count, "one latency per acknowledged batch")
+        #expect(latency.values.allSatisfy { $0 > 0 })
     }
 
     @Test func gracefulShutdownOfTheServiceGroupFlushes() async throws {
@@ -202,6 +234,13 @@ struct ProducerAPITests {
         #expect(results.count == 3000)
         #expect(results.values.allSatisfy { (try? $0.get()) != nil }, "no record may fail early")
     }
+}
+
+/// A serializer that always fails.
+struct FailingSerializer: KafkaSerializer {
+    struct Failure: Error {}
+
+    func serialize(_ value: Int, topic: String) throws -> ByteBuffer { throw Failure() }
 }
 
 /// Adds a header to every record and counts what it sees.

@@ -18,6 +18,20 @@ import Testing
 struct ProducerFaultTests {
     static let produceErrors: [KafkaErrorCode] = [.notLeaderOrFollower, .requestTimedOut, .notEnoughReplicas]
 
+    /// UNKNOWN_PRODUCER_ID (the broker lost our producer state): the producer bumps its epoch (KIP-360); the mock
+    /// then answers INVALID_PRODUCER_EPOCH for the locally bumped epoch, and the producer gets a new producer id.
+    /// Nothing may be lost or duplicated on the way.
+    @Test func unknownProducerIDIsRecoveredFromWithoutLossOrDuplicates() async throws {
+        let test = try ProducerTestCluster()
+        let producer = try test.makeProducer(["max.in.flight.requests.per.connection": "1"])
+        let records = (0..<600).map { test.record($0, keyed: $0 % 2 == 0) }
+        let mock = test.cluster
+        let sent = try await test.produce(
+            records, with: producer, actions: [300: { mock.pushRequestErrors(.produce, [.unknownProducerId]) }])
+        await producer.close()
+        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions)
+    }
+
     @Test(arguments: produceErrors, [1, 5])
     func injectedProduceErrorsAreRetriedWithoutLossOrDuplicates(error: KafkaErrorCode, inFlight: Int) async throws {
         let test = try ProducerTestCluster()
