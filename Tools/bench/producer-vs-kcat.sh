@@ -40,6 +40,8 @@
 #   SKIP_BUILD  1 = do not build, use the existing binaries  (default 0)
 #   KCAT_LINES  random | repeated: kcat payload lines        (default random)
 #   KEEP_TMP    1 = keep the temporary directory with logs   (default 0)
+#   OUR_PROPS   extra producer properties for ours, e.g. "batch.size=1000000" (librdkafka's default
+#               batch size) — space separated k=v                 (default: none)
 #
 # Output: progress on stderr; at the end three markdown tables on stdout (MB = 2^20 bytes, as in
 # Kafka's tool; RSS in MiB).
@@ -54,6 +56,7 @@ SCRATCH=${SCRATCH:-}
 SKIP_BUILD=${SKIP_BUILD:-0}
 KCAT_LINES=${KCAT_LINES:-random}
 KEEP_TMP=${KEEP_TMP:-0}
+OUR_PROPS=${OUR_PROPS:-}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -166,7 +169,7 @@ for acks in 1 all; do
         /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" \
             "$PERF" --topic perf --num-records "$RECORDS" --record-size "$SIZE" --throughput -1 \
             --producer-props bootstrap.servers="$BS" acks="$acks" compression.type="$codec" \
-            linger.ms="$LINGER_MS" >"$WORK/ours-$acks-$codec.log" 2>&1 || ours_rc=$?
+            linger.ms="$LINGER_MS" $OUR_PROPS >"$WORK/ours-$acks-$codec.log" 2>&1 || ours_rc=$?
         stored=$(stored_records)
         stop_cluster
         read -r e u s m < <(tail -n1 "$WORK/time.txt")
