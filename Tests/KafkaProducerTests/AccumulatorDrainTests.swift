@@ -69,6 +69,32 @@ extension RecordAccumulatorTests {
         #expect(retried[0].records == a[0].records)  // the encoded batch is kept as is
     }
 
+    @Test func theRetryBackoffDoublesPerAttemptUpToTheMaximum() async throws {
+        var configuration = RecordAccumulator<Int>.Configuration()
+        configuration.retryBackoff = .milliseconds(100)
+        configuration.retryBackoffMax = .milliseconds(350)
+        #expect(configuration.retryBackoff(afterAttempts: 1) == .milliseconds(100))
+        #expect(configuration.retryBackoff(afterAttempts: 2) == .milliseconds(200))
+        #expect(configuration.retryBackoff(afterAttempts: 3) == .milliseconds(350))
+        #expect(configuration.retryBackoff(afterAttempts: 1_000) == .milliseconds(350))
+
+        // A batch failing its second attempt waits 200 ms before it is ready again.
+        let (accumulator, _) = makeAccumulator(linger: .zero, retryBackoff: .milliseconds(100))
+        try await accumulator.add(tp("t", 0), "a", id: 0, at: t0)
+        let first = try #require(
+            accumulator.drain(nodes: [1], leaderOf: leaderOne, maxRequestSize: 1 << 20, now: t0)[1])
+        accumulator.reenqueue(first[0], now: t0)
+        let t1 = t0 + .milliseconds(100)
+        let second = try #require(
+            accumulator.drain(nodes: [1], leaderOf: leaderOne, maxRequestSize: 1 << 20, now: t1)[1])
+        #expect(second[0].attempts == 1)
+        accumulator.reenqueue(second[0], now: t1)
+        #expect(accumulator.ready(now: t1 + .milliseconds(150), leaderOf: leaderOne).readyNodes.isEmpty)
+        #expect(
+            accumulator.ready(now: t1 + .milliseconds(150), leaderOf: leaderOne).nextCheckDelay == .milliseconds(50))
+        #expect(accumulator.ready(now: t1 + .milliseconds(200), leaderOf: leaderOne).readyNodes == [1])
+    }
+
     @Test func expiredBatchesAreReturnedWithTheirCompletions() async throws {
         let (accumulator, pool) = makeAccumulator(linger: .seconds(60), deliveryTimeout: .seconds(1))
         try await accumulator.add(tp("t", 0), "old", id: 0, at: t0)

@@ -75,9 +75,9 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
     }
 
     /// Whether the batch waits for its retry backoff at `now`.
-    func isBackingOff(now: ContinuousClock.Instant, retryBackoff: Duration) -> Bool {
+    func isBackingOff<C>(now: ContinuousClock.Instant, configuration: RecordAccumulator<C>.Configuration) -> Bool {
         guard attempts > 0, let lastAttemptAt else { return false }
-        return now < lastAttemptAt + retryBackoff
+        return now < lastAttemptAt + configuration.retryBackoff(afterAttempts: attempts)
     }
 
     /// Appends a record if it fits in `batchSize` (an empty batch accepts any record).

@@ -6,7 +6,8 @@ extension RecordAccumulator {
     ///
     /// A partition is sendable when its first batch is full (or more batches are queued behind it), has lingered
     /// `linger` since creation, a flush is in progress, the accumulator is closing, or memory is exhausted (tasks
-    /// wait in the pool). A re-enqueued batch is sendable only once `retryBackoff` passed since its last attempt.
+    /// wait in the pool). A re-enqueued batch is sendable only once its retry backoff passed since its last attempt
+    /// (`retry.backoff.ms`, doubling per attempt up to `retry.backoff.max.ms`).
     ///
     /// - Parameters:
     ///   - now: the current instant.
@@ -24,10 +25,12 @@ extension RecordAccumulator {
                     continue
                 }
                 guard !check.readyNodes.contains(leader) else { continue }
-                let backingOff = first.isBackingOff(now: now, retryBackoff: configuration.retryBackoff)
+                let backingOff = first.isBackingOff(now: now, configuration: configuration)
                 let since = first.attempts > 0 ? (first.lastAttemptAt ?? first.createdAt) : first.createdAt
                 let waited = now - since
-                let timeToWait = first.attempts > 0 ? configuration.retryBackoff : configuration.linger
+                let timeToWait =
+                    first.attempts > 0
+                    ? configuration.retryBackoff(afterAttempts: first.attempts) : configuration.linger
                 let full = queue.count > 1 || first.isFull(batchSize: configuration.batchSize)
                 let sendable = full || waited >= timeToWait || forceReady
                 if sendable && !backingOff {
@@ -54,7 +57,7 @@ extension RecordAccumulator {
             .take(sequence: nil)
         }
     ) -> [Int32: [DrainedBatch<Completion>]] {
-        let retryBackoff = configuration.retryBackoff
+        let configuration = configuration
         var taken: [Int32: [ProducerBatch<Completion>]] = state.withLockedValue { state in
             var byNode: [Int32: [TopicPartitionKey]] = [:]
             for (partition, queue) in state.queues where !queue.isEmpty {
@@ -74,7 +77,7 @@ extension RecordAccumulator {
                     let index = (start + step) % partitions.count
                     let partition = partitions[index]
                     guard let first = state.queues[partition]?.first,
-                        !first.isBackingOff(now: now, retryBackoff: retryBackoff)
+                        !first.isBackingOff(now: now, configuration: configuration)
                     else { continue }
                     if size + first.estimatedSize > maxRequestSize && !batches.isEmpty {
                         next = index

@@ -31,6 +31,21 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         public var maxRequestSize: Int = 1_048_576
         /// The wait before a failed batch is retried (`retry.backoff.ms`).
         public var retryBackoff: Duration = .milliseconds(100)
+        /// The longest wait before a retry (`retry.backoff.max.ms`): the wait doubles with every attempt of a
+        /// batch, from `retryBackoff` up to this (KIP-580).
+        public var retryBackoffMax: Duration = .seconds(1)
+
+        /// The wait before the retry that follows `attempts` failed attempts (1 → `retryBackoff`, then doubling,
+        /// capped at `retryBackoffMax`).
+        public func retryBackoff(afterAttempts attempts: Int) -> Duration {
+            guard attempts > 1 else { return retryBackoff }
+            var backoff = retryBackoff
+            for _ in 1..<min(attempts, 32) {
+                backoff *= 2
+                if backoff >= retryBackoffMax { return max(retryBackoffMax, retryBackoff) }
+            }
+            return backoff
+        }
         /// The age after which queued batches expire (`delivery.timeout.ms`).
         public var deliveryTimeout: Duration = .seconds(120)
         /// Whether stamped batches carry the transactional attribute (a transactional producer).

@@ -107,6 +107,7 @@ public final class KafkaProducer: Sendable {
         accumulatorConfiguration.compressionLevel = configuration.compressionLevel
         accumulatorConfiguration.maxRequestSize = configuration.maxRequestSize
         accumulatorConfiguration.retryBackoff = configuration.client.retryBackoff
+        accumulatorConfiguration.retryBackoffMax = configuration.client.retryBackoffMax
         accumulatorConfiguration.deliveryTimeout = configuration.deliveryTimeout
         accumulatorConfiguration.isTransactional = configuration.transactionalID != nil
         let pool = BufferPool(totalMemory: configuration.bufferMemory, poolableSize: configuration.batchSize)
