@@ -133,8 +133,13 @@ struct TestBrokerFaultTests {
         // An unanswered request on the admin connection does not hold up the produce connection:
         // the produce request gets its answer while the admin request is still waiting for its own.
         broker.dropResponses(forNext: 1)
+        let before = broker.receivedRequests.count
         let stuck = Task { try await admin.send(MetadataRequest(), timeout: .seconds(1)) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait until the broker has the admin request (its answer is the one dropped), however loaded the machine.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while broker.receivedRequests.count == before && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let answer = try await produce.send(MetadataRequest())
         #expect(answer.brokers.count == 1)
         let stuckError = await #expect(throws: KafkaNetworkError.self) { try await stuck.value }
@@ -196,7 +201,12 @@ struct TestBrokerFaultTests {
         #expect(metadataRequests() == 2, "an expired cache is refreshed")
 
         let periodic = Task { await client.runPeriodicMetadataRefresh() }
-        try await Task.sleep(for: .milliseconds(700))
+        // Two more refreshes are due after 400 ms; a loaded machine (the whole suite runs in parallel) gets up to
+        // 5 s before the test gives up.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while metadataRequests() < 4 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         periodic.cancel()
         await periodic.value
         #expect(metadataRequests() >= 4, "the periodic refresh ran: \(metadataRequests())")
