@@ -129,13 +129,13 @@ struct ProducerFaultTests {
     @Test func batchesExpiringInFlightFailAndTheProducerRecovers() async throws {
         let test = try ProducerTestCluster()
         let producer = try test.makeProducer([
-            "request.timeout.ms": "300", "delivery.timeout.ms": "400", "linger.ms": "1",
+            "request.timeout.ms": "1000", "delivery.timeout.ms": "1500", "linger.ms": "1",
         ])
         let mock = test.cluster
         let topic = test.topic
         // Learn the metadata and a producer id first, then make every broker answer too late.
         try await producer.send(ProducerRecord(topic: topic, key: "warm-up", value: "r-9999"))
-        for broker in Int32(1)...3 { try mock.setRoundTripDelay(broker: broker, milliseconds: 1000) }
+        for broker in Int32(1)...3 { try mock.setRoundTripDelay(broker: broker, milliseconds: 4000) }
         let slow = try await test.produce((0..<30).map { test.record($0, keyed: true) }, with: producer)
         for broker in Int32(1)...3 { try mock.setRoundTripDelay(broker: broker, milliseconds: 0) }
         var expired = 0
