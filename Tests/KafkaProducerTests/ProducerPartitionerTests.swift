@@ -1,4 +1,5 @@
 import KafkaProducer
+import NIOCore
 import Testing
 
 /// `RoundRobinPartitioner` and the `ProducerPartitioner` front door.
@@ -187,5 +188,24 @@ extension PartitionerTests {
         ProducerPartitioner(strategy: .custom(ConstantPartitioner(answer: 0))).onNewBatch(
             topic: topic, previousPartition: 1)
         #expect(!ProducerPartitioner().notifiesOnNewBatch)
+    }
+
+    @Test func buffersArePartitionedLikeByteArrays() throws {
+        let partitioner = ProducerPartitioner()
+        let topic = PartitionerTopicInfo.allAvailable("t", count: 7)
+        for key in ["", "a", "order-42", String(repeating: "k", count: 300)] {
+            let bytes = Array(key.utf8)
+            let fromArray = try partitioner.partition(topic: topic, key: bytes, value: nil)
+            // A buffer whose readable bytes start after a prefix: only the readable bytes are hashed.
+            var buffer = ByteBuffer(string: "prefix" + key)
+            buffer.moveReaderIndex(forwardBy: 6)
+            let fromBuffer = try partitioner.partition(topic: topic, keyBuffer: buffer, valueBuffer: nil)
+            #expect(fromBuffer == fromArray)
+            #expect(fromBuffer.source == .keyHash)
+            #expect(fromBuffer.partition == Int32(Murmur2.partition(forKey: bytes, partitionCount: 7)))
+        }
+        let explicit = try partitioner.partition(
+            topic: topic, keyBuffer: ByteBuffer(string: "k"), valueBuffer: nil, explicitPartition: 3)
+        #expect(explicit == PartitionSelection(partition: 3, source: .explicit))
     }
 }

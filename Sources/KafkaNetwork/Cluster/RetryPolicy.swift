@@ -19,8 +19,12 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The delay before retry number `attempt` (1 = the first retry); `random` in [0, 1).
     public func delay(beforeRetry attempt: Int, random: Double) -> Duration {
-        let base = ExponentialBackoff.base(attempt: attempt, initial: backoff, maximum: backoffMax)
-        return ExponentialBackoff.jittered(base, jitter: 0.2, random: random)
+        ExponentialBackoff.jittered(baseDelay(beforeRetry: attempt), jitter: 0.2, random: random)
+    }
+
+    /// The delay before retry number `attempt` without jitter: `backoff × 2^(attempt−1)`, capped at `backoffMax`.
+    public func baseDelay(beforeRetry attempt: Int) -> Duration {
+        ExponentialBackoff.base(attempt: attempt, initial: backoff, maximum: backoffMax)
     }
 
     /// Whether `error` may succeed when retried.

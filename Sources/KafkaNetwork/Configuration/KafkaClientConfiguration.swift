@@ -306,12 +306,7 @@ extension KafkaClientConfiguration {
 
     /// Whole milliseconds of `duration`, clamped to `Int64`.
     static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return seconds < 0 ? .min : .max }
-        let (sum, sumOverflow) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        guard !sumOverflow else { return scaled < 0 ? .min : .max }
-        return sum
+        duration.clampedMilliseconds
     }
 
     static func describe(_ range: ClosedRange<Int>) -> String {

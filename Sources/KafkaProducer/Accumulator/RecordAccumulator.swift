@@ -38,13 +38,8 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         /// The wait before the retry that follows `attempts` failed attempts (1 → `retryBackoff`, then doubling,
         /// capped at `retryBackoffMax`).
         public func retryBackoff(afterAttempts attempts: Int) -> Duration {
-            guard attempts > 1 else { return retryBackoff }
-            var backoff = retryBackoff
-            for _ in 1..<min(attempts, 32) {
-                backoff *= 2
-                if backoff >= retryBackoffMax { return max(retryBackoffMax, retryBackoff) }
-            }
-            return backoff
+            RetryPolicy(backoff: retryBackoff, backoffMax: retryBackoffMax, retries: 0)
+                .baseDelay(beforeRetry: max(attempts, 1))
         }
         /// The age after which queued batches expire (`delivery.timeout.ms`).
         public var deliveryTimeout: Duration = .seconds(120)

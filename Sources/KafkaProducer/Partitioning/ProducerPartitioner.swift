@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// The producer's single entry point for choosing a record's partition, as the Java client's
 /// `KafkaProducer.partition` does.
 ///
@@ -70,6 +72,28 @@ public struct ProducerPartitioner: Sendable {
         value: [UInt8]?,
         explicitPartition: Int32? = nil
     ) throws(KafkaProducerPartitionError) -> PartitionSelection {
+        try choose(topic: topic, key: key, value: { value }, explicitPartition: explicitPartition)
+    }
+
+    /// Chooses the partition for one record whose key and value are buffers: the key is hashed in place and
+    /// copied into arrays only for a custom partitioner (the producer's per-record path).
+    public func partition(
+        topic: PartitionerTopicInfo,
+        keyBuffer key: ByteBuffer?,
+        valueBuffer value: ByteBuffer?,
+        explicitPartition: Int32? = nil
+    ) throws(KafkaProducerPartitionError) -> PartitionSelection {
+        try choose(
+            topic: topic, key: key?.readableBytesView, value: { value.map { Array($0.readableBytesView) } },
+            explicitPartition: explicitPartition)
+    }
+
+    private func choose<Key: Collection<UInt8>>(
+        topic: PartitionerTopicInfo,
+        key: Key?,
+        value: () -> [UInt8]?,
+        explicitPartition: Int32?
+    ) throws(KafkaProducerPartitionError) -> PartitionSelection {
         if let explicitPartition {
             guard topic.contains(partition: explicitPartition) else {
                 throw .invalidExplicitPartition(
@@ -85,7 +109,8 @@ public struct ProducerPartitioner: Sendable {
         }
         switch strategy {
         case .custom(let partitioner):
-            let chosen = partitioner.partition(topic: topic.topic, key: key, value: value, cluster: topic)
+            let chosen = partitioner.partition(
+                topic: topic.topic, key: key.map { Array($0) }, value: value(), cluster: topic)
             guard topic.contains(partition: chosen) else {
                 throw .invalidPartitionFromPartitioner(
                     topic: topic.topic,
@@ -95,7 +120,7 @@ public struct ProducerPartitioner: Sendable {
             }
             return PartitionSelection(partition: chosen, source: .custom)
         case .roundRobin:
-            let chosen = roundRobin.partition(topic: topic.topic, key: key, value: value, cluster: topic)
+            let chosen = roundRobin.partition(topic: topic.topic, key: nil, value: nil, cluster: topic)
             return PartitionSelection(partition: chosen, source: .roundRobin)
         case .default:
             if let key, !configuration.ignoreKeys {

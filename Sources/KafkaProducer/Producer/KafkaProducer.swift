@@ -210,10 +210,8 @@ public final class KafkaProducer: Sendable {
 
         let selection: PartitionSelection
         do {
-            let key = record.key.map { Array($0.readableBytesView) }
-            let value = partitioner.notifiesOnNewBatch ? record.value.map { Array($0.readableBytesView) } : nil
             selection = try partitioner.partition(
-                topic: topic, key: key, value: value, explicitPartition: record.partition)
+                topic: topic, keyBuffer: record.key, valueBuffer: record.value, explicitPartition: record.partition)
         } catch {
             throw KafkaProducerError(.invalidPartition, topic: record.topic, partition: record.partition, "\(error)")
         }
@@ -238,7 +236,8 @@ public final class KafkaProducer: Sendable {
             case .timedOut(let size, let waited):
                 throw KafkaProducerError(
                     .bufferExhausted, topic: partition.topic, partition: partition.partition,
-                    "no \(size) bytes of buffer.memory became free within \(waited.milliseconds) ms (max.block.ms)")
+                    "no \(size) bytes of buffer.memory became free within \(waited.clampedMilliseconds) ms (max.block.ms)"
+                )
             case .closed:
                 throw KafkaProducerError(.closed, topic: partition.topic, "the producer is closed")
             }
@@ -281,7 +280,7 @@ public final class KafkaProducer: Sendable {
                 let reason = metadata.topics[topic]?.error.map { " (\($0.name))" } ?? ""
                 throw KafkaProducerError(
                     .unknownTopic, topic: topic,
-                    "topic not present in metadata after \(configuration.maxBlock.milliseconds) ms\(reason) "
+                    "topic not present in metadata after \(configuration.maxBlock.clampedMilliseconds) ms\(reason) "
                         + "(max.block.ms)")
             }
             if attempt > 0 {

@@ -189,7 +189,7 @@ extension ProducerSender {
                 batch,
                 KafkaProducerError(
                     .deliveryTimedOut,
-                    "\(batch.recordCount) record(s) expired: \(waited.milliseconds) ms passed since the batch was "
+                    "\(batch.recordCount) record(s) expired: \(waited.clampedMilliseconds) ms passed since the batch was "
                         + "created (delivery.timeout.ms)"))
         }
         resumeFlushWaiters()
@@ -234,16 +234,9 @@ extension ProducerSender {
     }
 }
 
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}
-
 extension Timer {
     /// Records the time from `start` to `now`.
     func recordInterval(since start: ContinuousClock.Instant, now: ContinuousClock.Instant) {
-        recordNanoseconds((now - start).nanosecondsClamped)
+        recordNanoseconds((now - start).clampedNanoseconds)
     }
 }

@@ -1,3 +1,4 @@
+import KafkaNetwork
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -51,7 +52,7 @@ final class SenderWakeup: Sendable {
                 return
             }
             guard let timeout else { return }
-            let nanoseconds = max(Int64(1), timeout.nanosecondsClamped)
+            let nanoseconds = max(Int64(1), timeout.clampedNanoseconds)
             let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in self?.wake() }
             let stale = state.withLockedValue { state -> Bool in
                 // The loop may have been woken between registering and scheduling: drop the timer then.
@@ -61,17 +62,5 @@ final class SenderWakeup: Sendable {
             }
             if stale { timer.cancel() }
         }
-    }
-}
-
-extension Duration {
-    /// The duration in nanoseconds, clamped to `Int64`.
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow2 { return seconds < 0 ? .min : .max }
-        return sum
     }
 }

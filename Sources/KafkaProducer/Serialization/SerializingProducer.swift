@@ -1,5 +1,5 @@
 public import KafkaProtocol
-public import NIOCore
+import NIOCore
 
 /// A typed view of a ``KafkaProducer``: keys and values are serialized on the caller's task (as the Java client's
 /// configured serializers), then sent as ``ProducerRecord``s.
