@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "KafkaNetwork", targets: ["KafkaNetwork"]),
         .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
         .library(name: "KafkaTestSupport", targets: ["KafkaTestSupport"]),
+        .library(name: "KafkaDevCluster", targets: ["KafkaDevCluster"]),
+        .executable(name: "kafka-dev-cluster", targets: ["kafka-dev-cluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -87,7 +89,7 @@ let package = Package(
         .target(
             name: "KafkaTestSupport",
             dependencies: [
-                "KafkaProtocol", "CRdKafka",
+                "KafkaProtocol", "KafkaDevCluster", "CRdKafka",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -95,6 +97,31 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
+            swiftSettings: strictSwift
+        ),
+
+        // A Kafka-compatible development cluster in this process: N brokers on loopback, the client
+        // APIs, a classic group coordinator, fault control. A dev and test tool, never a production broker.
+        .target(
+            name: "KafkaDevCluster",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The dev cluster as a process: `kafka-dev-cluster --brokers 3`.
+        .executableTarget(
+            name: "kafka-dev-cluster",
+            dependencies: [
+                "KafkaDevCluster", "KafkaProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Tools/kafka-dev-cluster",
             swiftSettings: strictSwift
         ),
 
@@ -166,6 +193,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaDevClusterTests",
+            dependencies: [
+                "KafkaDevCluster", "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,0 +1,43 @@
+public import NIOSSL
+
+/// How a ``DevCluster`` runs: brokers, ports, defaults for new topics, clock and security.
+public struct DevClusterConfiguration: Sendable {
+    /// How many brokers run in the process.
+    public var brokerCount = 1
+    /// The address every broker binds and advertises.
+    public var host = "127.0.0.1"
+    /// The port of the first broker; broker *i* listens on `port + i`. Zero picks free ports.
+    public var port = 0
+    /// The node id of the first broker; the others follow (1, 2, 3 by default).
+    public var firstNodeID: Int32 = 1
+    /// The cluster id reported by Metadata and DescribeCluster.
+    public var clusterID = "swift-kafka-dev-cluster"
+    /// Whether Metadata requests create unknown topics (`auto.create.topics.enable`, on in Kafka).
+    public var autoCreateTopics = true
+    /// Partitions of auto-created topics and of CreateTopics asking for the default (`num.partitions`).
+    public var defaultPartitions: Int32 = 1
+    /// Replication factor of auto-created topics and of CreateTopics asking for the default.
+    public var defaultReplicationFactor: Int16 = 1
+    /// Topics to create at start: name -> partition count (replication factor 1).
+    public var topics: [String: Int32] = [:]
+    /// When set, partition logs, topics and committed offsets are kept in this directory and loaded
+    /// again at start; otherwise everything lives in memory.
+    public var dataDirectory: String? = nil
+    /// Kafka's `group.initial.rebalance.delay.ms`: how long the first rebalance of an empty group
+    /// waits for more members. Kafka's default is 3000; a dev cluster answers at once by default.
+    public var groupInitialRebalanceDelayMs: Int32 = 0
+    /// The largest record batch the brokers accept (`message.max.bytes`).
+    public var maxMessageBytes: Int32 = 1_048_588
+    /// The clock read for timestamps and timeouts.
+    public var clock: any DevClock = SystemDevClock()
+    /// When set, every listener is TLS with this server context.
+    public var tls: NIOSSLContext? = nil
+    /// SASL mechanisms the listeners require, for example `["PLAIN", "SCRAM-SHA-256"]`; empty
+    /// means none.
+    public var saslMechanisms: [String] = []
+    /// Users (name -> password) for SASL PLAIN and SCRAM.
+    public var users: [String: String] = [:]
+
+    /// The defaults: one broker on a free port, in memory, plaintext.
+    public init() {}
+}

@@ -1,0 +1,198 @@
+import KafkaProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The shared heart of a ``DevCluster``: the cluster state under one lock, the parked requests
+/// (long polls, joins waiting for a rebalance), the injected faults, and request dispatch.
+///
+/// Connections call ``process(_:body:connection:)`` on their event loop; answers that are ready
+/// at once come back as the result, later ones through the connection's delivery callback.
+final class DevClusterCore: Sendable {
+    /// A request answered later.
+    struct Parked: Sendable {
+        var deadline: Int64
+        /// Re-evaluates the request; returns the encoded response frame when ready.
+        var poll: @Sendable (inout ClusterState, Int64, Bool) -> ByteBuffer?
+        /// Hands the frame (nil: close) to the connection, on its event loop.
+        var deliver: @Sendable (ByteBuffer?) -> Void
+    }
+
+    /// Faults injected by tests.
+    struct Faults: Sendable {
+        var failures: [KafkaAPIKey: (count: Int, error: KafkaErrorCode)] = [:]
+        var delays: [KafkaAPIKey: Duration] = [:]
+        var delayAll: Duration = .zero
+        var dropNext: [KafkaAPIKey: Int] = [:]
+    }
+
+    struct Locked: Sendable {
+        var cluster: ClusterState
+        var faults = Faults()
+        var parked: [Parked] = []
+        var requestCounts: [KafkaAPIKey: Int] = [:]
+    }
+
+    /// What a connection does with a request right away.
+    enum Immediate {
+        case send(ByteBuffer)
+        case close
+        case nothing
+        /// The answer comes later through `deliver`.
+        case pending
+    }
+
+    /// Who sent a request.
+    struct Connection: Sendable {
+        var brokerID: Int32
+        var clientHost: String
+        /// Delivers a later answer (nil closes the connection); safe to call from any thread.
+        var deliver: @Sendable (ByteBuffer?) -> Void
+    }
+
+    let configuration: DevClusterConfiguration
+    let clock: any DevClock
+    let state: NIOLockedValueBox<Locked>
+
+    init(configuration: DevClusterConfiguration, ports: [Int32]) {
+        self.configuration = configuration
+        self.clock = configuration.clock
+        var cluster = ClusterState(configuration: configuration, ports: ports)
+        for (name, partitions) in configuration.topics.sorted(by: { $0.key < $1.key }) {
+            cluster.createTopic(name, partitions: partitions, replicationFactor: 1)
+        }
+        state = NIOLockedValueBox(Locked(cluster: cluster))
+    }
+
+    /// The delay to apply before sending the answer to `api`.
+    func delay(for api: KafkaAPIKey) -> Duration {
+        state.withLockedValue { max($0.faults.delays[api] ?? .zero, $0.faults.delayAll) }
+    }
+
+    /// Decodes and answers one request (header already read).
+    func process(_ header: RequestHeader, body: ByteBuffer, connection: Connection) -> Immediate {
+        let apiKey = KafkaAPIKey(rawValue: header.requestApiKey)
+        guard let handler = DevAPIRegistry.handlers[apiKey] else { return .close }
+        let now = clock.nowMillis()
+        let context = RequestContext(
+            brokerID: connection.brokerID, version: header.requestApiVersion, clientID: header.clientId,
+            clientHost: connection.clientHost, now: now)
+        var deliveries: [(@Sendable (ByteBuffer?) -> Void, ByteBuffer?)] = []
+        let immediate = state.withLockedValue { locked -> Immediate in
+            locked.requestCounts[apiKey, default: 0] += 1
+            if let remaining = locked.faults.dropNext[apiKey], remaining > 0 {
+                locked.faults.dropNext[apiKey] = remaining - 1
+                return .nothing
+            }
+            locked.cluster.groups.tick(now: now)
+            let result = Self.dispatch(
+                handler, header: header, body: body, locked: &locked, context: context, connection: connection)
+            deliveries = Self.pollParked(&locked, now: now)
+            return result
+        }
+        for (deliver, frame) in deliveries { deliver(frame) }
+        return immediate
+    }
+
+    /// Re-evaluates parked requests (after a change or on the timer).
+    func tick() {
+        let now = clock.nowMillis()
+        let deliveries = state.withLockedValue { locked in
+            locked.cluster.groups.tick(now: now)
+            return Self.pollParked(&locked, now: now)
+        }
+        for (deliver, frame) in deliveries { deliver(frame) }
+    }
+
+    /// Runs `body` on the cluster state, then wakes parked requests the change may have completed.
+    @discardableResult
+    func mutate<T>(_ body: (inout ClusterState) throws -> T) rethrows -> T {
+        let now = clock.nowMillis()
+        var deliveries: [(@Sendable (ByteBuffer?) -> Void, ByteBuffer?)] = []
+        let result = try state.withLockedValue { locked in
+            defer { deliveries = Self.pollParked(&locked, now: now) }
+            return try body(&locked.cluster)
+        }
+        for (deliver, frame) in deliveries { deliver(frame) }
+        return result
+    }
+
+    private static func pollParked(_ locked: inout Locked, now: Int64) -> [(
+        @Sendable (ByteBuffer?) -> Void, ByteBuffer?
+    )] {
+        guard !locked.parked.isEmpty else { return [] }
+        var ready: [(@Sendable (ByteBuffer?) -> Void, ByteBuffer?)] = []
+        var index = 0
+        while index < locked.parked.count {
+            let parked = locked.parked[index]
+            let expired = now >= parked.deadline
+            if let frame = parked.poll(&locked.cluster, now, expired) {
+                ready.append((parked.deliver, frame))
+                locked.parked.remove(at: index)
+            } else if expired {
+                ready.append((parked.deliver, nil))
+                locked.parked.remove(at: index)
+            } else {
+                index += 1
+            }
+        }
+        return ready
+    }
+
+    private static func dispatch<H: DevAPIHandler>(
+        _: H.Type, header: RequestHeader, body: ByteBuffer, locked: inout Locked, context: RequestContext,
+        connection: Connection
+    ) -> Immediate {
+        let version = header.requestApiVersion
+        guard H.Request.validVersions.contains(version),
+            let request = try? H.Request.decode(from: body, version: version)
+        else { return .close }
+        let correlationID = header.correlationId
+        if let failure = locked.faults.failures[H.apiKey], failure.count > 0 {
+            locked.faults.failures[H.apiKey] = (failure.count - 1, failure.error)
+            let response = H.errorResponse(to: request, error: failure.error, context: context)
+            return frame(H.Request.self, response, version: version, correlationID: correlationID).map {
+                .send($0)
+            } ?? .close
+        }
+        switch H.handle(request, in: &locked.cluster, context: context) {
+        case .respond(let response):
+            return frame(H.Request.self, response, version: version, correlationID: correlationID).map {
+                .send($0)
+            } ?? .close
+        case .noResponse:
+            return .nothing
+        case .close:
+            return .close
+        case .park(let deadline, let poll):
+            locked.parked.append(
+                Parked(
+                    deadline: deadline,
+                    poll: { state, now, expired in
+                        guard let response = poll(&state, now, expired) else { return nil }
+                        return frame(H.Request.self, response, version: version, correlationID: correlationID)
+                            ?? ByteBuffer()
+                    },
+                    deliver: { frame in connection.deliver(frame.flatMap { $0.readableBytes > 0 ? $0 : nil }) }
+                ))
+            return .pending
+        }
+    }
+
+    /// A whole response frame: size, response header at the version `R` calls for, body; nil when
+    /// the response cannot be encoded at `version` (a bug in the handler: the connection closes).
+    static func frame<R: KafkaRequest>(_: R.Type, _ response: R.Response, version: Int16, correlationID: Int32)
+        -> ByteBuffer?
+    {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(Int32(0))
+        do {
+            try ResponseHeader(correlationId: correlationID).encode(
+                into: &buffer, version: R.responseHeaderVersion(for: version))
+            try response.encode(into: &buffer, version: version)
+        } catch {
+            return nil
+        }
+        buffer.setInteger(Int32(clamping: buffer.readableBytes - 4), at: buffer.readerIndex)
+        return buffer
+    }
+}

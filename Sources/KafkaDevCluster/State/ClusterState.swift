@@ -1,0 +1,238 @@
+import KafkaProtocol
+
+/// Everything the dev cluster knows: brokers, topics with their partition logs, groups, producer
+/// ids and configs. One value, mutated only under ``DevCluster``'s lock by the API handlers, which
+/// are plain functions of `(inout ClusterState, request) -> response` and so testable without I/O.
+struct ClusterState: Sendable {
+    /// One broker of the cluster.
+    struct Broker: Sendable, Hashable {
+        var nodeID: Int32
+        var host: String
+        var port: Int32
+        var rack: String?
+        /// Stopped brokers are left out of metadata and lead nothing.
+        var isUp = true
+    }
+
+    /// One partition: placement and its log.
+    struct Partition: Sendable {
+        var index: Int32
+        /// The leader's node id, or -1 while no replica is up.
+        var leader: Int32
+        var leaderEpoch: Int32 = 0
+        var replicas: [Int32]
+        var isr: [Int32]
+        var log = PartitionLog()
+    }
+
+    /// One topic.
+    struct Topic: Sendable {
+        var name: String
+        var id: KafkaUUID
+        var partitions: [Partition]
+        /// Topic-level config overrides (name -> value); defaults live in ``TopicConfigs``.
+        var configs: [String: String] = [:]
+        var isInternal = false
+    }
+
+    var clusterID: String
+    var brokers: [Broker]
+    var controllerID: Int32
+    var topics: [String: Topic] = [:]
+    /// Metadata auto-creation and its defaults.
+    var autoCreateTopics: Bool
+    var defaultPartitions: Int32
+    var defaultReplicationFactor: Int16
+    /// Coordinator overrides set by tests (key type and key -> node id).
+    var coordinatorOverrides: [CoordinatorKey: Int32] = [:]
+    /// The group coordinator's state (every group lives here; routing decides which broker answers).
+    var groups = GroupCoordinatorState()
+    /// Producer ids handed out by InitProducerId.
+    var producerIDs = ProducerIDAllocator()
+    /// Incremental fetch sessions (KIP-227), by session id.
+    var fetchSessions = FetchSessionCache()
+    /// Broker-level dynamic configs (DescribeConfigs/AlterConfigs on BROKER resources).
+    var brokerConfigs: [Int32: [String: String]] = [:]
+
+    /// A coordinator lookup key: FindCoordinator's key type (0 group, 1 transaction) and key.
+    struct CoordinatorKey: Sendable, Hashable {
+        var type: Int8
+        var key: String
+    }
+
+    init(configuration: DevClusterConfiguration, ports: [Int32]) {
+        clusterID = configuration.clusterID
+        brokers = ports.enumerated().map { index, port in
+            Broker(nodeID: Int32(index) + configuration.firstNodeID, host: configuration.host, port: port)
+        }
+        controllerID = configuration.firstNodeID
+        autoCreateTopics = configuration.autoCreateTopics
+        defaultPartitions = configuration.defaultPartitions
+        defaultReplicationFactor = configuration.defaultReplicationFactor
+    }
+
+    // MARK: - Brokers
+
+    /// The brokers that are up, in node id order.
+    var liveBrokers: [Broker] { brokers.filter(\.isUp) }
+
+    func broker(_ nodeID: Int32) -> Broker? { brokers.first { $0.nodeID == nodeID } }
+
+    func isUp(_ nodeID: Int32) -> Bool { broker(nodeID)?.isUp ?? false }
+
+    // MARK: - Topics and partitions
+
+    /// Looks a partition up by topic name and index.
+    func partition(_ topic: String, _ index: Int32) -> Partition? {
+        guard let topicState = topics[topic], index >= 0, Int(index) < topicState.partitions.count else { return nil }
+        return topicState.partitions[Int(index)]
+    }
+
+    /// The topic name of a topic id, when such a topic exists.
+    func topicName(for id: KafkaUUID) -> String? {
+        topics.values.first { $0.id == id }?.name
+    }
+
+    /// Whether `broker` may serve produce and fetch requests for the partition: `.none` when it
+    /// leads it, otherwise UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER (as Kafka answers).
+    func leadership(_ topic: String, _ index: Int32, broker: Int32) -> KafkaErrorCode {
+        guard let partition = partition(topic, index) else { return .unknownTopicOrPartition }
+        if partition.leader == -1 { return .leaderNotAvailable }
+        return partition.leader == broker ? .none : .notLeaderOrFollower
+    }
+
+    /// Runs `body` on a partition's state in place; returns nil when the partition does not exist.
+    mutating func withPartition<T>(_ topic: String, _ index: Int32, _ body: (inout Partition) throws -> T) rethrows
+        -> T?
+    {
+        guard let count = topics[topic]?.partitions.count, index >= 0, Int(index) < count else { return nil }
+        return try body(&topics[topic]!.partitions[Int(index)])
+    }
+
+    /// Why a topic name is invalid (Kafka's rules), or nil when it is valid.
+    static func invalidTopicNameReason(_ name: String) -> String? {
+        if name.isEmpty { return "Topic name is illegal, it can't be empty" }
+        if name == "." || name == ".." { return "Topic name cannot be \".\" or \"..\"" }
+        if name.utf8.count > 249 { return "Topic name is illegal, it can't be longer than 249 characters" }
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+        if !allowed {
+            return
+                "Topic name \(name) is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
+        }
+        return nil
+    }
+
+    /// Creates a topic, placing partitions round-robin over the live brokers (leader = first replica).
+    ///
+    /// - Parameter assignment: explicit replicas per partition (CreateTopics' replica assignment);
+    ///   when given, `partitions` and `replicationFactor` are ignored.
+    /// - Returns: the error code and message when the topic cannot be created.
+    @discardableResult
+    mutating func createTopic(
+        _ name: String, partitions: Int32, replicationFactor: Int16, assignment: [[Int32]]? = nil,
+        configs: [String: String] = [:], validateOnly: Bool = false
+    ) -> (code: KafkaErrorCode, message: String?) {
+        if let reason = Self.invalidTopicNameReason(name) { return (.invalidTopicException, reason) }
+        if topics[name] != nil { return (.topicAlreadyExists, "Topic '\(name)' already exists.") }
+        let placement: [[Int32]]
+        if let assignment {
+            guard !assignment.isEmpty else { return (.invalidReplicaAssignment, "Replica assignment is empty") }
+            for replicas in assignment {
+                guard !replicas.isEmpty, Set(replicas).count == replicas.count,
+                    replicas.allSatisfy({ broker($0) != nil })
+                else {
+                    return (.invalidReplicaAssignment, "Invalid replica assignment \(replicas)")
+                }
+            }
+            placement = assignment
+        } else {
+            guard partitions > 0 else {
+                return (.invalidPartitions, "Number of partitions must be larger than 0.")
+            }
+            guard replicationFactor > 0 else {
+                return (.invalidReplicationFactor, "Replication factor must be larger than 0.")
+            }
+            let live = liveBrokers.map(\.nodeID)
+            guard Int(replicationFactor) <= live.count else {
+                return (
+                    .invalidReplicationFactor,
+                    "Replication factor: \(replicationFactor) larger than available brokers: \(live.count)."
+                )
+            }
+            placement = Self.place(
+                partitions: Int(partitions), replicationFactor: Int(replicationFactor), on: live,
+                offset: topics.count)
+        }
+        if validateOnly { return (.none, nil) }
+        var topic = Topic(name: name, id: KafkaUUID.random(), partitions: [], configs: configs)
+        for (index, replicas) in placement.enumerated() {
+            topic.partitions.append(makePartition(Int32(index), replicas: replicas))
+        }
+        topics[name] = topic
+        return (.none, nil)
+    }
+
+    /// A new partition on `replicas`, led by the first live one.
+    func makePartition(_ index: Int32, replicas: [Int32]) -> Partition {
+        let live = replicas.filter { isUp($0) }
+        return Partition(index: index, leader: live.first ?? -1, replicas: replicas, isr: live)
+    }
+
+    /// Round-robin placement, shifted per topic so that leaders spread.
+    static func place(partitions: Int, replicationFactor: Int, on brokers: [Int32], offset: Int) -> [[Int32]] {
+        guard !brokers.isEmpty else { return [] }
+        return (0..<partitions).map { p in
+            (0..<replicationFactor).map { r in brokers[(p + offset + r) % brokers.count] }
+        }
+    }
+
+    /// Moves leadership of every partition led by `nodeID` (when it stops) or gives leaderless
+    /// partitions a leader (when a broker starts); bumps the leader epoch on every change.
+    mutating func reelectLeaders() {
+        for name in Array(topics.keys) {
+            guard var topic = topics[name] else { continue }
+            for i in topic.partitions.indices {
+                var partition = topic.partitions[i]
+                let live = partition.replicas.filter { isUp($0) }
+                partition.isr = live
+                if !isUp(partition.leader) || partition.leader == -1 {
+                    let newLeader = live.first ?? -1
+                    if newLeader != partition.leader {
+                        partition.leader = newLeader
+                        partition.leaderEpoch &+= 1
+                    }
+                }
+                topic.partitions[i] = partition
+            }
+            topics[name] = topic
+        }
+        if !isUp(controllerID), let first = liveBrokers.first { controllerID = first.nodeID }
+    }
+
+    // MARK: - Coordinators
+
+    /// The node that coordinates `key` (a group id or transactional id): an override set by a test,
+    /// else a stable hash of the key over the live brokers (-1 when none is up).
+    func coordinator(type: Int8, key: String) -> Int32 {
+        if let node = coordinatorOverrides[CoordinatorKey(type: type, key: key)], isUp(node) { return node }
+        let live = liveBrokers
+        guard !live.isEmpty else { return -1 }
+        var hash: UInt32 = 2_166_136_261
+        for byte in key.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return live[Int(hash % UInt32(live.count))].nodeID
+    }
+}
+
+extension KafkaUUID {
+    /// A random version-4 style id that is never zero.
+    static func random() -> KafkaUUID {
+        var generator = SystemRandomNumberGenerator()
+        var id = KafkaUUID(high: generator.next(), low: generator.next())
+        id.high = (id.high & ~0xF000) | 0x4000
+        if id == .zero { id.low = 1 }
+        return id
+    }
+}
