@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "KafkaNetworkTests",
             dependencies: [
-                "KafkaNetwork", "KafkaProtocol", "KafkaTestSupport",
+                "KafkaNetwork", "KafkaProtocol", "KafkaTestSupport", "KafkaDevCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import KafkaDevCluster
 import KafkaProtocol
 import NIOCore
 
@@ -14,12 +15,11 @@ extension TestBrokerConnectionHandler {
             guard let range = shared.configuration.apiVersions[apiKey], range.contains(version),
                 let type = KafkaMessageRegistry.requestType(for: apiKey), type.validVersions.contains(version)
             else { return .close }
-            if !session.authenticated && apiKey != .saslHandshake && apiKey != .saslAuthenticate {
+            if !session.isAuthenticated && apiKey != .saslHandshake && apiKey != .saslAuthenticate {
                 return .close  // Kafka closes connections that skip authentication.
             }
             switch apiKey {
-            case .saslHandshake: return try saslHandshake(header, body: body)
-            case .saslAuthenticate: return try saslAuthenticate(header, body: body)
+            case .saslHandshake, .saslAuthenticate: return sasl(header, body: body)
             case .metadata: return try metadata(header, body: body)
             case .findCoordinator: return try findCoordinator(header, body: body)
             default: return .close
@@ -74,123 +74,26 @@ extension TestBrokerConnectionHandler {
 
     // MARK: - SASL
 
-    private func saslHandshake(_ header: RequestHeader, body: ByteBuffer) throws -> Action {
-        let version = header.requestApiVersion
-        let request = try SaslHandshakeRequest.decode(from: body, version: version)
-        let mechanisms = shared.configuration.saslMechanisms
-        func reply(_ code: KafkaErrorCode) throws -> ByteBuffer {
-            try Self.frame(
-                SaslHandshakeRequest.self, SaslHandshakeResponse(errorCode: code.rawValue, mechanisms: mechanisms),
-                version: version, correlationId: header.correlationId)
-        }
-        if mechanisms.isEmpty || session.authenticated || session.mechanism != nil {
-            return .send(try reply(.illegalSaslState))
-        }
-        let users = shared.configuration.users
-        switch request.mechanism {
-        case let name where !mechanisms.contains(name):
-            return .sendThenClose(try reply(.unsupportedSaslMechanism))
-        case "PLAIN":
-            break
-        case "SCRAM-SHA-256":
-            session.scram = SCRAMServer(hash: .sha256, users: users)
-        case "SCRAM-SHA-512":
-            session.scram = SCRAMServer(hash: .sha512, users: users)
-        default:
-            // Enabled in the configuration, but the test broker cannot do it.
-            return .sendThenClose(try reply(.unsupportedSaslMechanism))
-        }
-        session.mechanism = request.mechanism
-        session.rawTokens = version == 0
-        return .send(try reply(.none))
+    /// Answers SaslHandshake / SaslAuthenticate through the shared server-side SASL session.
+    private func sasl(_ header: RequestHeader, body: ByteBuffer) -> Action {
+        let wasAuthenticated = session.isAuthenticated
+        let action = Action(session.answer(header, body: body))
+        noteAuthentication(wasAuthenticated)
+        return action
     }
 
-    private func saslAuthenticate(_ header: RequestHeader, body: ByteBuffer) throws -> Action {
-        let version = header.requestApiVersion
-        let request = try SaslAuthenticateRequest.decode(from: body, version: version)
-        func reply(_ code: KafkaErrorCode, _ message: String?, _ bytes: [UInt8]) throws -> ByteBuffer {
-            let response = SaslAuthenticateResponse(
-                errorCode: code.rawValue, errorMessage: message, authBytes: ByteBuffer(bytes: bytes),
-                sessionLifetimeMs: 0)
-            return try Self.frame(
-                SaslAuthenticateRequest.self, response, version: version, correlationId: header.correlationId)
-        }
-        guard session.mechanism != nil, !session.rawTokens, !session.authenticated else {
-            return .sendThenClose(
-                try reply(.illegalSaslState, "SaslAuthenticate is not expected in this state of the connection", []))
-        }
-        switch authenticate(Array(buffer: request.authBytes)) {
-        case .success(let bytes):
-            return .send(try reply(.none, nil, bytes))
-        case .failure(let failure):
-            return .sendThenClose(try reply(.saslAuthenticationFailed, failure.message, []))
-        }
-    }
-
-    /// A raw SASL token after SaslHandshake v0: the answer is a size-prefixed raw token; a failure
-    /// closes the connection.
+    /// A raw SASL token after SaslHandshake v0.
     func rawToken(_ frame: ByteBuffer) -> Action {
-        switch authenticate(Array(buffer: frame)) {
-        case .success(let bytes):
-            var buffer = ByteBuffer()
-            buffer.writeInteger(Int32(clamping: bytes.count))
-            buffer.writeBytes(bytes)
-            return .send(buffer)
-        case .failure:
-            return .close
-        }
+        let wasAuthenticated = session.isAuthenticated
+        let action = Action(session.rawToken(frame))
+        noteAuthentication(wasAuthenticated)
+        return action
     }
 
-    struct AuthenticationFailure: Error {
-        var message: String
-    }
-
-    /// Feeds one client message to the mechanism chosen in the handshake.
-    private func authenticate(_ message: [UInt8]) -> Result<[UInt8], AuthenticationFailure> {
-        let mechanism = session.mechanism ?? ""
-        if mechanism == "PLAIN" {
-            guard let user = plainUser(message) else {
-                return .failure(AuthenticationFailure(message: "Authentication failed: Invalid username or password"))
-            }
-            completeAuthentication(user)
-            return .success([])
+    private func noteAuthentication(_ wasAuthenticated: Bool) {
+        if !wasAuthenticated, session.isAuthenticated, let user = session.authenticatedUser {
+            shared.authenticated(user)
         }
-        guard var scram = session.scram else {
-            return .failure(AuthenticationFailure(message: "no SASL exchange in progress"))
-        }
-        do {
-            let reply = try scram.receive(message)
-            session.scram = scram
-            if scram.isComplete, let user = scram.authenticatedUser {
-                completeAuthentication(user)
-            }
-            return .success(reply)
-        } catch {
-            session.scram = nil
-            return .failure(
-                AuthenticationFailure(
-                    message: "Authentication failed during authentication due to invalid credentials with SASL "
-                        + "mechanism \(mechanism): \(error)"))
-        }
-    }
-
-    /// The user of a valid PLAIN message `authzid NUL user NUL password` (authzid empty or the user).
-    private func plainUser(_ message: [UInt8]) -> String? {
-        let parts = message.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[2].contains(0),
-            let authzid = String(validating: parts[0], as: UTF8.self),
-            let user = String(validating: parts[1], as: UTF8.self),
-            let password = String(validating: parts[2], as: UTF8.self),
-            !user.isEmpty, authzid.isEmpty || authzid == user,
-            let expected = shared.configuration.users[user], expected == password
-        else { return nil }
-        return user
-    }
-
-    private func completeAuthentication(_ user: String) {
-        session.authenticated = true
-        session.scram = nil
-        shared.authenticated(user)
     }
 
     // MARK: - Metadata and FindCoordinator
@@ -271,5 +174,15 @@ extension TestBrokerConnectionHandler {
         return .send(
             try Self.frame(FindCoordinatorRequest.self, response, version: version, correlationId: header.correlationId)
         )
+    }
+}
+
+extension TestBrokerConnectionHandler.Action {
+    init(_ answer: DevSASLSession.Answer) {
+        switch answer {
+        case .send(let frame): self = .send(frame)
+        case .sendThenClose(let frame): self = .sendThenClose(frame)
+        case .close: self = .close
+        }
     }
 }

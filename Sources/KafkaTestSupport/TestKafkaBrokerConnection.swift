@@ -1,3 +1,4 @@
+import KafkaDevCluster
 import KafkaProtocol
 import NIOCore
 
@@ -21,21 +22,8 @@ final class TestBrokerConnectionHandler: ChannelInboundHandler {
         case skip
     }
 
-    /// The SASL progress of the connection.
-    struct Session {
-        /// The mechanism chosen with SaslHandshake.
-        var mechanism: String?
-        /// After SaslHandshake v0 the client sends raw, size-prefixed SASL tokens instead of
-        /// SaslAuthenticate requests.
-        var rawTokens = false
-        /// The SCRAM exchange in progress.
-        var scram: SCRAMServer?
-        /// Whether the client may use other APIs (always, when the broker has no SASL).
-        var authenticated: Bool
-    }
-
     let shared: TestKafkaBroker.Shared
-    var session: Session
+    var session: DevSASLSession
     /// The port the broker listens on, for Metadata and FindCoordinator answers.
     private(set) var port: Int32 = 0
     private var nextSlot = 0
@@ -45,7 +33,8 @@ final class TestBrokerConnectionHandler: ChannelInboundHandler {
 
     init(shared: TestKafkaBroker.Shared) {
         self.shared = shared
-        self.session = Session(authenticated: shared.configuration.saslMechanisms.isEmpty)
+        self.session = DevSASLSession(
+            mechanisms: shared.configuration.saslMechanisms, users: shared.configuration.users)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -73,7 +62,7 @@ final class TestBrokerConnectionHandler: ChannelInboundHandler {
         var frame = unwrapInboundIn(data)
         let slot = nextSlot
         nextSlot += 1
-        if session.rawTokens && !session.authenticated {
+        if session.expectsRawToken {
             resolve(slot, rawToken(frame), context)
             return
         }

@@ -1,3 +1,4 @@
+import KafkaDevCluster
 import KafkaTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Crypto
+import KafkaDevCluster
 import KafkaTestSupport
 import Testing
 

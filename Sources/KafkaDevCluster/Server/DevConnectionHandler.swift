@@ -62,7 +62,7 @@ final class DevConnectionHandler: ChannelInboundHandler {
         let slot = nextSlot
         nextSlot += 1
         if sasl.expectsRawToken {
-            resolve(slot, sasl.rawToken(frame), context)
+            resolve(slot, Action(sasl.rawToken(frame)), context)
             return
         }
         guard let header = try? KafkaFrame.decodeRequestHeader(&frame) else {
@@ -75,7 +75,7 @@ final class DevConnectionHandler: ChannelInboundHandler {
             return
         }
         if apiKey == .saslHandshake || apiKey == .saslAuthenticate {
-            resolve(slot, sasl.answer(header, body: frame), context)
+            resolve(slot, Action(sasl.answer(header, body: frame)), context)
             return
         }
         guard sasl.isAuthenticated else {
@@ -144,5 +144,15 @@ final class DevConnectionHandler: ChannelInboundHandler {
     private func closeNow(_ context: ChannelHandlerContext) {
         closing = true
         context.close(promise: nil)
+    }
+}
+
+extension DevConnectionHandler.Action {
+    init(_ answer: DevSASLSession.Answer) {
+        switch answer {
+        case .send(let frame): self = .send(frame)
+        case .sendThenClose(let frame): self = .sendThenClose(frame)
+        case .close: self = .close
+        }
     }
 }

@@ -1,17 +1,172 @@
-import KafkaProtocol
-import NIOCore
+package import KafkaProtocol
+package import NIOCore
 
-/// The SASL progress of one connection. PLACEHOLDER until SASL lands: with no mechanisms configured
-/// every connection is authenticated and SASL requests close the connection.
-struct DevSASLSession {
-    var isAuthenticated: Bool
-    var expectsRawToken: Bool { false }
-
-    init(configuration: DevClusterConfiguration) {
-        isAuthenticated = configuration.saslMechanisms.isEmpty
+/// The server side of SASL on one connection, shared by the dev cluster and the in-suite test
+/// broker: SaslHandshake (v0 raw tokens or v1 SaslAuthenticate), PLAIN and SCRAM-SHA-256/512.
+///
+/// Like Kafka, a connection with SASL enabled may use only ApiVersions, SaslHandshake and
+/// SaslAuthenticate until it is authenticated; a failed authentication answers, then closes.
+package struct DevSASLSession: Sendable {
+    /// What the connection does with a SASL request.
+    package enum Answer: Sendable {
+        /// Send this frame.
+        case send(ByteBuffer)
+        /// Send this frame, then close the connection.
+        case sendThenClose(ByteBuffer)
+        /// Close the connection.
+        case close
     }
 
-    mutating func rawToken(_ frame: ByteBuffer) -> DevConnectionHandler.Action { .close }
+    private let mechanisms: [String]
+    private let users: [String: String]
+    private var mechanism: String?
+    /// After SaslHandshake v0 the client sends raw, size-prefixed tokens instead of requests.
+    private var rawTokens = false
+    private var scram: SCRAMServer?
 
-    mutating func answer(_ header: RequestHeader, body: ByteBuffer) -> DevConnectionHandler.Action { .close }
+    /// Whether the client may use the other APIs (always, when no mechanism is enabled).
+    package private(set) var isAuthenticated: Bool
+    /// The user that authenticated, once ``isAuthenticated`` through SASL.
+    package private(set) var authenticatedUser: String?
+
+    /// Whether the next frame is a raw SASL token (SaslHandshake v0 was used).
+    package var expectsRawToken: Bool { rawTokens && !isAuthenticated }
+
+    /// A session for a listener with `mechanisms` enabled (empty: no SASL) and `users` (name ->
+    /// password).
+    package init(mechanisms: [String], users: [String: String]) {
+        self.mechanisms = mechanisms
+        self.users = users
+        self.isAuthenticated = mechanisms.isEmpty
+    }
+
+    init(configuration: DevClusterConfiguration) {
+        self.init(mechanisms: configuration.saslMechanisms, users: configuration.users)
+    }
+
+    /// Answers SaslHandshake or SaslAuthenticate (the header already read); nil for other APIs.
+    package mutating func answer(_ header: RequestHeader, body: ByteBuffer) -> Answer {
+        do {
+            switch KafkaAPIKey(rawValue: header.requestApiKey) {
+            case .saslHandshake: return try handshake(header, body: body)
+            case .saslAuthenticate: return try authenticate(header, body: body)
+            default: return .close
+            }
+        } catch {
+            return .close  // A malformed request.
+        }
+    }
+
+    private mutating func handshake(_ header: RequestHeader, body: ByteBuffer) throws -> Answer {
+        let version = header.requestApiVersion
+        let request = try SaslHandshakeRequest.decode(from: body, version: version)
+        let enabled = mechanisms
+        func reply(_ code: KafkaErrorCode) -> ByteBuffer? {
+            DevClusterCore.frame(
+                SaslHandshakeRequest.self, SaslHandshakeResponse(errorCode: code.rawValue, mechanisms: enabled),
+                version: version, correlationID: header.correlationId)
+        }
+        if enabled.isEmpty || isAuthenticated || mechanism != nil {
+            return reply(.illegalSaslState).map { .send($0) } ?? .close
+        }
+        switch request.mechanism {
+        case let name where !enabled.contains(name):
+            return reply(.unsupportedSaslMechanism).map { .sendThenClose($0) } ?? .close
+        case "PLAIN":
+            break
+        case "SCRAM-SHA-256":
+            scram = SCRAMServer(hash: .sha256, users: users)
+        case "SCRAM-SHA-512":
+            scram = SCRAMServer(hash: .sha512, users: users)
+        default:
+            return reply(.unsupportedSaslMechanism).map { .sendThenClose($0) } ?? .close
+        }
+        mechanism = request.mechanism
+        rawTokens = version == 0
+        return reply(.none).map { .send($0) } ?? .close
+    }
+
+    private mutating func authenticate(_ header: RequestHeader, body: ByteBuffer) throws -> Answer {
+        let version = header.requestApiVersion
+        let request = try SaslAuthenticateRequest.decode(from: body, version: version)
+        func reply(_ code: KafkaErrorCode, _ message: String?, _ bytes: [UInt8]) -> ByteBuffer? {
+            let response = SaslAuthenticateResponse(
+                errorCode: code.rawValue, errorMessage: message, authBytes: ByteBuffer(bytes: bytes),
+                sessionLifetimeMs: 0)
+            return DevClusterCore.frame(
+                SaslAuthenticateRequest.self, response, version: version, correlationID: header.correlationId)
+        }
+        guard mechanism != nil, !rawTokens, !isAuthenticated else {
+            return reply(.illegalSaslState, "SaslAuthenticate is not expected in this state of the connection", [])
+                .map { .sendThenClose($0) } ?? .close
+        }
+        switch exchange(Array(buffer: request.authBytes)) {
+        case .success(let bytes):
+            return reply(.none, nil, bytes).map { .send($0) } ?? .close
+        case .failure(let failure):
+            return reply(.saslAuthenticationFailed, failure.message, []).map { .sendThenClose($0) } ?? .close
+        }
+    }
+
+    /// A raw SASL token after SaslHandshake v0: the answer is a size-prefixed raw token; a failure
+    /// closes the connection.
+    package mutating func rawToken(_ frame: ByteBuffer) -> Answer {
+        switch exchange(Array(buffer: frame)) {
+        case .success(let bytes):
+            var buffer = ByteBuffer()
+            buffer.writeInteger(Int32(clamping: bytes.count))
+            buffer.writeBytes(bytes)
+            return .send(buffer)
+        case .failure:
+            return .close
+        }
+    }
+
+    private struct Failure: Error {
+        var message: String
+    }
+
+    /// Feeds one client message to the mechanism chosen in the handshake.
+    private mutating func exchange(_ message: [UInt8]) -> Result<[UInt8], Failure> {
+        let chosen = mechanism ?? ""
+        if chosen == "PLAIN" {
+            guard let user = plainUser(message) else {
+                return .failure(Failure(message: "Authentication failed: Invalid username or password"))
+            }
+            complete(user)
+            return .success([])
+        }
+        guard var server = scram else { return .failure(Failure(message: "no SASL exchange in progress")) }
+        do {
+            let reply = try server.receive(message)
+            scram = server
+            if server.isComplete, let user = server.authenticatedUser { complete(user) }
+            return .success(reply)
+        } catch {
+            scram = nil
+            return .failure(
+                Failure(
+                    message: "Authentication failed during authentication due to invalid credentials with SASL "
+                        + "mechanism \(chosen): \(error)"))
+        }
+    }
+
+    /// The user of a valid PLAIN message `authzid NUL user NUL password` (authzid empty or the user).
+    private func plainUser(_ message: [UInt8]) -> String? {
+        let parts = message.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[2].contains(0),
+            let authzid = String(validating: parts[0], as: UTF8.self),
+            let user = String(validating: parts[1], as: UTF8.self),
+            let password = String(validating: parts[2], as: UTF8.self),
+            !user.isEmpty, authzid.isEmpty || authzid == user,
+            let expected = users[user], expected == password
+        else { return nil }
+        return user
+    }
+
+    private mutating func complete(_ user: String) {
+        isAuthenticated = true
+        authenticatedUser = user
+        scram = nil
+    }
 }

@@ -43,6 +43,10 @@ struct ClusterState: Sendable {
     var autoCreateTopics: Bool
     var defaultPartitions: Int32
     var defaultReplicationFactor: Int16
+    /// The broker-wide `message.max.bytes` (topics override it with `max.message.bytes`).
+    var maxMessageBytes: Int32
+    /// `group.initial.rebalance.delay.ms`: how long the first rebalance of an empty group waits.
+    var groupInitialRebalanceDelayMs: Int32
     /// Coordinator overrides set by tests (key type and key -> node id).
     var coordinatorOverrides: [CoordinatorKey: Int32] = [:]
     /// The group coordinator's state (every group lives here; routing decides which broker answers).
@@ -69,6 +73,8 @@ struct ClusterState: Sendable {
         autoCreateTopics = configuration.autoCreateTopics
         defaultPartitions = configuration.defaultPartitions
         defaultReplicationFactor = configuration.defaultReplicationFactor
+        maxMessageBytes = configuration.maxMessageBytes
+        groupInitialRebalanceDelayMs = configuration.groupInitialRebalanceDelayMs
     }
 
     // MARK: - Brokers

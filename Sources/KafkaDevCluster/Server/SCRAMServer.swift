@@ -21,7 +21,7 @@ public struct SCRAMServerError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// The server side of one SCRAM exchange (RFC 5802), for the in-suite test broker.
+/// The server side of one SCRAM exchange (RFC 5802), for the dev cluster and the test broker.
 ///
 /// An independent implementation of the protocol (it shares no code with the client in
 /// `KafkaNetwork`), so each side checks the other. Test support only: it answers an unknown user
