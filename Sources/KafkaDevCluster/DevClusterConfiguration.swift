@@ -41,3 +41,14 @@ public struct DevClusterConfiguration: Sendable {
     /// The defaults: one broker on a free port, in memory, plaintext.
     public init() {}
 }
+
+extension DevClusterConfiguration {
+    /// A TLS server context from PEM files: the certificate chain (leaf first) and its private key.
+    public static func tlsContext(certificateChainFile: String, privateKeyFile: String) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile)
+        let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try NIOSSLContext(configuration: configuration)
+    }
+}

@@ -1,8 +1,251 @@
 import ArgumentParser
+import Foundation
 import KafkaDevCluster
 
-/// PLACEHOLDER: the `kafka-dev-cluster` executable.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `kafka-dev-cluster`: a Kafka-compatible development cluster in one process.
+///
+/// Starts N brokers on loopback ports (by default one broker on 127.0.0.1:9092), prints
+/// `bootstrap.servers=…` once every broker listens, and runs until SIGINT or SIGTERM. A development
+/// and test tool — never a broker for production.
 @main
 struct KafkaDevClusterTool: AsyncParsableCommand {
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "kafka-dev-cluster",
+        abstract: "Run a Kafka-compatible development cluster in this process (not for production).",
+        discussion: """
+            Starts --brokers brokers on --host, ports --port, --port+1, ... (0 picks free ports). They \
+            speak the Kafka protocol: topics, produce and fetch, offsets, consumer groups, configs. \
+            Data lives in memory unless --data-dir is given. It is a development and test tool, NOT a \
+            production broker: there is no replication, no authorization, no durability guarantee.
+
+            When ready it prints 'bootstrap.servers=HOST:PORT,...' on standard output and, with \
+            --bootstrap-file, writes the bare list to that file (atomically). It runs until SIGINT or \
+            SIGTERM, then removes the bootstrap file and exits 0. If it cannot start it prints one \
+            line on standard error and exits 1; bad arguments exit 2.
+
+            Examples:
+              kafka-dev-cluster
+              kafka-dev-cluster --brokers 3 --port 19092 --topic orders:6 --bootstrap-file /tmp/bs
+              kcat -b 127.0.0.1:9092 -L
+            """
+    )
+
+    @Option(help: "Number of brokers (1-64); node ids are 1 through N.")
+    var brokers: Int = 1
+
+    @Option(help: "Address to listen on and advertise.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port of the first broker; the others use the next ports. 0 picks free ports.")
+    var port: Int = 9092
+
+    @Option(
+        name: .customLong("topic"),
+        help: ArgumentHelp("A topic to create at start; repeatable.", valueName: "name:partitions[:replication]"),
+        transform: TopicSpec.init(parsing:))
+    var topics: [TopicSpec] = []
+
+    @Option(help: "Partitions of auto-created topics (Kafka's num.partitions).")
+    var partitions: Int32 = 1
+
+    @Flag(help: "Do not create topics on Metadata requests (auto.create.topics.enable=false).")
+    var noAutoCreateTopics = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Keep topics, logs and committed offsets in this directory (loaded at start, saved while running "
+                + "and at exit) instead of only in memory.", valueName: "path"))
+    var dataDir: String?
+
+    @Option(
+        help: ArgumentHelp("Write the bootstrap list to this file once ready (removed on exit).", valueName: "path"))
+    var bootstrapFile: String?
+
+    @Option(
+        name: .customLong("sasl-mechanism"),
+        help: ArgumentHelp("Require SASL with this mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); repeatable."))
+    var saslMechanisms: [String] = []
+
+    @Option(
+        name: .customLong("user"),
+        help: ArgumentHelp("A SASL user; repeatable.", valueName: "name:password"))
+    var users: [String] = []
+
+    @Option(help: ArgumentHelp("Serve TLS with this PEM certificate chain (needs --tls-key).", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
+    /// Runs the command; usage errors exit 2 (as Kafka's tools), failures 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+
+    func validate() throws {
+        guard (1...64).contains(brokers) else {
+            throw ValidationError("--brokers must be between 1 and 64, not \(brokers).")
+        }
+        guard (0...65535).contains(port), port == 0 || port + brokers - 1 <= 65535 else {
+            throw ValidationError("--port \(port) leaves no room for \(brokers) broker(s).")
+        }
+        guard partitions > 0 else { throw ValidationError("--partitions must be positive.") }
+        var seen = Set<String>()
+        for topic in topics {
+            guard topic.replicationFactor <= brokers else {
+                throw ValidationError(
+                    "Topic '\(topic.name)' has replication factor \(topic.replicationFactor) "
+                        + "but the cluster has only \(brokers) broker(s).")
+            }
+            guard seen.insert(topic.name).inserted else {
+                throw ValidationError("Topic '\(topic.name)' is given more than once.")
+            }
+        }
+        for user in users where !user.contains(":") {
+            throw ValidationError("--user expects name:password, not '\(user)'.")
+        }
+        for mechanism in saslMechanisms where !["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"].contains(mechanism) {
+            throw ValidationError("Unsupported SASL mechanism '\(mechanism)'.")
+        }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together.")
+        }
+    }
+
+    func run() async throws {
+        let signals = ShutdownSignals()
+        var configuration = DevClusterConfiguration()
+        configuration.brokerCount = brokers
+        configuration.host = host
+        configuration.port = port
+        configuration.defaultPartitions = partitions
+        configuration.autoCreateTopics = !noAutoCreateTopics
+        configuration.dataDirectory = dataDir
+        configuration.saslMechanisms = saslMechanisms
+        for user in users {
+            let parts = user.split(separator: ":", maxSplits: 1)
+            configuration.users[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let cluster: DevCluster
+        do {
+            if let tlsCert, let tlsKey {
+                configuration.tls = try DevClusterConfiguration.tlsContext(
+                    certificateChainFile: tlsCert, privateKeyFile: tlsKey)
+            }
+            cluster = try await DevCluster(configuration: configuration)
+            for topic in topics where !cluster.topicNames.contains(topic.name) {
+                try cluster.createTopic(
+                    topic.name, partitions: Int32(topic.partitions), replicationFactor: Int16(topic.replicationFactor))
+            }
+        } catch {
+            Self.writeLine("kafka-dev-cluster: cannot start: \(error)", to: .standardError)
+            throw ExitCode.failure
+        }
+        let bootstrap = cluster.bootstrapServers
+        if let bootstrapFile {
+            do {
+                try (bootstrap + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
+            } catch {
+                Self.writeLine(
+                    "kafka-dev-cluster: cannot write \(bootstrapFile): \(error.localizedDescription)",
+                    to: .standardError)
+                await cluster.shutdown()
+                throw ExitCode.failure
+            }
+        }
+        Self.writeLine("bootstrap.servers=\(bootstrap)", to: .standardOutput)
+        await signals.wait()
+        if let bootstrapFile { try? FileManager.default.removeItem(atPath: bootstrapFile) }
+        await cluster.shutdown()
+    }
+
+    /// Writes `line` and a newline to `handle`, unbuffered.
+    static func writeLine(_ line: String, to handle: FileHandle) {
+        handle.write(Data((line + "\n").utf8))
+    }
+}
+
+/// Waits for SIGINT or SIGTERM (dispatch signal sources; the default actions are turned off).
+final class ShutdownSignals: Sendable {
+    private let queue = DispatchQueue(label: "kafka-dev-cluster.signals")
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+    }
+
+    /// Returns once SIGINT or SIGTERM arrived.
+    func wait() async {
+        let queue = self.queue
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                let fired = Box()
+                let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+                for source in sources {
+                    source.setEventHandler {
+                        guard !fired.value else { return }
+                        fired.value = true
+                        for other in sources { other.cancel() }
+                        continuation.resume()
+                    }
+                    source.resume()
+                }
+            }
+        }
+    }
+
+    /// Touched only on `queue`.
+    private final class Box: @unchecked Sendable {
+        var value = false
+    }
+}
+
+/// One `--topic NAME:PARTITIONS[:REPLICATION]` argument.
+struct TopicSpec {
+    var name: String
+    var partitions: Int
+    var replicationFactor: Int
+
+    /// Parses `NAME:PARTITIONS[:REPLICATION]`, throwing a `ValidationError` that says what is wrong.
+    init(parsing argument: String) throws {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3 else {
+            throw ValidationError("Expected NAME:PARTITIONS[:REPLICATION], e.g. orders:6 or orders:6:3.")
+        }
+        guard !parts[0].isEmpty else { throw ValidationError("The topic name is empty.") }
+        guard let partitions = Int(parts[1]), (1...100_000).contains(partitions) else {
+            throw ValidationError("The partition count must be a positive integer, not '\(parts[1])'.")
+        }
+        var replicationFactor = 1
+        if parts.count == 3 {
+            guard let value = Int(parts[2]), (1...64).contains(value) else {
+                throw ValidationError("The replication factor must be a positive integer, not '\(parts[2])'.")
+            }
+            replicationFactor = value
+        }
+        self.name = String(parts[0])
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+    }
 }
