@@ -1,16 +1,40 @@
 import KafkaProtocol
 
-/// PLACEHOLDER: replaced by the real handler.
+/// IncrementalAlterConfigs (v0-1), accepted by any broker (KRaft brokers forward topic changes to
+/// the controller): SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on TOPIC and BROKER
+/// resources (BROKER names: this broker's id, or empty for the cluster-wide defaults).
+///
+/// APPEND and SUBTRACT apply to list configs (such as `cleanup.policy`) only, otherwise
+/// INVALID_CONFIG; see
+/// ``ClusterState/incrementalAlterConfigs(type:name:updates:validateOnly:broker:)`` for the other
+/// rules. BROKER_LOGGER changes are refused with INVALID_REQUEST: the dev cluster has no loggers.
+/// With `validateOnly` nothing changes.
 enum IncrementalAlterConfigsHandler: DevAPIHandler {
-    static func handle(_ request: IncrementalAlterConfigsRequest, in state: inout ClusterState, context: RequestContext)
-        -> DevReply<IncrementalAlterConfigsResponse>
-    {
-        .close
+    static func handle(
+        _ request: IncrementalAlterConfigsRequest, in state: inout ClusterState, context: RequestContext
+    ) -> DevReply<IncrementalAlterConfigsResponse> {
+        var response = IncrementalAlterConfigsResponse()
+        response.responses = request.resources.map { resource in
+            let outcome = state.incrementalAlterConfigs(
+                type: resource.resourceType, name: resource.resourceName,
+                updates: resource.configs.map {
+                    ConfigUpdate(name: $0.name, operation: $0.configOperation, value: $0.value)
+                }, validateOnly: request.validateOnly, broker: context.brokerID)
+            return IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
+                errorCode: outcome.code.rawValue, errorMessage: outcome.message, resourceType: resource.resourceType,
+                resourceName: resource.resourceName)
+        }
+        return .respond(response)
     }
 
     static func errorResponse(
         to request: IncrementalAlterConfigsRequest, error: KafkaErrorCode, context: RequestContext
     ) -> IncrementalAlterConfigsResponse {
-        IncrementalAlterConfigsResponse()
+        IncrementalAlterConfigsResponse(
+            responses: request.resources.map {
+                IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
+                    errorCode: error.rawValue, errorMessage: error.message, resourceType: $0.resourceType,
+                    resourceName: $0.resourceName)
+            })
     }
 }
