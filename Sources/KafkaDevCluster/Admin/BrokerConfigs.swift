@@ -77,6 +77,7 @@ enum BrokerConfigs {
         case "num.partitions": String(state.defaultPartitions)
         case "default.replication.factor": String(state.defaultReplicationFactor)
         case "auto.create.topics.enable": String(state.autoCreateTopics)
+        case "message.max.bytes": String(state.maxMessageBytes)
         default: nil
         }
     }
