@@ -233,6 +233,11 @@ public enum Kcat {
         _ = try run(arguments, input: input, timeout: timeout)
     }
 
+    /// The text of `kcat -L` (metadata of every broker and topic) for `bootstrap`.
+    public static func metadataListing(bootstrap: String, timeout: Duration = .seconds(30)) throws -> String {
+        String(decoding: try run(["-L", "-b", bootstrap], input: nil, timeout: timeout), as: UTF8.self)
+    }
+
     // MARK: - Arguments
 
     static func propertyArguments(_ properties: [String: String]) -> [String] {
