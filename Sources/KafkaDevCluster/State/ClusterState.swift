@@ -75,6 +75,7 @@ struct ClusterState: Sendable {
         defaultReplicationFactor = configuration.defaultReplicationFactor
         maxMessageBytes = configuration.maxMessageBytes
         groupInitialRebalanceDelayMs = configuration.groupInitialRebalanceDelayMs
+        groups.config.initialRebalanceDelayMs = Int64(configuration.groupInitialRebalanceDelayMs)
     }
 
     // MARK: - Brokers
