@@ -23,6 +23,9 @@ struct PartitionLog: Sendable {
     private(set) var batches: [StoredBatch] = []
     /// Total bytes of the stored batches.
     private(set) var sizeInBytes = 0
+    /// Idempotent producers' epochs and recent batches (Produce checks and records them);
+    /// DeleteRecords keeps them, as Kafka does.
+    var producerStates = ProducerStateTable()
 
     /// The high watermark: everything appended is committed (one in-sync replica).
     var highWatermark: Int64 { logEndOffset }
@@ -147,5 +150,57 @@ struct PartitionLog: Sendable {
         sizeInBytes = 0
         logStartOffset = offset
         logEndOffset = offset
+    }
+}
+
+extension PartitionLog {
+    /// A record found by a ListOffsets lookup: its offset, timestamp and batch leader epoch.
+    typealias FoundRecord = (offset: Int64, timestamp: Int64, epoch: Int32)
+
+    /// The first record at or after the log start whose timestamp is at or after `timestamp`
+    /// (ListOffsets by time). Uncompressed CreateTime batches are searched record by record;
+    /// other batches answer their first readable offset and max timestamp.
+    func firstRecord(atOrAfter timestamp: Int64) -> FoundRecord? {
+        let start = batchIndex(containing: logStartOffset)
+        guard start < batches.count else { return nil }
+        for batch in batches[start...] where batch.maxTimestamp >= timestamp {
+            guard let records = batch.uncompressedRecords() else {
+                return (max(batch.baseOffset, logStartOffset), batch.maxTimestamp, batch.partitionLeaderEpoch)
+            }
+            if let record = records.first(where: { $0.offset >= logStartOffset && $0.timestamp >= timestamp }) {
+                return (record.offset, record.timestamp, batch.partitionLeaderEpoch)
+            }
+        }
+        return nil
+    }
+
+    /// The record with the largest timestamp (ListOffsets -3): in the first batch holding the
+    /// largest max timestamp, its first record with that timestamp (the batch's last offset when
+    /// the batch is compressed).
+    func maxTimestampRecord() -> FoundRecord? {
+        let start = batchIndex(containing: logStartOffset)
+        guard start < batches.count else { return nil }
+        var best = batches[start]
+        for batch in batches[start...] where batch.maxTimestamp > best.maxTimestamp { best = batch }
+        let offset =
+            best.uncompressedRecords()?.first { $0.timestamp == best.maxTimestamp }?.offset ?? best.lastOffset
+        return (offset, best.maxTimestamp, best.partitionLeaderEpoch)
+    }
+}
+
+extension PartitionLog.StoredBatch {
+    /// The partition leader epoch written into the stored batch (-1 when unreadable).
+    var partitionLeaderEpoch: Int32 {
+        bytes.getInteger(at: bytes.readerIndex &+ 12, as: Int32.self) ?? -1
+    }
+
+    /// The offsets and timestamps of the records of an uncompressed CreateTime batch; nil for
+    /// compressed or LogAppendTime batches (whose records all carry the max timestamp) and when
+    /// the records cannot be read.
+    func uncompressedRecords() -> [(offset: Int64, timestamp: Int64)]? {
+        guard let batch = try? RecordBatch(decoding: bytes, verifyChecksum: false), batch.compression == .none,
+            batch.timestampType == .createTime, let records = try? batch.records().collect()
+        else { return nil }
+        return records.map { ($0.offset, $0.timestamp) }
     }
 }
