@@ -1,0 +1,89 @@
+import KafkaNetwork
+import KafkaProtocol
+import Logging
+import NIOCore
+import Testing
+
+@testable import KafkaDevCluster
+
+/// Long-polling fetches over a real socket, through this package's own client.
+@Suite(.serialized)
+struct FetchLongPollTests {
+    static let logger = Logger(label: "fetch-long-poll-tests")
+
+    /// Runs `body` against a one-broker cluster with topic `poll`, always shutting the cluster down.
+    static func withCluster(
+        _ body: (DevCluster, BrokerConnection, KafkaUUID) async throws -> Void
+    ) async throws {
+        var configuration = DevClusterConfiguration()
+        configuration.brokerCount = 1
+        let cluster = try await DevCluster(configuration: configuration)
+        var failure: (any Error)?
+        do {
+            try cluster.createTopic("poll", partitions: 1)
+            let id = try #require(cluster.core.state.withLockedValue { $0.cluster.topics["poll"]?.id })
+            let broker = try #require(cluster.brokers.first)
+            var client = KafkaClientConfiguration(bootstrapServers: [
+                BrokerAddress(host: broker.host, port: broker.port)
+            ])
+            client.requestTimeout = .seconds(10)
+            let connection = try await BrokerConnection.connect(
+                to: BrokerAddress(host: broker.host, port: broker.port), kind: .admin,
+                settings: try ConnectionSettings(configuration: client), logger: logger)
+            do {
+                try await body(cluster, connection, id)
+            } catch {
+                failure = error
+            }
+            await connection.close()
+        } catch {
+            failure = error
+        }
+        await cluster.shutdown()
+        if let failure { throw failure }
+    }
+
+    static func request(_ id: KafkaUUID, maxWaitMs: Int32) -> FetchRequest {
+        var request = FetchRequest()
+        request.maxWaitMs = maxWaitMs
+        request.minBytes = 1
+        request.topics = [
+            FetchRequest.FetchTopic(
+                topic: "poll", topicId: id,
+                partitions: [FetchRequest.FetchPartition(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])
+        ]
+        return request
+    }
+
+    @Test func aLongPollReturnsOnceDataIsAppended() async throws {
+        try await Self.withCluster { cluster, connection, id in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let pending = try connection.write(Self.request(id, maxWaitMs: 10_000), timeout: .seconds(20))
+            try await Task.sleep(for: .milliseconds(300))
+            try cluster.core.mutate { try FetchFixtures.append(&$0, "poll", 0, records: 3) }
+            let response = try await pending.response()
+            let elapsed = start.duration(to: clock.now)
+            #expect(elapsed >= .milliseconds(250))
+            #expect(elapsed < .seconds(5))
+            let partition = try #require(response.responses.first?.partitions.first)
+            #expect(partition.errorCode == 0)
+            #expect(partition.highWatermark == 3)
+            #expect(try FetchFixtures.offsets(partition.records) == [0...2])
+        }
+    }
+
+    @Test func aLongPollWithoutDataAnswersEmptyAtMaxWait() async throws {
+        try await Self.withCluster { _, connection, id in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let response = try await connection.send(Self.request(id, maxWaitMs: 300), timeout: .seconds(10))
+            let elapsed = start.duration(to: clock.now)
+            #expect(elapsed >= .milliseconds(250))
+            #expect(elapsed < .seconds(5))
+            let partition = try #require(response.responses.first?.partitions.first)
+            #expect(partition.errorCode == 0)
+            #expect(partition.records?.readableBytes ?? 0 == 0)
+        }
+    }
+}
