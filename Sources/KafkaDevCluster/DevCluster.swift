@@ -35,6 +35,7 @@ public final class DevCluster: Sendable {
     private let listeners: NIOLockedValueBox<[Int32: DevBrokerListener]>
     private let timer: NIOLockedValueBox<RepeatedTask?>
     private let group: any EventLoopGroup
+    private let saver: NIOLockedValueBox<Task<Void, Never>?>
 
     /// Starts the brokers; returns once every one listens.
     public init(configuration: DevClusterConfiguration = DevClusterConfiguration()) async throws {
@@ -58,7 +59,14 @@ public final class DevCluster: Sendable {
             for (_, listener) in bound { await listener.close() }
             throw DevClusterError(description: "cannot listen on \(configuration.host): \(error)")
         }
-        let core = DevClusterCore(configuration: configuration, ports: bound.map { Int32($0.1.port) })
+        let core: DevClusterCore
+        do {
+            core = try DevClusterCore(configuration: configuration, ports: bound.map { Int32($0.1.port) })
+        } catch {
+            for (_, listener) in bound { await listener.close() }
+            throw DevClusterError(
+                description: "cannot load the data directory \(configuration.dataDirectory ?? ""): \(error)")
+        }
         coreBox.withLockedValue { $0 = core }
         self.core = core
         self.group = group
@@ -67,6 +75,17 @@ public final class DevCluster: Sendable {
             _ in core.tick()
         }
         self.timer = NIOLockedValueBox(task)
+        if core.store != nil {
+            self.saver = NIOLockedValueBox(
+                Task.detached {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        try? core.save()
+                    }
+                })
+        } else {
+            self.saver = NIOLockedValueBox(nil)
+        }
     }
 
     /// The bootstrap list, `host:port` of every broker joined by commas.
@@ -92,6 +111,21 @@ public final class DevCluster: Sendable {
         let all = listeners.withLockedValue { Array($0.values) }
         for listener in all { await listener.close() }
         core.tick()
+        if let saver = saver.withLockedValue({ task in
+            defer { task = nil }; return task
+        }) {
+            saver.cancel()
+            await saver.value
+        }
+        try? core.save()
+    }
+
+    /// Writes what changed to the data directory now (the cluster also does so every second and at
+    /// shutdown).
+    ///
+    /// - Throws: when the directory cannot be written; without a data directory it does nothing.
+    public func save() throws {
+        try core.save()
     }
 
     /// Re-evaluates timeouts now (sessions, rebalances, long polls); the cluster also does so every

@@ -144,6 +144,24 @@ struct PartitionLog: Sendable {
         }
     }
 
+    /// Appends a batch read back from a data directory, keeping its stored offsets; batches that do
+    /// not continue the log (a gap or an overlap) are refused.
+    ///
+    /// - Returns: whether the batch was added.
+    mutating func restore(_ batch: ByteBuffer, baseOffset: Int64, lastOffset: Int64, maxTimestamp: Int64) -> Bool {
+        guard baseOffset == logEndOffset || (batches.isEmpty && baseOffset >= logStartOffset), lastOffset >= baseOffset,
+            lastOffset < Int64.max
+        else { return false }
+        if batches.isEmpty {
+            logStartOffset = baseOffset
+        }
+        batches.append(
+            StoredBatch(baseOffset: baseOffset, lastOffset: lastOffset, maxTimestamp: maxTimestamp, bytes: batch))
+        sizeInBytes += batch.readableBytes
+        logEndOffset = lastOffset + 1
+        return true
+    }
+
     /// Empties the log and starts it at `offset` (used when loading a stored log's position).
     mutating func reset(startingAt offset: Int64) {
         batches = []

@@ -53,14 +53,33 @@ final class DevClusterCore: Sendable {
     let clock: any DevClock
     let state: NIOLockedValueBox<Locked>
 
-    init(configuration: DevClusterConfiguration, ports: [Int32]) {
+    /// Where the data directory is kept, when the cluster has one.
+    let store: DevClusterStore?
+
+    init(configuration: DevClusterConfiguration, ports: [Int32]) throws {
         self.configuration = configuration
         self.clock = configuration.clock
         var cluster = ClusterState(configuration: configuration, ports: ports)
+        if let directory = configuration.dataDirectory {
+            let store = try DevClusterStore(directory: directory)
+            try store.load(into: &cluster)
+            self.store = store
+        } else {
+            self.store = nil
+        }
         for (name, partitions) in configuration.topics.sorted(by: { $0.key < $1.key }) {
-            cluster.createTopic(name, partitions: partitions, replicationFactor: 1)
+            if cluster.topics[name] == nil {
+                cluster.createTopic(name, partitions: partitions, replicationFactor: 1)
+            }
         }
         state = NIOLockedValueBox(Locked(cluster: cluster))
+    }
+
+    /// Writes what changed since the last save to the data directory (nothing without one).
+    func save() throws {
+        guard let store else { return }
+        let snapshot = state.withLockedValue { store.snapshot($0.cluster) }
+        try store.write(snapshot)
     }
 
     /// The delay to apply before sending the answer to `api`.
