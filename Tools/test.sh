@@ -4,7 +4,7 @@
 #   1. installs the Debian packages the build and the interop tests need, when missing;
 #   2. checks that the committed generated protocol code is what the generator produces;
 #   3. checks the kio conformance vectors reproduce (when Python can install kio);
-#   4. builds everything and runs `swift test`;
+#   4. installs kafka-python (a Python test peer), builds everything and runs `swift test`;
 #   5. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +54,11 @@ if [ "${SKIP_VECTOR_CHECK:-0}" != 1 ] && [ -f Tools/kio-vectors/generate_vectors
     echo "note: could not install kio from PyPI; skipping the vector reproduction check"
   fi
 fi
+
+# 3b. Python test peers: kafka-python's admin client checks the dev cluster (KafkaPythonAdminTests) --------
+say "installing the Python test peers (kafka-python)"
+python3 -m pip install -q -r Tools/interop/requirements-kafka-python.txt >/dev/null 2>&1 \
+  || python3 -m pip install -q -r Tools/interop/requirements-kafka-python.txt
 
 # 4. Build and unit/integration tests -----------------------------------------------------------------
 say "swift build && swift test"

@@ -261,3 +261,27 @@ struct DevClusterClientTests {
         await cluster.shutdown()
     }
 }
+
+extension DevClusterClientTests {
+    @Test func droppedConnectionsAreReestablishedByTheClient() async throws {
+        let cluster = try await Self.start(brokers: 2) { $0.topics = ["d": 2] }
+        let connection = try await Self.connect(cluster)
+        await cluster.dropConnections()
+        let deadline = ContinuousClock.now + .seconds(5)
+        var failed = false
+        while !failed && ContinuousClock.now < deadline {
+            do {
+                _ = try await connection.send(DescribeClusterRequest())
+                try await Task.sleep(for: .milliseconds(10))
+            } catch {
+                failed = true
+            }
+        }
+        #expect(failed, "the dropped connection should fail")
+        let client = try KafkaClusterClient(configuration: Self.clientConfiguration(cluster))
+        let metadata = try await client.metadata(for: ["d"])
+        #expect(metadata.topics["d"]?.partitions.count == 2)
+        await client.shutdown()
+        await cluster.shutdown()
+    }
+}
