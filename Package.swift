@@ -185,6 +185,7 @@ let package = Package(
             name: "KafkaProducerTests",
             dependencies: [
                 "KafkaProducer", "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaTestSupport",
+                "KafkaDevCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

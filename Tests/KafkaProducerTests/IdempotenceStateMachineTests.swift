@@ -344,3 +344,42 @@ func readyState(_ identity: ProducerIdentity = pid1, maxInFlight: Int = 5, trans
         #expect(state.isTransactional)
     }
 }
+
+extension IdempotenceStateMachineTests {
+    /// Found by the dev cluster's sequence checks: a partition's first batch fails with a retriable error
+    /// (it waits in the queue to be resent), then a later batch of it is answered UNKNOWN_PRODUCER_ID.
+    /// The bump must not wait for the queued retry — that retry can only be sent after the bump.
+    @Test func aBumpDoesNotWaitForRetriesSittingInTheQueue() {
+        var state = readyState()
+        let first = state.assignSequence(idemP0, recordCount: 3)
+        let second = state.assignSequence(idemP0, recordCount: 4)
+        let other = state.assignSequence(idemP1, recordCount: 2)
+        #expect(state.batchFailed(idemP0, first, error: .notEnoughReplicas, logStartOffset: nil) == .retry)
+        #expect(
+            state.batchFailed(idemP0, second, error: .unknownProducerId, logStartOffset: nil) == .retryAfterEpochBump)
+        #expect(state.epochBumpPending, "idemP1 still has a batch on the wire")
+        state.batchSucceeded(idemP1, other, lastOffset: 0)
+        #expect(!state.epochBumpPending)
+        #expect(state.identity == ProducerIdentity(producerID: 1000, epoch: 1))
+        // The queued retry goes first, re-sequenced under the new epoch, then the bumped batch.
+        #expect(state.canResend(idemP0, first))
+        let resentFirst = state.resequenceIfNeeded(idemP0, first)
+        let resentSecond = state.resequenceIfNeeded(idemP0, second)
+        #expect(resentFirst.identity.epoch == 1 && resentFirst.baseSequence == 0)
+        #expect(resentSecond.baseSequence == 3)
+    }
+
+    @Test func aRetryBeingResentIsOnTheWireAgainAndHoldsTheBump() {
+        var state = readyState()
+        let first = state.assignSequence(idemP0, recordCount: 3)
+        let second = state.assignSequence(idemP0, recordCount: 1)
+        #expect(state.batchFailed(idemP0, first, error: .requestTimedOut, logStartOffset: nil) == .retry)
+        #expect(state.resequenceIfNeeded(idemP0, first) == first, "resent with its own sequence")
+        #expect(
+            state.batchFailed(idemP0, second, error: .unknownProducerId, logStartOffset: nil) == .retryAfterEpochBump)
+        #expect(state.epochBumpPending, "the resent batch is on the wire: the bump waits for its answer")
+        state.batchSucceeded(idemP0, first, lastOffset: 2)
+        #expect(!state.epochBumpPending)
+        #expect(state.identity.epoch == 1)
+    }
+}

@@ -112,8 +112,11 @@ struct ClusterState: Sendable {
     mutating func withPartition<T>(_ topic: String, _ index: Int32, _ body: (inout Partition) throws -> T) rethrows
         -> T?
     {
-        guard let count = topics[topic]?.partitions.count, index >= 0, Int(index) < count else { return nil }
-        return try body(&topics[topic]!.partitions[Int(index)])
+        guard var topicState = topics[topic], index >= 0, Int(index) < topicState.partitions.count else { return nil }
+        // Move the topic out while it is changed, so the partition's buffers stay uniquely referenced.
+        topics[topic] = nil
+        defer { topics[topic] = topicState }
+        return try body(&topicState.partitions[Int(index)])
     }
 
     /// Why a topic name is invalid (Kafka's rules), or nil when it is valid.

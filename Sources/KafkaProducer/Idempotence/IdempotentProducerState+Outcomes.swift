@@ -15,6 +15,9 @@ extension IdempotentProducerState {
         _ partition: TopicPartitionKey, _ batch: BatchSequence, error: KafkaErrorCode, logStartOffset: Int64?
     ) -> FailureDecision {
         let decision = decide(partition, batch, error: error, logStartOffset: logStartOffset)
+        if decision == .retry, isTracked(partition, batch) {
+            partitions[partition]?.awaitingResend.insert(batch)
+        }
         applyPendingBumpIfPossible()
         return decision
     }
@@ -118,6 +121,7 @@ extension IdempotentProducerState {
             Self.increment(batch.baseSequence, by: batch.recordCount) == state.nextSequence
         else { return false }
         state.inFlight.removeLast()
+        state.awaitingResend.remove(batch)
         state.nextSequence = batch.baseSequence
         partitions[partition] = state
         return true
@@ -126,5 +130,6 @@ extension IdempotentProducerState {
     private mutating func removeFromInFlight(_ partition: TopicPartitionKey, _ batch: BatchSequence) {
         guard batch.identity == identity else { return }
         partitions[partition]?.inFlight.removeAll { $0 == batch }
+        partitions[partition]?.awaitingResend.remove(batch)
     }
 }

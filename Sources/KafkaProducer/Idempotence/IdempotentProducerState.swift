@@ -24,7 +24,8 @@ public import KafkaProtocol
 /// Each partition keeps its unacknowledged batches in sequence order; at most `maxInFlight` (default and maximum 5,
 /// see ``validate(maxInFlight:)``) may be unacknowledged at once — ``canSend(_:)`` gates new batches. A batch whose
 /// failure decision is ``FailureDecision/retry`` stays in flight (it still owns its sequence), so resending it never
-/// needs a free slot.
+/// needs a free slot. While it waits in the queue it is not on the wire, so it does not hold back an epoch bump;
+/// if a bump happens first, it is re-sequenced under the new identity like every other queued batch.
 ///
 /// ## Outcomes (``batchFailed(_:_:error:logStartOffset:)``)
 /// - `DUPLICATE_SEQUENCE_NUMBER`: the broker already has the batch → ``FailureDecision/treatAsSuccess``.
@@ -105,6 +106,12 @@ public struct IdempotentProducerState: Sendable {
         var inFlight: [BatchSequence] = []
         /// The last offset acknowledged for the partition (kept across identities), -1 if none.
         var lastAckedOffset: Int64 = -1
+        /// Batches of `inFlight` whose last attempt failed with ``FailureDecision/retry``: they keep their
+        /// sequence but are back in the sender's queue, not on the wire, until they are resent.
+        var awaitingResend: Set<BatchSequence> = []
+
+        /// Whether a batch of this partition is on its way to (or being handled by) the broker.
+        var hasBatchOnTheWire: Bool { inFlight.contains { !awaitingResend.contains($0) } }
     }
 
     /// The configured limit of unacknowledged batches per partition.
@@ -223,7 +230,10 @@ public struct IdempotentProducerState: Sendable {
     /// in flight; otherwise (an epoch bump or new producer id happened since) a fresh one from
     /// ``assignSequence(_:recordCount:)``. Call only when ``canResend(_:_:)`` is `true`.
     public mutating func resequenceIfNeeded(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> BatchSequence {
-        if isTracked(partition, batch) { return batch }
+        if isTracked(partition, batch) {
+            partitions[partition]?.awaitingResend.remove(batch)
+            return batch
+        }
         return assignSequence(partition, recordCount: batch.recordCount)
     }
 
@@ -238,6 +248,7 @@ public struct IdempotentProducerState: Sendable {
         for key in partitions.keys {
             partitions[key]?.nextSequence = 0
             partitions[key]?.inFlight = []
+            partitions[key]?.awaitingResend = []
         }
     }
 
@@ -248,8 +259,13 @@ public struct IdempotentProducerState: Sendable {
         applyPendingBumpIfPossible()
     }
 
+    /// Applies a pending bump once no batch is on the wire. Batches waiting in the queue for a resend
+    /// (``FailureDecision/retry``) do not hold the bump back: they could only be sent after it, and are
+    /// re-sequenced under the new identity when they are drained — waiting for them would deadlock.
     mutating func applyPendingBumpIfPossible() {
-        guard epochBumpPending, fatalReason == nil, !hasInFlightBatches else { return }
+        guard epochBumpPending, fatalReason == nil, !partitions.values.contains(where: \.hasBatchOnTheWire) else {
+            return
+        }
         epochBumpPending = false
         if bumpRequiresNewProducerID || identity.epoch == Int16.max || !identity.isValid {
             bumpRequiresNewProducerID = false
