@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
         .library(name: "KafkaNetwork", targets: ["KafkaNetwork"]),
         .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
+        .library(name: "KafkaConsumer", targets: ["KafkaConsumer"]),
         .library(name: "KafkaTestSupport", targets: ["KafkaTestSupport"]),
         .library(name: "KafkaDevCluster", targets: ["KafkaDevCluster"]),
         .executable(name: "kafka-dev-cluster", targets: ["kafka-dev-cluster"]),
@@ -81,6 +82,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The consumer: group membership, assignors, fetching, positions and commits (issue 6, in progress).
+        .target(
+            name: "KafkaConsumer",
+            dependencies: [
+                "KafkaProtocol", "KafkaCompression", "KafkaNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift
         ),
@@ -194,6 +207,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaConsumerTests",
+            dependencies: [
+                "KafkaConsumer", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

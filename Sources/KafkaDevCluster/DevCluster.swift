@@ -168,8 +168,9 @@ public final class DevCluster: Sendable {
         core.state.withLockedValue { $0.faults.failures[api] = (max(count, 0), error) }
     }
 
-    /// Reads the next `count` requests of `api` and never answers them; later answers on the same
-    /// connection still go out.
+    /// Handles the next `count` requests of `api` as usual but never sends their answers (a lost
+    /// answer: a produce is written, a commit stored); later answers on the same connection still go
+    /// out.
     public func dropResponses(to api: KafkaAPIKey, count: Int = 1) {
         core.state.withLockedValue { $0.faults.dropNext[api] = max(count, 0) }
     }

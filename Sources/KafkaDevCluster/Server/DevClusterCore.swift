@@ -13,8 +13,8 @@ final class DevClusterCore: Sendable {
         var deadline: Int64
         /// Re-evaluates the request; returns the encoded response frame when ready.
         var poll: @Sendable (inout ClusterState, Int64, Bool) -> ByteBuffer?
-        /// Hands the frame (nil: close) to the connection, on its event loop.
-        var deliver: @Sendable (ByteBuffer?) -> Void
+        /// Hands the answer to the connection, on its event loop.
+        var deliver: @Sendable (Immediate) -> Void
     }
 
     /// Faults injected by tests.
@@ -45,8 +45,8 @@ final class DevClusterCore: Sendable {
     struct Connection: Sendable {
         var brokerID: Int32
         var clientHost: String
-        /// Delivers a later answer (nil closes the connection); safe to call from any thread.
-        var deliver: @Sendable (ByteBuffer?) -> Void
+        /// Delivers a later answer (`.send`, `.close` or `.nothing`); safe to call from any thread.
+        var deliver: @Sendable (Immediate) -> Void
     }
 
     let configuration: DevClusterConfiguration
@@ -95,17 +95,26 @@ final class DevClusterCore: Sendable {
         let context = RequestContext(
             brokerID: connection.brokerID, version: header.requestApiVersion, clientID: header.clientId,
             clientHost: connection.clientHost, now: now)
-        var deliveries: [(@Sendable (ByteBuffer?) -> Void, ByteBuffer?)] = []
+        var deliveries: [(@Sendable (Immediate) -> Void, Immediate)] = []
         let immediate = state.withLockedValue { locked -> Immediate in
             locked.requestCounts[apiKey, default: 0] += 1
+            // A dropped answer: the request is handled (a produce is written), only its answer is lost.
+            var dropAnswer = false
             if let remaining = locked.faults.dropNext[apiKey], remaining > 0 {
                 locked.faults.dropNext[apiKey] = remaining - 1
-                return .nothing
+                dropAnswer = true
+            }
+            var target = connection
+            if dropAnswer {
+                target.deliver = { answer in
+                    if case .close = answer { connection.deliver(.close) } else { connection.deliver(.nothing) }
+                }
             }
             locked.cluster.groups.tick(now: now)
             let result = Self.dispatch(
-                handler, header: header, body: body, locked: &locked, context: context, connection: connection)
+                handler, header: header, body: body, locked: &locked, context: context, connection: target)
             deliveries = Self.pollParked(&locked, now: now)
+            if dropAnswer, case .send = result { return .nothing }
             return result
         }
         for (deliver, frame) in deliveries { deliver(frame) }
@@ -126,7 +135,7 @@ final class DevClusterCore: Sendable {
     @discardableResult
     func mutate<T>(_ body: (inout ClusterState) throws -> T) rethrows -> T {
         let now = clock.nowMillis()
-        var deliveries: [(@Sendable (ByteBuffer?) -> Void, ByteBuffer?)] = []
+        var deliveries: [(@Sendable (Immediate) -> Void, Immediate)] = []
         let result = try state.withLockedValue { locked in
             defer { deliveries = Self.pollParked(&locked, now: now) }
             return try body(&locked.cluster)
@@ -136,19 +145,19 @@ final class DevClusterCore: Sendable {
     }
 
     private static func pollParked(_ locked: inout Locked, now: Int64) -> [(
-        @Sendable (ByteBuffer?) -> Void, ByteBuffer?
+        @Sendable (Immediate) -> Void, Immediate
     )] {
         guard !locked.parked.isEmpty else { return [] }
-        var ready: [(@Sendable (ByteBuffer?) -> Void, ByteBuffer?)] = []
+        var ready: [(@Sendable (Immediate) -> Void, Immediate)] = []
         var index = 0
         while index < locked.parked.count {
             let parked = locked.parked[index]
             let expired = now >= parked.deadline
             if let frame = parked.poll(&locked.cluster, now, expired) {
-                ready.append((parked.deliver, frame))
+                ready.append((parked.deliver, frame.readableBytes > 0 ? .send(frame) : .close))
                 locked.parked.remove(at: index)
             } else if expired {
-                ready.append((parked.deliver, nil))
+                ready.append((parked.deliver, .close))
                 locked.parked.remove(at: index)
             } else {
                 index += 1
@@ -191,7 +200,7 @@ final class DevClusterCore: Sendable {
                         return frame(H.Request.self, response, version: version, correlationID: correlationID)
                             ?? ByteBuffer()
                     },
-                    deliver: { frame in connection.deliver(frame.flatMap { $0.readableBytes > 0 ? $0 : nil }) }
+                    deliver: connection.deliver
                 ))
             return .pending
         }

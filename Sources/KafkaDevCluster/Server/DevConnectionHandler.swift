@@ -87,10 +87,16 @@ final class DevConnectionHandler: ChannelInboundHandler {
         let delay = core.delay(for: apiKey)
         let connection = DevClusterCore.Connection(
             brokerID: brokerID, clientHost: clientHost,
-            deliver: { frame in
+            deliver: { answer in
                 eventLoop.execute {
                     let (handler, context) = loopBound.value
-                    handler.resolve(slot, frame.map { .send($0) } ?? .close, context, delay: delay)
+                    let action: Action
+                    switch answer {
+                    case .send(let frame): action = .send(frame)
+                    case .close: action = .close
+                    case .nothing, .pending: action = .skip
+                    }
+                    handler.resolve(slot, action, context, delay: delay)
                 }
             })
         let action: Action

@@ -16,9 +16,11 @@ public struct TopicPartitionKey: Sendable, Hashable, Comparable, CustomStringCon
     /// `topic-partition`, the form Kafka tools print.
     public var description: String { "\(topic)-\(partition)" }
 
-    /// Orders by topic, then partition.
+    /// Orders by topic name byte-wise (UTF-8; total and stable, unlike `String.<`, which treats
+    /// canonically equivalent names as equal), then by partition.
     public static func < (lhs: TopicPartitionKey, rhs: TopicPartitionKey) -> Bool {
-        (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
+        if lhs.topic != rhs.topic { return lhs.topic.utf8.lexicographicallyPrecedes(rhs.topic.utf8) }
+        return lhs.partition < rhs.partition
     }
 }
 

@@ -15,6 +15,11 @@ struct BatchFailure: Sendable {
     var message: String
     /// How the failure is reported when it is final.
     var kind: KafkaProducerError.Kind
+    /// For DUPLICATE_SEQUENCE_NUMBER: where the broker says the original batch was written (-1 or nil
+    /// when it no longer knows), reported to the records as their offsets.
+    var baseOffset: Int64? = nil
+    /// For DUPLICATE_SEQUENCE_NUMBER: the original batch's log append time, when the broker sent one.
+    var logAppendTime: Int64? = nil
 }
 
 extension ProducerSender {
@@ -48,7 +53,8 @@ extension ProducerSender {
                 }
                 let failure = BatchFailure(
                     code: outcome.error, isRetriable: outcome.error.isRetriable,
-                    logStartOffset: outcome.logStartOffset, message: message, kind: .broker(outcome.error))
+                    logStartOffset: outcome.logStartOffset, message: message, kind: .broker(outcome.error),
+                    baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime)
                 failed(batch, failure, now: now)
             }
         case .failure(let error):
@@ -111,7 +117,8 @@ extension ProducerSender {
         case .retryAfterEpochBump:
             retryOrExpire(batch, failure, now: now)
         case .treatAsSuccess:
-            succeed(batch, baseOffset: -1, logAppendTime: nil)
+            // A duplicate: the broker has the batch; it may still tell where (Kafka before 1.0, the dev cluster).
+            succeed(batch, baseOffset: max(failure.baseOffset ?? -1, -1), logAppendTime: failure.logAppendTime)
         case .fail(let reason):
             fail(batch, KafkaProducerError(failure.kind, reason))
         case .fatal(let reason):
