@@ -63,12 +63,12 @@ func validatedMembers(
     partitionsPerTopic: [String: Int32], subscriptions: [String: Subscription]
 ) throws(ConsumerPartitionAssignorError) -> [String] {
     for topic in partitionsPerTopic.keys.sorted(by: byteOrderPrecedes) {
-        let count = partitionsPerTopic[topic]!
+        let count = partitionsPerTopic[topic] ?? 0
         if count < 0 { throw .negativePartitionCount(topic: topic, count: count) }
     }
     return subscriptions.keys.sorted { lhs, rhs in
-        let l = subscriptions[lhs]!.groupInstanceId
-        let r = subscriptions[rhs]!.groupInstanceId
+        let l = subscriptions[lhs]?.groupInstanceId
+        let r = subscriptions[rhs]?.groupInstanceId
         switch (l, r) {
         case (let l?, let r?) where !l.utf8.elementsEqual(r.utf8): return byteOrderPrecedes(l, r)
         case (.some, nil): return true

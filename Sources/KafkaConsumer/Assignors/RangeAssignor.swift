@@ -17,7 +17,7 @@ public struct RangeAssignor: PartitionAssignor {
         let members = try validatedMembers(partitionsPerTopic: partitionsPerTopic, subscriptions: subscriptions)
         var membersPerTopic: [String: [String]] = [:]
         for member in members {
-            for topic in Set(subscriptions[member]!.topics) { membersPerTopic[topic, default: []].append(member) }
+            for topic in Set(subscriptions[member]?.topics ?? []) { membersPerTopic[topic, default: []].append(member) }
         }
         var assignment = Dictionary(uniqueKeysWithValues: members.map { ($0, [TopicPartition]()) })
         for topic in membersPerTopic.keys.sorted(by: byteOrderPrecedes) {
@@ -29,7 +29,7 @@ public struct RangeAssignor: PartitionAssignor {
                 let start = perMember * index + min(index, withExtra)
                 let length = perMember + (index < withExtra ? 1 : 0)
                 for partition in start..<(start + length) {
-                    assignment[member]!.append(TopicPartition(topic: topic, partition: Int32(partition)))
+                    assignment[member, default: []].append(TopicPartition(topic: topic, partition: Int32(partition)))
                 }
             }
         }

@@ -16,17 +16,17 @@ public struct RoundRobinAssignor: PartitionAssignor {
         partitionsPerTopic: [String: Int32], subscriptions: [String: Subscription]
     ) throws(ConsumerPartitionAssignorError) -> [String: [TopicPartition]] {
         let members = try validatedMembers(partitionsPerTopic: partitionsPerTopic, subscriptions: subscriptions)
-        let topicSets = members.map { Set(subscriptions[$0]!.topics) }
+        let topicSets = members.map { Set(subscriptions[$0]?.topics ?? []) }
         var assignment = Dictionary(uniqueKeysWithValues: members.map { ($0, [TopicPartition]()) })
         let topics = topicSets.reduce(into: Set<String>()) { $0.formUnion($1) }
             .filter { partitionsPerTopic[$0] != nil }
             .sorted(by: byteOrderPrecedes)
         var next = 0
         for topic in topics {
-            for partition in 0..<partitionsPerTopic[topic]! {
+            for partition in 0..<(partitionsPerTopic[topic] ?? 0) {
                 // Some member is subscribed to `topic`, so this finds one within a full circle.
                 while !topicSets[next].contains(topic) { next = (next + 1) % members.count }
-                assignment[members[next]]!.append(TopicPartition(topic: topic, partition: partition))
+                assignment[members[next], default: []].append(TopicPartition(topic: topic, partition: partition))
                 next = (next + 1) % members.count
             }
         }

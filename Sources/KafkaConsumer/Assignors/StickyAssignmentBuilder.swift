@@ -28,7 +28,7 @@ func stickyTargetAssignment(
     // Eligible members per topic, in member order.
     var eligible: [String: [Int]] = [:]
     for (i, member) in members.enumerated() {
-        for topic in topicsOf[member]! where partitionsPerTopic[topic] != nil {
+        for topic in topicsOf[member] ?? [] where partitionsPerTopic[topic] != nil {
             eligible[topic, default: []].append(i)
         }
     }
@@ -40,7 +40,7 @@ func stickyTargetAssignment(
     for (i, member) in members.enumerated() {
         guard let claim = claims[member] else { continue }
         for tp in Set(claim.partitions) {
-            guard topicsOf[member]!.contains(tp.topic), let count = partitionsPerTopic[tp.topic],
+            guard topicsOf[member]?.contains(tp.topic) == true, let count = partitionsPerTopic[tp.topic],
                 tp.partition >= 0, tp.partition < count
             else { continue }
             if let current = owner[tp] {
@@ -58,7 +58,7 @@ func stickyTargetAssignment(
     var previouslyOwned = [Set<TopicPartition>](repeating: [], count: members.count)
     var unowned: [TopicPartition] = []
     for topic in subscribedTopics {
-        for partition in 0..<partitionsPerTopic[topic]! {
+        for partition in 0..<(partitionsPerTopic[topic] ?? 0) {
             let tp = TopicPartition(topic: topic, partition: partition)
             if let current = owner[tp], !current.conflict {
                 assigned[current.member].insert(tp)
@@ -71,19 +71,19 @@ func stickyTargetAssignment(
 
     // 2. Unowned partitions to the least-loaded eligible member; most constrained first.
     unowned.sort { lhs, rhs in
-        let l = eligible[lhs.topic]!.count
-        let r = eligible[rhs.topic]!.count
+        let l = (eligible[lhs.topic]?.count ?? 0)
+        let r = (eligible[rhs.topic]?.count ?? 0)
         return l != r ? l < r : lhs < rhs
     }
     for tp in unowned {
-        let target = eligible[tp.topic]!.min {
+        let target = (eligible[tp.topic] ?? []).min {
             assigned[$0].count < assigned[$1].count || (assigned[$0].count == assigned[$1].count && $0 < $1)
         }!
         assigned[target].insert(tp)
     }
 
     // 3. Balance.
-    let memberTopics = members.map { topicsOf[$0]! }
+    let memberTopics = members.map { topicsOf[$0] ?? [] }
     var moved = true
     while moved {
         moved = false
