@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol", "KafkaCompression", "KafkaNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -212,8 +213,9 @@ let package = Package(
         .testTarget(
             name: "KafkaConsumerTests",
             dependencies: [
-                "KafkaConsumer", "KafkaProtocol",
+                "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
