@@ -1,0 +1,268 @@
+public import KafkaNetwork
+import KafkaProtocol
+public import Logging
+import NIOConcurrencyHelpers
+public import NIOCore
+public import NIOPosix
+
+/// A Kafka consumer reading partitions the application assigns itself (no consumer group yet), as
+/// the Java client's `KafkaConsumer` with `assign`.
+///
+/// ```swift
+/// let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: [
+///     "bootstrap.servers": "localhost:9092",
+///     "auto.offset.reset": "earliest",
+/// ]))
+/// consumer.assign([TopicPartition(topic: "orders", partition: 0)])
+/// while !Task.isCancelled {
+///     for record in try await consumer.poll(timeout: .seconds(1)) { … }
+/// }
+/// await consumer.close()
+/// ```
+///
+/// Newly assigned partitions start where `auto.offset.reset` says (there are no committed offsets
+/// without a group). ``poll(timeout:)`` resolves pending resets with ListOffsets, fetches from
+/// each partition's leader through one incremental fetch session (KIP-227) per broker, and returns
+/// at most `max.poll.records` records. Records of one partition come in offset order, each once,
+/// unless the application seeks.
+///
+/// Fetching happens on demand inside ``poll(timeout:)``: nothing is prefetched between polls yet.
+///
+/// The consumer is `Sendable`; assignment, seeks and pauses may be changed from any task, but only
+/// one task polls at a time.
+public final class KafkaConsumer: Sendable {
+    /// The configuration the consumer was created with.
+    public let configuration: KafkaConsumerConfiguration
+    /// The cluster client (metadata, connections) the consumer fetches through.
+    public let cluster: KafkaClusterClient
+
+    let logger: Logger
+    let state: NIOLockedValueBox<State>
+
+    struct State: Sendable {
+        var subscriptions: SubscriptionState
+        /// One incremental fetch session per broker.
+        var sessions: [Int32: FetchSessionBuilder] = [:]
+        /// Fetched records not yet handed out (more than `max.poll.records` arrived).
+        var buffered: [TopicPartition: FetchedPartition] = [:]
+        /// An error to report on the next poll (records before it were returned first).
+        var pendingError: (any Error)?
+        var isPolling = false
+        var isClosed = false
+    }
+
+    /// Creates a consumer. No connection is made until the first request.
+    ///
+    /// - Parameters:
+    ///   - configuration: the settings (see ``KafkaConsumerConfiguration/init(properties:)`` for Java names).
+    ///   - eventLoopGroup: where the connections run.
+    ///   - logger: where the consumer logs; nothing is printed.
+    /// - Throws: `KafkaConfigurationError` for inconsistent settings, `KafkaNetworkError` for unusable TLS
+    ///   material.
+    public init(
+        configuration: KafkaConsumerConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "swift-kafka.consumer")
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        self.cluster = try KafkaClusterClient(
+            configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.state = NIOLockedValueBox(
+            State(
+                subscriptions: SubscriptionState(
+                    defaultResetStrategy: configuration.offsetResetStrategy,
+                    isolationLevel: configuration.fetchIsolationLevel)))
+    }
+
+    // MARK: Assignment and positions
+
+    /// Replaces the assigned partitions. Partitions kept keep their position and pause state; new
+    /// ones start where `auto.offset.reset` says on the next poll.
+    public func assign(_ partitions: [TopicPartition]) {
+        state.withLockedValue { state in
+            state.subscriptions.assign(partitions)
+            state.buffered = state.buffered.filter { state.subscriptions.isAssigned($0.key) }
+        }
+    }
+
+    /// The assigned partitions, sorted.
+    public var assignment: [TopicPartition] {
+        state.withLockedValue { $0.subscriptions.assignedPartitions }
+    }
+
+    /// The paused partitions, sorted.
+    public var paused: [TopicPartition] {
+        state.withLockedValue { $0.subscriptions.pausedPartitions }
+    }
+
+    /// Makes the next poll read `partition` from `offset`.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/notAssigned(_:)``.
+    public func seek(_ partition: TopicPartition, to offset: Int64) throws(KafkaConsumerError) {
+        try modifySubscriptions { (subscriptions) throws(SubscriptionState.NotAssignedError) in
+            try subscriptions.seek(partition, to: offset)
+        }
+    }
+
+    /// Makes the next poll read `partitions` from their first offset still in the log.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/notAssigned(_:)``.
+    public func seekToBeginning(_ partitions: [TopicPartition]) throws(KafkaConsumerError) {
+        try modifySubscriptions { (subscriptions) throws(SubscriptionState.NotAssignedError) in
+            try subscriptions.seekToBeginning(partitions)
+        }
+    }
+
+    /// Makes the next poll read `partitions` from their end: only records written later.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/notAssigned(_:)``.
+    public func seekToEnd(_ partitions: [TopicPartition]) throws(KafkaConsumerError) {
+        try modifySubscriptions { (subscriptions) throws(SubscriptionState.NotAssignedError) in
+            try subscriptions.seekToEnd(partitions)
+        }
+    }
+
+    /// Stops fetching `partitions`; their positions are kept and records already fetched are held
+    /// back until ``resume(_:)``.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/notAssigned(_:)``.
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaConsumerError) {
+        try modifySubscriptions { (subscriptions) throws(SubscriptionState.NotAssignedError) in
+            try subscriptions.pause(partitions)
+        }
+    }
+
+    /// Resumes fetching `partitions`.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/notAssigned(_:)``.
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaConsumerError) {
+        try modifySubscriptions { (subscriptions) throws(SubscriptionState.NotAssignedError) in
+            try subscriptions.resume(partitions)
+        }
+    }
+
+    /// The offset of the next record the consumer will return for `partition`, looking it up
+    /// (ListOffsets) when a reset is pending; waits at most `request.timeout.ms` for that.
+    ///
+    /// - Throws: ``KafkaConsumerError`` (not assigned, timed out, closed), ``ConsumerFetchError``
+    ///   of kind ``ConsumerFetchError/Kind/noResetPolicy`` when the partition needs a reset and
+    ///   `auto.offset.reset` is `none`, or the cluster's errors.
+    public func position(_ partition: TopicPartition) async throws -> Int64 {
+        let deadline = ContinuousClock.now.advanced(by: configuration.client.requestTimeout)
+        while true {
+            let current = state.withLockedValue { state -> (closed: Bool, PartitionStateSnapshot?) in
+                (state.isClosed, state.subscriptions[partition].map(PartitionStateSnapshot.init))
+            }
+            if current.closed { throw KafkaConsumerError(.closed) }
+            guard let snapshot = current.1 else { throw KafkaConsumerError(.notAssigned(partition)) }
+            if let offset = snapshot.settledOffset { return offset }
+            try await updatePositions(only: [partition])
+            if let offset = state.withLockedValue({
+                $0.subscriptions[partition].flatMap { PartitionStateSnapshot($0).settledOffset }
+            }) {
+                return offset
+            }
+            guard ContinuousClock.now < deadline else { throw KafkaConsumerError(.timedOut(partition)) }
+            try await Task.sleep(for: configuration.client.retryBackoff)
+        }
+    }
+
+    /// The partitions of `topic` with their leaders and replicas, from (possibly refreshed) metadata.
+    ///
+    /// - Throws: `KafkaError` when the cluster reports an error for the topic (such as
+    ///   UNKNOWN_TOPIC_OR_PARTITION), or a network error.
+    public func partitionsFor(topic: String) async throws -> [PartitionMetadata] {
+        let metadata = try await cluster.metadata(for: [topic])
+        guard let info = metadata.topics[topic] else {
+            throw KafkaError(code: .unknownTopicOrPartition, api: .metadata, topic: topic)
+        }
+        if let error = info.error, error != .none { throw KafkaError(code: error, api: .metadata, topic: topic) }
+        return info.partitions.sorted { $0.partition < $1.partition }
+    }
+
+    // MARK: Polling
+
+    /// Returns the next records of the assigned, unpaused partitions: as soon as some are
+    /// available (at most `max.poll.records`), or an empty array once `timeout` has passed.
+    ///
+    /// Cancelling the calling task interrupts the wait (a `CancellationError` is thrown).
+    ///
+    /// - Throws: ``ConsumerFetchError`` (corrupt data, a position without reset policy, an error the
+    ///   broker reported that retrying does not fix), ``KafkaConsumerError`` (closed, another poll
+    ///   running), `CancellationError`.
+    public func poll(timeout: Duration) async throws -> [ConsumerRecord] {
+        let refusal = state.withLockedValue { state -> KafkaConsumerError? in
+            if state.isClosed { return KafkaConsumerError(.closed) }
+            if state.isPolling { return KafkaConsumerError(.pollInProgress) }
+            state.isPolling = true
+            return nil
+        }
+        if let refusal { throw refusal }
+        defer { state.withLockedValue { $0.isPolling = false } }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            try Task.checkCancellation()
+            let records = try drainBuffered()
+            if !records.isEmpty { return records }
+            if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
+            try await updatePositions(only: nil)
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
+            let outcome = try await fetchOnce(maxWait: maxWait)
+            if ContinuousClock.now >= deadline { return try drainBuffered() }
+            if outcome == .idle {
+                let pause = min(configuration.client.retryBackoff, ContinuousClock.now.duration(to: deadline))
+                try await Task.sleep(for: max(.milliseconds(1), pause))
+            }
+        }
+    }
+
+    /// Closes the consumer: later polls fail with ``KafkaConsumerError/Kind/closed``, fetch
+    /// sessions are closed (best effort) and every connection is closed.
+    public func close() async {
+        let sessions = state.withLockedValue { state -> [(Int32, FetchSessionBuilder.Request)] in
+            guard !state.isClosed else { return [] }
+            state.isClosed = true
+            var requests: [(Int32, FetchSessionBuilder.Request)] = []
+            for node in state.sessions.keys.sorted() {
+                if let request = state.sessions[node]?.close() { requests.append((node, request)) }
+            }
+            state.buffered = [:]
+            return requests
+        }
+        for (node, session) in sessions {
+            var request = FetchRequest(maxWaitMs: 0, minBytes: 0)
+            session.apply(to: &request)
+            _ = try? await cluster.send(request, to: .broker(node), kind: .fetch, timeout: .seconds(1))
+        }
+        await cluster.shutdown()
+    }
+
+    // MARK: Helpers
+
+    private func modifySubscriptions(
+        _ body: (inout SubscriptionState) throws(SubscriptionState.NotAssignedError) -> Void
+    ) throws(KafkaConsumerError) {
+        let result = state.withLockedValue { state -> SubscriptionState.NotAssignedError? in
+            do throws(SubscriptionState.NotAssignedError) {
+                try body(&state.subscriptions)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let result { throw KafkaConsumerError(.notAssigned(result.partition)) }
+    }
+}
+
+/// What ``KafkaConsumer/position(_:)`` needs of a partition's state.
+struct PartitionStateSnapshot {
+    var settledOffset: Int64?
+
+    init(_ state: SubscriptionState.PartitionState) {
+        let settled = state.pendingReset == nil && !state.needsResetWithoutPolicy
+        settledOffset = settled ? state.position?.offset : nil
+    }
+}

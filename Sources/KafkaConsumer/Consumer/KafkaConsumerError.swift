@@ -1,0 +1,33 @@
+/// A misuse of the consumer or a wait that ran out, as opposed to a problem with fetched data
+/// (``ConsumerFetchError``) or the cluster (`KafkaError`, `KafkaNetworkError`).
+public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Kind: Sendable, Hashable {
+        /// The consumer was closed.
+        case closed
+        /// ``KafkaConsumer/poll(timeout:)`` was called while another poll was running (Java's
+        /// `ConcurrentModificationException`): one task polls a consumer at a time.
+        case pollInProgress
+        /// The operation named a partition that is not assigned.
+        case notAssigned(TopicPartition)
+        /// The position of the partition could not be found in time.
+        case timedOut(TopicPartition)
+    }
+
+    /// What went wrong.
+    public var kind: Kind
+
+    /// Creates an error.
+    public init(_ kind: Kind) {
+        self.kind = kind
+    }
+
+    public var description: String {
+        switch kind {
+        case .closed: "The consumer is closed"
+        case .pollInProgress: "Another task is polling this consumer; poll from one task at a time"
+        case .notAssigned(let partition): "No current assignment for partition \(partition)"
+        case .timedOut(let partition): "Timed out looking up the position of \(partition)"
+        }
+    }
+}
