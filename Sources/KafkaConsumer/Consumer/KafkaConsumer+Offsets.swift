@@ -3,16 +3,34 @@ import KafkaProtocol
 import Logging
 
 extension KafkaConsumer {
-    /// Gives partitions without a position a reset by `auto.offset.reset` (there are no committed
-    /// offsets without a group), then resolves the pending resets with ListOffsets, one request per
+    /// Gives partitions without a position their committed offset when `group.id` is set (OffsetFetch),
+    /// else (or when none was committed) a reset by `auto.offset.reset`, then resolves the pending resets with ListOffsets, one request per
     /// leader. Failed lookups stay pending for the next call.
     ///
     /// - Parameter only: limits the lookups to these partitions (`nil`: every assigned partition).
     /// - Throws: ``ConsumerFetchError`` of kind ``ConsumerFetchError/Kind/noResetPolicy`` for the
     ///   first partition needing a reset when `auto.offset.reset` is `none`.
     func updatePositions(only: Set<TopicPartition>?) async throws {
+        // With a group, partitions without a position first take their committed offsets (as Java).
+        var lookedUp: Set<TopicPartition>?
+        if let groupId = configuration.groupId {
+            let awaiting = state.withLockedValue { state in
+                Set(state.subscriptions.partitionsAwaitingPosition.filter { only?.contains($0) ?? true })
+            }
+            if !awaiting.isEmpty {
+                let committed = try await fetchCommittedOffsets(awaiting, groupId: groupId)
+                state.withLockedValue { state in
+                    let stillAwaiting = Set(state.subscriptions.partitionsAwaitingPosition)
+                    for case (let partition, let value?) in committed where stillAwaiting.contains(partition) {
+                        try? state.subscriptions.seek(partition, to: value.offset, leaderEpoch: value.leaderEpoch)
+                    }
+                }
+            }
+            lookedUp = awaiting
+        }
         let (resets, withoutPolicy) = state.withLockedValue { state in
-            for partition in state.subscriptions.partitionsAwaitingPosition {
+            for partition in state.subscriptions.partitionsAwaitingPosition
+            where lookedUp?.contains(partition) ?? true {
                 try? state.subscriptions.requestReset(partition)
             }
             return state.subscriptions.partitionsNeedingReset()

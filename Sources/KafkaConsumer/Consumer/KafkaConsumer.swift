@@ -20,8 +20,9 @@ public import NIOPosix
 /// await consumer.close()
 /// ```
 ///
-/// Newly assigned partitions start where `auto.offset.reset` says (there are no committed offsets
-/// without a group). ``poll(timeout:)`` resolves pending resets with ListOffsets, fetches from
+/// Newly assigned partitions start at the group's committed offset when `group.id` is set (see
+/// ``commit(_:)`` and ``committed(_:)``), otherwise — or when nothing is committed — where
+/// `auto.offset.reset` says. ``poll(timeout:)`` resolves pending resets with ListOffsets, fetches from
 /// each partition's leader through one incremental fetch session (KIP-227) per broker, and returns
 /// at most `max.poll.records` records. Records of one partition come in offset order, each once,
 /// unless the application seeks.

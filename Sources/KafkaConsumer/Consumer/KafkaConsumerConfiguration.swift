@@ -44,6 +44,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var isolationLevel: Isolation = .readUncommitted
     /// `check.crcs`: verify record batch checksums (default true).
     public var checkCRCs: Bool = true
+    /// `group.id`: the group whose committed offsets ``KafkaConsumer/commit(_:)`` writes and
+    /// ``KafkaConsumer/committed(_:)`` reads (default none; an empty value means none).
+    public var groupId: String?
 
     /// Creates a configuration with the Java defaults.
     public init(client: KafkaClientConfiguration) {
@@ -74,6 +77,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     public static let knownProperties: Set<String> = [
         "auto.offset.reset", "fetch.min.bytes", "fetch.max.wait.ms", "fetch.max.bytes", "max.partition.fetch.bytes",
         "max.poll.records", "isolation.level", "check.crcs", "key.deserializer", "value.deserializer",
+        "group.id",
     ]
 
     /// Applies one property: consumer names here, anything else through the client settings.
@@ -105,6 +109,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             }
             isolationLevel = level
         case "check.crcs": checkCRCs = try ConfigurationValue.boolean(text, for: name)
+        case "group.id": groupId = text.isEmpty ? nil : text
         case "key.deserializer", "value.deserializer":
             // Java class names mean nothing here: records carry bytes.
             break

@@ -12,6 +12,10 @@ public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvert
         case notAssigned(TopicPartition)
         /// The position of the partition could not be found in time.
         case timedOut(TopicPartition)
+        /// Committing or reading committed offsets needs `group.id` (Java's `InvalidGroupIdException`).
+        case noGroupId
+        /// ``KafkaConsumer/offsetsForTimes(_:)`` was given a negative timestamp for the partition.
+        case negativeTimestamp(TopicPartition)
     }
 
     /// What went wrong.
@@ -28,6 +32,8 @@ public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvert
         case .pollInProgress: "Another task is polling this consumer; poll from one task at a time"
         case .notAssigned(let partition): "No current assignment for partition \(partition)"
         case .timedOut(let partition): "Timed out looking up the position of \(partition)"
+        case .noGroupId: "Committing or reading committed offsets needs group.id to be set"
+        case .negativeTimestamp(let partition): "The timestamp to look up for \(partition) is negative"
         }
     }
 }

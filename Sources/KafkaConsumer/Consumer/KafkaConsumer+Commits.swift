@@ -1,0 +1,218 @@
+public import KafkaNetwork
+import KafkaProtocol
+import Logging
+
+/// An offset to commit, or one committed, with the leader epoch of the last consumed record and
+/// free-form application metadata (Java's `OffsetAndMetadata`).
+///
+/// The offset is the next record to read, as a position is: after handling the record at offset
+/// 41, commit 42.
+public struct OffsetAndMetadata: Sendable, Hashable {
+    /// The next offset to read.
+    public var offset: Int64
+    /// The leader epoch of the last consumed record, when known.
+    public var leaderEpoch: Int32?
+    /// Application metadata stored with the offset (empty by default).
+    public var metadata: String
+
+    /// Creates an offset to commit.
+    public init(offset: Int64, leaderEpoch: Int32? = nil, metadata: String = "") {
+        self.offset = offset
+        self.leaderEpoch = leaderEpoch
+        self.metadata = metadata
+    }
+}
+
+extension KafkaConsumer {
+    /// Commits `offsets` for `group.id` to the group coordinator and waits for the answer.
+    ///
+    /// The consumer is not a group member: the commit carries generation -1 and an empty member
+    /// id, as Java's `commitSync` does for a consumer with manually assigned partitions. Coordinator
+    /// changes and other retriable errors are retried for up to `request.timeout.ms`.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/noGroupId`` without `group.id`,
+    ///   ``KafkaConsumerError/Kind/closed``; `KafkaError` naming the topic and partition when the
+    ///   coordinator refuses a partition's offset; network errors.
+    public func commit(_ offsets: [TopicPartition: OffsetAndMetadata]) async throws {
+        let groupId = try groupIdForCommits()
+        guard !offsets.isEmpty else { return }
+        let byTopic = Dictionary(grouping: offsets, by: { $0.key.topic })
+        _ = try await sendToCoordinator(
+            groupId: groupId,
+            build: { version in
+                OffsetCommitRequest(
+                    groupId: groupId, generationIdOrMemberEpoch: -1, memberId: "",
+                    topics: byTopic.keys.sorted().map { topic in
+                        OffsetCommitRequest.OffsetCommitRequestTopic(
+                            name: topic,
+                            partitions: (byTopic[topic] ?? []).sorted { $0.key.partition < $1.key.partition }.map {
+                                OffsetCommitRequest.OffsetCommitRequestPartition(
+                                    partitionIndex: $0.key.partition, committedOffset: $0.value.offset,
+                                    committedLeaderEpoch: version >= 6 ? ($0.value.leaderEpoch ?? -1) : -1,
+                                    committedMetadata: $0.value.metadata)
+                            })
+                    })
+            },
+            errors: { (response: OffsetCommitResponse) in
+                response.topics.flatMap { topic in
+                    topic.partitions.map {
+                        KafkaError(
+                            code: KafkaErrorCode(rawValue: $0.errorCode), api: .offsetCommit, topic: topic.name,
+                            partition: $0.partitionIndex)
+                    }
+                }
+                .filter { $0.code != .none }
+            })
+    }
+
+    /// Commits the current positions of the assigned partitions: the offsets after the records
+    /// ``poll(timeout:)`` has returned (or where a seek or reset put them). Partitions without a
+    /// position yet are left out.
+    ///
+    /// - Throws: as ``commit(_:)``.
+    public func commit() async throws {
+        _ = try groupIdForCommits()
+        let offsets = state.withLockedValue { state -> [TopicPartition: OffsetAndMetadata] in
+            var offsets: [TopicPartition: OffsetAndMetadata] = [:]
+            for partition in state.subscriptions.assignedPartitions {
+                guard let partitionState = state.subscriptions[partition],
+                    let offset = PartitionStateSnapshot(partitionState).settledOffset
+                else { continue }
+                offsets[partition] = OffsetAndMetadata(
+                    offset: offset, leaderEpoch: partitionState.position?.leaderEpoch)
+            }
+            return offsets
+        }
+        try await commit(offsets)
+    }
+
+    /// The offsets committed for `group.id` (OffsetFetch to the group coordinator); `nil` for a
+    /// partition without a committed offset.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/noGroupId`` without `group.id`,
+    ///   ``KafkaConsumerError/Kind/closed``; `KafkaError` for errors the coordinator reports (the
+    ///   partition named when it concerns one); network errors.
+    public func committed(_ partitions: Set<TopicPartition>) async throws -> [TopicPartition: OffsetAndMetadata?] {
+        let groupId = try groupIdForCommits()
+        return try await fetchCommittedOffsets(partitions, groupId: groupId)
+    }
+
+    // MARK: Internals
+
+    func groupIdForCommits() throws(KafkaConsumerError) -> String {
+        if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
+        guard let groupId = configuration.groupId, !groupId.isEmpty else { throw KafkaConsumerError(.noGroupId) }
+        return groupId
+    }
+
+    /// OffsetFetch for `partitions` of `groupId`, retried on coordinator and retriable errors.
+    func fetchCommittedOffsets(
+        _ partitions: Set<TopicPartition>, groupId: String
+    ) async throws -> [TopicPartition: OffsetAndMetadata?] {
+        guard !partitions.isEmpty else { return [:] }
+        let byTopic = Dictionary(grouping: partitions, by: \.topic)
+        let topicNames = byTopic.keys.sorted()
+        func indexes(_ topic: String) -> [Int32] { (byTopic[topic] ?? []).map(\.partition).sorted() }
+        let response = try await sendToCoordinator(
+            groupId: groupId,
+            build: { version in
+                var request = OffsetFetchRequest()
+                if version >= 8 {
+                    request.groups = [
+                        OffsetFetchRequest.OffsetFetchRequestGroup(
+                            groupId: groupId,
+                            topics: topicNames.map {
+                                OffsetFetchRequest.OffsetFetchRequestTopics(name: $0, partitionIndexes: indexes($0))
+                            })
+                    ]
+                } else {
+                    request.groupId = groupId
+                    request.topics = topicNames.map {
+                        OffsetFetchRequest.OffsetFetchRequestTopic(name: $0, partitionIndexes: indexes($0))
+                    }
+                }
+                if version >= 7 { request.requireStable = true }
+                return request
+            },
+            errors: { (response: OffsetFetchResponse) in
+                Self.committedEntries(response, groupId: groupId).errors
+            })
+        var result: [TopicPartition: OffsetAndMetadata?] = [:]
+        for partition in partitions { result[partition] = .some(nil) }
+        for (partition, value) in Self.committedEntries(response, groupId: groupId).offsets
+        where partitions.contains(partition) {
+            result[partition] = .some(value)
+        }
+        return result
+    }
+
+    /// The offsets and errors of an OffsetFetch response, old (v0–7) or batched (v8+) layout.
+    private static func committedEntries(
+        _ response: OffsetFetchResponse, groupId: String
+    ) -> (offsets: [TopicPartition: OffsetAndMetadata?], errors: [KafkaError]) {
+        var offsets: [TopicPartition: OffsetAndMetadata?] = [:]
+        var errors: [KafkaError] = []
+        func add(topic: String, partition: Int32, offset: Int64, epoch: Int32, metadata: String?, code: Int16) {
+            let code = KafkaErrorCode(rawValue: code)
+            guard code == .none else {
+                errors.append(KafkaError(code: code, api: .offsetFetch, topic: topic, partition: partition))
+                return
+            }
+            offsets[TopicPartition(topic: topic, partition: partition)] =
+                offset < 0
+                ? .some(nil)
+                : OffsetAndMetadata(offset: offset, leaderEpoch: epoch >= 0 ? epoch : nil, metadata: metadata ?? "")
+        }
+        if let group = response.groups.first(where: { $0.groupId == groupId }) {
+            errors.append(KafkaError(code: KafkaErrorCode(rawValue: group.errorCode), api: .offsetFetch))
+            for topic in group.topics {
+                for p in topic.partitions {
+                    add(
+                        topic: topic.name, partition: p.partitionIndex, offset: p.committedOffset,
+                        epoch: p.committedLeaderEpoch, metadata: p.metadata, code: p.errorCode)
+                }
+            }
+        } else {
+            errors.append(KafkaError(code: KafkaErrorCode(rawValue: response.errorCode), api: .offsetFetch))
+            for topic in response.topics {
+                for p in topic.partitions {
+                    add(
+                        topic: topic.name, partition: p.partitionIndex, offset: p.committedOffset,
+                        epoch: p.committedLeaderEpoch, metadata: p.metadata, code: p.errorCode)
+                }
+            }
+        }
+        return (offsets, errors.filter { $0.code != .none })
+    }
+
+    /// Sends a request built for the negotiated version to the coordinator of `groupId`. Network
+    /// errors, coordinator errors (the coordinator is looked up again) and retriable errors are
+    /// retried for up to `request.timeout.ms`; the first other error in `errors` is thrown.
+    private func sendToCoordinator<R: KafkaRequest>(
+        groupId: String, build: (Int16) -> R, errors: @escaping @Sendable (R.Response) -> [KafkaError]
+    ) async throws -> R.Response where R.Response: Sendable {
+        try await cluster.withRetries(timeout: configuration.client.requestTimeout) { attempt in
+            let response: R.Response
+            do {
+                let connection = try await cluster.connection(to: .groupCoordinator(groupId), kind: .group)
+                let version = try connection.versions.version(for: R.self)
+                response = try await connection.send(build(version), version: version)
+            } catch let error as KafkaNetworkError {
+                cluster.invalidateCoordinator(for: groupId, type: .group)
+                throw error
+            }
+            let failures = errors(response)
+            if failures.contains(where: { $0.code.isCoordinatorError }) {
+                cluster.invalidateCoordinator(for: groupId, type: .group)
+            }
+            if let retriable = failures.first(where: { $0.code.isCoordinatorError || $0.isRetriable }) {
+                logger.debug(
+                    "coordinator request failed",
+                    metadata: ["group": "\(groupId)", "attempt": "\(attempt)", "error": "\(retriable)"])
+                throw retriable
+            }
+            if let failure = failures.first { throw failure }
+            return response
+        }
+    }
+}
