@@ -63,6 +63,7 @@ extension KafkaConsumer {
                 }
                 .filter { $0.code != .none }
             })
+        interceptors.onCommit(offsets)
     }
 
     /// Commits the current positions of the assigned partitions: the offsets after the records

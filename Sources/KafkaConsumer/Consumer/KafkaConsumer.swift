@@ -38,6 +38,7 @@ public final class KafkaConsumer: Sendable {
     public let cluster: KafkaClusterClient
 
     let logger: Logger
+    let interceptors: ConsumerInterceptorChain
     let state: NIOLockedValueBox<State>
 
     struct State: Sendable {
@@ -58,16 +59,19 @@ public final class KafkaConsumer: Sendable {
     ///   - configuration: the settings (see ``KafkaConsumerConfiguration/init(properties:)`` for Java names).
     ///   - eventLoopGroup: where the connections run.
     ///   - logger: where the consumer logs; nothing is printed.
+    ///   - interceptors: ``ConsumerInterceptor``s that see polled records and commits, in order.
     /// - Throws: `KafkaConfigurationError` for inconsistent settings, `KafkaNetworkError` for unusable TLS
     ///   material.
     public init(
         configuration: KafkaConsumerConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "swift-kafka.consumer")
+        logger: Logger = Logger(label: "swift-kafka.consumer"),
+        interceptors: [any ConsumerInterceptor] = []
     ) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
+        self.interceptors = ConsumerInterceptorChain(interceptors)
         self.cluster = try KafkaClusterClient(
             configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
         self.state = NIOLockedValueBox(
@@ -206,13 +210,13 @@ public final class KafkaConsumer: Sendable {
         while true {
             try Task.checkCancellation()
             let records = try drainBuffered()
-            if !records.isEmpty { return records }
+            if !records.isEmpty { return interceptors.onConsume(records) }
             if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
             try await updatePositions(only: nil)
             let remaining = ContinuousClock.now.duration(to: deadline)
             let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
             let outcome = try await fetchOnce(maxWait: maxWait)
-            if ContinuousClock.now >= deadline { return try drainBuffered() }
+            if ContinuousClock.now >= deadline { return interceptors.onConsume(try drainBuffered()) }
             if outcome == .idle {
                 let pause = min(configuration.client.retryBackoff, ContinuousClock.now.duration(to: deadline))
                 try await Task.sleep(for: max(.milliseconds(1), pause))
@@ -223,6 +227,7 @@ public final class KafkaConsumer: Sendable {
     /// Closes the consumer: later polls fail with ``KafkaConsumerError/Kind/closed``, fetch
     /// sessions are closed (best effort) and every connection is closed.
     public func close() async {
+        interceptors.close()
         let sessions = state.withLockedValue { state -> [(Int32, FetchSessionBuilder.Request)] in
             guard !state.isClosed else { return [] }
             state.isClosed = true

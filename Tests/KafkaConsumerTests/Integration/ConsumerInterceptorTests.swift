@@ -1,0 +1,154 @@
+import Foundation
+import KafkaConsumer
+import KafkaDevCluster
+import KafkaNetwork
+import KafkaProtocol
+import KafkaTestSupport
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+
+/// Consumer interceptors and the deserializing consumer against the in-process dev cluster; data
+/// is written by kcat.
+@Suite("Consumer interceptors and deserializing consumer on the dev cluster", .serialized)
+struct ConsumerInterceptorTests {
+    static let topic = "t"
+    static let allPartitions = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+
+    /// Drops records whose value is `drop`; records commits and closes.
+    final class Dropping: ConsumerInterceptor {
+        let commits = NIOLockedValueBox<[[TopicPartition: OffsetAndMetadata]]>([])
+        let closes = NIOLockedValueBox(0)
+
+        func onConsume(_ records: [ConsumerRecord]) -> [ConsumerRecord] {
+            records.filter { $0.value.map { String(buffer: $0) } != "drop" }
+        }
+
+        func onCommit(_ offsets: [TopicPartition: OffsetAndMetadata]) {
+            commits.withLockedValue { $0.append(offsets) }
+        }
+
+        func close() {
+            closes.withLockedValue { $0 += 1 }
+        }
+    }
+
+    struct BadValue: Error {}
+
+    @Test func interceptorDropsRecordsAndSeesCommits() async throws {
+        try await withCluster { cluster in
+            try produce(cluster, (0..<60).map { "k\($0):\($0 % 3 == 0 ? "drop" : "keep")" })
+            let interceptor = Dropping()
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(properties: [
+                    "bootstrap.servers": cluster.bootstrapServers, "client.id": "interceptor-test",
+                    "group.id": "g-interceptor", "auto.offset.reset": "earliest",
+                ]),
+                interceptors: [interceptor])
+            consumer.assign(Self.allPartitions)
+            var records: [ConsumerRecord] = []
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            var positions: Int64 = 0
+            while positions < 60, ContinuousClock.now < deadline {
+                records += try await consumer.poll(timeout: .seconds(1))
+                positions = 0
+                for partition in Self.allPartitions { positions += try await consumer.position(partition) }
+            }
+            #expect(records.count == 40)
+            #expect(records.allSatisfy { $0.value.map { String(buffer: $0) } == "keep" })
+            let offsets = [Self.allPartitions[0]: OffsetAndMetadata(offset: 1)]
+            try await consumer.commit(offsets)
+            #expect(interceptor.commits.withLockedValue { $0 } == [offsets])
+            await consumer.close()
+            await consumer.close()
+            #expect(interceptor.closes.withLockedValue { $0 } == 1)
+        }
+    }
+
+    @Test func typedConsumerWithStrings() async throws {
+        try await withCluster { cluster in
+            try produce(cluster, (0..<30).map { "k\($0):v\($0)" })
+            let consumer = try makeConsumer(cluster).deserializing(
+                keys: { $0.map { String(buffer: $0) } ?? "" }, values: { $0.map { String(buffer: $0) } ?? "" })
+            consumer.consumer.assign(Self.allPartitions)
+            var records: [TypedConsumerRecord<String, String>] = []
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while records.count < 30, ContinuousClock.now < deadline {
+                records += try await consumer.poll(timeout: .seconds(1))
+            }
+            await consumer.close()
+            #expect(Set(records.map { "\($0.key):\($0.value)" }) == Set((0..<30).map { "k\($0):v\($0)" }))
+            #expect(records.allSatisfy { $0.topic == Self.topic && $0.timestamp > 0 })
+        }
+    }
+
+    @Test func failingValueDeserializerNamesTheRecord() async throws {
+        try await withCluster { cluster in
+            try produce(cluster, ["a:ok", "b:bad", "c:ok"])
+            let consumer = try makeConsumer(cluster).deserializing(
+                keys: { $0.map { String(buffer: $0) } },
+                values: { (buffer: ByteBuffer?) throws -> String in
+                    let value = buffer.map { String(buffer: $0) } ?? ""
+                    if value == "bad" { throw BadValue() }
+                    return value
+                })
+            consumer.consumer.assign(Self.allPartitions)
+            var failure: RecordDeserializationError?
+            var delivered: [String] = []
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            // Nothing is skipped: good records arrive, the bad one fails until the application seeks past it.
+            var sought = false
+            while delivered.count < 2 || !sought, ContinuousClock.now < deadline {
+                do {
+                    delivered += try await consumer.poll(timeout: .milliseconds(300)).map(\.value)
+                } catch let error as RecordDeserializationError {
+                    if let first = failure {
+                        #expect(error.partition == first.partition && error.offset == first.offset)
+                    }
+                    if failure != nil {
+                        try consumer.consumer.seek(
+                            TopicPartition(topic: error.topic, partition: error.partition), to: error.offset + 1)
+                        sought = true
+                    }
+                    failure = error
+                }
+            }
+            await consumer.close()
+            #expect(sought, "the bad record should fail again until the application seeks past it")
+            #expect(delivered.sorted() == ["ok", "ok"])
+            let error = try #require(failure)
+            #expect(error.topic == Self.topic)
+            #expect(error.part == .value)
+            #expect(error.underlying is BadValue)
+            #expect((0..<3).contains(error.partition))
+            #expect(error.offset >= 0)
+            #expect(error.description.contains("\(Self.topic)-\(error.partition) offset \(error.offset)"))
+        }
+    }
+
+    private func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
+        var configuration = DevClusterConfiguration()
+        configuration.brokerCount = 3
+        configuration.topics = [Self.topic: 3]
+        let cluster = try await DevCluster(configuration: configuration)
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
+    private func makeConsumer(_ cluster: DevCluster) throws -> KafkaConsumer {
+        try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "client.id": "typed-test",
+                "auto.offset.reset": "earliest",
+            ]))
+    }
+
+    private func produce(_ cluster: DevCluster, _ lines: [String]) throws {
+        try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: Self.topic, lines: lines, keyDelimiter: ":")
+    }
+}
