@@ -77,7 +77,7 @@ extension TestBrokerConnectionHandler {
     /// Answers SaslHandshake / SaslAuthenticate through the shared server-side SASL session.
     private func sasl(_ header: RequestHeader, body: ByteBuffer) -> Action {
         let wasAuthenticated = session.isAuthenticated
-        let action = Action(session.answer(header, body: body))
+        let action = session.answer(header, body: body)
         noteAuthentication(wasAuthenticated)
         return action
     }
@@ -85,7 +85,7 @@ extension TestBrokerConnectionHandler {
     /// A raw SASL token after SaslHandshake v0.
     func rawToken(_ frame: ByteBuffer) -> Action {
         let wasAuthenticated = session.isAuthenticated
-        let action = Action(session.rawToken(frame))
+        let action = session.rawToken(frame)
         noteAuthentication(wasAuthenticated)
         return action
     }
@@ -174,15 +174,5 @@ extension TestBrokerConnectionHandler {
         return .send(
             try Self.frame(FindCoordinatorRequest.self, response, version: version, correlationId: header.correlationId)
         )
-    }
-}
-
-extension TestBrokerConnectionHandler.Action {
-    init(_ answer: DevSASLSession.Answer) {
-        switch answer {
-        case .send(let frame): self = .send(frame)
-        case .sendThenClose(let frame): self = .sendThenClose(frame)
-        case .close: self = .close
-        }
     }
 }

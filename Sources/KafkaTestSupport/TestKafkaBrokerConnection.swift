@@ -10,26 +10,13 @@ final class TestBrokerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// What to do in a request's turn.
-    enum Action {
-        /// Send this frame.
-        case send(ByteBuffer)
-        /// Send this frame, then close the connection (failed authentication, like Kafka).
-        case sendThenClose(ByteBuffer)
-        /// Close the connection.
-        case close
-        /// Send nothing (a dropped response); later answers still go out.
-        case skip
-    }
+    typealias Action = ReplyAction
 
     let shared: TestKafkaBroker.Shared
     var session: DevSASLSession
     /// The port the broker listens on, for Metadata and FindCoordinator answers.
     private(set) var port: Int32 = 0
-    private var nextSlot = 0
-    private var nextToSend = 0
-    private var ready: [Int: Action] = [:]
-    private var closing = false
+    private var replies = OrderedReplies()
 
     init(shared: TestKafkaBroker.Shared) {
         self.shared = shared
@@ -47,7 +34,7 @@ final class TestBrokerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closing = true
+        replies.connectionClosed()
         shared.connectionClosed(context.channel)
         context.fireChannelInactive()
     }
@@ -58,10 +45,9 @@ final class TestBrokerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !replies.isClosing else { return }
         var frame = unwrapInboundIn(data)
-        let slot = nextSlot
-        nextSlot += 1
+        let slot = replies.takeSlot()
         if session.expectsRawToken {
             resolve(slot, rawToken(frame), context)
             return
@@ -112,38 +98,14 @@ final class TestBrokerConnectionHandler: ChannelInboundHandler {
     }
 
     /// Stores the action of `slot` and performs every action whose turn has come.
-    private func resolve(_ slot: Int, _ action: Action, _ context: ChannelHandlerContext) {
-        guard !closing else { return }
-        ready[slot] = action
-        var wrote = false
-        while let next = ready.removeValue(forKey: nextToSend) {
-            nextToSend += 1
-            switch next {
-            case .skip:
-                continue
-            case .send(let frame):
-                context.write(wrapOutboundOut(frame), promise: nil)
-                wrote = true
-            case .sendThenClose(let frame):
-                closing = true
-                let written = context.eventLoop.makePromise(of: Void.self)
-                context.writeAndFlush(wrapOutboundOut(frame), promise: written)
-                written.futureResult.assumeIsolated().whenComplete { _ in
-                    context.close(promise: nil)
-                }
-                return
-            case .close:
-                if wrote { context.flush() }
-                closeNow(context)
-                return
-            }
-        }
-        if wrote { context.flush() }
+    private func closeNow(_ context: ChannelHandlerContext) {
+        replies.markClosing()
+        context.close(promise: nil)
     }
 
-    private func closeNow(_ context: ChannelHandlerContext) {
-        closing = true
-        context.close(promise: nil)
+    private func resolve(_ slot: Int, _ action: Action, _ context: ChannelHandlerContext) {
+        let actions = replies.due(slot, action)
+        OrderedReplies.perform(actions, context: context)
     }
 
     /// A correctly sized frame of 8 to 64 random bytes.

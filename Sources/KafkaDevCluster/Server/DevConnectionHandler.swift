@@ -10,23 +10,14 @@ final class DevConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// What to do in a request's turn.
-    enum Action {
-        case send(ByteBuffer)
-        case sendThenClose(ByteBuffer)
-        case close
-        case skip
-    }
+    typealias Action = ReplyAction
 
     let core: DevClusterCore
     let brokerID: Int32
     let onOpen: @Sendable (any Channel) -> Void
     let onClose: @Sendable (any Channel) -> Void
     var sasl: DevSASLSession
-    private var nextSlot = 0
-    private var nextToSend = 0
-    private var ready: [Int: Action] = [:]
-    private var closing = false
+    private var replies = OrderedReplies()
     private var clientHost = "/127.0.0.1"
 
     init(
@@ -47,7 +38,7 @@ final class DevConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closing = true
+        replies.connectionClosed()
         onClose(context.channel)
         context.fireChannelInactive()
     }
@@ -57,12 +48,11 @@ final class DevConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !replies.isClosing else { return }
         var frame = unwrapInboundIn(data)
-        let slot = nextSlot
-        nextSlot += 1
+        let slot = replies.takeSlot()
         if sasl.expectsRawToken {
-            resolve(slot, Action(sasl.rawToken(frame)), context)
+            resolve(slot, sasl.rawToken(frame), context)
             return
         }
         guard let header = try? KafkaFrame.decodeRequestHeader(&frame) else {
@@ -75,7 +65,7 @@ final class DevConnectionHandler: ChannelInboundHandler {
             return
         }
         if apiKey == .saslHandshake || apiKey == .saslAuthenticate {
-            resolve(slot, Action(sasl.answer(header, body: frame)), context)
+            resolve(slot, sasl.answer(header, body: frame), context)
             return
         }
         guard sasl.isAuthenticated else {
@@ -120,45 +110,13 @@ final class DevConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func resolve(_ slot: Int, _ action: Action, _ context: ChannelHandlerContext) {
-        guard !closing else { return }
-        ready[slot] = action
-        var wrote = false
-        while let next = ready.removeValue(forKey: nextToSend) {
-            nextToSend += 1
-            switch next {
-            case .skip:
-                continue
-            case .send(let frame):
-                context.write(wrapOutboundOut(frame), promise: nil)
-                wrote = true
-            case .sendThenClose(let frame):
-                closing = true
-                let written = context.eventLoop.makePromise(of: Void.self)
-                context.writeAndFlush(wrapOutboundOut(frame), promise: written)
-                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-                return
-            case .close:
-                if wrote { context.flush() }
-                closeNow(context)
-                return
-            }
-        }
-        if wrote { context.flush() }
-    }
-
     private func closeNow(_ context: ChannelHandlerContext) {
-        closing = true
+        replies.markClosing()
         context.close(promise: nil)
     }
-}
 
-extension DevConnectionHandler.Action {
-    init(_ answer: DevSASLSession.Answer) {
-        switch answer {
-        case .send(let frame): self = .send(frame)
-        case .sendThenClose(let frame): self = .sendThenClose(frame)
-        case .close: self = .close
-        }
+    private func resolve(_ slot: Int, _ action: Action, _ context: ChannelHandlerContext) {
+        let actions = replies.due(slot, action)
+        OrderedReplies.perform(actions, context: context)
     }
 }

@@ -7,15 +7,8 @@ package import NIOCore
 /// Like Kafka, a connection with SASL enabled may use only ApiVersions, SaslHandshake and
 /// SaslAuthenticate until it is authenticated; a failed authentication answers, then closes.
 package struct DevSASLSession: Sendable {
-    /// What the connection does with a SASL request.
-    package enum Answer: Sendable {
-        /// Send this frame.
-        case send(ByteBuffer)
-        /// Send this frame, then close the connection.
-        case sendThenClose(ByteBuffer)
-        /// Close the connection.
-        case close
-    }
+    /// What the connection does with a SASL request (never `.skip`).
+    package typealias Answer = ReplyAction
 
     private let mechanisms: [String]
     private let users: [String: String]
