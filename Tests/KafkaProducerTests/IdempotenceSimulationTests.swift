@@ -31,22 +31,31 @@ private struct BrokerKey: Hashable {
     var partition: TopicPartitionKey
 }
 
-/// A broker that appends a batch only when its sequence is the next expected one for (identity, partition).
+/// A broker that appends a batch only when its sequence is the next expected one for (identity, partition), and —
+/// as Kafka's `ProducerStateManager` — recognises a duplicate only among the last five batches it appended.
 private struct SimBroker {
     enum Outcome { case written(lastOffset: Int64), duplicate, outOfOrder }
+    struct Appended: Equatable {
+        var baseSequence: Int32
+        var recordCount: Int
+    }
+    static let retainedBatches = 5
     var expected: [BrokerKey: Int32] = [:]
+    var recent: [BrokerKey: [Appended]] = [:]
     var logs: [TopicPartitionKey: [Int]] = [:]
 
     mutating func process(_ partition: TopicPartitionKey, _ batch: SimBatch) -> Outcome {
         guard let sequence = batch.sequence else { return .outOfOrder }
         let key = BrokerKey(identity: sequence.identity, partition: partition)
         let next = expected[key] ?? 0
-        if sequence.baseSequence == next {
-            logs[partition, default: []].append(contentsOf: batch.records)
-            expected[key] = next + Int32(sequence.recordCount)
-            return .written(lastOffset: Int64(logs[partition, default: []].count - 1))
-        }
-        return sequence.baseSequence < next ? .duplicate : .outOfOrder
+        let appended = Appended(baseSequence: sequence.baseSequence, recordCount: sequence.recordCount)
+        if recent[key, default: []].contains(appended) { return .duplicate }
+        guard sequence.baseSequence == next else { return .outOfOrder }
+        logs[partition, default: []].append(contentsOf: batch.records)
+        expected[key] = next + Int32(sequence.recordCount)
+        recent[key, default: []].append(appended)
+        if recent[key, default: []].count > Self.retainedBatches { recent[key]?.removeFirst() }
+        return .written(lastOffset: Int64(logs[partition, default: []].count - 1))
     }
 }
 

@@ -244,11 +244,11 @@ func readyState(_ identity: ProducerIdentity = pid1, maxInFlight: Int = 5, trans
         state.batchExpired(idemP0, a, wasSent: true)
         #expect(state.epochBumpPending)
         #expect(!state.canSend(idemP0) && !state.canSend(idemP1))
-        #expect(!state.canResend(idemP0, b))
         state.batchSucceeded(idemP0, b, lastOffset: 7)
         #expect(state.epochBumpPending)
         #expect(state.identity == pid1)
-        #expect(state.batchFailed(idemP1, c, error: .requestTimedOut, logStartOffset: nil) == .retryAfterEpochBump)
+        #expect(
+            state.batchFailed(idemP1, c, error: .notLeaderOrFollower, logStartOffset: nil) == .retryAfterEpochBump)
         #expect(!state.epochBumpPending)
         #expect(state.identity.epoch == 1)
         #expect(state.nextSequence(idemP0) == 0 && state.nextSequence(idemP1) == 0)
@@ -381,5 +381,61 @@ extension IdempotenceStateMachineTests {
         state.batchSucceeded(idemP0, first, lastOffset: 2)
         #expect(!state.epochBumpPending)
         #expect(state.identity.epoch == 1)
+    }
+
+    /// A batch whose answer was lost while a bump is pending may have been written: re-sequencing it could write its
+    /// records twice. It is resent as it was, and the bump waits for the broker's word on it.
+    @Test func aBatchThatMayHaveBeenWrittenIsResolvedBeforeTheBump() {
+        var state = readyState()
+        let a = state.assignSequence(idemP0, recordCount: 1)
+        let c = state.assignSequence(idemP1, recordCount: 2)
+        state.batchExpired(idemP0, a, wasSent: true)
+        #expect(state.batchFailed(idemP1, c, error: .requestTimedOut, logStartOffset: nil) == .retry)
+        #expect(state.epochBumpPending, "c may have been written: the bump waits")
+        #expect(!state.canSend(idemP1))
+        #expect(state.canResend(idemP1, c))
+        #expect(state.resequenceIfNeeded(idemP1, c) == c, "resent under the old identity with its sequence")
+        #expect(state.batchFailed(idemP1, c, error: .networkException, logStartOffset: nil) == .retry)
+        #expect(state.epochBumpPending)
+        #expect(state.resequenceIfNeeded(idemP1, c) == c)
+        #expect(
+            state.batchFailed(idemP1, c, error: .duplicateSequenceNumber, logStartOffset: nil) == .treatAsSuccess)
+        #expect(!state.epochBumpPending)
+        #expect(state.identity.epoch == 1)
+    }
+
+    @Test func aBatchThatMayHaveBeenWrittenAndIsThenRefusedIsResequencedAfterTheBump() {
+        var state = readyState()
+        let a = state.assignSequence(idemP0, recordCount: 1)
+        let c = state.assignSequence(idemP1, recordCount: 2)
+        state.batchExpired(idemP0, a, wasSent: true)
+        #expect(state.batchFailed(idemP1, c, error: .networkException, logStartOffset: nil) == .retry)
+        _ = state.resequenceIfNeeded(idemP1, c)
+        #expect(
+            state.batchFailed(idemP1, c, error: .notLeaderOrFollower, logStartOffset: nil) == .retryAfterEpochBump,
+            "refused by the broker: not written")
+        #expect(!state.epochBumpPending)
+        #expect(state.canResend(idemP1, c))
+        let resent = state.resequenceIfNeeded(idemP1, c)
+        #expect(resent.identity.epoch == 1 && resent.baseSequence == 0)
+    }
+
+    /// Found by the dev cluster: a batch's answer is lost while the four after it are acknowledged. The broker
+    /// remembers only its last five batches, so a sixth sent before the first is resolved would make it forget the
+    /// first and answer its resend OUT_OF_ORDER_SEQUENCE_NUMBER instead of DUPLICATE_SEQUENCE_NUMBER.
+    @Test func theWindowCountsBatchesAcknowledgedAfterAnUnacknowledgedOne() {
+        var state = readyState()
+        let batches = (0..<5).map { _ in state.assignSequence(idemP0, recordCount: 2) }
+        #expect(!state.canSend(idemP0))
+        #expect(state.batchFailed(idemP0, batches[0], error: .networkException, logStartOffset: nil) == .retry)
+        for batch in batches.dropFirst() { state.batchSucceeded(idemP0, batch, lastOffset: -1) }
+        #expect(state.inFlightCount(idemP0) == 1)
+        #expect(!state.canSend(idemP0), "the window still holds five batches")
+        #expect(state.resequenceIfNeeded(idemP0, batches[0]) == batches[0])
+        #expect(
+            state.batchFailed(idemP0, batches[0], error: .duplicateSequenceNumber, logStartOffset: nil)
+                == .treatAsSuccess)
+        #expect(state.canSend(idemP0))
+        #expect(state.assignSequence(idemP0, recordCount: 1).baseSequence == 10)
     }
 }

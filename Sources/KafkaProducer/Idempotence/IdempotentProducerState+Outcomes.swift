@@ -17,6 +17,11 @@ extension IdempotentProducerState {
         let decision = decide(partition, batch, error: error, logStartOffset: logStartOffset)
         if decision == .retry, isTracked(partition, batch) {
             partitions[partition]?.awaitingResend.insert(batch)
+            if Self.mayHaveBeenWritten(error) {
+                partitions[partition]?.fateUnknown.insert(batch)
+            } else {
+                partitions[partition]?.fateUnknown.remove(batch)
+            }
         }
         applyPendingBumpIfPossible()
         return decision
@@ -56,6 +61,10 @@ extension IdempotentProducerState {
         let recoverable =
             error.isRetriable || error == .outOfOrderSequenceNumber || error == .unknownProducerId
             || error == .invalidProducerEpoch
+        if recoverable && epochBumpPending && isTracked(partition, batch) && Self.mayHaveBeenWritten(error) {
+            // The broker may have the batch: resend it as it is until the broker says, before the bump.
+            return .retry
+        }
         if recoverable && (epochBumpPending || !isTracked(partition, batch)) {
             // A bump is coming (or already happened): the batch will be re-sequenced under the new identity.
             removeFromInFlight(partition, batch)
@@ -122,6 +131,9 @@ extension IdempotentProducerState {
         else { return false }
         state.inFlight.removeLast()
         state.awaitingResend.remove(batch)
+        state.fateUnknown.remove(batch)
+        if state.window.last == batch { state.window.removeLast() }
+        state.trimWindow()
         state.nextSequence = batch.baseSequence
         partitions[partition] = state
         return true
@@ -131,5 +143,7 @@ extension IdempotentProducerState {
         guard batch.identity == identity else { return }
         partitions[partition]?.inFlight.removeAll { $0 == batch }
         partitions[partition]?.awaitingResend.remove(batch)
+        partitions[partition]?.fateUnknown.remove(batch)
+        partitions[partition]?.trimWindow()
     }
 }

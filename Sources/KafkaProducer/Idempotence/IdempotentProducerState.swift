@@ -20,12 +20,22 @@ public import KafkaProtocol
 ///   happened since it was sequenced, in which case it gets a fresh sequence under the current identity. The sender
 ///   must drain re-sequenced retries of a partition in their original order, before that partition's new batches.
 ///
-/// ## In flight
-/// Each partition keeps its unacknowledged batches in sequence order; at most `maxInFlight` (default and maximum 5,
-/// see ``validate(maxInFlight:)``) may be unacknowledged at once — ``canSend(_:)`` gates new batches. A batch whose
-/// failure decision is ``FailureDecision/retry`` stays in flight (it still owns its sequence), so resending it never
-/// needs a free slot. While it waits in the queue it is not on the wire, so it does not hold back an epoch bump;
-/// if a bump happens first, it is re-sequenced under the new identity like every other queued batch.
+/// ## In flight and the broker's window
+/// Each partition keeps its unacknowledged batches in sequence order. A broker remembers only the last five batches
+/// it appended per producer and partition, and recognises a resent batch as a duplicate only among those. So the
+/// bound is on the *window* — every batch sequenced since the oldest unacknowledged one, acknowledged or not (a
+/// later batch can be acknowledged while an earlier one waits to be resent) — which holds at most `maxInFlight`
+/// batches (default and maximum 5, see ``validate(maxInFlight:)``); ``canSend(_:)`` gates new batches on it. Were a
+/// sixth batch appended behind an unacknowledged one, the broker would forget the older batch and answer its
+/// resend OUT_OF_ORDER_SEQUENCE_NUMBER instead of DUPLICATE_SEQUENCE_NUMBER. A batch whose failure decision is
+/// ``FailureDecision/retry`` stays in flight (it still owns its sequence), so resending it never needs a free slot.
+///
+/// A batch waiting in the queue to be resent is not on the wire. If the broker answered its last attempt with an
+/// error, it was not written: it does not hold back an epoch bump and, if a bump happens first, it is re-sequenced
+/// under the new identity like every other queued batch. If its last attempt got no answer (a lost connection, a
+/// timeout — see ``mayHaveBeenWritten(_:)``), the broker may have written it: re-sequencing it could write its
+/// records twice, so it holds the bump back and stays sendable under its old identity while the bump is pending,
+/// until the broker says what became of it.
 ///
 /// ## Outcomes (``batchFailed(_:_:error:logStartOffset:)``)
 /// - `DUPLICATE_SEQUENCE_NUMBER`: the broker already has the batch → ``FailureDecision/treatAsSuccess``.
@@ -106,12 +116,29 @@ public struct IdempotentProducerState: Sendable {
         var inFlight: [BatchSequence] = []
         /// The last offset acknowledged for the partition (kept across identities), -1 if none.
         var lastAckedOffset: Int64 = -1
+        /// Every batch sequenced since the oldest unacknowledged one (`inFlight` plus the batches acknowledged
+        /// after it), in sequence order: what the broker must still remember for duplicates to be recognised.
+        var window: [BatchSequence] = []
         /// Batches of `inFlight` whose last attempt failed with ``FailureDecision/retry``: they keep their
         /// sequence but are back in the sender's queue, not on the wire, until they are resent.
         var awaitingResend: Set<BatchSequence> = []
+        /// Batches of `awaitingResend` whose last attempt may have been written (no answer came).
+        var fateUnknown: Set<BatchSequence> = []
 
-        /// Whether a batch of this partition is on its way to (or being handled by) the broker.
-        var hasBatchOnTheWire: Bool { inFlight.contains { !awaitingResend.contains($0) } }
+        /// Whether a batch of this partition is on its way to (or being handled by) the broker, or may have been
+        /// written without us knowing: either holds an epoch bump back.
+        var holdsEpochBump: Bool {
+            !fateUnknown.isEmpty || inFlight.contains { !awaitingResend.contains($0) }
+        }
+
+        /// Drops the front of the window up to the oldest unacknowledged batch.
+        mutating func trimWindow() {
+            guard let oldest = inFlight.first else {
+                window = []
+                return
+            }
+            if let index = window.firstIndex(of: oldest) { window.removeFirst(index) }
+        }
     }
 
     /// The configured limit of unacknowledged batches per partition.
@@ -167,18 +194,30 @@ public struct IdempotentProducerState: Sendable {
     public var hasInFlightBatches: Bool { partitions.values.contains { !$0.inFlight.isEmpty } }
 
     /// May this partition's next NEW batch be drained now? `false` while the producer id is being (re)initialized,
-    /// while an epoch bump is pending, after a fatal error, or when `maxInFlight` batches are unacknowledged.
+    /// while an epoch bump is pending, after a fatal error, or when the partition's window (the batches sequenced
+    /// since its oldest unacknowledged one) holds `maxInFlight` batches.
     public func canSend(_ partition: TopicPartitionKey) -> Bool {
-        guard isReady else { return false }
-        return inFlightCount(partition) < maxInFlight
+        guard isReady, let state = partitions[partition] else { return isReady }
+        return max(state.window.count, state.inFlight.count) < maxInFlight
     }
 
     /// May `batch`, a retry of an earlier drained batch of `partition`, be resent now? A batch that keeps its
-    /// sequence is still in flight and needs no free slot; a batch needing a new sequence counts as a new one.
+    /// sequence is still in flight and needs no free slot — it may even go while an epoch bump is pending, as the
+    /// bump waits for what the broker says of it; a batch needing a new sequence counts as a new one.
     public func canResend(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> Bool {
-        guard isReady else { return false }
+        guard fatalReason == nil, !awaitingProducerID else { return false }
         if isTracked(partition, batch) { return true }
         return canSend(partition)
+    }
+
+    /// Whether a failed attempt with `error` may still have been written: no answer came (a lost connection or
+    /// a timeout, reported as NETWORK_EXCEPTION or REQUEST_TIMED_OUT), or the broker appended before failing
+    /// (NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+    public static func mayHaveBeenWritten(_ error: KafkaErrorCode) -> Bool {
+        switch error {
+        case .networkException, .requestTimedOut, .notEnoughReplicasAfterAppend: true
+        default: false
+        }
     }
 
     /// Whether `batch` is the oldest unacknowledged batch of `partition` under the current identity. The sender
@@ -222,6 +261,7 @@ public struct IdempotentProducerState: Sendable {
         let batch = BatchSequence(identity: identity, baseSequence: state.nextSequence, recordCount: recordCount)
         state.nextSequence = Self.increment(state.nextSequence, by: recordCount)
         state.inFlight.append(batch)
+        state.window.append(batch)
         partitions[partition] = state
         return batch
     }
@@ -232,6 +272,7 @@ public struct IdempotentProducerState: Sendable {
     public mutating func resequenceIfNeeded(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> BatchSequence {
         if isTracked(partition, batch) {
             partitions[partition]?.awaitingResend.remove(batch)
+            partitions[partition]?.fateUnknown.remove(batch)
             return batch
         }
         return assignSequence(partition, recordCount: batch.recordCount)
@@ -248,7 +289,9 @@ public struct IdempotentProducerState: Sendable {
         for key in partitions.keys {
             partitions[key]?.nextSequence = 0
             partitions[key]?.inFlight = []
+            partitions[key]?.window = []
             partitions[key]?.awaitingResend = []
+            partitions[key]?.fateUnknown = []
         }
     }
 
@@ -259,11 +302,12 @@ public struct IdempotentProducerState: Sendable {
         applyPendingBumpIfPossible()
     }
 
-    /// Applies a pending bump once no batch is on the wire. Batches waiting in the queue for a resend
-    /// (``FailureDecision/retry``) do not hold the bump back: they could only be sent after it, and are
-    /// re-sequenced under the new identity when they are drained — waiting for them would deadlock.
+    /// Applies a pending bump once no batch is on the wire and none waiting for a resend may have been written.
+    /// Batches waiting in the queue that the broker refused do not hold the bump back: they are re-sequenced under
+    /// the new identity when drained. Those whose fate is unknown stay sendable under the old identity while the
+    /// bump is pending (``canResend(_:_:)``), so waiting for them cannot deadlock.
     mutating func applyPendingBumpIfPossible() {
-        guard epochBumpPending, fatalReason == nil, !partitions.values.contains(where: \.hasBatchOnTheWire) else {
+        guard epochBumpPending, fatalReason == nil, !partitions.values.contains(where: \.holdsEpochBump) else {
             return
         }
         epochBumpPending = false

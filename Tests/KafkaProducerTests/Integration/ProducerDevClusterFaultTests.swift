@@ -86,6 +86,19 @@ struct ProducerDevClusterFaultTests {
             ])
     }
 
+    /// Many lost answers, each closing a connection with up to five requests in flight, while later batches of
+    /// the same partitions are acknowledged: the producer must never send a batch that would make the broker
+    /// forget an unresolved one (a CI run once saw duplicates and OUT_OF_ORDER failures here).
+    @Test func manyLostAnswersNeverOutrunTheBrokersDuplicateWindow() async throws {
+        let producer = try makeProducer(["request.timeout.ms": "400", "delivery.timeout.ms": "60000"])
+        let cluster = self.cluster
+        var actions: [Int: @Sendable () async throws -> Void] = [:]
+        for index in stride(from: 50, to: 2000, by: 100) {
+            actions[index] = { cluster.dropResponses(to: .produce, count: 1 + index % 3) }
+        }
+        try await run(2000, producer: producer, actions: actions)
+    }
+
     @Test func leadersMovedTwiceMidStreamAreFollowedInOrder() async throws {
         let producer = try makeProducer()
         let cluster = self.cluster
