@@ -85,7 +85,7 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // The consumer: group membership, assignors, fetching, positions and commits (issue 6, in progress).
+        // The consumer: group membership, assignors, fetching, positions and commits.
         .target(
             name: "KafkaConsumer",
             dependencies: [
@@ -95,6 +95,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -161,6 +162,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/kafka-producer-perf-test",
+            swiftSettings: strictSwift
+        ),
+        // Kafka's `kafka-consumer-perf-test`, with the same flags.
+        .executableTarget(
+            name: "kafka-consumer-perf-test",
+            dependencies: [
+                "KafkaConsumer", "KafkaNetwork", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Tools/kafka-consumer-perf-test",
             swiftSettings: strictSwift
         ),
         // librdkafka's mock cluster as a process, for benchmarks and manual tests (not a broker).

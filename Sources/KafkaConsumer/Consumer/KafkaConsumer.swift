@@ -1,6 +1,7 @@
 public import KafkaNetwork
 import KafkaProtocol
 public import Logging
+public import Metrics
 import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
@@ -39,6 +40,7 @@ public final class KafkaConsumer: Sendable {
 
     let logger: Logger
     let interceptors: ConsumerInterceptorChain
+    let metrics: ConsumerMetrics
     let state: NIOLockedValueBox<State>
 
     struct State: Sendable {
@@ -60,18 +62,22 @@ public final class KafkaConsumer: Sendable {
     ///   - eventLoopGroup: where the connections run.
     ///   - logger: where the consumer logs; nothing is printed.
     ///   - interceptors: ``ConsumerInterceptor``s that see polled records and commits, in order.
+    ///   - metricsFactory: where metrics go; by default swift-metrics' bootstrapped system.
     /// - Throws: `KafkaConfigurationError` for inconsistent settings, `KafkaNetworkError` for unusable TLS
     ///   material.
     public init(
         configuration: KafkaConsumerConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "swift-kafka.consumer"),
-        interceptors: [any ConsumerInterceptor] = []
+        interceptors: [any ConsumerInterceptor] = [],
+        metricsFactory: (any MetricsFactory)? = nil
     ) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
         self.interceptors = ConsumerInterceptorChain(interceptors)
+        self.metrics = ConsumerMetrics(
+            clientID: configuration.client.clientID, factory: metricsFactory ?? MetricsSystem.factory)
         self.cluster = try KafkaClusterClient(
             configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
         self.state = NIOLockedValueBox(
