@@ -50,6 +50,7 @@ extension KafkaConsumer {
             return (records, failure)
         }
         if let error { throw error }
+        metrics.recordsHandedOut(records)
         return records
     }
 
@@ -122,9 +123,12 @@ extension KafkaConsumer {
             isolationLevel: configuration.fetchIsolationLevel.rawValue)
         session.apply(to: &request)
         let response: FetchResponse
+        let sentAt = ContinuousClock.now
+        metrics.fetchRequests.increment()
         do {
             response = try await connection.send(
                 request, version: version, timeout: configuration.client.requestTimeout + maxWait)
+            metrics.fetchAnswered(since: sentAt)
         } catch {
             state.withLockedValue { $0.sessions[node]?.handleError() }
             if error is CancellationError { throw error }
@@ -143,6 +147,7 @@ extension KafkaConsumer {
         wanted: [TopicPartition: FetchPartitionRequest]
     ) -> Bool {
         var staleTopics: Set<String> = []
+        var maxLag: Int64?
         let usable = state.withLockedValue { state -> Bool in
             let topLevel = KafkaErrorCode(rawValue: response.errorCode)
             var builder = state.sessions[node] ?? FetchSessionBuilder()
@@ -182,8 +187,10 @@ extension KafkaConsumer {
                     }
                 }
             }
+            maxLag = state.subscriptions.assignedPartitions.compactMap { state.subscriptions.lag($0) }.max()
             return true
         }
+        metrics.lagAfterFetch(maxLag)
         for topic in staleTopics { cluster.invalidateMetadata(topic: topic) }
         if !usable {
             logger.debug("fetch session error", metadata: ["node": "\(node)", "code": "\(response.errorCode)"])
