@@ -227,7 +227,10 @@ let package = Package(
             dependencies: [
                 "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),

@@ -26,22 +26,33 @@ public struct OffsetAndMetadata: Sendable, Hashable {
 extension KafkaConsumer {
     /// Commits `offsets` for `group.id` to the group coordinator and waits for the answer.
     ///
-    /// The consumer is not a group member: the commit carries generation -1 and an empty member
-    /// id, as Java's `commitSync` does for a consumer with manually assigned partitions. Coordinator
-    /// changes and other retriable errors are retried for up to `request.timeout.ms`.
+    /// A subscribed consumer commits as a member of its current generation; a commit made after the
+    /// group rebalanced without it (or while it is not a member) fails with
+    /// ``KafkaConsumerError/Kind/commitFailed(_:)`` — commit in
+    /// ``ConsumerRebalanceListener/partitionsRevoked(_:consumer:)`` to avoid that. A consumer with
+    /// manually assigned partitions is not a member: its commit carries generation -1 and an empty member
+    /// id, as Java's `commitSync` does. Coordinator changes and other retriable errors are retried for up
+    /// to `request.timeout.ms`.
     ///
     /// - Throws: ``KafkaConsumerError/Kind/noGroupId`` without `group.id`,
-    ///   ``KafkaConsumerError/Kind/closed``; `KafkaError` naming the topic and partition when the
-    ///   coordinator refuses a partition's offset; network errors.
+    ///   ``KafkaConsumerError/Kind/closed``, ``KafkaConsumerError/Kind/commitFailed(_:)``; `KafkaError`
+    ///   naming the topic and partition when the coordinator refuses a partition's offset; network errors.
     public func commit(_ offsets: [TopicPartition: OffsetAndMetadata]) async throws {
         let groupId = try groupIdForCommits()
         guard !offsets.isEmpty else { return }
+        let member = state.withLockedValue { $0.group }?.groupMetadata
+        if let member, member.generationId < 0 {
+            throw KafkaConsumerError(.commitFailed("this consumer is not a member of group \(groupId) right now"))
+        }
+        let started = ContinuousClock.now
         let byTopic = Dictionary(grouping: offsets, by: { $0.key.topic })
         _ = try await sendToCoordinator(
             groupId: groupId,
+            refusals: [.illegalGeneration, .unknownMemberId, .rebalanceInProgress, .fencedInstanceId],
             build: { version in
                 OffsetCommitRequest(
-                    groupId: groupId, generationIdOrMemberEpoch: -1, memberId: "",
+                    groupId: groupId, generationIdOrMemberEpoch: member?.generationId ?? -1,
+                    memberId: member?.memberId ?? "", groupInstanceId: version >= 7 ? member?.groupInstanceId : nil,
                     topics: byTopic.keys.sorted().map { topic in
                         OffsetCommitRequest.OffsetCommitRequestTopic(
                             name: topic,
@@ -63,7 +74,31 @@ extension KafkaConsumer {
                 }
                 .filter { $0.code != .none }
             })
+        metrics.commitCompleted(since: started)
         interceptors.onCommit(offsets)
+    }
+
+    /// Commits without waiting: `completion` is called with the outcome (Java's `commitAsync`). Commits
+    /// reach the coordinator in the order they were made.
+    public func commitAsync(
+        _ offsets: [TopicPartition: OffsetAndMetadata],
+        completion: @escaping @Sendable (Result<[TopicPartition: OffsetAndMetadata], any Error>) -> Void = { _ in }
+    ) {
+        Task {
+            do {
+                try await commit(offsets)
+                completion(.success(offsets))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
+    /// Commits the current positions without waiting (see ``commit()`` and ``commitAsync(_:completion:)``).
+    public func commitAsync(
+        completion: @escaping @Sendable (Result<[TopicPartition: OffsetAndMetadata], any Error>) -> Void = { _ in }
+    ) {
+        commitAsync(currentPositions(), completion: completion)
     }
 
     /// Commits the current positions of the assigned partitions: the offsets after the records
@@ -73,9 +108,14 @@ extension KafkaConsumer {
     /// - Throws: as ``commit(_:)``.
     public func commit() async throws {
         _ = try groupIdForCommits()
-        let offsets = state.withLockedValue { state -> [TopicPartition: OffsetAndMetadata] in
+        try await commit(currentPositions())
+    }
+
+    /// The positions of the assigned partitions (of `only` when given) that have one, as offsets to commit.
+    func currentPositions(only: Set<TopicPartition>? = nil) -> [TopicPartition: OffsetAndMetadata] {
+        state.withLockedValue { state -> [TopicPartition: OffsetAndMetadata] in
             var offsets: [TopicPartition: OffsetAndMetadata] = [:]
-            for partition in state.subscriptions.assignedPartitions {
+            for partition in state.subscriptions.assignedPartitions where only?.contains(partition) ?? true {
                 guard let partitionState = state.subscriptions[partition],
                     let offset = PartitionStateSnapshot(partitionState).settledOffset
                 else { continue }
@@ -84,7 +124,43 @@ extension KafkaConsumer {
             }
             return offsets
         }
-        try await commit(offsets)
+    }
+
+    /// `enable.auto.commit`: commits the positions every `auto.commit.interval.ms`, from `poll`, while the
+    /// group is `stable` (errors are logged: the next interval tries again).
+    func autoCommitIfDue(stable: Bool) async throws {
+        guard configuration.enableAutoCommit, configuration.groupId != nil, stable else { return }
+        let now = ContinuousClock.now
+        let due = state.withLockedValue { state -> Bool in
+            guard let next = state.nextAutoCommit else {
+                state.nextAutoCommit = now + configuration.autoCommitInterval
+                return false
+            }
+            guard now >= next else { return false }
+            state.nextAutoCommit = now + configuration.autoCommitInterval
+            return true
+        }
+        guard due else { return }
+        let offsets = currentPositions()
+        guard !offsets.isEmpty else { return }
+        do {
+            try await commit(offsets)
+        } catch {
+            logger.warning("automatic offset commit failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// `enable.auto.commit`: commits the positions of `partitions` before they are revoked or the consumer
+    /// closes (errors are logged: the partitions go all the same).
+    func commitBeforeLosingOwnership(_ partitions: Set<TopicPartition>?) async {
+        guard configuration.enableAutoCommit, configuration.groupId != nil else { return }
+        let offsets = currentPositions(only: partitions)
+        guard !offsets.isEmpty else { return }
+        do {
+            try await commit(offsets)
+        } catch {
+            logger.warning("offset commit before giving up partitions failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The offsets committed for `group.id` (OffsetFetch to the group coordinator); `nil` for a
@@ -190,7 +266,8 @@ extension KafkaConsumer {
     /// errors, coordinator errors (the coordinator is looked up again) and retriable errors are
     /// retried for up to `request.timeout.ms`; the first other error in `errors` is thrown.
     private func sendToCoordinator<R: KafkaRequest>(
-        groupId: String, build: (Int16) -> R, errors: @escaping @Sendable (R.Response) -> [KafkaError]
+        groupId: String, refusals: Set<KafkaErrorCode> = [], build: (Int16) -> R,
+        errors: @escaping @Sendable (R.Response) -> [KafkaError]
     ) async throws -> R.Response where R.Response: Sendable {
         try await cluster.withRetries(timeout: configuration.client.requestTimeout) { attempt in
             let response: R.Response
@@ -203,6 +280,9 @@ extension KafkaConsumer {
                 throw error
             }
             let failures = errors(response)
+            if let refused = failures.first(where: { refusals.contains($0.code) }) {
+                throw KafkaConsumerError(.commitFailed("\(refused)"))
+            }
             if failures.contains(where: { $0.code.isCoordinatorError }) {
                 cluster.invalidateCoordinator(for: groupId, type: .group)
             }

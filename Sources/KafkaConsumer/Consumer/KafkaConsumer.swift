@@ -6,8 +6,24 @@ import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
 
-/// A Kafka consumer reading partitions the application assigns itself (no consumer group yet), as
-/// the Java client's `KafkaConsumer` with `assign`.
+/// A Kafka consumer, as the Java client's `KafkaConsumer`: a member of a consumer group that shares
+/// the partitions of its subscribed topics with the other members (``subscribe(topics:listener:)``,
+/// ``subscribe(pattern:listener:)``), or a reader of partitions the application assigns itself
+/// (``assign(_:)``).
+///
+/// ```swift
+/// let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: [
+///     "bootstrap.servers": "localhost:9092",
+///     "group.id": "billing",
+/// ]))
+/// try consumer.subscribe(topics: ["orders"])
+/// while !Task.isCancelled {
+///     for record in try await consumer.poll(timeout: .seconds(1)) { … }
+/// }
+/// await consumer.close()  // commits (enable.auto.commit) and leaves the group
+/// ```
+///
+/// Standalone:
 ///
 /// ```swift
 /// let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: [
@@ -27,6 +43,11 @@ public import NIOPosix
 /// each partition's leader through one incremental fetch session (KIP-227) per broker, and returns
 /// at most `max.poll.records` records. Records of one partition come in offset order, each once,
 /// unless the application seeks.
+///
+/// Group membership (heartbeats, rebalances) runs in the background on its own schedule; the rebalance
+/// listener's callbacks run inside ``poll(timeout:)``. With `enable.auto.commit` (the default with a
+/// `group.id`), `poll` commits the positions of what it returned every `auto.commit.interval.ms`, and
+/// the positions are committed before partitions are revoked and on ``close()``.
 ///
 /// Fetching happens on demand inside ``poll(timeout:)``: nothing is prefetched between polls yet.
 ///
@@ -53,6 +74,18 @@ public final class KafkaConsumer: Sendable {
         var pendingError: (any Error)?
         var isPolling = false
         var isClosed = false
+        /// How partitions are chosen: by the application, or by the group for topics or a pattern.
+        var mode: SubscriptionMode = .none
+        /// Group membership while subscribed.
+        var group: ConsumerGroupCoordinator?
+        /// The rebalance listener of the subscription.
+        var listener: any ConsumerRebalanceListener = NoRebalanceListener()
+        /// Refreshes metadata while subscribed (patterns, partition count changes).
+        var metadataWatcher: Task<Void, Never>?
+        /// When the next automatic commit is due (`nil` until the first poll).
+        var nextAutoCommit: ContinuousClock.Instant?
+        /// ``KafkaConsumer/wakeup()`` was called: the current or next poll throws.
+        var wakeupPending = false
     }
 
     /// Creates a consumer. No connection is made until the first request.
@@ -89,13 +122,27 @@ public final class KafkaConsumer: Sendable {
 
     // MARK: Assignment and positions
 
-    /// Replaces the assigned partitions. Partitions kept keep their position and pause state; new
-    /// ones start where `auto.offset.reset` says on the next poll.
-    public func assign(_ partitions: [TopicPartition]) {
-        state.withLockedValue { state in
+    /// Replaces the assigned partitions (no group membership). Partitions kept keep their position and
+    /// pause state; new ones start at the committed offset (with `group.id`) or where
+    /// `auto.offset.reset` says, on the next poll.
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/subscriptionConflict(_:)`` while subscribed (call
+    ///   ``unsubscribe()`` first).
+    public func assign(_ partitions: [TopicPartition]) throws(KafkaConsumerError) {
+        let refusal = state.withLockedValue { state -> KafkaConsumerError? in
+            switch state.mode {
+            case .topics, .pattern:
+                return KafkaConsumerError(
+                    .subscriptionConflict(
+                        "Subscription to topics, partitions and pattern are mutually exclusive: unsubscribe() first"))
+            case .none, .assigned:
+                state.mode = partitions.isEmpty ? .none : .assigned
+            }
             state.subscriptions.assign(partitions)
             state.buffered = state.buffered.filter { state.subscriptions.isAssigned($0.key) }
+            return nil
         }
+        if let refusal { throw refusal }
     }
 
     /// The assigned partitions, sorted.
@@ -198,11 +245,14 @@ public final class KafkaConsumer: Sendable {
     /// Returns the next records of the assigned, unpaused partitions: as soon as some are
     /// available (at most `max.poll.records`), or an empty array once `timeout` has passed.
     ///
-    /// Cancelling the calling task interrupts the wait (a `CancellationError` is thrown).
+    /// Cancelling the calling task interrupts the wait (a `CancellationError` is thrown), and so does
+    /// ``wakeup()`` (within `fetch.max.wait.ms`). When subscribed, the poll also runs the rebalance
+    /// listener's callbacks and the automatic commits.
     ///
     /// - Throws: ``ConsumerFetchError`` (corrupt data, a position without reset policy, an error the
     ///   broker reported that retrying does not fix), ``KafkaConsumerError`` (closed, another poll
-    ///   running), `CancellationError`.
+    ///   running, woken up, group membership failed), an error thrown by the rebalance listener,
+    ///   `CancellationError`.
     public func poll(timeout: Duration) async throws -> [ConsumerRecord] {
         let refusal = state.withLockedValue { state -> KafkaConsumerError? in
             if state.isClosed { return KafkaConsumerError(.closed) }
@@ -215,6 +265,8 @@ public final class KafkaConsumer: Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             try Task.checkCancellation()
+            try checkWakeup()
+            try await groupStep()
             let records = try drainBuffered()
             if !records.isEmpty { return interceptors.onConsume(records) }
             if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
@@ -223,6 +275,7 @@ public final class KafkaConsumer: Sendable {
             let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
             let outcome = try await fetchOnce(maxWait: maxWait)
             if ContinuousClock.now >= deadline { return interceptors.onConsume(try drainBuffered()) }
+            try checkWakeup()
             if outcome == .idle {
                 let pause = min(configuration.client.retryBackoff, ContinuousClock.now.duration(to: deadline))
                 try await Task.sleep(for: max(.milliseconds(1), pause))
@@ -230,9 +283,42 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Closes the consumer: later polls fail with ``KafkaConsumerError/Kind/closed``, fetch
-    /// sessions are closed (best effort) and every connection is closed.
+    /// Makes the poll running now (or the next one) throw ``KafkaConsumerError/Kind/wakeup`` (Java's
+    /// `wakeup`): the way to stop a consumer loop from another task. Safe to call from any task.
+    public func wakeup() {
+        state.withLockedValue { $0.wakeupPending = true }
+    }
+
+    func checkWakeup() throws(KafkaConsumerError) {
+        let woken = state.withLockedValue { state -> Bool in
+            defer { state.wakeupPending = false }
+            return state.wakeupPending
+        }
+        if woken { throw KafkaConsumerError(.wakeup) }
+    }
+
+    /// Closes the consumer: with `enable.auto.commit` the positions are committed; a subscribed
+    /// consumer runs its listener's `partitionsRevoked` and leaves the group (LeaveGroup, waiting at
+    /// most `request.timeout.ms`; a static member stays until its session expires, as KIP-345 wants);
+    /// later polls fail with ``KafkaConsumerError/Kind/closed``; fetch sessions are closed (best effort)
+    /// and every connection is closed.
     public func close() async {
+        let (group, wasClosed) = state.withLockedValue { state in
+            defer {
+                state.metadataWatcher?.cancel()
+                state.metadataWatcher = nil
+            }
+            return (state.group, state.isClosed)
+        }
+        if !wasClosed {
+            if let group {
+                await group.close(timeout: configuration.client.requestTimeout) { action in
+                    _ = try? await self.apply(action)
+                }
+            } else {
+                await commitBeforeLosingOwnership(nil)
+            }
+        }
         interceptors.close()
         let sessions = state.withLockedValue { state -> [(Int32, FetchSessionBuilder.Request)] in
             guard !state.isClosed else { return [] }

@@ -47,6 +47,29 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// `group.id`: the group whose committed offsets ``KafkaConsumer/commit(_:)`` writes and
     /// ``KafkaConsumer/committed(_:)`` reads (default none; an empty value means none).
     public var groupId: String?
+    /// `group.instance.id`: makes the member static (KIP-345): a restart within the session timeout keeps
+    /// its partitions without a rebalance (default none).
+    public var groupInstanceId: String?
+    /// `session.timeout.ms`: how long the coordinator waits for a heartbeat before it expels the member
+    /// (default 45 s).
+    public var sessionTimeout: Duration = .seconds(45)
+    /// `heartbeat.interval.ms`: the time between heartbeats, which run on their own schedule (default 3 s).
+    public var heartbeatInterval: Duration = .seconds(3)
+    /// `max.poll.interval.ms`: the longest time between two polls before the member leaves the group
+    /// (KIP-62); also the time a rebalance may take (default 5 min).
+    public var maxPollInterval: Duration = .seconds(300)
+    /// `partition.assignment.strategy`: the assignors, preferred first (default `range`, then
+    /// `cooperative-sticky`, as Java). Short names (`range`, `roundrobin`, `sticky`,
+    /// `cooperative-sticky`) and Java class names are accepted.
+    public var assignors: [any PartitionAssignor] = [RangeAssignor(), CooperativeStickyAssignor()]
+    /// `enable.auto.commit`: commit the positions of what ``KafkaConsumer/poll(timeout:)`` returned every
+    /// `auto.commit.interval.ms`, before partitions are revoked and on close (default true; only in effect
+    /// with `group.id`).
+    public var enableAutoCommit: Bool = true
+    /// `auto.commit.interval.ms` (default 5 s).
+    public var autoCommitInterval: Duration = .seconds(5)
+    /// `client.rack`: sent with the subscription for rack-aware assignors (default none).
+    public var clientRack: String?
 
     /// Creates a configuration with the Java defaults.
     public init(client: KafkaClientConfiguration) {
@@ -77,7 +100,8 @@ public struct KafkaConsumerConfiguration: Sendable {
     public static let knownProperties: Set<String> = [
         "auto.offset.reset", "fetch.min.bytes", "fetch.max.wait.ms", "fetch.max.bytes", "max.partition.fetch.bytes",
         "max.poll.records", "isolation.level", "check.crcs", "key.deserializer", "value.deserializer",
-        "group.id",
+        "group.id", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
+        "partition.assignment.strategy", "enable.auto.commit", "auto.commit.interval.ms", "client.rack",
     ]
 
     /// Applies one property: consumer names here, anything else through the client settings.
@@ -110,6 +134,14 @@ public struct KafkaConsumerConfiguration: Sendable {
             isolationLevel = level
         case "check.crcs": checkCRCs = try ConfigurationValue.boolean(text, for: name)
         case "group.id": groupId = text.isEmpty ? nil : text
+        case "group.instance.id": groupInstanceId = text.isEmpty ? nil : text
+        case "client.rack": clientRack = text.isEmpty ? nil : text
+        case "session.timeout.ms": sessionTimeout = try Self.positiveMilliseconds(text, for: name)
+        case "heartbeat.interval.ms": heartbeatInterval = try Self.positiveMilliseconds(text, for: name)
+        case "max.poll.interval.ms": maxPollInterval = try Self.positiveMilliseconds(text, for: name)
+        case "auto.commit.interval.ms": autoCommitInterval = try ConfigurationValue.milliseconds(text, for: name)
+        case "enable.auto.commit": enableAutoCommit = try ConfigurationValue.boolean(text, for: name)
+        case "partition.assignment.strategy": assignors = try Self.assignors(named: text, for: name)
         case "key.deserializer", "value.deserializer":
             // Java class names mean nothing here: records carry bytes.
             break
@@ -132,6 +164,61 @@ public struct KafkaConsumerConfiguration: Sendable {
         ] where !(0...int32Max).contains(value) {
             throw ConfigurationValue.invalid("\(value)", for: name, "expected 0…\(int32Max)")
         }
+        guard heartbeatInterval < sessionTimeout else {
+            throw ConfigurationValue.invalid(
+                "\(heartbeatInterval.components.seconds * 1000 + heartbeatInterval.components.attoseconds / 1_000_000_000_000_000)"
+                    + " (session.timeout.ms \(sessionTimeout.components.seconds * 1000 + sessionTimeout.components.attoseconds / 1_000_000_000_000_000))",
+                for: "heartbeat.interval.ms", "must be lower than session.timeout.ms")
+        }
+        guard !assignors.isEmpty else {
+            throw ConfigurationValue.invalid("", for: "partition.assignment.strategy", "name at least one assignor")
+        }
+    }
+
+    /// The assignors named in a comma-separated list (short or Java class names).
+    static func assignors(named text: String, for name: String) throws(KafkaConfigurationError)
+        -> [any PartitionAssignor]
+    {
+        var result: [any PartitionAssignor] = []
+        for item in text.split(separator: ",") {
+            let entry = ConfigurationValue.trimmed(String(item))
+            guard !entry.isEmpty else { continue }
+            let short = entry.split(separator: ".").last.map(String.init) ?? entry
+            switch short.lowercased() {
+            case "range", "rangeassignor": result.append(RangeAssignor())
+            case "roundrobin", "roundrobinassignor": result.append(RoundRobinAssignor())
+            case "sticky", "stickyassignor": result.append(StickyAssignor())
+            case "cooperative-sticky", "cooperativestickyassignor": result.append(CooperativeStickyAssignor())
+            default:
+                throw ConfigurationValue.invalid(
+                    text, for: name,
+                    "unknown assignor \(entry) (expected range, roundrobin, sticky, cooperative-sticky)")
+            }
+        }
+        guard !result.isEmpty else { throw ConfigurationValue.invalid(text, for: name, "name at least one assignor") }
+        return result
+    }
+
+    static func positiveMilliseconds(_ text: String, for name: String) throws(KafkaConfigurationError) -> Duration {
+        let value = try ConfigurationValue.milliseconds(text, for: name)
+        guard value > .zero, value <= .milliseconds(Int(Int32.max)) else {
+            throw ConfigurationValue.invalid(text, for: name, "expected 1…\(Int32.max)")
+        }
+        return value
+    }
+
+    /// The membership settings, when `group.id` is set.
+    var groupMembership: GroupMembershipConfiguration? {
+        guard let groupId else { return nil }
+        var membership = GroupMembershipConfiguration(groupId: groupId)
+        membership.groupInstanceId = groupInstanceId
+        membership.sessionTimeout = sessionTimeout
+        membership.heartbeatInterval = heartbeatInterval
+        membership.maxPollInterval = maxPollInterval
+        membership.retryBackoff = client.retryBackoff
+        membership.assignors = assignors
+        membership.rackId = clientRack
+        return membership
     }
 
     var offsetResetStrategy: OffsetResetStrategy {

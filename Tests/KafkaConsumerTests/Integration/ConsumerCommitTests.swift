@@ -43,7 +43,7 @@ struct ConsumerCommitTests {
             let group = "g-positions"
             let first = try makeConsumer(
                 cluster, ["group.id": group, "auto.offset.reset": "earliest", "max.poll.records": "20"])
-            first.assign(Self.allPartitions)
+            try first.assign(Self.allPartitions)
             let firstRecords = try await first.poll(timeout: .seconds(10))
             try #require(!firstRecords.isEmpty && firstRecords.count <= 20)
             var positions: [TopicPartition: Int64] = [:]
@@ -57,7 +57,7 @@ struct ConsumerCommitTests {
 
             // A second consumer of the group starts where the first committed, not at auto.offset.reset.
             let second = try makeConsumer(cluster, ["group.id": group, "auto.offset.reset": "earliest"])
-            second.assign(Self.allPartitions)
+            try second.assign(Self.allPartitions)
             for partition in Self.allPartitions {
                 #expect(try await second.position(partition) == positions[partition], "\(partition)")
             }
@@ -77,7 +77,7 @@ struct ConsumerCommitTests {
         try await withCluster { cluster in
             let consumer = try makeConsumer(cluster)
             let p0 = Self.allPartitions[0]
-            consumer.assign([p0])
+            try consumer.assign([p0])
             await #expect(throws: KafkaConsumerError(.noGroupId)) {
                 try await consumer.commit([p0: OffsetAndMetadata(offset: 1)])
             }
@@ -146,7 +146,7 @@ struct ConsumerCommitTests {
                 Self.allPartitions.first {
                     (cluster.highWatermark(topic: Self.topic, partition: $0.partition) ?? 0) > (firstEnds[$0] ?? 0)
                 })
-            consumer.assign([p])
+            try consumer.assign([p])
             try await consumer.seek(p, toTimestamp: between)
             let records = try await consumer.poll(timeout: .seconds(10))
             #expect(records.first?.offset == firstEnds[p])

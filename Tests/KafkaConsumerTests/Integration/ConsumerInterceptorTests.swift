@@ -45,7 +45,7 @@ struct ConsumerInterceptorTests {
                     "group.id": "g-interceptor", "auto.offset.reset": "earliest",
                 ]),
                 interceptors: [interceptor])
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             var records: [ConsumerRecord] = []
             let deadline = ContinuousClock.now.advanced(by: .seconds(30))
             var positions: Int64 = 0
@@ -70,7 +70,7 @@ struct ConsumerInterceptorTests {
             try produce(cluster, (0..<30).map { "k\($0):v\($0)" })
             let consumer = try makeConsumer(cluster).deserializing(
                 keys: { $0.map { String(buffer: $0) } ?? "" }, values: { $0.map { String(buffer: $0) } ?? "" })
-            consumer.consumer.assign(Self.allPartitions)
+            try consumer.consumer.assign(Self.allPartitions)
             var records: [TypedConsumerRecord<String, String>] = []
             let deadline = ContinuousClock.now.advanced(by: .seconds(30))
             while records.count < 30, ContinuousClock.now < deadline {
@@ -92,7 +92,7 @@ struct ConsumerInterceptorTests {
                     if value == "bad" { throw BadValue() }
                     return value
                 })
-            consumer.consumer.assign(Self.allPartitions)
+            try consumer.consumer.assign(Self.allPartitions)
             var failure: RecordDeserializationError?
             var delivered: [String] = []
             let deadline = ContinuousClock.now.advanced(by: .seconds(30))

@@ -18,7 +18,7 @@ struct StandaloneConsumerTests {
         try await withCluster { cluster in
             try produce(cluster, (0..<300).map { "k\($0):v\($0)" }, codec: "lz4")
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "max.poll.records": "64"])
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             let records = try await poll(consumer, until: 300)
             await consumer.close()
             try checkComplete(records, cluster: cluster, expected: (0..<300).map { "k\($0):v\($0)" })
@@ -29,7 +29,7 @@ struct StandaloneConsumerTests {
         try await withCluster { cluster in
             try produce(cluster, (0..<500).map { "z\($0):\(String(repeating: "x", count: $0 % 50))" }, codec: "zstd")
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             let records = try await poll(consumer, until: 500)
             await consumer.close()
             try checkComplete(
@@ -42,7 +42,7 @@ struct StandaloneConsumerTests {
         try await withCluster { cluster in
             try produce(cluster, (0..<50).map { "old\($0):o" })
             let consumer = try makeConsumer(cluster)  // auto.offset.reset defaults to latest
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             #expect(try await consumer.poll(timeout: .milliseconds(300)).isEmpty)
             for partition in Self.allPartitions {
                 let end = try #require(cluster.highWatermark(topic: Self.topic, partition: partition.partition))
@@ -63,7 +63,7 @@ struct StandaloneConsumerTests {
             let end = try #require(cluster.highWatermark(topic: Self.topic, partition: 0))
             try #require(end > 5)
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
-            consumer.assign([p0])
+            try consumer.assign([p0])
             try consumer.seek(p0, to: 5)
             let records = try await poll(consumer, until: Int(end - 5))
             #expect(records.map(\.offset) == Array(5..<end))
@@ -89,7 +89,7 @@ struct StandaloneConsumerTests {
                 cluster.highWatermark(topic: Self.topic, partition: $0.partition) ?? 0
             }
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             try consumer.pause([Self.allPartitions[0]])
             #expect(consumer.paused == [Self.allPartitions[0]])
             let unpaused = Int(counts[1] + counts[2])
@@ -106,7 +106,7 @@ struct StandaloneConsumerTests {
     @Test func noResetPolicyFailsNamingThePartition() async throws {
         try await withCluster { cluster in
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "none"])
-            consumer.assign([Self.allPartitions[1]])
+            try consumer.assign([Self.allPartitions[1]])
             do {
                 _ = try await consumer.poll(timeout: .seconds(1))
                 Issue.record("poll should fail")
@@ -121,7 +121,7 @@ struct StandaloneConsumerTests {
     @Test func emptyPollReturnsAfterTheTimeout() async throws {
         try await withCluster { cluster in
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "fetch.max.wait.ms": "200"])
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             let start = ContinuousClock.now
             let records = try await consumer.poll(timeout: .seconds(1))
             let elapsed = ContinuousClock.now - start
@@ -139,7 +139,7 @@ struct StandaloneConsumerTests {
         try await withCluster { cluster in
             try produce(cluster, (0..<200).map { "a\($0):v" })
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "max.poll.records": "30"])
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             var records = try await poll(consumer, until: 60)
             let leader = try #require(cluster.leader(topic: Self.topic, partition: 0))
             try cluster.moveLeader(topic: Self.topic, partition: 0, to: leader == 1 ? 2 : 1)
@@ -158,7 +158,7 @@ struct StandaloneConsumerTests {
             let p0 = Self.allPartitions[0]
             let end = try #require(cluster.highWatermark(topic: Self.topic, partition: 0))
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": policy, "fetch.max.wait.ms": "100"])
-            consumer.assign([p0])
+            try consumer.assign([p0])
             // A position past the log end: the broker answers OFFSET_OUT_OF_RANGE, the consumer resets.
             try consumer.seek(p0, to: end + 1_000)
             let records = try await poll(consumer, until: Int(end), timeout: .seconds(5))
@@ -177,7 +177,7 @@ struct StandaloneConsumerTests {
             let lines = (0..<20_000).map { "k\($0):value-\($0)" }
             try produce(cluster, lines, codec: "lz4")
             let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
-            consumer.assign(Self.allPartitions)
+            try consumer.assign(Self.allPartitions)
             let records = try await poll(consumer, until: 20_000, timeout: .seconds(120))
             await consumer.close()
             try checkComplete(records, cluster: cluster, expected: lines)

@@ -1,0 +1,159 @@
+import KafkaConsumer
+import KafkaDevCluster
+import KafkaNetwork
+import KafkaTestSupport
+import NIOCore
+import Synchronization
+import Testing
+
+/// What the members of a test group processed and heard, shared by all of them.
+final class GroupLog: Sendable {
+    struct Processed: Hashable, Sendable {
+        var member: String
+        var partition: TopicPartition
+        var offset: Int64
+        var value: String
+    }
+
+    enum Event: Hashable, Sendable {
+        case revoked(String, [TopicPartition])
+        case assigned(String, [TopicPartition])
+        case lost(String, [TopicPartition])
+    }
+
+    private let state = Mutex<(processed: [Processed], events: [Event])>(([], []))
+
+    func add(_ member: String, _ records: [ConsumerRecord]) {
+        let entries = records.map {
+            Processed(
+                member: member, partition: TopicPartition(topic: $0.topic, partition: $0.partition), offset: $0.offset,
+                value: $0.value.map { String(buffer: $0) } ?? "")
+        }
+        state.withLock { $0.processed += entries }
+    }
+
+    func add(_ event: Event) { state.withLock { $0.events.append(event) } }
+
+    var processed: [Processed] { state.withLock { $0.processed } }
+    var events: [Event] { state.withLock { $0.events } }
+    var distinctValues: Set<String> { Set(processed.map(\.value)) }
+
+    /// (partition, offset) pairs processed more than once.
+    var duplicates: [String] {
+        var seen: [String: Int] = [:]
+        for entry in processed { seen["\(entry.partition)@\(entry.offset)", default: 0] += 1 }
+        return seen.filter { $0.value > 1 }.map(\.key).sorted()
+    }
+}
+
+/// A listener that commits in `partitionsRevoked` (the recommended pattern) and logs every callback.
+struct CommittingListener: ConsumerRebalanceListener {
+    let member: String
+    let log: GroupLog
+    var commits = true
+
+    func partitionsRevoked(_ partitions: [TopicPartition], consumer: KafkaConsumer) async throws {
+        log.add(.revoked(member, partitions))
+        if commits { try await consumer.commit() }
+    }
+
+    func partitionsAssigned(_ partitions: [TopicPartition], consumer: KafkaConsumer) async throws {
+        log.add(.assigned(member, partitions))
+    }
+
+    func partitionsLost(_ partitions: [TopicPartition], consumer: KafkaConsumer) async throws {
+        log.add(.lost(member, partitions))
+    }
+}
+
+/// One consumer of a test group, polling on its own task until stopped.
+final class GroupMember: Sendable {
+    let name: String
+    let consumer: KafkaConsumer
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let stopping = Atomic<Bool>(false)
+    private let failure = Mutex<(any Error)?>(nil)
+
+    init(
+        _ name: String, cluster: DevCluster, group: String, topics: [String], log: GroupLog,
+        properties: [String: String] = [:], commitOnRevoke: Bool = true, pattern: String? = nil
+    ) throws {
+        self.name = name
+        var all = [
+            "bootstrap.servers": cluster.bootstrapServers, "group.id": group, "client.id": name,
+            "auto.offset.reset": "earliest", "enable.auto.commit": "false", "session.timeout.ms": "6000",
+            "heartbeat.interval.ms": "200", "max.poll.interval.ms": "20000", "retry.backoff.ms": "50",
+            "fetch.max.wait.ms": "100",
+        ]
+        all.merge(properties) { $1 }
+        consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: all))
+        let listener = CommittingListener(member: name, log: log, commits: commitOnRevoke)
+        if let pattern {
+            try consumer.subscribe(pattern: pattern, listener: listener)
+        } else {
+            try consumer.subscribe(topics: topics, listener: listener)
+        }
+        let task = Task { [self] in
+            while !stopping.load(ordering: .relaxed) {
+                do {
+                    log.add(name, try await consumer.poll(timeout: .milliseconds(200)))
+                } catch let error as KafkaConsumerError where error.kind == .wakeup {
+                    continue
+                } catch {
+                    failure.withLock { $0 = error }
+                    return
+                }
+            }
+        }
+        loop.withLock { $0 = task }
+    }
+
+    /// Stops polling (after the poll under way), then closes the consumer (commit in the listener, leave).
+    func stop(close: Bool = true) async {
+        stopping.store(true, ordering: .relaxed)
+        consumer.wakeup()
+        await loop.withLock { $0 }?.value
+        if close { await consumer.close() }
+    }
+
+    /// The error that ended the poll loop, if any.
+    var error: (any Error)? { failure.withLock { $0 } }
+}
+
+enum GroupTests {
+    static func withCluster(
+        brokers: Int = 3, topics: [String: Int32], _ body: (DevCluster) async throws -> Void
+    ) async throws {
+        var configuration = DevClusterConfiguration()
+        configuration.brokerCount = brokers
+        configuration.topics = topics
+        let cluster = try await DevCluster(configuration: configuration)
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
+    /// Produces `values` with kcat, keyed so that they spread over the partitions.
+    static func produce(_ cluster: DevCluster, topic: String, _ values: [String]) throws {
+        try Kcat.produce(
+            bootstrap: cluster.bootstrapServers, topic: topic,
+            lines: values.map { "key-\($0):\($0)" }, keyDelimiter: ":")
+    }
+
+    /// Waits until `condition` holds, polling every 50 ms, for at most `timeout`.
+    @discardableResult
+    static func waitUntil(
+        timeout: Duration = .seconds(30), _ condition: () -> Bool
+    ) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+}
