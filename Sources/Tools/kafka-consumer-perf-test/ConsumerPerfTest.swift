@@ -28,9 +28,9 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             to join the topic (rebalance.time.ms) and the rates over the rest (fetch.time.ms). With \
             --show-detailed-stats it prints a line per --reporting-interval instead.
 
-            Until consumer groups can be joined, every partition of the topic is assigned directly: \
-            rebalance.time.ms is the time to look the partitions up. group.id is still set (--group), so \
-            committed offsets of that group are honoured; nothing is committed.
+            As Kafka's tool, it joins the consumer group --group with the topic: rebalance.time.ms is the time \
+            from subscribing until the group assigned partitions. Committed offsets of the group are honoured \
+            and, with enable.auto.commit (the default), positions are committed.
 
             Consumer settings use the Java property names: --consumer.config FILE, then the tool's own \
             (group.id, max.partition.fetch.bytes from --fetch-size, auto.offset.reset, check.crcs=false, \
@@ -166,8 +166,9 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             dateFormat: format)
         let idleLimit = Duration.milliseconds(timeout)
         do {
-            try await Self.startConsuming(consumer: consumer, topic: topic)
+            let early = try await Self.startConsuming(consumer: consumer, topic: topic, idleLimit: idleLimit)
             report.joined()
+            if !early.isEmpty { report.consumed(early, now: .now) }
             var lastConsumed = ContinuousClock.now
             while report.count < messages, lastConsumed.duration(to: .now) <= idleLimit {
                 let records = try await consumer.poll(timeout: .milliseconds(100))
@@ -195,15 +196,24 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         }
     }
 
-    /// Joins `topic`: the step whose duration is reported as rebalance.time.ms.
-    ///
-    /// For now it assigns every partition of the topic, because the consumer cannot join a group yet. Once
-    /// `subscribe` exists this becomes `consumer.subscribe([topic])` plus waiting for the first assignment (Kafka
-    /// measures from before subscribing until its rebalance listener sees partitions assigned).
-    static func startConsuming(consumer: KafkaConsumer, topic: String) async throws {
+    /// Joins `topic` through the group (`subscribe`) and polls until the group assigned partitions: the step
+    /// whose duration is reported as rebalance.time.ms (Kafka measures from before subscribing until its
+    /// rebalance listener sees partitions assigned). Returns the records the joining polls returned.
+    static func startConsuming(
+        consumer: KafkaConsumer, topic: String, idleLimit: Duration
+    ) async throws -> [ConsumerRecord] {
         let partitions = try await consumer.partitionsFor(topic: topic)
         guard !partitions.isEmpty else { throw ToolError("topic \(topic) has no partitions") }
-        try consumer.assign(partitions.map { TopicPartition(topic: topic, partition: $0.partition) })
+        try consumer.subscribe(topics: [topic])
+        let deadline = ContinuousClock.now + idleLimit
+        var records: [ConsumerRecord] = []
+        while consumer.assignment.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                throw ToolError("the group assigned no partition of \(topic) within \(idleLimit) (--timeout)")
+            }
+            records += try await consumer.poll(timeout: .milliseconds(100))
+        }
+        return records
     }
 
     /// --consumer.config, then the tool's settings, as Kafka's `ConsumerPerfOptions.props()`.
