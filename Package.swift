@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KafkaNetwork", targets: ["KafkaNetwork"]),
         .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
         .library(name: "KafkaConsumer", targets: ["KafkaConsumer"]),
+        .library(name: "KafkaAdmin", targets: ["KafkaAdmin"]),
         .library(name: "KafkaTestSupport", targets: ["KafkaTestSupport"]),
         .library(name: "KafkaDevCluster", targets: ["KafkaDevCluster"]),
         .executable(name: "kafka-dev-cluster", targets: ["kafka-dev-cluster"]),
@@ -96,6 +97,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The admin client: topics, partitions, configs, cluster, consumer groups and their offsets.
+        .target(
+            name: "KafkaAdmin",
+            dependencies: [
+                "KafkaProtocol", "KafkaNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -220,6 +232,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaAdminTests",
+            dependencies: [
+                "KafkaAdmin", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

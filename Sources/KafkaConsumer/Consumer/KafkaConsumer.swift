@@ -49,7 +49,8 @@ public import NIOPosix
 /// `group.id`), `poll` commits the positions of what it returned every `auto.commit.interval.ms`, and
 /// the positions are committed before partitions are revoked and on ``close()``.
 ///
-/// Fetching happens on demand inside ``poll(timeout:)``: nothing is prefetched between polls yet.
+/// Fetching happens inside ``poll(timeout:)``, and a poll that returns records starts fetching the
+/// partitions it emptied, so the next records arrive while the application processes these.
 ///
 /// The consumer is `Sendable`; assignment, seeks and pauses may be changed from any task, but only
 /// one task polls at a time.
@@ -86,6 +87,9 @@ public final class KafkaConsumer: Sendable {
         var nextAutoCommit: ContinuousClock.Instant?
         /// ``KafkaConsumer/wakeup()`` was called: the current or next poll throws.
         var wakeupPending = false
+        /// The fetch started when a poll returned records, so that the next records arrive while the
+        /// application processes these; the next poll awaits it before fetching itself.
+        var prefetch: Task<Void, Never>?
     }
 
     /// Creates a consumer. No connection is made until the first request.
@@ -266,9 +270,13 @@ public final class KafkaConsumer: Sendable {
         while true {
             try Task.checkCancellation()
             try checkWakeup()
+            await finishPrefetch()
             try await groupStep()
             let records = try drainBuffered()
-            if !records.isEmpty { return interceptors.onConsume(records) }
+            if !records.isEmpty {
+                startPrefetch()
+                return interceptors.onConsume(records)
+            }
             if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
             try await updatePositions(only: nil)
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -281,6 +289,28 @@ public final class KafkaConsumer: Sendable {
                 try await Task.sleep(for: max(.milliseconds(1), pause))
             }
         }
+    }
+
+    /// Starts fetching, without waiting, the partitions whose buffered records were all handed out. The
+    /// fetch does not wait on the broker (max wait 0): it only brings what is already there, so the next
+    /// poll, which awaits it, is never held up by more than a round trip. At most one fetch per broker is
+    /// ever in flight and at most one response per broker is buffered, which bounds memory.
+    func startPrefetch() {
+        state.withLockedValue { state in
+            guard state.prefetch == nil, !state.isClosed else { return }
+            state.prefetch = Task { [self] in
+                _ = try? await fetchOnce(maxWait: .zero)
+            }
+        }
+    }
+
+    /// Awaits the prefetch started by the previous poll, if any.
+    func finishPrefetch() async {
+        let task = state.withLockedValue { state -> Task<Void, Never>? in
+            defer { state.prefetch = nil }
+            return state.prefetch
+        }
+        await task?.value
     }
 
     /// Makes the poll running now (or the next one) throw ``KafkaConsumerError/Kind/wakeup`` (Java's
@@ -320,6 +350,12 @@ public final class KafkaConsumer: Sendable {
             }
         }
         interceptors.close()
+        let prefetch = state.withLockedValue { state -> Task<Void, Never>? in
+            defer { state.prefetch = nil }
+            return state.prefetch
+        }
+        prefetch?.cancel()
+        await prefetch?.value
         let sessions = state.withLockedValue { state -> [(Int32, FetchSessionBuilder.Request)] in
             guard !state.isClosed else { return [] }
             state.isClosed = true
