@@ -291,13 +291,17 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Starts fetching, without waiting, the partitions whose buffered records were all handed out. The
-    /// fetch does not wait on the broker (max wait 0): it only brings what is already there, so the next
-    /// poll, which awaits it, is never held up by more than a round trip. At most one fetch per broker is
-    /// ever in flight and at most one response per broker is buffered, which bounds memory.
+    /// Once every buffered record was handed out, starts fetching without waiting, so that the next records
+    /// arrive while the application processes these. (Fetching each partition as soon as it alone is
+    /// drained would split one large response into many small ones.) The fetch does not wait on the
+    /// broker (max wait 0): it only brings what is already there, so the next poll, which awaits it, is
+    /// never held up by more than a round trip. At most one fetch per broker is ever in flight and at most
+    /// one response per broker is buffered, which bounds memory.
     func startPrefetch() {
         state.withLockedValue { state in
             guard state.prefetch == nil, !state.isClosed else { return }
+            let drained = state.buffered.keys.allSatisfy { state.subscriptions.isPaused($0) }
+            guard drained else { return }
             state.prefetch = Task { [self] in
                 _ = try? await fetchOnce(maxWait: .zero)
             }
