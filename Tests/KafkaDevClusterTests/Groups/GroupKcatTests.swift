@@ -1,4 +1,3 @@
-import Foundation
 import KafkaProtocol
 import KafkaTestSupport
 import Testing
@@ -13,19 +12,14 @@ struct GroupKcatTests {
         configuration.brokerCount = 3
         configuration.topics = ["kcat-group-topic": 3]
         let cluster = try await DevCluster(configuration: configuration)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Kcat.path))
-        process.arguments = [
-            "-b", cluster.bootstrapServers, "-G", "kcat-group", "-q", "-X", "session.timeout.ms=6000",
-            "-X", "heartbeat.interval.ms=500", "kcat-group-topic",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // Started with SIGTERM unblocked (test threads block it, and children inherit the mask), so that
+        // stop() ends it; it is killed if it does not exit.
+        let kcat = try KcatGroupConsumer(
+            bootstrap: cluster.bootstrapServers, group: "kcat-group", topics: ["kcat-group-topic"],
+            properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
+        defer { kcat.kill() }
         let group = await waitForStableGroup(cluster)
-        // Process.waitUntilExit spins a run loop off the main thread: poll instead.
-        process.terminate()
-        for _ in 0..<50 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        _ = await kcat.stop()
         await cluster.shutdown()
 
         let stable = try #require(group, "the kcat group never became Stable with an assigned member")
