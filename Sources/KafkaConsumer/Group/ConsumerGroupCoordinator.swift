@@ -191,7 +191,13 @@ final class ConsumerGroupCoordinator: Sendable {
                 machine.heartbeatResponse(response, now: now)
             }
         case .sendLeaveGroup(let request):
-            send(request, kind: .leaveGroup, epoch: epoch, timeout: nil) { machine, response, now in
+            send(
+                request, kind: .leaveGroup, epoch: epoch, timeout: nil,
+                forVersion: { request, version in
+                    // v0-2 name the member in `memberId`, v3+ in the `members` batch (KIP-345).
+                    if version < 3 { request.members = [] } else { request.memberId = "" }
+                }
+            ) { machine, response, now in
                 machine.leaveGroupResponse(response, now: now)
             }
         case .runAssignment(let members, let protocolName):
@@ -210,6 +216,7 @@ final class ConsumerGroupCoordinator: Sendable {
     /// coordinator was abandoned meanwhile.
     private func send<R: KafkaRequest>(
         _ request: R, kind: GroupRequestKind, epoch: Int, timeout: Duration?,
+        forVersion adapt: @escaping @Sendable (inout R, Int16) -> Void = { _, _ in },
         onResponse:
             @escaping @Sendable (inout GroupMembershipStateMachine, R.Response, ContinuousClock.Instant) ->
             [GroupMembershipAction]
@@ -223,9 +230,20 @@ final class ConsumerGroupCoordinator: Sendable {
         }
         Task {
             let result: Result<R.Response, any Error>
+            var connection: BrokerConnection?
             do {
-                result = .success(try await cluster.send(request, to: .broker(node), kind: .group, timeout: timeout))
+                let open = try await cluster.connection(to: .broker(node), kind: .group)
+                connection = open
+                let version = try open.versions.version(for: R.self)
+                var request = request
+                adapt(&request, version)
+                result = .success(try await open.send(request, version: version, timeout: timeout))
             } catch {
+                if let connection, let networkError = error as? KafkaNetworkError,
+                    networkError.kind != .unsupportedVersion, networkError.kind != .undecodableResponse
+                {
+                    await cluster.discard(connection)
+                }
                 result = .failure(error)
             }
             guard state.withLockedValue({ $0.coordinatorEpoch == epoch }) else { return }

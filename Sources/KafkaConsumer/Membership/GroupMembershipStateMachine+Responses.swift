@@ -89,7 +89,10 @@ extension GroupMembershipStateMachine {
             markCoordinatorUnknown(&actions)
             beginRejoin(lost: false, &actions)
         default:
-            handleOtherError(code, api: .syncGroup, now: now, &actions)
+            // Only the errors that rejoining cannot fix are fatal here; anything else rejoins, as
+            // librdkafka does (librdkafka's mock cluster, for one, answers a follower's SyncGroup that
+            // arrives after the leader's with INVALID_REQUEST).
+            handleOtherError(code, api: .syncGroup, now: now, rejoinOtherwise: true, &actions)
             if case .failed = phase { return actions }
             beginRejoin(lost: false, &actions)
         }
@@ -204,14 +207,15 @@ extension GroupMembershipStateMachine {
 
     /// Errors without a specific rule: fatal unless retriable (then the caller retries).
     private mutating func handleOtherError(
-        _ code: KafkaErrorCode, api: KafkaAPIKey, now: Instant, _ actions: inout [GroupMembershipAction]
+        _ code: KafkaErrorCode, api: KafkaAPIKey, now: Instant, rejoinOtherwise: Bool = false,
+        _ actions: inout [GroupMembershipAction]
     ) {
         switch code {
         case .fencedInstanceId, .groupAuthorizationFailed, .inconsistentGroupProtocol, .invalidSessionTimeout,
             .invalidGroupId, .groupMaxSizeReached, .unsupportedVersion:
             fail(.broker(KafkaError(code: code, api: api)), &actions)
         default:
-            if code.isRetriable {
+            if code.isRetriable || rejoinOtherwise {
                 retryAt = now + configuration.retryBackoff
             } else {
                 fail(.broker(KafkaError(code: code, api: api)), &actions)

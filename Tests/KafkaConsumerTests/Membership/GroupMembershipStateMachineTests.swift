@@ -77,6 +77,30 @@ struct GroupMembershipJoinTests {
         #expect(h.machine.metadataChanged(now: h.now) == [])
     }
 
+    @Test("an unexpected SyncGroup error rejoins after the backoff; a fencing error is fatal")
+    func unexpectedSyncGroupErrorRejoins() {
+        let h = MembershipHarness()
+        _ = h.machine.start(subscription: ["t"], now: h.now)
+        _ = h.machine.coordinatorFound(h.coordinator, now: h.now)
+        let joined = MembershipHarness.joinResponse(generation: 4, memberId: "m2", leader: "m1")
+        _ = h.machine.joinGroupResponse(joined, now: h.now)
+        // librdkafka's mock answers a follower's late SyncGroup with INVALID_REQUEST.
+        let refused = h.machine.syncGroupResponse(MembershipHarness.syncResponse(.invalidRequest), now: h.now)
+        #expect(!refused.contains { if case .fail = $0 { true } else { false } })
+        #expect(h.machine.state == .joining)
+        h.advance(to: 100)
+        let retried = h.machine.tick(now: h.now)
+        #expect(retried.contains { if case .sendJoinGroup = $0 { true } else { false } }, "\(retried)")
+
+        let fenced = MembershipHarness()
+        _ = fenced.machine.start(subscription: ["t"], now: fenced.now)
+        _ = fenced.machine.coordinatorFound(fenced.coordinator, now: fenced.now)
+        _ = fenced.machine.joinGroupResponse(joined, now: fenced.now)
+        let outcome = fenced.machine.syncGroupResponse(
+            MembershipHarness.syncResponse(.groupAuthorizationFailed), now: fenced.now)
+        #expect(outcome.contains { if case .fail = $0 { true } else { false } })
+    }
+
     @Test("COORDINATOR_LOAD_IN_PROGRESS retries the join after the backoff")
     func loadInProgress() {
         let h = MembershipHarness()
