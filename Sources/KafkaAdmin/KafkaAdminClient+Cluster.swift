@@ -1,0 +1,114 @@
+public import KafkaNetwork
+import KafkaProtocol
+
+extension KafkaAdminClient {
+    /// Describes the cluster: its id, the controller and the live brokers with host, port and rack.
+    ///
+    /// Uses DescribeCluster (Kafka 2.8 and later) when the broker supports it, Metadata otherwise.
+    /// Retriable errors are retried for up to `request.timeout.ms`.
+    ///
+    /// - Throws: ``KafkaError`` for an error the broker reported, ``KafkaNetworkError`` when no
+    ///   broker answers.
+    public func describeCluster() async throws -> ClusterDescription {
+        try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
+            let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
+            if connection.versions.brokerRanges[.describeCluster] != nil {
+                let (response, _) = try await sendForNegotiatedVersion(on: connection) { _ in
+                    DescribeClusterRequest(includeClusterAuthorizedOperations: false, endpointType: 1)
+                }
+                if response.errorCode != 0 {
+                    throw KafkaError(
+                        code: KafkaErrorCode(rawValue: response.errorCode), api: .describeCluster,
+                        brokerMessage: response.errorMessage)
+                }
+                var brokers: [Int32: BrokerMetadata] = [:]
+                for broker in response.brokers
+                where brokers[broker.brokerId] == nil && (1...65535).contains(broker.port) && !broker.host.isEmpty {
+                    brokers[broker.brokerId] = BrokerMetadata(
+                        nodeID: broker.brokerId, host: broker.host, port: Int(broker.port), rack: broker.rack)
+                }
+                return ClusterDescription(
+                    clusterID: response.clusterId.isEmpty ? nil : response.clusterId,
+                    controllerID: response.controllerId >= 0 ? response.controllerId : nil,
+                    brokers: brokers.values.sorted { $0.nodeID < $1.nodeID })
+            }
+            let (response, _) = try await sendForNegotiatedVersion(on: connection) { version in
+                // An empty list asks for no topic (v1+); v0 then lists every topic, which is harmless.
+                MetadataRequest(topics: [], allowAutoTopicCreation: version < 4)
+            }
+            let metadata = ClusterMetadata(response: response)
+            return ClusterDescription(
+                clusterID: metadata.clusterID, controllerID: metadata.controllerID,
+                brokers: metadata.brokers.values.sorted { $0.nodeID < $1.nodeID })
+        }
+    }
+
+    // MARK: - Request helpers shared by the topic and config operations
+
+    /// Sends once, on `connection`, a request built for the version negotiated with its broker; a
+    /// connection that fails is dropped so that the next attempt reconnects.
+    ///
+    /// - Returns: the response and the version it was sent with.
+    func sendForNegotiatedVersion<R: KafkaRequest>(
+        on connection: BrokerConnection, _ build: (Int16) throws -> R
+    ) async throws -> (R.Response, Int16) where R.Response: Sendable {
+        let version = try connection.versions.version(for: R.self)
+        let request = try build(version)
+        do {
+            return (try await connection.send(request, version: version), version)
+        } catch let error as KafkaNetworkError {
+            if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
+                await cluster.discard(connection)
+            }
+            throw error
+        }
+    }
+
+    /// Runs a per-resource operation against the controller, retrying the resources that failed
+    /// with NOT_CONTROLLER (after a metadata refresh, which finds the new controller) and whole
+    /// requests that failed with a retriable error, for up to `request.timeout.ms`.
+    ///
+    /// `attempt` receives the keys still pending and returns a result for each of them (a key it
+    /// leaves out gets a "missing from the response" error).
+    func resultsRetryingNotController<Value: Sendable>(
+        _ keys: [String], api: KafkaAPIKey, resourceKind: AdminError.ResourceKind,
+        _ attempt: ([String]) async throws -> [String: Result<Value, AdminError>]
+    ) async throws -> [String: Result<Value, AdminError>] {
+        var results: [String: Result<Value, AdminError>] = [:]
+        var pending = keys
+        do {
+            try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
+                let answers = try await attempt(pending)
+                var retry: [String] = []
+                var retryMessage: String?
+                for key in pending {
+                    let answer =
+                        answers[key]
+                        ?? .failure(AdminError.missing(api: api, resourceKind: resourceKind, resourceName: key))
+                    results[key] = answer
+                    if case .failure(let error) = answer, error.code == .notController {
+                        retry.append(key)
+                        retryMessage = error.message
+                    }
+                }
+                pending = retry
+                if !retry.isEmpty {
+                    logger.debug(
+                        "the controller moved", metadata: ["api": "\(api.name)", "pending": "\(retry.count)"])
+                    throw KafkaError(code: .notController, api: api, brokerMessage: retryMessage)
+                }
+            }
+        } catch {
+            // Nothing decided yet: the operation failed as a whole.
+            guard !results.isEmpty else { throw error }
+            // Out of retries on NOT_CONTROLLER: the pending keys keep their results. A later
+            // attempt that failed as a whole fails only the keys still pending.
+            if (error as? KafkaError)?.code != .notController {
+                for key in pending {
+                    results[key] = .failure(AdminError(error, api: api, resourceKind: resourceKind, resourceName: key))
+                }
+            }
+        }
+        return results
+    }
+}
