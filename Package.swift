@@ -176,6 +176,43 @@ let package = Package(
             path: "Sources/Tools/kafka-producer-perf-test",
             swiftSettings: strictSwift
         ),
+        // What the command-line tools share: exit codes, one-line errors, bootstrap and --command-config.
+        .target(
+            name: "KafkaCLISupport",
+            dependencies: ["KafkaNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSwift
+        ),
+        // Kafka's `kafka-topics`, `kafka-console-producer`, `kafka-console-consumer`, `kafka-consumer-groups`.
+        .executableTarget(
+            name: "kafka-topics",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork", "KafkaProtocol"],
+            path: "Sources/Tools/kafka-topics",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-console-producer",
+            dependencies: [
+                "KafkaProducer", "KafkaCLISupport", "KafkaNetwork", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/Tools/kafka-console-producer",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-console-consumer",
+            dependencies: [
+                "KafkaConsumer", "KafkaCLISupport", "KafkaNetwork", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/Tools/kafka-console-consumer",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-consumer-groups",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork", "KafkaProtocol"],
+            path: "Sources/Tools/kafka-consumer-groups",
+            swiftSettings: strictSwift
+        ),
         // Kafka's `kafka-consumer-perf-test`, with the same flags.
         .executableTarget(
             name: "kafka-consumer-perf-test",
@@ -239,6 +276,14 @@ let package = Package(
             dependencies: [
                 "KafkaAdmin", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaToolsTests",
+            dependencies: [
+                "KafkaAdmin", "KafkaProducer", "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster",
+                "KafkaTestSupport", .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

@@ -1,0 +1,109 @@
+public import ArgumentParser
+import Foundation
+public import KafkaNetwork
+
+/// What every command-line tool of this package shares: Kafka's exit codes (0 ok, 1 error, 2 usage),
+/// one-line errors on standard error, `--bootstrap-server` with `KAFKA_BOOTSTRAP_SERVERS` as fallback,
+/// and `--command-config FILE` for the security properties.
+public enum KafkaTool {
+    /// Runs `Command` as the process's main: usage errors print the usage message and exit 2; other
+    /// errors print one line (`<tool>: <message>`) and exit 1; `ExitCode`s pass through.
+    public static func main<Command: AsyncParsableCommand>(_ command: Command.Type) async {
+        do {
+            var parsed = try Command.parseAsRoot()
+            if var asyncCommand = parsed as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try parsed.run()
+            }
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = Command.exitCode(for: error)
+            if code == .validationFailure {
+                // Unknown options, missing values, failed validation: the usage message, exit 2.
+                FileHandle.standardError.write(Data((Command.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            if code == .success {
+                Command.exit(withError: error)  // --help, --version
+            }
+            printError("\(Command.configuration.commandName ?? "kafka"): \(oneLine(error))")
+            Foundation.exit(1)
+        }
+    }
+
+    /// Writes `message` and a newline to standard error.
+    public static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// The error's description on one line.
+    public static func oneLine(_ error: any Error) -> String {
+        "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// Client properties from `--command-config FILE` (if any), then `bootstrap.servers` from
+    /// `bootstrapServer`, else from the file, else from `KAFKA_BOOTSTRAP_SERVERS`.
+    ///
+    /// - Throws: `ValidationError` when no bootstrap server is known; the file's parse errors.
+    public static func clientProperties(
+        bootstrapServer: String?, commandConfig: String?, extra: [String: String] = [:]
+    ) throws -> [String: String] {
+        var properties: [String: String] = [:]
+        if let commandConfig { properties = try PropertiesFile.load(path: commandConfig) }
+        properties.merge(extra) { _, new in new }
+        if let bootstrapServer, !bootstrapServer.isEmpty {
+            properties["bootstrap.servers"] = bootstrapServer
+        }
+        if properties["bootstrap.servers", default: ""].isEmpty {
+            guard let fromEnvironment = ProcessInfo.processInfo.environment["KAFKA_BOOTSTRAP_SERVERS"],
+                !fromEnvironment.isEmpty
+            else {
+                throw ValidationError(
+                    "Missing required option '--bootstrap-server' (or the environment variable KAFKA_BOOTSTRAP_SERVERS)"
+                )
+            }
+            properties["bootstrap.servers"] = fromEnvironment
+        }
+        return properties
+    }
+
+    /// `k=v` pairs (as `--config`, `--property`, `--producer-property` take them).
+    ///
+    /// - Throws: `ValidationError` naming `option` for an entry without `=`.
+    public static func keyValues(_ entries: [String], option: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in entries {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("\(option) expects key=value, not '\(entry)'")
+            }
+            result[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        return result
+    }
+}
+
+/// The options every tool takes to reach the cluster.
+public struct ConnectionOptions: ParsableArguments {
+    @Option(
+        name: .customLong("bootstrap-server"),
+        help: ArgumentHelp(
+            "The Kafka server(s) to connect to, host:port[,host:port] (default: $KAFKA_BOOTSTRAP_SERVERS).",
+            valueName: "server(s)"))
+    public var bootstrapServer: String?
+
+    @Option(
+        name: .customLong("command-config"),
+        help: ArgumentHelp(
+            "A Java properties file with client settings (security.protocol, sasl.*, ssl.*, ...).",
+            valueName: "file"))
+    public var commandConfig: String?
+
+    public init() {}
+
+    /// The client properties these options name (see ``KafkaTool/clientProperties(bootstrapServer:commandConfig:extra:)``).
+    public func clientProperties(extra: [String: String] = [:]) throws -> [String: String] {
+        try KafkaTool.clientProperties(bootstrapServer: bootstrapServer, commandConfig: commandConfig, extra: extra)
+    }
+}

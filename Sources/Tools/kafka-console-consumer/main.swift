@@ -1,0 +1,2 @@
+// Placeholder: replaced by the kafka-console-consumer implementation.
+print("kafka-console-consumer: not implemented yet")

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// Runs this package's command-line tools as a user does (they are built next to the test bundle by
+/// `swift build --build-tests`).
+enum ToolRunner {
+    struct Outcome: Sendable {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func executable(_ name: String) throws -> URL {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = bundle.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        Issue.record("\(name) is not built next to the tests; run `swift build --build-tests` first")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    /// Runs `tool` with `arguments` and `stdin`, waiting at most `timeout`; the process is killed after.
+    static func run(
+        _ tool: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> Outcome {
+        let process = Process()
+        process.executableURL = try executable(tool)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let output = Pipe()
+        let errors = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        let stdoutData = Locked(Data())
+        let stderrData = Locked(Data())
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            stdoutData.withLock { $0.append(chunk) }
+        }
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            stderrData.withLock { $0.append(chunk) }
+        }
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            process.interrupt()
+            try await Task.sleep(for: .milliseconds(500))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            Issue.record("\(tool) \(arguments) did not finish within \(timeout)")
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(50))
+        output.fileHandleForReading.readabilityHandler = nil
+        errors.fileHandleForReading.readabilityHandler = nil
+        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        let restErrors = errors.fileHandleForReading.readDataToEndOfFile()
+        stdoutData.withLock { $0.append(rest) }
+        stderrData.withLock { $0.append(restErrors) }
+        return Outcome(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdoutData.withLock { $0 }, as: UTF8.self),
+            stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self))
+    }
+}
+
+/// A value behind a lock, for the pipe handlers.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
