@@ -1,6 +1,6 @@
 public import ArgumentParser
 import Foundation
-public import KafkaNetwork
+import KafkaNetwork
 
 /// What every command-line tool of this package shares: Kafka's exit codes (0 ok, 1 error, 2 usage),
 /// one-line errors on standard error, `--bootstrap-server` with `KAFKA_BOOTSTRAP_SERVERS` as fallback,
