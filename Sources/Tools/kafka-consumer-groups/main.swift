@@ -1,2 +1,0 @@
-// Placeholder: replaced by the kafka-consumer-groups implementation.
-print("kafka-consumer-groups: not implemented yet")
