@@ -1,2 +1,0 @@
-// Placeholder: replaced by the kafka-console-consumer implementation.
-print("kafka-console-consumer: not implemented yet")
