@@ -213,6 +213,13 @@ let package = Package(
             path: "Sources/Tools/kafka-consumer-groups",
             swiftSettings: strictSwift
         ),
+        // The README's SDK example: built with the package so that it always compiles.
+        .executableTarget(
+            name: "order-service-example",
+            dependencies: ["KafkaProducer", "KafkaConsumer", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/order-service",
+            swiftSettings: strictSwift
+        ),
         // Kafka's `kafka-consumer-perf-test`, with the same flags.
         .executableTarget(
             name: "kafka-consumer-perf-test",

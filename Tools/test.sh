@@ -5,7 +5,8 @@
 #   2. checks that the committed generated protocol code is what the generator produces;
 #   3. checks the kio conformance vectors reproduce (when Python can install kio);
 #   4. installs kafka-python (a Python test peer), builds everything and runs `swift test`;
-#   5. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
+#   5. runs the README's quick-start demo (Tools/demo.sh) with the binaries just built;
+#   6. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,18 +14,7 @@ root=$(pwd)
 say() { printf '\n==> %s\n' "$*"; }
 
 # 1. System packages -------------------------------------------------------------------------------
-packages=(zlib1g-dev liblz4-dev libsnappy-dev libzstd-dev librdkafka-dev kcat pkg-config)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+Tools/install-deps.sh
 
 # 2. Generated code is reproducible -----------------------------------------------------------------
 say "checking generated protocol code"
@@ -64,6 +54,10 @@ python3 -m pip install -q -r Tools/interop/requirements-kafka-python.txt >/dev/n
 say "swift build && swift test"
 swift build --build-tests
 swift test
+
+# 4b. The README's first command (the tools end to end on the dev cluster) ----------------------------
+say "the quick-start demo (Tools/demo.sh)"
+SKIP_BUILD=1 Tools/demo.sh
 
 # 5. librdkafka interop -----------------------------------------------------------------------------
 if [ -x Tools/interop/run-interop.sh ]; then
