@@ -207,4 +207,71 @@ struct ConsumerGroupTests {
             await consumer.close()
         }
     }
+
+    /// close() sends LeaveGroup: the other member gets every partition long before the closed member's
+    /// session (10 s) would expire; unsubscribe() also leaves, and the consumer can subscribe again.
+    @Test func closeAndUnsubscribeLeaveTheGroupPromptly() async throws {
+        try await GroupTests.withCluster(topics: [Self.topic: 4]) { cluster in
+            let log = GroupLog()
+            let properties = ["session.timeout.ms": "10000"]
+            let a = try GroupMember(
+                "a", cluster: cluster, group: "leaving", topics: [Self.topic], log: log, properties: properties)
+            let b = try GroupMember(
+                "b", cluster: cluster, group: "leaving", topics: [Self.topic], log: log, properties: properties)
+            #expect(
+                try await GroupTests.waitUntil { a.consumer.assignment.count == 2 && b.consumer.assignment.count == 2 })
+            let closedAt = ContinuousClock.now
+            await b.stop()
+            #expect(try await GroupTests.waitUntil(timeout: .seconds(8)) { a.consumer.assignment.count == 4 })
+            #expect(ContinuousClock.now - closedAt < .seconds(8), "a took over before b's session expired")
+
+            // unsubscribe() from a polling loop's consumer: stop the loop first (one task polls at a time).
+            await a.stop(close: false)
+            await a.consumer.unsubscribe()
+            #expect(a.consumer.assignment.isEmpty && a.consumer.subscription.isEmpty)
+            #expect(
+                log.events.contains(.revoked("a", (0..<4).map { TopicPartition(topic: Self.topic, partition: $0) })))
+            try a.consumer.subscribe(topics: [Self.topic])
+            // stop() woke the consumer up; a wakeup no poll consumed applies to the next one (as in Java).
+            _ = try? await a.consumer.poll(timeout: .milliseconds(1))
+            var polls = 0
+            while a.consumer.assignment.count != 4 && polls < 100 {
+                _ = try await a.consumer.poll(timeout: .milliseconds(100))
+                polls += 1
+            }
+            #expect(a.consumer.assignment.count == 4, "subscribed again")
+            await a.consumer.close()
+        }
+    }
+
+    /// commitAsync returns at once and reports the outcome to its completion; the offsets are then
+    /// committed.
+    @Test func commitAsyncReportsItsOutcome() async throws {
+        try await GroupTests.withCluster(topics: [Self.topic: 2]) { cluster in
+            try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<20))
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(properties: [
+                    "bootstrap.servers": cluster.bootstrapServers, "group.id": "async", "auto.offset.reset": "earliest",
+                    "enable.auto.commit": "false", "heartbeat.interval.ms": "200",
+                ]))
+            try consumer.subscribe(topics: [Self.topic])
+            var seen = 0
+            let deadline = ContinuousClock.now + .seconds(20)
+            while seen < 20, ContinuousClock.now < deadline {
+                seen += try await consumer.poll(timeout: .seconds(1)).count
+            }
+            let outcome = AsyncStream.makeStream(of: Result<[TopicPartition: OffsetAndMetadata], any Error>.self)
+            consumer.commitAsync { result in
+                outcome.continuation.yield(result)
+                outcome.continuation.finish()
+            }
+            var iterator = outcome.stream.makeAsyncIterator()
+            let result = try #require(await iterator.next())
+            let committed = try result.get()
+            #expect(committed.values.map(\.offset).reduce(0, +) == 20)
+            let stored = try await consumer.committed(Set(committed.keys))
+            #expect(stored.values.compactMap { $0?.offset }.reduce(0, +) == 20)
+            await consumer.close()
+        }
+    }
 }
