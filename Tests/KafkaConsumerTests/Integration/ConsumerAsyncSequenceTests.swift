@@ -13,14 +13,16 @@ import Testing
 /// cluster; data is written by kcat.
 @Suite("Consumer async sequences and Service on the dev cluster", .serialized)
 struct ConsumerAsyncSequenceTests {
-    static let topic = "t"
-    static let allPartitions = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+    static let topic = ConsumerTests.topic
+    static let allPartitions = ConsumerTests.allPartitions
+    static let clientID = "sequence-test"
 
     @Test func recordsYieldsEveryRecordInOrderPerPartition() async throws {
-        try await withCluster { cluster in
+        try await ConsumerTests.withCluster { cluster in
             let lines = (0..<50).map { "k\($0):v\($0)" }
-            try produce(cluster, lines)
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "max.poll.records": "8"])
+            try ConsumerTests.produce(cluster, lines)
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest", "max.poll.records": "8"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
             let records = try await withTimeout(.seconds(30)) {
                 var records: [ConsumerRecord] = []
@@ -31,7 +33,8 @@ struct ConsumerAsyncSequenceTests {
                 return records
             }
             await consumer.close()
-            #expect(Set(records.map { "\(string($0.key)):\(string($0.value))" }) == Set(lines))
+            #expect(
+                Set(records.map { "\(ConsumerTests.string($0.key)):\(ConsumerTests.string($0.value))" }) == Set(lines))
             for partition in Self.allPartitions {
                 let offsets = records.filter { $0.partition == partition.partition }.map(\.offset)
                 let end = try #require(cluster.highWatermark(topic: Self.topic, partition: partition.partition))
@@ -41,10 +44,11 @@ struct ConsumerAsyncSequenceTests {
     }
 
     @Test func batchesAreNonEmptyPollResults() async throws {
-        try await withCluster { cluster in
+        try await ConsumerTests.withCluster { cluster in
             let lines = (0..<50).map { "k\($0):v\($0)" }
-            try produce(cluster, lines)
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "max.poll.records": "7"])
+            try ConsumerTests.produce(cluster, lines)
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest", "max.poll.records": "7"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
             let batches = try await withTimeout(.seconds(30)) {
                 var batches: [[ConsumerRecord]] = []
@@ -59,7 +63,8 @@ struct ConsumerAsyncSequenceTests {
             #expect(batches.allSatisfy { !$0.isEmpty && $0.count <= 7 })
             let records = Array(batches.joined())
             #expect(records.count == lines.count)
-            #expect(Set(records.map { "\(string($0.key)):\(string($0.value))" }) == Set(lines))
+            #expect(
+                Set(records.map { "\(ConsumerTests.string($0.key)):\(ConsumerTests.string($0.value))" }) == Set(lines))
             for partition in Self.allPartitions {
                 let offsets = records.filter { $0.partition == partition.partition }.map(\.offset)
                 #expect(offsets == offsets.sorted() && Set(offsets).count == offsets.count)
@@ -68,10 +73,11 @@ struct ConsumerAsyncSequenceTests {
     }
 
     @Test func closingFromAnotherTaskEndsTheIterations() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<20).map { "k\($0):v\($0)" })
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<20).map { "k\($0):v\($0)" })
             for useBatches in [false, true] {
-                let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
+                let consumer = try ConsumerTests.makeConsumer(
+                    cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
                 try consumer.assign(Self.allPartitions)
                 let iteration = Task {
                     var count = 0
@@ -95,8 +101,9 @@ struct ConsumerAsyncSequenceTests {
     }
 
     @Test func cancellingTheIteratingTaskEndsTheIteration() async throws {
-        try await withCluster { cluster in
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
+        try await ConsumerTests.withCluster { cluster in
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
             let iteration = Task {
                 var count = 0
@@ -114,9 +121,10 @@ struct ConsumerAsyncSequenceTests {
     }
 
     @Test func serviceGroupGracefulShutdownClosesTheConsumer() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<30).map { "k\($0):v\($0)" })
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
             let group = ServiceGroup(services: [consumer], gracefulShutdownSignals: [], logger: Logger(label: "test"))
             try await withTimeout(.seconds(30)) {
@@ -142,8 +150,8 @@ struct ConsumerAsyncSequenceTests {
     }
 
     @Test func runReturnsWhenTheConsumerIsClosedDirectly() async throws {
-        try await withCluster { cluster in
-            let consumer = try makeConsumer(cluster)
+        try await ConsumerTests.withCluster { cluster in
+            let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)
             let run = Task { try await consumer.run() }
             try await Task.sleep(for: .milliseconds(300))
             await consumer.close()
@@ -171,31 +179,4 @@ struct ConsumerAsyncSequenceTests {
         }
     }
 
-    private func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = 3
-        configuration.topics = [Self.topic: 3]
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
-    private func makeConsumer(_ cluster: DevCluster, _ extra: [String: String] = [:]) throws -> KafkaConsumer {
-        var properties = ["bootstrap.servers": cluster.bootstrapServers, "client.id": "sequence-test"]
-        properties.merge(extra) { $1 }
-        return try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: properties))
-    }
-
-    private func produce(_ cluster: DevCluster, _ lines: [String]) throws {
-        try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: Self.topic, lines: lines, keyDelimiter: ":")
-    }
-
-    private func string(_ buffer: ByteBuffer?) -> String {
-        buffer.map { String(buffer: $0) } ?? "<null>"
-    }
 }

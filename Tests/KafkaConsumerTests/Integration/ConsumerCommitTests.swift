@@ -11,13 +11,15 @@ import Testing
 /// against the in-process dev cluster; data is written by kcat.
 @Suite("Consumer commits and offsetsForTimes on the dev cluster", .serialized)
 struct ConsumerCommitTests {
-    static let topic = "t"
-    static let allPartitions = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+    static let topic = ConsumerTests.topic
+    static let allPartitions = ConsumerTests.allPartitions
+    static let clientID = "commit-test"
 
     @Test func commitThenCommittedRoundTrip() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<30).map { "k\($0):v\($0)" })
-            let consumer = try makeConsumer(cluster, ["group.id": "g-round-trip"])
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["group.id": "g-round-trip"], clientID: Self.clientID)
             let p0 = Self.allPartitions[0]
             let p1 = Self.allPartitions[1]
             let before = try await consumer.committed(Set(Self.allPartitions))
@@ -37,12 +39,13 @@ struct ConsumerCommitTests {
     }
 
     @Test func commitPositionsAfterPollAndResumeInSecondConsumer() async throws {
-        try await withCluster { cluster in
+        try await ConsumerTests.withCluster { cluster in
             let lines = (0..<60).map { "k\($0):v\($0)" }
-            try produce(cluster, lines)
+            try ConsumerTests.produce(cluster, lines)
             let group = "g-positions"
-            let first = try makeConsumer(
-                cluster, ["group.id": group, "auto.offset.reset": "earliest", "max.poll.records": "20"])
+            let first = try ConsumerTests.makeConsumer(
+                cluster, ["group.id": group, "auto.offset.reset": "earliest", "max.poll.records": "20"],
+                clientID: Self.clientID)
             try first.assign(Self.allPartitions)
             let firstRecords = try await first.poll(timeout: .seconds(10))
             try #require(!firstRecords.isEmpty && firstRecords.count <= 20)
@@ -56,26 +59,23 @@ struct ConsumerCommitTests {
             await first.close()
 
             // A second consumer of the group starts where the first committed, not at auto.offset.reset.
-            let second = try makeConsumer(cluster, ["group.id": group, "auto.offset.reset": "earliest"])
+            let second = try ConsumerTests.makeConsumer(
+                cluster, ["group.id": group, "auto.offset.reset": "earliest"], clientID: Self.clientID)
             try second.assign(Self.allPartitions)
             for partition in Self.allPartitions {
                 #expect(try await second.position(partition) == positions[partition], "\(partition)")
             }
-            var rest: [ConsumerRecord] = []
-            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-            while firstRecords.count + rest.count < lines.count, ContinuousClock.now < deadline {
-                rest += try await second.poll(timeout: .seconds(1))
-            }
+            let rest = try await ConsumerTests.poll(second, until: lines.count - firstRecords.count)
             await second.close()
-            let all = (firstRecords + rest).map { "\(string($0.key)):\(string($0.value))" }
+            let all = (firstRecords + rest).map { "\(ConsumerTests.string($0.key)):\(ConsumerTests.string($0.value))" }
             #expect(all.count == lines.count)
             #expect(Set(all) == Set(lines))
         }
     }
 
     @Test func withoutGroupIdCommitsAreRefused() async throws {
-        try await withCluster { cluster in
-            let consumer = try makeConsumer(cluster)
+        try await ConsumerTests.withCluster { cluster in
+            let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)
             let p0 = Self.allPartitions[0]
             try consumer.assign([p0])
             await #expect(throws: KafkaConsumerError(.noGroupId)) {
@@ -89,10 +89,10 @@ struct ConsumerCommitTests {
     }
 
     @Test func commitsFollowAMovedCoordinator() async throws {
-        try await withCluster { cluster in
+        try await ConsumerTests.withCluster { cluster in
             let group = "g-moving"
             let p0 = Self.allPartitions[0]
-            let consumer = try makeConsumer(cluster, ["group.id": group])
+            let consumer = try ConsumerTests.makeConsumer(cluster, ["group.id": group], clientID: Self.clientID)
             cluster.moveCoordinator(key: group, to: 0)
             try await consumer.commit([p0: OffsetAndMetadata(offset: 5)])
             cluster.moveCoordinator(key: group, to: 2)
@@ -107,8 +107,8 @@ struct ConsumerCommitTests {
     }
 
     @Test func offsetsForTimesFindsTheFirstRecordOfTheSecondBatch() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<30).map { "a\($0):first" })
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<30).map { "a\($0):first" })
             var firstEnds: [TopicPartition: Int64] = [:]
             for partition in Self.allPartitions {
                 let end = try #require(cluster.highWatermark(topic: Self.topic, partition: partition.partition))
@@ -117,8 +117,8 @@ struct ConsumerCommitTests {
             try await Task.sleep(for: .milliseconds(50))
             let between = Int64(Date().timeIntervalSince1970 * 1000)
             try await Task.sleep(for: .milliseconds(50))
-            try produce(cluster, (0..<30).map { "b\($0):second" })
-            let consumer = try makeConsumer(cluster)
+            try ConsumerTests.produce(cluster, (0..<30).map { "b\($0):second" })
+            let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)
             var query: [TopicPartition: Int64] = [:]
             for partition in Self.allPartitions { query[partition] = between }
             let found = try await consumer.offsetsForTimes(query)
@@ -150,38 +150,11 @@ struct ConsumerCommitTests {
             try await consumer.seek(p, toTimestamp: between)
             let records = try await consumer.poll(timeout: .seconds(10))
             #expect(records.first?.offset == firstEnds[p])
-            #expect(records.allSatisfy { string($0.value) == "second" })
+            #expect(records.allSatisfy { ConsumerTests.string($0.value) == "second" })
             await consumer.close()
         }
     }
 
     // MARK: Helpers
 
-    private func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = 3
-        configuration.topics = [Self.topic: 3]
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
-    private func makeConsumer(_ cluster: DevCluster, _ extra: [String: String] = [:]) throws -> KafkaConsumer {
-        var properties = ["bootstrap.servers": cluster.bootstrapServers, "client.id": "commit-test"]
-        properties.merge(extra) { $1 }
-        return try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: properties))
-    }
-
-    private func produce(_ cluster: DevCluster, _ lines: [String]) throws {
-        try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: Self.topic, lines: lines, keyDelimiter: ":")
-    }
-
-    private func string(_ buffer: ByteBuffer?) -> String {
-        buffer.map { String(buffer: $0) } ?? "<null>"
-    }
 }

@@ -29,7 +29,7 @@ struct ConsumerGroupKcatInteropTests {
     /// Two of our consumers and one `kcat -G` consumer, with the same assignment strategy, share six partitions.
     @Test(arguments: ["range", "cooperative-sticky"], Leader.allCases)
     func ourConsumersAndKcatShareThePartitions(strategy: String, leader: Leader) async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: Self.partitionCount]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: Self.partitionCount]) { cluster in
             let log = GroupLog()
             let group = "mixed-\(strategy)-\(leader.rawValue)"
             func member(_ name: String) throws -> GroupMember {

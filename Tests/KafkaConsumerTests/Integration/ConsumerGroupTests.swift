@@ -20,7 +20,7 @@ struct ConsumerGroupTests {
     /// processed exactly once, because each member commits in `partitionsRevoked`.
     @Test(arguments: ["range", "cooperative-sticky", "roundrobin", "sticky"])
     func membersLeavingAndJoiningMidStreamProcessEveryRecordOnce(strategy: String) async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: 12]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: 12]) { cluster in
             let log = GroupLog()
             let properties = ["partition.assignment.strategy": strategy]
             try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<600))
@@ -66,7 +66,7 @@ struct ConsumerGroupTests {
     /// A static member that restarts within the session timeout gets its partitions back without a
     /// rebalance: the other member hears nothing and its generation does not change (KIP-345).
     @Test func staticMemberRestartCausesNoRebalance() async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: 4]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: 4]) { cluster in
             let log = GroupLog()
             func member(_ name: String) throws -> GroupMember {
                 try GroupMember(
@@ -99,7 +99,7 @@ struct ConsumerGroupTests {
     /// The coordinator moves to another broker and heartbeats fail with coordinator errors: the members
     /// find it again and keep consuming, without losing or repeating records.
     @Test func coordinatorMovesAndHeartbeatFailuresAreSurvived() async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: 6]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: 6]) { cluster in
             let log = GroupLog()
             let a = try GroupMember("a", cluster: cluster, group: "moving", topics: [Self.topic], log: log)
             let b = try GroupMember("b", cluster: cluster, group: "moving", topics: [Self.topic], log: log)
@@ -129,7 +129,7 @@ struct ConsumerGroupTests {
     /// A member that stops polling for longer than `max.poll.interval.ms` leaves the group; the other
     /// member takes all partitions, and the stale member's commit is refused clearly.
     @Test func aMemberThatStopsPollingLeavesAndItsCommitFails() async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: 4]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: 4]) { cluster in
             let log = GroupLog()
             let a = try GroupMember("a", cluster: cluster, group: "slow", topics: [Self.topic], log: log)
             let slow = try KafkaConsumer(
@@ -155,7 +155,7 @@ struct ConsumerGroupTests {
 
     /// A pattern subscription picks up a matching topic created later (metadata refreshed every 300 ms).
     @Test func patternSubscriptionPicksUpNewTopics() async throws {
-        try await GroupTests.withCluster(topics: ["events-a": 2, "other": 1]) { cluster in
+        try await ConsumerTests.withCluster(topics: ["events-a": 2, "other": 1]) { cluster in
             let log = GroupLog()
             let member = try GroupMember(
                 "p", cluster: cluster, group: "pattern", topics: [], log: log,
@@ -177,7 +177,7 @@ struct ConsumerGroupTests {
 
     /// `wakeup()` interrupts a waiting poll; auto-commit commits what was polled, and close commits too.
     @Test func wakeupInterruptsAPollAndAutoCommitCommitsPolledPositions() async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: 2]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: 2]) { cluster in
             try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<50))
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(properties: [
@@ -211,7 +211,7 @@ struct ConsumerGroupTests {
     /// close() sends LeaveGroup: the other member gets every partition long before the closed member's
     /// session (10 s) would expire; unsubscribe() also leaves, and the consumer can subscribe again.
     @Test func closeAndUnsubscribeLeaveTheGroupPromptly() async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: 4]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: 4]) { cluster in
             let log = GroupLog()
             let properties = ["session.timeout.ms": "10000"]
             let a = try GroupMember(
@@ -247,7 +247,7 @@ struct ConsumerGroupTests {
     /// commitAsync returns at once and reports the outcome to its completion; the offsets are then
     /// committed.
     @Test func commitAsyncReportsItsOutcome() async throws {
-        try await GroupTests.withCluster(topics: [Self.topic: 2]) { cluster in
+        try await ConsumerTests.withCluster(topics: [Self.topic: 2]) { cluster in
             try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<20))
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(properties: [

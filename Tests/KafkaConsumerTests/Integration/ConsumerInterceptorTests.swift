@@ -12,8 +12,9 @@ import Testing
 /// is written by kcat.
 @Suite("Consumer interceptors and deserializing consumer on the dev cluster", .serialized)
 struct ConsumerInterceptorTests {
-    static let topic = "t"
-    static let allPartitions = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+    static let topic = ConsumerTests.topic
+    static let allPartitions = ConsumerTests.allPartitions
+    static let clientID = "typed-test"
 
     /// Drops records whose value is `drop`; records commits and closes.
     final class Dropping: ConsumerInterceptor {
@@ -36,14 +37,11 @@ struct ConsumerInterceptorTests {
     struct BadValue: Error {}
 
     @Test func interceptorDropsRecordsAndSeesCommits() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<60).map { "k\($0):\($0 % 3 == 0 ? "drop" : "keep")" })
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<60).map { "k\($0):\($0 % 3 == 0 ? "drop" : "keep")" })
             let interceptor = Dropping()
-            let consumer = try KafkaConsumer(
-                configuration: KafkaConsumerConfiguration(properties: [
-                    "bootstrap.servers": cluster.bootstrapServers, "client.id": "interceptor-test",
-                    "group.id": "g-interceptor", "auto.offset.reset": "earliest",
-                ]),
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["group.id": "g-interceptor", "auto.offset.reset": "earliest"], clientID: "interceptor-test",
                 interceptors: [interceptor])
             try consumer.assign(Self.allPartitions)
             var records: [ConsumerRecord] = []
@@ -66,9 +64,11 @@ struct ConsumerInterceptorTests {
     }
 
     @Test func typedConsumerWithStrings() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<30).map { "k\($0):v\($0)" })
-            let consumer = try makeConsumer(cluster).deserializing(
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID
+            ).deserializing(
                 keys: { $0.map { String(buffer: $0) } ?? "" }, values: { $0.map { String(buffer: $0) } ?? "" })
             try consumer.consumer.assign(Self.allPartitions)
             var records: [TypedConsumerRecord<String, String>] = []
@@ -83,9 +83,11 @@ struct ConsumerInterceptorTests {
     }
 
     @Test func failingValueDeserializerNamesTheRecord() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, ["a:ok", "b:bad", "c:ok"])
-            let consumer = try makeConsumer(cluster).deserializing(
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, ["a:ok", "b:bad", "c:ok"])
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID
+            ).deserializing(
                 keys: { $0.map { String(buffer: $0) } },
                 values: { (buffer: ByteBuffer?) throws -> String in
                     let value = buffer.map { String(buffer: $0) } ?? ""
@@ -126,29 +128,4 @@ struct ConsumerInterceptorTests {
         }
     }
 
-    private func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = 3
-        configuration.topics = [Self.topic: 3]
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
-    private func makeConsumer(_ cluster: DevCluster) throws -> KafkaConsumer {
-        try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(properties: [
-                "bootstrap.servers": cluster.bootstrapServers, "client.id": "typed-test",
-                "auto.offset.reset": "earliest",
-            ]))
-    }
-
-    private func produce(_ cluster: DevCluster, _ lines: [String]) throws {
-        try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: Self.topic, lines: lines, keyDelimiter: ":")
-    }
 }

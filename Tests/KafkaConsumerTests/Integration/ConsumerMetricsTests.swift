@@ -15,23 +15,20 @@ import Testing
 /// swift-metrics' `MetricsTestKit` is not a dependency of this test target, so a small recording factory stands in.
 @Suite("Consumer metrics on the dev cluster", .serialized)
 struct ConsumerMetricsTests {
-    static let topic = "t"
-    static let allPartitions = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+    static let topic = ConsumerTests.topic
+    static let allPartitions = ConsumerTests.allPartitions
     static let clientID = "metrics-test"
 
     @Test func countsRecordsBytesFetchesAndLag() async throws {
-        try await withCluster { cluster in
+        try await ConsumerTests.withCluster { cluster in
             let lines = (0..<120).map { "key-\($0):value-\(String(repeating: "x", count: $0 % 17))" }
-            try produce(cluster, lines)
+            try ConsumerTests.produce(cluster, lines)
             let metrics = RecordingMetricsFactory()
-            let consumer = try makeConsumer(
-                cluster, metrics, ["auto.offset.reset": "earliest", "max.poll.records": "25"])
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest", "max.poll.records": "25"], clientID: Self.clientID,
+                metricsFactory: metrics)
             try consumer.assign(Self.allPartitions)
-            var records: [ConsumerRecord] = []
-            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-            while records.count < lines.count, ContinuousClock.now < deadline {
-                records += try await consumer.poll(timeout: .seconds(1))
-            }
+            let records = try await ConsumerTests.poll(consumer, until: lines.count)
             try #require(records.count == lines.count)
             // Everything consumed: the next fetch answers with high watermark == position everywhere.
             #expect(try await consumer.poll(timeout: .milliseconds(500)).isEmpty)
@@ -60,17 +57,14 @@ struct ConsumerMetricsTests {
     }
 
     @Test func bytesAreKeyAndValueBytesOfWhatPollReturned() async throws {
-        try await withCluster { cluster in
+        try await ConsumerTests.withCluster { cluster in
             // Empty (or null) keys count nothing.
-            try produce(cluster, (0..<10).map { ":v\($0)" })
+            try ConsumerTests.produce(cluster, (0..<10).map { ":v\($0)" })
             let metrics = RecordingMetricsFactory()
-            let consumer = try makeConsumer(cluster, metrics, ["auto.offset.reset": "earliest"])
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID, metricsFactory: metrics)
             try consumer.assign(Self.allPartitions)
-            var records: [ConsumerRecord] = []
-            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-            while records.count < 10, ContinuousClock.now < deadline {
-                records += try await consumer.poll(timeout: .seconds(1))
-            }
+            let records = try await ConsumerTests.poll(consumer, until: 10)
             await consumer.close()
             try #require(records.count == 10)
             let bytes = records.reduce(0) { $0 + max(0, $1.serializedKeySize) + max(0, $1.serializedValueSize) }
@@ -98,32 +92,6 @@ struct ConsumerMetricsTests {
 
     // MARK: Helpers
 
-    private func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = 3
-        configuration.topics = [Self.topic: 3]
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
-    private func makeConsumer(
-        _ cluster: DevCluster, _ metrics: RecordingMetricsFactory, _ extra: [String: String] = [:]
-    ) throws -> KafkaConsumer {
-        var properties = ["bootstrap.servers": cluster.bootstrapServers, "client.id": Self.clientID]
-        properties.merge(extra) { $1 }
-        return try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(properties: properties), metricsFactory: metrics)
-    }
-
-    private func produce(_ cluster: DevCluster, _ lines: [String]) throws {
-        try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: Self.topic, lines: lines, keyDelimiter: ":")
-    }
 }
 
 /// A `MetricsFactory` that records every value by label: counters as running totals, recorders, gauges and timers

@@ -1,7 +1,6 @@
 import KafkaConsumer
 import KafkaDevCluster
 import KafkaNetwork
-import KafkaTestSupport
 import NIOCore
 import Synchronization
 import Testing
@@ -73,14 +72,21 @@ final class GroupMember: Sendable {
     private let loop = Mutex<Task<Void, Never>?>(nil)
     private let stopping = Atomic<Bool>(false)
     private let failure = Mutex<(any Error)?>(nil)
+    private let refused = Mutex<[String]>([])
 
+    /// - Parameter pollsOnAfterRefusedCommit: whether a refused commit
+    ///   (``KafkaConsumerError/Kind/commitFailed(_:)``, thrown by poll when the commit in `partitionsRevoked`
+    ///   fails) is recorded in ``refusedCommits`` and the member polls again to rejoin, as the error tells an
+    ///   application to, instead of ending the loop. librdkafka 2.0.2's mock refuses every OffsetCommit while
+    ///   the group is rebalancing (see ``ConsumerGroupMockClusterTests``), so this happens there.
     init(
-        _ name: String, cluster: DevCluster, group: String, topics: [String], log: GroupLog,
-        properties: [String: String] = [:], commitOnRevoke: Bool = true, pattern: String? = nil
+        _ name: String, bootstrap: String, group: String, topics: [String], log: GroupLog,
+        properties: [String: String] = [:], commitOnRevoke: Bool = true, pattern: String? = nil,
+        pollsOnAfterRefusedCommit: Bool = false
     ) throws {
         self.name = name
         var all = [
-            "bootstrap.servers": cluster.bootstrapServers, "group.id": group, "client.id": name,
+            "bootstrap.servers": bootstrap, "group.id": group, "client.id": name,
             "auto.offset.reset": "earliest", "enable.auto.commit": "false", "session.timeout.ms": "6000",
             "heartbeat.interval.ms": "200", "max.poll.interval.ms": "20000", "retry.backoff.ms": "50",
             "fetch.max.wait.ms": "100",
@@ -99,6 +105,8 @@ final class GroupMember: Sendable {
                     log.add(name, try await consumer.poll(timeout: .milliseconds(200)))
                 } catch let error as KafkaConsumerError where error.kind == .wakeup {
                     continue
+                } catch let error as KafkaConsumerError where pollsOnAfterRefusedCommit && error.isCommitFailed {
+                    refused.withLock { $0.append("\(error)") }
                 } catch {
                     failure.withLock { $0 = error }
                     return
@@ -106,6 +114,16 @@ final class GroupMember: Sendable {
             }
         }
         loop.withLock { $0 = task }
+    }
+
+    /// A member of a group on the dev cluster `cluster`.
+    convenience init(
+        _ name: String, cluster: DevCluster, group: String, topics: [String], log: GroupLog,
+        properties: [String: String] = [:], commitOnRevoke: Bool = true, pattern: String? = nil
+    ) throws {
+        try self.init(
+            name, bootstrap: cluster.bootstrapServers, group: group, topics: topics, log: log,
+            properties: properties, commitOnRevoke: commitOnRevoke, pattern: pattern)
     }
 
     /// Stops polling (after the poll under way), then closes the consumer (commit in the listener, leave).
@@ -118,30 +136,21 @@ final class GroupMember: Sendable {
 
     /// The error that ended the poll loop, if any.
     var error: (any Error)? { failure.withLock { $0 } }
+
+    /// The refused commits poll reported while the loop went on (with `pollsOnAfterRefusedCommit` only).
+    var refusedCommits: [String] { refused.withLock { $0 } }
+}
+
+extension KafkaConsumerError {
+    fileprivate var isCommitFailed: Bool {
+        if case .commitFailed = kind { true } else { false }
+    }
 }
 
 enum GroupTests {
-    static func withCluster(
-        brokers: Int = 3, topics: [String: Int32], _ body: (DevCluster) async throws -> Void
-    ) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = brokers
-        configuration.topics = topics
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
     /// Produces `values` with kcat, keyed so that they spread over the partitions.
     static func produce(_ cluster: DevCluster, topic: String, _ values: [String]) throws {
-        try Kcat.produce(
-            bootstrap: cluster.bootstrapServers, topic: topic,
-            lines: values.map { "key-\($0):\($0)" }, keyDelimiter: ":")
+        try ConsumerTests.produce(cluster, topic: topic, values.map { "key-\($0):\($0)" })
     }
 
     /// Waits until `condition` holds, polling every 50 ms, for at most `timeout`.

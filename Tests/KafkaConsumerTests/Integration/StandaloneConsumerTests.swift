@@ -11,26 +11,30 @@ import Testing
 /// data is written by kcat (librdkafka), an independent producer.
 @Suite("Standalone consumer on the dev cluster", .serialized)
 struct StandaloneConsumerTests {
-    static let topic = "t"
-    static let allPartitions = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+    static let topic = ConsumerTests.topic
+    static let allPartitions = ConsumerTests.allPartitions
+    static let clientID = "standalone-test"
 
     @Test func earliestReadsEveryRecordOnceInOrder() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<300).map { "k\($0):v\($0)" }, codec: "lz4")
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "max.poll.records": "64"])
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<300).map { "k\($0):v\($0)" }, codec: "lz4")
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest", "max.poll.records": "64"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
-            let records = try await poll(consumer, until: 300)
+            let records = try await ConsumerTests.poll(consumer, until: 300)
             await consumer.close()
             try checkComplete(records, cluster: cluster, expected: (0..<300).map { "k\($0):v\($0)" })
         }
     }
 
     @Test func zstdCompressedRecords() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<500).map { "z\($0):\(String(repeating: "x", count: $0 % 50))" }, codec: "zstd")
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(
+                cluster, (0..<500).map { "z\($0):\(String(repeating: "x", count: $0 % 50))" }, codec: "zstd")
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
-            let records = try await poll(consumer, until: 500)
+            let records = try await ConsumerTests.poll(consumer, until: 500)
             await consumer.close()
             try checkComplete(
                 records, cluster: cluster,
@@ -39,33 +43,34 @@ struct StandaloneConsumerTests {
     }
 
     @Test func latestSeesOnlyNewRecords() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<50).map { "old\($0):o" })
-            let consumer = try makeConsumer(cluster)  // auto.offset.reset defaults to latest
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<50).map { "old\($0):o" })
+            let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)  // auto.offset.reset defaults to latest
             try consumer.assign(Self.allPartitions)
             #expect(try await consumer.poll(timeout: .milliseconds(300)).isEmpty)
             for partition in Self.allPartitions {
                 let end = try #require(cluster.highWatermark(topic: Self.topic, partition: partition.partition))
                 #expect(try await consumer.position(partition) == end)
             }
-            try produce(cluster, (0..<20).map { "new\($0):n" })
-            let records = try await poll(consumer, until: 20)
+            try ConsumerTests.produce(cluster, (0..<20).map { "new\($0):n" })
+            let records = try await ConsumerTests.poll(consumer, until: 20)
             await consumer.close()
             #expect(records.count == 20)
-            #expect(records.allSatisfy { string($0.key).hasPrefix("new") })
+            #expect(records.allSatisfy { ConsumerTests.string($0.key).hasPrefix("new") })
         }
     }
 
     @Test func seekAndSeekToEnd() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<120).map { "k\($0):v\($0)" })
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<120).map { "k\($0):v\($0)" })
             let p0 = Self.allPartitions[0]
             let end = try #require(cluster.highWatermark(topic: Self.topic, partition: 0))
             try #require(end > 5)
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign([p0])
             try consumer.seek(p0, to: 5)
-            let records = try await poll(consumer, until: Int(end - 5))
+            let records = try await ConsumerTests.poll(consumer, until: Int(end - 5))
             #expect(records.map(\.offset) == Array(5..<end))
             try consumer.seek(p0, to: 2)
             let again = try await consumer.poll(timeout: .seconds(10))
@@ -83,29 +88,31 @@ struct StandaloneConsumerTests {
     }
 
     @Test func pauseAndResume() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<150).map { "k\($0):v\($0)" })
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<150).map { "k\($0):v\($0)" })
             let counts = Self.allPartitions.map {
                 cluster.highWatermark(topic: Self.topic, partition: $0.partition) ?? 0
             }
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
             try consumer.pause([Self.allPartitions[0]])
             #expect(consumer.paused == [Self.allPartitions[0]])
             let unpaused = Int(counts[1] + counts[2])
-            let first = try await poll(consumer, until: unpaused)
+            let first = try await ConsumerTests.poll(consumer, until: unpaused)
             #expect(first.allSatisfy { $0.partition != 0 })
             #expect(try await consumer.poll(timeout: .milliseconds(300)).isEmpty)
             try consumer.resume([Self.allPartitions[0]])
-            let rest = try await poll(consumer, until: Int(counts[0]))
+            let rest = try await ConsumerTests.poll(consumer, until: Int(counts[0]))
             #expect(rest.allSatisfy { $0.partition == 0 } && rest.count == Int(counts[0]))
             await consumer.close()
         }
     }
 
     @Test func noResetPolicyFailsNamingThePartition() async throws {
-        try await withCluster { cluster in
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "none"])
+        try await ConsumerTests.withCluster { cluster in
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "none"], clientID: Self.clientID)
             try consumer.assign([Self.allPartitions[1]])
             do {
                 _ = try await consumer.poll(timeout: .seconds(1))
@@ -119,8 +126,9 @@ struct StandaloneConsumerTests {
     }
 
     @Test func emptyPollReturnsAfterTheTimeout() async throws {
-        try await withCluster { cluster in
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "fetch.max.wait.ms": "200"])
+        try await ConsumerTests.withCluster { cluster in
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest", "fetch.max.wait.ms": "200"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
             let start = ContinuousClock.now
             let records = try await consumer.poll(timeout: .seconds(1))
@@ -136,15 +144,16 @@ struct StandaloneConsumerTests {
     }
 
     @Test func followsALeaderMovedMidConsumption() async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<200).map { "a\($0):v" })
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest", "max.poll.records": "30"])
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<200).map { "a\($0):v" })
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest", "max.poll.records": "30"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
-            var records = try await poll(consumer, until: 60)
+            var records = try await ConsumerTests.poll(consumer, until: 60)
             let leader = try #require(cluster.leader(topic: Self.topic, partition: 0))
             try cluster.moveLeader(topic: Self.topic, partition: 0, to: leader == 1 ? 2 : 1)
-            try produce(cluster, (0..<100).map { "b\($0):v" })
-            records += try await poll(consumer, until: 240)
+            try ConsumerTests.produce(cluster, (0..<100).map { "b\($0):v" })
+            records += try await ConsumerTests.poll(consumer, until: 240)
             await consumer.close()
             try checkComplete(
                 records, cluster: cluster, expected: (0..<200).map { "a\($0):v" } + (0..<100).map { "b\($0):v" })
@@ -153,15 +162,16 @@ struct StandaloneConsumerTests {
 
     @Test(arguments: ["earliest", "latest"])
     func offsetOutOfRangeResetsByPolicy(policy: String) async throws {
-        try await withCluster { cluster in
-            try produce(cluster, (0..<90).map { "k\($0):v" })
+        try await ConsumerTests.withCluster { cluster in
+            try ConsumerTests.produce(cluster, (0..<90).map { "k\($0):v" })
             let p0 = Self.allPartitions[0]
             let end = try #require(cluster.highWatermark(topic: Self.topic, partition: 0))
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": policy, "fetch.max.wait.ms": "100"])
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": policy, "fetch.max.wait.ms": "100"], clientID: Self.clientID)
             try consumer.assign([p0])
             // A position past the log end: the broker answers OFFSET_OUT_OF_RANGE, the consumer resets.
             try consumer.seek(p0, to: end + 1_000)
-            let records = try await poll(consumer, until: Int(end), timeout: .seconds(5))
+            let records = try await ConsumerTests.poll(consumer, until: Int(end), timeout: .seconds(5))
             if policy == "earliest" {
                 #expect(records.map(\.offset) == Array(0..<end))
             } else {
@@ -173,12 +183,13 @@ struct StandaloneConsumerTests {
     }
 
     @Test func twentyThousandRecordsInOrder() async throws {
-        try await withCluster { cluster in
+        try await ConsumerTests.withCluster { cluster in
             let lines = (0..<20_000).map { "k\($0):value-\($0)" }
-            try produce(cluster, lines, codec: "lz4")
-            let consumer = try makeConsumer(cluster, ["auto.offset.reset": "earliest"])
+            try ConsumerTests.produce(cluster, lines, codec: "lz4")
+            let consumer = try ConsumerTests.makeConsumer(
+                cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
-            let records = try await poll(consumer, until: 20_000, timeout: .seconds(120))
+            let records = try await ConsumerTests.poll(consumer, until: 20_000, timeout: .seconds(120))
             await consumer.close()
             try checkComplete(records, cluster: cluster, expected: lines)
         }
@@ -205,47 +216,9 @@ struct StandaloneConsumerTests {
 
     // MARK: Helpers
 
-    private func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = 3
-        configuration.topics = [Self.topic: 3]
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
-    private func makeConsumer(_ cluster: DevCluster, _ extra: [String: String] = [:]) throws -> KafkaConsumer {
-        var properties = ["bootstrap.servers": cluster.bootstrapServers, "client.id": "standalone-test"]
-        properties.merge(extra) { $1 }
-        return try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: properties))
-    }
-
-    private func produce(_ cluster: DevCluster, _ lines: [String], codec: String = "none") throws {
-        try Kcat.produce(
-            bootstrap: cluster.bootstrapServers, topic: Self.topic, lines: lines, keyDelimiter: ":",
-            extraProperties: ["compression.codec": codec])
-    }
-
-    private func poll(
-        _ consumer: KafkaConsumer, until count: Int, timeout: Duration = .seconds(30),
-        stopWhen: ([ConsumerRecord]) -> Bool = { _ in false }
-    ) async throws -> [ConsumerRecord] {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        var records: [ConsumerRecord] = []
-        while records.count < count, ContinuousClock.now < deadline, !stopWhen(records) {
-            records += try await consumer.poll(timeout: .seconds(1))
-        }
-        return records
-    }
-
     /// Every expected `key:value` line exactly once; per partition, offsets dense from 0 to the high watermark.
     private func checkComplete(_ records: [ConsumerRecord], cluster: DevCluster, expected: [String]) throws {
-        let lines = records.map { "\(string($0.key)):\(string($0.value))" }
+        let lines = records.map { "\(ConsumerTests.string($0.key)):\(ConsumerTests.string($0.value))" }
         #expect(lines.count == expected.count)
         #expect(Set(lines) == Set(expected))
         for partition in Self.allPartitions {
@@ -255,7 +228,4 @@ struct StandaloneConsumerTests {
         }
     }
 
-    private func string(_ buffer: ByteBuffer?) -> String {
-        buffer.map { String(buffer: $0) } ?? "<null>"
-    }
 }
