@@ -223,11 +223,14 @@ struct ConsumerGroupsToolTests {
 
             let offsets = try await Self.run(cluster, ["--describe", "--group", "live"])
             #expect(offsets.status == 0, "\(offsets.stderr)")
-            // No commit yet: the current offset and the lag are unknown.
+            // Before kcat commits, the current offset and the lag are unknown; kcat commits what it consumed
+            // on its own schedule (it sets the topic-level auto.commit.enable itself), so on a slow machine
+            // the commit of all 3 records may already be there.
+            let row = Self.rows(offsets.stdout, startingWith: "live")
             #expect(
-                Self.rows(offsets.stdout, startingWith: "live") == [
-                    ["live", "one", "0", "-", "3", "-", memberId, host, "rdkafka"]
-                ])
+                row == [["live", "one", "0", "-", "3", "-", memberId, host, "rdkafka"]]
+                    || row == [["live", "one", "0", "3", "3", "0", memberId, host, "rdkafka"]],
+                "\(offsets.stdout)")
 
             let members = try await Self.run(cluster, ["--describe", "--group", "live", "--members"])
             #expect(members.status == 0, "\(members.stderr)")
@@ -248,6 +251,7 @@ struct ConsumerGroupsToolTests {
             let listed = try await Self.run(cluster, ["--list", "--state"])
             #expect(Self.rows(listed.stdout, startingWith: "live") == [["live", "Stable"]])
 
+            let committedBefore = try await Self.committed(admin, "live", Self.key("one", 0))
             let reset = try await Self.run(
                 cluster, ["--reset-offsets", "--group", "live", "--all-topics", "--to-earliest", "--execute"])
             #expect(reset.status == 1)
@@ -255,7 +259,9 @@ struct ConsumerGroupsToolTests {
                 reset.stderr.contains(
                     "Assignments can only be reset if the group 'live' is inactive, but the current state is Stable."),
                 "\(reset.stderr)")
-            #expect(try await Self.committed(admin, "live", Self.key("one", 0)) == nil)
+            // The refused reset changed nothing (kcat may have committed 3 meanwhile, never 0).
+            let committedAfter = try await Self.committed(admin, "live", Self.key("one", 0))
+            #expect(committedAfter == committedBefore || committedAfter == 3, "\(String(describing: committedAfter))")
 
             let delete = try await Self.run(cluster, ["--delete", "--group", "live"])
             #expect(delete.status == 1)

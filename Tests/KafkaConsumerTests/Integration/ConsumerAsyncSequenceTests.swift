@@ -7,6 +7,7 @@ import KafkaTestSupport
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// `records` and `batches` (AsyncSequences over poll) and the `Service` conformance, against the in-process dev
@@ -79,17 +80,28 @@ struct ConsumerAsyncSequenceTests {
                 let consumer = try ConsumerTests.makeConsumer(
                     cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
                 try consumer.assign(Self.allPartitions)
+                let progress = IterationProgress()
                 let iteration = Task {
                     var count = 0
                     if useBatches {
-                        for try await batch in consumer.batches { count += batch.count }
+                        for try await batch in consumer.batches {
+                            count += batch.count
+                            progress.count.store(count, ordering: .relaxed)
+                        }
                     } else {
-                        for try await _ in consumer.records { count += 1 }
+                        for try await _ in consumer.records {
+                            count += 1
+                            progress.count.store(count, ordering: .relaxed)
+                        }
                     }
                     return count
                 }
-                // Let it consume everything, then wait in poll for more.
-                try await Task.sleep(for: .seconds(2))
+                // Let it consume everything (however loaded the machine), then wait in poll for more.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while progress.count.load(ordering: .relaxed) < 20 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 let closedAt = ContinuousClock.now
                 await consumer.close()
                 let count = try await withTimeout(.seconds(10)) { try await iteration.value }
@@ -179,4 +191,9 @@ struct ConsumerAsyncSequenceTests {
         }
     }
 
+}
+
+/// How far an iteration running on another task got.
+final class IterationProgress: Sendable {
+    let count = Atomic<Int>(0)
 }

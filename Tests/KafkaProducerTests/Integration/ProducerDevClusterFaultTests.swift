@@ -99,6 +99,22 @@ struct ProducerDevClusterFaultTests {
         try await run(2000, producer: producer, actions: actions)
     }
 
+    /// Every broker's connections dropped in turn mid-stream: answers lost with them are resent and
+    /// deduplicated by the broker; exactly once, in order.
+    @Test(arguments: [1, 5])
+    func disconnectsOfEveryBrokerAreSurvivedExactlyOnce(inFlight: Int) async throws {
+        let producer = try makeProducer([
+            "reconnect.backoff.ms": "10", "reconnect.backoff.max.ms": "50",
+            "max.in.flight.requests.per.connection": "\(inFlight)",
+        ])
+        let cluster = self.cluster
+        var actions: [Int: @Sendable () async throws -> Void] = [:]
+        for (step, broker) in [Int32(1), 2, 3].enumerated() {
+            actions[100 + step * 150] = { await cluster.dropConnections(broker: broker) }
+        }
+        try await run(600, producer: producer, actions: actions)
+    }
+
     @Test func leadersMovedTwiceMidStreamAreFollowedInOrder() async throws {
         let producer = try makeProducer()
         let cluster = self.cluster

@@ -48,6 +48,11 @@ struct ProducerFaultTests {
         verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
     }
 
+    /// librdkafka 2.0.2's mock does not check producer sequences: a produce it appended just before a broker
+    /// went down, whose answer was lost, is appended again when resent. So here only no loss and order are
+    /// asserted (repeats are allowed, offsets are those of the acknowledged copy); the dev cluster, which
+    /// deduplicates as a broker does, asserts exactly once for the same scenario
+    /// (`ProducerDevClusterFaultTests.disconnectsOfEveryBrokerAreSurvivedExactlyOnce`).
     @Test(arguments: [1, 5])
     func disconnectsOfEveryBrokerAreSurvived(inFlight: Int) async throws {
         let test = try ProducerTestCluster()
@@ -67,7 +72,9 @@ struct ProducerFaultTests {
         let records = (0..<600).map { test.record($0, keyed: $0 % 2 == 0) }
         let sent = try await test.produce(records, with: producer, actions: actions)
         await producer.close()
-        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
+        verifyReadBack(
+            sent: sent, read: try test.readBack(), partitions: test.partitions, expectOffsets: false,
+            checkOrder: inFlight == 1, allowDuplicates: true)
     }
 
     @Test(arguments: [1, 5])
