@@ -169,7 +169,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-producer-perf-test",
             dependencies: [
-                "KafkaProducer", "KafkaNetwork", "KafkaProtocol",
+                "KafkaProducer", "KafkaNetwork", "KafkaProtocol", "KafkaCLISupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

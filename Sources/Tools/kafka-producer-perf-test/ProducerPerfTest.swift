@@ -1,4 +1,5 @@
 import ArgumentParser
+import KafkaCLISupport
 import KafkaNetwork
 import KafkaProducer
 import NIOCore
@@ -20,6 +21,9 @@ import NIOCore
 /// ```
 @main
 struct ProducerPerfTest: AsyncParsableCommand {
+    /// Kafka's exit codes: 2 for usage errors (ArgumentParser's default is 64), 1 for failures.
+    static func main() async { await KafkaTool.main(Self.self) }
+
     static let configuration = CommandConfiguration(
         commandName: "kafka-producer-perf-test",
         abstract: "Measure producer throughput and latency (as Apache Kafka's kafka-producer-perf-test.sh).",
