@@ -3,7 +3,8 @@ public import KafkaProtocol
 
 // MARK: - Errors
 
-/// The failure of one resource (a topic, a broker's configs, …) in an admin operation.
+/// The failure of one resource (a topic, a broker's configs, a consumer group, a partition, …) in an
+/// admin operation.
 ///
 /// Admin operations on several resources return one result per resource, so a topic that cannot
 /// be created does not hide the others. The error names the API, the resource and the broker's
@@ -25,8 +26,12 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         case broker
         /// The log levels of a broker.
         case brokerLogger = "broker logger"
+        /// The cluster as a whole (its description); the resource name is empty.
+        case cluster
         /// A consumer group.
         case group
+        /// A partition of a topic, named `topic-partition` (see ``AdminError/topicPartition``).
+        case partition
         /// Client metrics subscriptions.
         case clientMetrics = "client metrics"
         /// A resource of a type this client does not know.
@@ -43,6 +48,8 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
     public var resourceName: String
     /// The broker's error message, or the client's explanation; nil when there is none.
     public var message: String?
+    /// The partition, when the resource is one (``ResourceKind/partition``); nil otherwise.
+    public var topicPartition: TopicPartitionKey?
 
     /// Creates an error.
     public init(
@@ -54,6 +61,15 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         self.resourceKind = resourceKind
         self.resourceName = resourceName
         self.message = message
+        self.topicPartition = nil
+    }
+
+    /// Creates the error of a partition: the resource kind is ``ResourceKind/partition`` and the
+    /// resource name `topic-partition`.
+    public init(code: KafkaErrorCode, api: KafkaAPIKey, partition: TopicPartitionKey, message: String? = nil) {
+        self.init(
+            code: code, api: api, resourceKind: .partition, resourceName: partition.description, message: message)
+        self.topicPartition = partition
     }
 
     /// Whether retrying the operation may succeed.
@@ -62,7 +78,9 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         let text = message.flatMap { $0.isEmpty ? nil : $0 } ?? code.message
         let resource =
-            resourceName.isEmpty ? "\(resourceKind.rawValue) ''" : "\(resourceKind.rawValue) '\(resourceName)'"
+            resourceKind == .cluster && resourceName.isEmpty
+            ? "the cluster"
+            : resourceName.isEmpty ? "\(resourceKind.rawValue) ''" : "\(resourceKind.rawValue) '\(resourceName)'"
         return "\(api.name) failed for \(resource): \(code.name) (\(code.rawValue))\(text.isEmpty ? "" : ": \(text)")"
     }
 }
@@ -93,6 +111,21 @@ extension AdminError {
                 code: .unknownServerError, api: api, resourceKind: resourceKind, resourceName: resourceName,
                 message: "\(error)")
         }
+    }
+
+    /// The error of `partition` from `error`, a `KafkaError` (its API is kept when it has one), an
+    /// `AdminError` or the failure of the request as a whole.
+    init(_ error: any Error, api: KafkaAPIKey, partition: TopicPartitionKey) {
+        self.init(
+            error, api: (error as? KafkaError)?.api ?? api, resourceKind: .partition,
+            resourceName: partition.description)
+        if resourceKind == .partition { topicPartition = topicPartition ?? partition }
+    }
+
+    /// The error of consumer group `groupId` from `error`, a `KafkaError` (its API is kept when it
+    /// has one), an `AdminError` or the failure of the request as a whole.
+    init(_ error: any Error, api: KafkaAPIKey, group groupId: String) {
+        self.init(error, api: (error as? KafkaError)?.api ?? api, resourceKind: .group, resourceName: groupId)
     }
 
     /// The error of a resource the broker's response did not mention.

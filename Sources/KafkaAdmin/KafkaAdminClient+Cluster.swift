@@ -1,4 +1,4 @@
-public import KafkaNetwork
+import KafkaNetwork
 import KafkaProtocol
 
 extension KafkaAdminClient {
@@ -7,9 +7,18 @@ extension KafkaAdminClient {
     /// Uses DescribeCluster (Kafka 2.8 and later) when the broker supports it, Metadata otherwise.
     /// Retriable errors are retried for up to `request.timeout.ms`.
     ///
-    /// - Throws: ``KafkaError`` for an error the broker reported, ``KafkaNetworkError`` when no
-    ///   broker answers.
+    /// - Throws: ``AdminError`` for an error the broker reported (the resource kind is
+    ///   ``AdminError/ResourceKind/cluster``), ``KafkaNetworkError`` when no broker answers.
     public func describeCluster() async throws -> ClusterDescription {
+        do {
+            return try await describeClusterOnce()
+        } catch let error as KafkaError {
+            throw AdminError(error, api: error.api ?? .describeCluster, resourceKind: .cluster, resourceName: "")
+        }
+    }
+
+    /// ``describeCluster()``, reporting the broker's errors as `KafkaError` so that they are retried.
+    private func describeClusterOnce() async throws -> ClusterDescription {
         try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
             let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
             if connection.versions.brokerRanges[.describeCluster] != nil {
@@ -43,7 +52,7 @@ extension KafkaAdminClient {
         }
     }
 
-    // MARK: - Request helpers shared by the topic and config operations
+    // MARK: - Request helpers shared by the admin operations
 
     /// Sends once, on `connection`, a request built for the version negotiated with its broker; a
     /// connection that fails is dropped so that the next attempt reconnects.

@@ -1,5 +1,5 @@
 import KafkaNetwork
-public import KafkaProtocol
+import KafkaProtocol
 import Logging
 
 extension KafkaAdminClient {
@@ -15,20 +15,27 @@ extension KafkaAdminClient {
     ///   `nil` for every state. Brokers that support ListGroups v4 filter themselves; for older
     ///   ones the groups are described and filtered here.
     /// - Returns: the groups, sorted by id.
-    /// - Throws: `KafkaError` when a broker reports an error; network errors.
+    /// - Throws: ``AdminError`` when a broker reports an error (the resource is the broker);
+    ///   network errors.
     public func listConsumerGroups(states: Set<String>? = nil) async throws -> [ConsumerGroupListing] {
         let metadata = try await cluster.metadata()
         let wanted = states.map { Set($0.map { $0.lowercased() }) }
         var listings: [String: ConsumerGroupListing] = [:]
         var unfiltered: [String] = []
         for nodeID in metadata.brokers.keys.sorted() {
-            let (response, version) = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
-                try await sendVersioned(to: .broker(nodeID), kind: .admin) { (version: Int16) in
-                    ListGroupsRequest(statesFilter: version >= 4 ? (states.map { Array($0).sorted() } ?? []) : [])
-                } check: { (response: ListGroupsResponse) in
+            let (response, version): (ListGroupsResponse, Int16)
+            do {
+                (response, version) = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
+                    let connection = try await cluster.connection(to: .broker(nodeID), kind: .admin)
+                    let (response, version) = try await sendForNegotiatedVersion(on: connection) { version in
+                        ListGroupsRequest(statesFilter: version >= 4 ? (states.map { Array($0).sorted() } ?? []) : [])
+                    }
                     let code = KafkaErrorCode(rawValue: response.errorCode)
-                    return code == .none ? nil : KafkaError(code: code, api: .listGroups)
+                    if code != .none { throw KafkaError(code: code, api: .listGroups) }
+                    return (response, version)
                 }
+            } catch let error as KafkaError {
+                throw AdminError(error, api: .listGroups, resourceKind: .broker, resourceName: "\(nodeID)")
             }
             for group in response.groups where group.protocolType == "consumer" || group.protocolType.isEmpty {
                 let state = version >= 4 ? group.groupState : nil
@@ -59,19 +66,20 @@ extension KafkaAdminClient {
     /// supports batching) and asked with DescribeGroups; coordinator moves are retried. A group that
     /// does not exist is described with the state `Dead` and no members, as the broker reports it.
     ///
-    /// - Returns: a result per requested group: the description, or the `KafkaError` for that group.
+    /// - Returns: a result per requested group: the description, or the ``AdminError`` for that group.
     /// - Throws: network errors that outlast the retries.
     public func describeConsumerGroups(
         _ groupIds: [String]
-    ) async throws -> [String: Result<ConsumerGroupDescription, KafkaError>] {
-        try await forEachCoordinator(groupIds) { coordinator, groups in
+    ) async throws -> [String: Result<ConsumerGroupDescription, AdminError>] {
+        try await forEachCoordinator(groupIds, api: .describeGroups) { coordinator, groups in
             let response = try await cluster.send(
                 DescribeGroupsRequest(groups: groups), to: .broker(coordinator.nodeID), kind: .admin)
-            var results: [String: Result<ConsumerGroupDescription, KafkaError>] = [:]
+            var results: [String: Result<ConsumerGroupDescription, AdminError>] = [:]
             for group in response.groups where groups.contains(group.groupId) {
                 let code = KafkaErrorCode(rawValue: group.errorCode)
                 guard code == .none else {
-                    results[group.groupId] = .failure(KafkaError(code: code, api: .describeGroups))
+                    results[group.groupId] = .failure(
+                        AdminError(code: code, api: .describeGroups, resourceKind: .group, resourceName: group.groupId))
                     continue
                 }
                 let isConsumer = group.protocolType == "consumer"
@@ -101,15 +109,18 @@ extension KafkaAdminClient {
     ///
     /// - Returns: a result per requested group.
     /// - Throws: network errors that outlast the retries.
-    public func deleteConsumerGroups(_ groupIds: [String]) async throws -> [String: Result<Void, KafkaError>] {
-        try await forEachCoordinator(groupIds) { coordinator, groups in
+    public func deleteConsumerGroups(_ groupIds: [String]) async throws -> [String: Result<Void, AdminError>] {
+        try await forEachCoordinator(groupIds, api: .deleteGroups) { coordinator, groups in
             let response = try await cluster.send(
                 DeleteGroupsRequest(groupsNames: groups), to: .broker(coordinator.nodeID), kind: .admin)
-            var results: [String: Result<Void, KafkaError>] = [:]
+            var results: [String: Result<Void, AdminError>] = [:]
             for result in response.results where groups.contains(result.groupId) {
                 let code = KafkaErrorCode(rawValue: result.errorCode)
                 results[result.groupId] =
-                    code == .none ? .success(()) : .failure(KafkaError(code: code, api: .deleteGroups))
+                    code == .none
+                    ? .success(())
+                    : .failure(
+                        AdminError(code: code, api: .deleteGroups, resourceKind: .group, resourceName: result.groupId))
             }
             return results
         }
@@ -121,11 +132,12 @@ extension KafkaAdminClient {
     /// group. Coordinator lookups that fail with a retriable error, groups whose answer is a
     /// coordinator or retriable error, groups the answer leaves out and network failures are tried
     /// again (the coordinator looked up afresh) until `request.timeout.ms` or `retries` run out.
+    /// `api` is the API `send` uses, named by the errors of groups it never reached.
     private func forEachCoordinator<Value: Sendable>(
-        _ groupIds: [String],
-        _ send: (BrokerMetadata, [String]) async throws -> [String: Result<Value, KafkaError>]
-    ) async throws -> [String: Result<Value, KafkaError>] {
-        var results: [String: Result<Value, KafkaError>] = [:]
+        _ groupIds: [String], api: KafkaAPIKey,
+        _ send: (BrokerMetadata, [String]) async throws -> [String: Result<Value, AdminError>]
+    ) async throws -> [String: Result<Value, AdminError>] {
+        var results: [String: Result<Value, AdminError>] = [:]
         var pending = Array(Set(groupIds)).sorted()
         let deadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
         var attempt = 0
@@ -150,7 +162,7 @@ extension KafkaAdminClient {
                     if canRetry && RetryPolicy.isRetriable(error) {
                         retry.append(group)
                     } else {
-                        results[group] = .failure(error)
+                        results[group] = .failure(AdminError(error, api: .findCoordinator, group: group))
                     }
                 case nil:
                     retry.append(group)
@@ -158,7 +170,7 @@ extension KafkaAdminClient {
             }
             for nodeID in byCoordinator.keys.sorted() {
                 guard let (broker, groups) = byCoordinator[nodeID] else { continue }
-                let answers: [String: Result<Value, KafkaError>]
+                let answers: [String: Result<Value, AdminError>]
                 do {
                     answers = try await send(broker, groups)
                 } catch {
@@ -185,9 +197,9 @@ extension KafkaAdminClient {
                             retry.append(group)
                         } else {
                             results[group] = .failure(
-                                KafkaError(
-                                    code: .unknownServerError,
-                                    brokerMessage: "the coordinator did not answer for group '\(group)'"))
+                                AdminError(
+                                    code: .unknownServerError, api: api, resourceKind: .group, resourceName: group,
+                                    message: "the coordinator did not answer for group '\(group)'"))
                         }
                     }
                 }
@@ -196,7 +208,10 @@ extension KafkaAdminClient {
             if !canRetry {
                 if let lastNetworkError { throw lastNetworkError }
                 for group in retry where results[group] == nil {
-                    results[group] = .failure(KafkaError(code: .coordinatorNotAvailable, api: .findCoordinator))
+                    results[group] = .failure(
+                        AdminError(
+                            code: .coordinatorNotAvailable, api: .findCoordinator, resourceKind: .group,
+                            resourceName: group))
                 }
                 break
             }
@@ -213,46 +228,30 @@ extension KafkaAdminClient {
     /// other retriable errors reported by `check` are retried for up to `request.timeout.ms`.
     ///
     /// - Returns: the response and the version it was sent with.
-    /// - Throws: the first non-retriable error `check` reports, as `KafkaError`.
+    /// - Throws: the first non-retriable error `check` (or `build`) reports, as an ``AdminError``
+    ///   for the group (`api` when the `KafkaError` names none); network errors.
     func sendToCoordinator<R: KafkaRequest>(
-        groupId: String, build: (Int16) throws -> R, check: (R.Response) -> KafkaError?
+        groupId: String, api: KafkaAPIKey, build: (Int16) throws -> R, check: (R.Response) -> KafkaError?
     ) async throws -> (R.Response, Int16) where R.Response: Sendable {
-        try await cluster.withRetries(timeout: configuration.requestTimeout) { attempt in
-            do {
-                let answer = try await sendVersioned(to: .groupCoordinator(groupId), kind: .group, build, check: check)
-                return answer
-            } catch let error as KafkaError where error.code.isCoordinatorError {
-                cluster.invalidateCoordinator(for: groupId, type: .group)
-                logger.debug(
-                    "group coordinator moved", metadata: ["group": "\(groupId)", "attempt": "\(attempt)"])
-                throw error
-            } catch let error as KafkaNetworkError {
-                cluster.invalidateCoordinator(for: groupId, type: .group)
-                throw error
-            }
-        }
-    }
-
-    /// Sends once a request built for the version negotiated with `destination`; a connection that
-    /// fails is dropped so that the next attempt reconnects.
-    ///
-    /// - Throws: what `check` reports on the response, network errors.
-    func sendVersioned<R: KafkaRequest>(
-        to destination: RequestDestination, kind: ConnectionKind, _ build: (Int16) throws -> R,
-        check: (R.Response) -> KafkaError? = { _ in nil }
-    ) async throws -> (R.Response, Int16) where R.Response: Sendable {
-        let connection = try await cluster.connection(to: destination, kind: kind)
-        let version = try connection.versions.version(for: R.self)
-        let response: R.Response
         do {
-            response = try await connection.send(build(version), version: version)
-        } catch let error as KafkaNetworkError {
-            if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
-                await cluster.discard(connection)
+            return try await cluster.withRetries(timeout: configuration.requestTimeout) { attempt in
+                do {
+                    let connection = try await cluster.connection(to: .groupCoordinator(groupId), kind: .group)
+                    let (response, version) = try await sendForNegotiatedVersion(on: connection, build)
+                    if let error = check(response) { throw error }
+                    return (response, version)
+                } catch let error as KafkaError where error.code.isCoordinatorError {
+                    cluster.invalidateCoordinator(for: groupId, type: .group)
+                    logger.debug(
+                        "group coordinator moved", metadata: ["group": "\(groupId)", "attempt": "\(attempt)"])
+                    throw error
+                } catch let error as KafkaNetworkError {
+                    cluster.invalidateCoordinator(for: groupId, type: .group)
+                    throw error
+                }
             }
-            throw error
+        } catch let error as KafkaError {
+            throw AdminError(error, api: api, group: groupId)
         }
-        if let error = check(response) { throw error }
-        return (response, version)
     }
 }

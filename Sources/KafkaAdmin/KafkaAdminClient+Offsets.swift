@@ -1,5 +1,5 @@
 public import KafkaNetwork
-public import KafkaProtocol
+import KafkaProtocol
 import Logging
 
 extension KafkaAdminClient {
@@ -13,8 +13,8 @@ extension KafkaAdminClient {
     ///   - partitions: the partitions to look up; `nil` for every partition the group committed.
     /// - Returns: the committed offset of each partition that has one; partitions without a commit,
     ///   or for which the coordinator reports a non-retriable error, are left out.
-    /// - Throws: `KafkaError` for a group-level error (`GROUP_AUTHORIZATION_FAILED`, …); network
-    ///   errors that outlast the retries.
+    /// - Throws: ``AdminError`` for a group-level error (`GROUP_AUTHORIZATION_FAILED`, …), the
+    ///   resource being the group; network errors that outlast the retries.
     public func listConsumerGroupOffsets(
         _ groupId: String, partitions: [TopicPartitionKey]? = nil
     ) async throws -> [TopicPartitionKey: ConsumerGroupOffset] {
@@ -22,7 +22,7 @@ extension KafkaAdminClient {
         let byTopic = partitions.map { Dictionary(grouping: $0, by: \.topic) }
         func indexes(_ topic: String) -> [Int32] { Array(Set((byTopic?[topic] ?? []).map(\.partition))).sorted() }
         let topicNames = byTopic?.keys.sorted()
-        let (response, _) = try await sendToCoordinator(groupId: groupId) { (version: Int16) in
+        let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetFetch) { (version: Int16) in
             var request = OffsetFetchRequest()
             if version >= 8 {
                 request.groups = [
@@ -64,13 +64,14 @@ extension KafkaAdminClient {
     ///
     /// - Returns: a result per requested partition (`UNKNOWN_TOPIC_OR_PARTITION`,
     ///   `UNKNOWN_MEMBER_ID`, `OFFSET_METADATA_TOO_LARGE`, …).
-    /// - Throws: network errors and coordinator errors that outlast the retries.
+    /// - Throws: network errors, and coordinator errors that outlast the retries as ``AdminError``
+    ///   for the group.
     public func alterConsumerGroupOffsets(
         _ groupId: String, offsets: [TopicPartitionKey: ConsumerGroupOffset]
-    ) async throws -> [TopicPartitionKey: Result<Void, KafkaError>] {
+    ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
         guard !offsets.isEmpty else { return [:] }
         let byTopic = Dictionary(grouping: offsets, by: { $0.key.topic })
-        let (response, _) = try await sendToCoordinator(groupId: groupId) { (version: Int16) in
+        let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetCommit) { (version: Int16) in
             OffsetCommitRequest(
                 groupId: groupId, generationIdOrMemberEpoch: -1, memberId: "",
                 topics: byTopic.keys.sorted().map { topic in
@@ -98,7 +99,7 @@ extension KafkaAdminClient {
     /// leader epoch; see the variant taking ``ConsumerGroupOffset`` values.
     public func alterConsumerGroupOffsets(
         _ groupId: String, offsets: [TopicPartitionKey: Int64]
-    ) async throws -> [TopicPartitionKey: Result<Void, KafkaError>] {
+    ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
         try await alterConsumerGroupOffsets(groupId, offsets: offsets.mapValues { ConsumerGroupOffset(offset: $0) })
     }
 
@@ -109,15 +110,15 @@ extension KafkaAdminClient {
     /// fail with `GROUP_SUBSCRIBED_TO_TOPIC`.
     ///
     /// - Returns: a result per requested partition.
-    /// - Throws: `KafkaError` for an error of the whole group (`GROUP_ID_NOT_FOUND`,
-    ///   `NON_EMPTY_GROUP` for a non-consumer group with members, …); network errors and
-    ///   coordinator errors that outlast the retries.
+    /// - Throws: ``AdminError`` for an error of the whole group (`GROUP_ID_NOT_FOUND`,
+    ///   `NON_EMPTY_GROUP` for a non-consumer group with members, …) and for coordinator errors
+    ///   that outlast the retries, the resource being the group; network errors.
     public func deleteConsumerGroupOffsets(
         _ groupId: String, partitions: Set<TopicPartitionKey>
-    ) async throws -> [TopicPartitionKey: Result<Void, KafkaError>] {
+    ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
         guard !partitions.isEmpty else { return [:] }
         let byTopic = Dictionary(grouping: partitions, by: \.topic)
-        let (response, _) = try await sendToCoordinator(groupId: groupId) { (_: Int16) in
+        let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetDelete) { (_: Int16) in
             OffsetDeleteRequest(
                 groupId: groupId,
                 topics: byTopic.keys.sorted().map { topic in
@@ -152,25 +153,24 @@ extension KafkaAdminClient {
     /// - Throws: network errors that outlast the retries.
     public func listOffsets(
         _ specs: [TopicPartitionKey: OffsetSpec], isolationLevel: IsolationLevel = .readUncommitted
-    ) async throws -> [TopicPartitionKey: Result<ListedOffset, KafkaError>] {
+    ) async throws -> [TopicPartitionKey: Result<ListedOffset, AdminError>] {
         let timeout = Int32(clamping: configuration.requestTimeout.components.seconds * 1000)
-        return try await forEachLeader(Set(specs.keys)) { leader, partitions in
-            var results: [TopicPartitionKey: Result<ListedOffset, KafkaError>] = [:]
+        return try await forEachLeader(Set(specs.keys), api: .listOffsets) { leader, partitions in
+            var results: [TopicPartitionKey: Result<ListedOffset, AdminError>] = [:]
             var partitions = partitions
             let connection = try await cluster.connection(to: .broker(leader), kind: .admin)
             if try connection.versions.version(for: ListOffsetsRequest.self) < 7 {
                 for partition in partitions where specs[partition] == .maxTimestamp {
                     results[partition] = .failure(
-                        KafkaError(
-                            code: .unsupportedVersion, api: .listOffsets, topic: partition.topic,
-                            partition: partition.partition,
-                            brokerMessage: "the max-timestamp lookup needs ListOffsets v7+"))
+                        AdminError(
+                            code: .unsupportedVersion, api: .listOffsets, partition: partition,
+                            message: "the max-timestamp lookup needs ListOffsets v7+"))
                 }
                 partitions.removeAll { specs[$0] == .maxTimestamp }
                 if partitions.isEmpty { return results }
             }
             let byTopic = Dictionary(grouping: partitions, by: \.topic)
-            let (response, version) = try await sendVersioned(to: .broker(leader), kind: .admin) { (version: Int16) in
+            let (response, version) = try await sendForNegotiatedVersion(on: connection) { version in
                 ListOffsetsRequest(
                     replicaId: -1, isolationLevel: isolationLevel.rawValue,
                     topics: byTopic.keys.sorted().map { topic in
@@ -188,9 +188,7 @@ extension KafkaAdminClient {
                     let partition = TopicPartitionKey(topic: topic.name, partition: answer.partitionIndex)
                     let code = KafkaErrorCode(rawValue: answer.errorCode)
                     guard code == .none else {
-                        results[partition] = .failure(
-                            KafkaError(
-                                code: code, api: .listOffsets, topic: topic.name, partition: answer.partitionIndex))
+                        results[partition] = .failure(AdminError(code: code, api: .listOffsets, partition: partition))
                         continue
                     }
                     let offset = version == 0 ? (answer.oldStyleOffsets.first ?? -1) : answer.offset
@@ -215,9 +213,9 @@ extension KafkaAdminClient {
     /// - Throws: network errors that outlast the retries.
     public func deleteRecords(
         _ offsets: [TopicPartitionKey: Int64]
-    ) async throws -> [TopicPartitionKey: Result<Int64, KafkaError>] {
+    ) async throws -> [TopicPartitionKey: Result<Int64, AdminError>] {
         let timeout = Int32(clamping: configuration.requestTimeout.components.seconds * 1000)
-        return try await forEachLeader(Set(offsets.keys)) { leader, partitions in
+        return try await forEachLeader(Set(offsets.keys), api: .deleteRecords) { leader, partitions in
             let byTopic = Dictionary(grouping: partitions, by: \.topic)
             let request = DeleteRecordsRequest(
                 topics: byTopic.keys.sorted().map { topic in
@@ -229,16 +227,15 @@ extension KafkaAdminClient {
                         })
                 }, timeoutMs: timeout)
             let response = try await cluster.send(request, to: .broker(leader), kind: .admin)
-            var results: [TopicPartitionKey: Result<Int64, KafkaError>] = [:]
+            var results: [TopicPartitionKey: Result<Int64, AdminError>] = [:]
             for topic in response.topics {
                 for answer in topic.partitions {
                     let code = KafkaErrorCode(rawValue: answer.errorCode)
-                    results[TopicPartitionKey(topic: topic.name, partition: answer.partitionIndex)] =
+                    let partition = TopicPartitionKey(topic: topic.name, partition: answer.partitionIndex)
+                    results[partition] =
                         code == .none
                         ? .success(answer.lowWatermark)
-                        : .failure(
-                            KafkaError(
-                                code: code, api: .deleteRecords, topic: topic.name, partition: answer.partitionIndex))
+                        : .failure(AdminError(code: code, api: .deleteRecords, partition: partition))
                 }
             }
             return results
@@ -251,27 +248,27 @@ extension KafkaAdminClient {
     /// partition. Partitions whose topic does not exist fail with the metadata error; partitions
     /// without a leader, with a retriable error or metadata-invalidating error in the answer, left
     /// out of the answer, or whose leader could not be reached are tried again after a metadata
-    /// refresh, until `request.timeout.ms` or `retries` run out.
+    /// refresh, until `request.timeout.ms` or `retries` run out. `api` is the API `send` uses,
+    /// named by the errors of partitions it never reached.
     private func forEachLeader<Value: Sendable>(
-        _ partitions: Set<TopicPartitionKey>,
-        _ send: (Int32, [TopicPartitionKey]) async throws -> [TopicPartitionKey: Result<Value, KafkaError>]
-    ) async throws -> [TopicPartitionKey: Result<Value, KafkaError>] {
-        var results: [TopicPartitionKey: Result<Value, KafkaError>] = [:]
+        _ partitions: Set<TopicPartitionKey>, api: KafkaAPIKey,
+        _ send: (Int32, [TopicPartitionKey]) async throws -> [TopicPartitionKey: Result<Value, AdminError>]
+    ) async throws -> [TopicPartitionKey: Result<Value, AdminError>] {
+        var results: [TopicPartitionKey: Result<Value, AdminError>] = [:]
         var pending = partitions
         let deadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
         var attempt = 0
         while !pending.isEmpty {
             let canRetry = attempt < cluster.retryPolicy.retries && ContinuousClock.now < deadline
-            var retry: [TopicPartitionKey: KafkaError] = [:]
+            var retry: [TopicPartitionKey: AdminError] = [:]
             var lastNetworkError: (any Error)?
             let metadata = try await cluster.metadata(for: Set(pending.map(\.topic)))
             var byLeader: [Int32: [TopicPartitionKey]] = [:]
             for partition in pending.sorted() {
                 guard let topic = metadata.topics[partition.topic], topic.error == nil else {
                     let code = metadata.topics[partition.topic]?.error ?? .unknownTopicOrPartition
-                    let error = KafkaError(
-                        code: code, api: .metadata, topic: partition.topic, partition: partition.partition)
-                    if canRetry && code != .unknownTopicOrPartition && RetryPolicy.isRetriable(error) {
+                    let error = AdminError(code: code, api: .metadata, partition: partition)
+                    if canRetry && code != .unknownTopicOrPartition && RetryPolicy.isRetriable(KafkaError(code: code)) {
                         retry[partition] = error
                     } else {
                         results[partition] = .failure(error)
@@ -280,22 +277,18 @@ extension KafkaAdminClient {
                 }
                 guard let info = topic.partition(partition.partition) else {
                     results[partition] = .failure(
-                        KafkaError(
-                            code: .unknownTopicOrPartition, api: .metadata, topic: partition.topic,
-                            partition: partition.partition))
+                        AdminError(code: .unknownTopicOrPartition, api: .metadata, partition: partition))
                     continue
                 }
                 guard let leader = info.leader, leader >= 0 else {
-                    retry[partition] = KafkaError(
-                        code: .leaderNotAvailable, api: .metadata, topic: partition.topic,
-                        partition: partition.partition)
+                    retry[partition] = AdminError(code: .leaderNotAvailable, api: .metadata, partition: partition)
                     continue
                 }
                 byLeader[leader, default: []].append(partition)
             }
             for leader in byLeader.keys.sorted() {
                 let group = byLeader[leader] ?? []
-                let answers: [TopicPartitionKey: Result<Value, KafkaError>]
+                let answers: [TopicPartitionKey: Result<Value, AdminError>]
                 do {
                     answers = try await send(leader, group)
                 } catch {
@@ -304,8 +297,7 @@ extension KafkaAdminClient {
                         "partition leader request failed", metadata: ["leader": "\(leader)", "error": "\(error)"])
                     lastNetworkError = error
                     for partition in group {
-                        retry[partition] = KafkaError(
-                            code: .networkException, topic: partition.topic, partition: partition.partition)
+                        retry[partition] = AdminError(error, api: api, partition: partition)
                     }
                     continue
                 }
@@ -316,9 +308,9 @@ extension KafkaAdminClient {
                     case let answer?:
                         results[partition] = answer
                     case nil:
-                        retry[partition] = KafkaError(
-                            code: .unknownServerError, topic: partition.topic, partition: partition.partition,
-                            brokerMessage: "the leader did not answer for \(partition)")
+                        retry[partition] = AdminError(
+                            code: .unknownServerError, api: api, partition: partition,
+                            message: "the leader did not answer for \(partition)")
                     }
                 }
             }
@@ -392,8 +384,8 @@ extension KafkaAdminClient {
     /// partition the answer leaves out fails with UNKNOWN_SERVER_ERROR.
     private static func partitionResults(
         requested: Set<TopicPartitionKey>, api: KafkaAPIKey, answers: [(String, [(Int32, Int16)])]
-    ) -> [TopicPartitionKey: Result<Void, KafkaError>] {
-        var results: [TopicPartitionKey: Result<Void, KafkaError>] = [:]
+    ) -> [TopicPartitionKey: Result<Void, AdminError>] {
+        var results: [TopicPartitionKey: Result<Void, AdminError>] = [:]
         for (topic, partitions) in answers {
             for (index, code) in partitions {
                 let partition = TopicPartitionKey(topic: topic, partition: index)
@@ -401,14 +393,14 @@ extension KafkaAdminClient {
                 let code = KafkaErrorCode(rawValue: code)
                 results[partition] =
                     code == .none
-                    ? .success(()) : .failure(KafkaError(code: code, api: api, topic: topic, partition: index))
+                    ? .success(()) : .failure(AdminError(code: code, api: api, partition: partition))
             }
         }
         for partition in requested where results[partition] == nil {
             results[partition] = .failure(
-                KafkaError(
-                    code: .unknownServerError, api: api, topic: partition.topic, partition: partition.partition,
-                    brokerMessage: "the broker did not answer for \(partition)"))
+                AdminError(
+                    code: .unknownServerError, api: api, partition: partition,
+                    message: "the broker did not answer for \(partition)"))
         }
         return results
     }

@@ -191,7 +191,7 @@ extension KafkaAdminClient {
     /// The names of the cluster's topics, sorted, as the Java client's `listTopics`.
     ///
     /// - Parameter includeInternal: includes internal topics (`__consumer_offsets`, `__transaction_state`).
-    /// - Throws: ``KafkaError`` or ``KafkaNetworkError`` when no broker answers within `request.timeout.ms`.
+    /// - Throws: ``KafkaNetworkError`` when no broker answers within `request.timeout.ms`.
     public func listTopics(includeInternal: Bool = false) async throws -> [String] {
         let metadata = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
             let connection = try await cluster.connection(to: .anyBroker, kind: .admin)

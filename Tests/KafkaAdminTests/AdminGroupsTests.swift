@@ -183,7 +183,7 @@ struct AdminGroupsTests {
     }
 
     /// The error code of a result: `.none` for success, nil for no result.
-    static func code<T>(_ result: Result<T, KafkaError>?) -> KafkaErrorCode? {
+    static func code<T>(_ result: Result<T, AdminError>?) -> KafkaErrorCode? {
         switch result {
         case .success?: KafkaErrorCode.none
         case .failure(let error)?: error.code

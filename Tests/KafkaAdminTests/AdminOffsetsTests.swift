@@ -17,7 +17,7 @@ struct AdminOffsetsTests {
     }
 
     /// The error code of a result: `.none` for success, nil for no result.
-    static func code<T>(_ result: Result<T, KafkaError>?) -> KafkaErrorCode? {
+    static func code<T>(_ result: Result<T, AdminError>?) -> KafkaErrorCode? {
         switch result {
         case .success?: KafkaErrorCode.none
         case .failure(let error)?: error.code
@@ -43,8 +43,9 @@ struct AdminOffsetsTests {
             let refused = altered[Self.key("nope", 0)]
             #expect(Self.code(refused) == .unknownTopicOrPartition)
             if case .failure(let error)? = refused {
-                #expect(error.topic == "nope")
-                #expect(error.partition == 0)
+                #expect(error.resourceKind == .partition)
+                #expect(error.resourceName == "nope-0")
+                #expect(error.topicPartition == Self.key("nope", 0))
                 #expect(error.api == .offsetCommit)
             }
 
@@ -72,7 +73,9 @@ struct AdminOffsetsTests {
             await #expect {
                 _ = try await admin.deleteConsumerGroupOffsets("missing", partitions: [Self.key(Self.orders, 0)])
             } throws: { error in
-                (error as? KafkaError)?.code == .groupIdNotFound
+                (error as? AdminError).map {
+                    $0.code == .groupIdNotFound && $0.resourceKind == .group && $0.resourceName == "missing"
+                } ?? false
             }
         }
     }

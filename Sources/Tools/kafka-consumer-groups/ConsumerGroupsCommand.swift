@@ -311,6 +311,9 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
             } else {
                 succeeded = try await tool.deleteOffsets()
             }
+        } catch let error as AdminError {
+            await admin.close()
+            throw error.toolError
         } catch {
             await admin.close()
             throw error

@@ -36,11 +36,11 @@ extension GroupsTool {
         return false
     }
 
-    private func deleteMessage(_ error: KafkaError) -> String {
+    private func deleteMessage(_ error: AdminError) -> String {
         switch error.code {
         case .nonEmptyGroup: "The group is not empty (it has active members)."
         case .groupIdNotFound: "The group id does not exist."
-        default: "\(error)"
+        default: "\(error.toolError)"
         }
     }
 
@@ -75,15 +75,15 @@ extension GroupsTool {
                 partitions.insert(TopicPartitionKey(topic: scope.topic, partition: partition))
             }
         }
-        let results: [TopicPartitionKey: Result<Void, KafkaError>]
+        let results: [TopicPartitionKey: Result<Void, AdminError>]
         do {
             results = try await admin.deleteConsumerGroupOffsets(groupId, partitions: partitions)
-        } catch let error as KafkaError {
+        } catch let error as AdminError {
             switch error.code {
             case .groupIdNotFound:
                 report("Error: Consumer group '\(groupId)' does not exist.")
             default:
-                report("Error: Deleting offsets of consumer group '\(groupId)' failed: \(error)")
+                report("Error: Deleting offsets of consumer group '\(groupId)' failed: \(error.toolError)")
             }
             return false
         }
@@ -113,14 +113,14 @@ extension GroupsTool {
         return !partitionErrors
     }
 
-    private func offsetDeleteMessage(_ error: KafkaError) -> String {
+    private func offsetDeleteMessage(_ error: AdminError) -> String {
         switch error.code {
         case .groupSubscribedToTopic:
             "The consumer group is actively subscribed to the topic."
         case .unknownTopicOrPartition:
             "This server does not host this topic-partition."
         default:
-            "\(error)"
+            "\(error.toolError)"
         }
     }
 
@@ -169,7 +169,7 @@ extension GroupsTool {
                 if options.execute && !offsets.isEmpty {
                     let results = try await admin.alterConsumerGroupOffsets(group.groupId, offsets: offsets)
                     let errors = results.sorted { $0.key < $1.key }.compactMap { partition, result -> String? in
-                        if case .failure(let error) = result { return "\(partition): \(error)" }
+                        if case .failure(let error) = result { return "\(partition): \(error.toolError)" }
                         return nil
                     }
                     if !errors.isEmpty {
@@ -325,7 +325,7 @@ extension GroupsTool {
         for partition in partitions {
             guard case .success(let listed)? = answers[partition], listed.offset >= 0 else {
                 let reason = answers[partition].flatMap { result -> String? in
-                    if case .failure(let error) = result { return ": \(error)" }
+                    if case .failure(let error) = result { return ": \(error.toolError)" }
                     return nil
                 }
                 throw ToolFailure("Error getting \(what) offset of topic partition: \(partition)\(reason ?? "")")
@@ -376,7 +376,8 @@ extension GroupsTool {
             case .success(let listed)? where listed.offset >= 0:
                 offsets[partition] = listed.offset
             case .failure(let error)?:
-                throw ToolFailure("Error getting offset by timestamp of topic partition: \(partition): \(error)")
+                throw ToolFailure(
+                    "Error getting offset by timestamp of topic partition: \(partition): \(error.toolError)")
             default:
                 notice(
                     "Warn: Partition \(partition.partition) from topic \(partition.topic) is empty. Falling back to "

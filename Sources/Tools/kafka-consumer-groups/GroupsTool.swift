@@ -32,6 +32,15 @@ struct PartitionRow {
     }
 }
 
+extension AdminError {
+    /// The error as this tool prints it: `[API topic-partition] CODE (n): message`, the form of `KafkaError`.
+    var toolError: KafkaError {
+        KafkaError(
+            code: code, api: api, topic: topicPartition?.topic, partition: topicPartition?.partition,
+            brokerMessage: message)
+    }
+}
+
 /// A group as the describe views need it: its description (nil when it does not exist) or the error describing it.
 struct DescribedGroup {
     var groupId: String
@@ -99,7 +108,7 @@ struct GroupsTool {
             case .failure(let error)? where error.code == .groupIdNotFound:
                 return DescribedGroup(groupId: groupId, description: nil, error: nil)
             case .failure(let error)?:
-                return DescribedGroup(groupId: groupId, description: nil, error: error)
+                return DescribedGroup(groupId: groupId, description: nil, error: error.toolError)
             case nil:
                 return DescribedGroup(
                     groupId: groupId, description: nil,

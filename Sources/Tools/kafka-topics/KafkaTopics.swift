@@ -369,7 +369,13 @@ struct KafkaTopics: AsyncParsableCommand {
             descriptions.append(try result.get())
         }
         let configResults = await admin.describeConfigs(descriptions.map { .topic($0.name) })
-        let liveBrokers = Set(try await admin.describeCluster().brokers.map(\.nodeID))
+        let liveBrokers: Set<Int32>
+        do {
+            liveBrokers = Set(try await admin.describeCluster().brokers.map(\.nodeID))
+        } catch let error as AdminError {
+            // Reported as the broker's error, as the tool always has.
+            throw KafkaError(code: error.code, api: error.api, brokerMessage: error.message)
+        }
         let reporting =
             underReplicatedPartitions || unavailablePartitions || underMinIsrPartitions || atMinIsrPartitions
 
