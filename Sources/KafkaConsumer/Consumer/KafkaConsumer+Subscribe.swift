@@ -108,7 +108,8 @@ extension KafkaConsumer {
                                 + "assign([]) or unsubscribe() before subscribing")))
             }
             state.mode = mode
-            if let listener { state.listener = listener }
+            // As Java: subscribing without a listener means none (not the previous one).
+            state.listener = listener ?? NoRebalanceListener()
             if let group = state.group { return .success(group) }
             let group = ConsumerGroupCoordinator(configuration: membership, cluster: cluster, logger: logger)
             state.group = group
