@@ -224,46 +224,15 @@ public struct TopicDescription: Sendable, Hashable {
     /// Whether the topic is internal (`__consumer_offsets`, `__transaction_state`).
     public var isInternal: Bool
     /// The partitions, sorted by index.
-    public var partitions: [PartitionInfo]
+    public var partitions: [PartitionMetadata]
 
     /// Creates a description.
-    public init(name: String, topicID: KafkaUUID? = nil, isInternal: Bool = false, partitions: [PartitionInfo] = []) {
+    public init(name: String, topicID: KafkaUUID? = nil, isInternal: Bool = false, partitions: [PartitionMetadata] = [])
+    {
         self.name = name
         self.topicID = topicID
         self.isInternal = isInternal
         self.partitions = partitions
-    }
-}
-
-/// One partition of a ``TopicDescription``: its leader and replicas, as broker ids.
-public struct PartitionInfo: Sendable, Hashable {
-    /// The partition index.
-    public var partition: Int32
-    /// The leader's broker id; nil when the partition has no leader.
-    public var leader: Int32?
-    /// The leader epoch; nil when unknown.
-    public var leaderEpoch: Int32?
-    /// Every broker holding a replica, the preferred leader first.
-    public var replicas: [Int32]
-    /// The replicas in sync with the leader (the ISR).
-    public var inSyncReplicas: [Int32]
-    /// The replicas on brokers that are offline (Metadata v5 and later).
-    public var offlineReplicas: [Int32]
-    /// The partition-level error the broker reported (for example LEADER_NOT_AVAILABLE); nil when none.
-    public var error: KafkaErrorCode?
-
-    /// Creates a partition description.
-    public init(
-        partition: Int32, leader: Int32?, leaderEpoch: Int32? = nil, replicas: [Int32] = [],
-        inSyncReplicas: [Int32] = [], offlineReplicas: [Int32] = [], error: KafkaErrorCode? = nil
-    ) {
-        self.partition = partition
-        self.leader = leader
-        self.leaderEpoch = leaderEpoch
-        self.replicas = replicas
-        self.inSyncReplicas = inSyncReplicas
-        self.offlineReplicas = offlineReplicas
-        self.error = error
     }
 }
 

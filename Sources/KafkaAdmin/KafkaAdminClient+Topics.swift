@@ -245,12 +245,7 @@ extension KafkaAdminClient {
             results[name] = .success(
                 TopicDescription(
                     name: name, topicID: topic.topicID, isInternal: topic.isInternal,
-                    partitions: topic.partitions.map {
-                        PartitionInfo(
-                            partition: $0.partition, leader: $0.leader, leaderEpoch: $0.leaderEpoch,
-                            replicas: $0.replicas, inSyncReplicas: $0.inSyncReplicas,
-                            offlineReplicas: $0.offlineReplicas, error: $0.error)
-                    }))
+                    partitions: topic.partitions))
         }
         return results
     }

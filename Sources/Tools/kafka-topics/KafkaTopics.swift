@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaAdmin
 import KafkaCLISupport
+import KafkaNetwork
 import KafkaProtocol
 import Logging
 
@@ -468,7 +469,7 @@ struct KafkaTopics: AsyncParsableCommand {
     }
 
     /// Kafka's `--describe` line of a partition.
-    static func partitionLine(topic: String, _ partition: PartitionInfo) -> String {
+    static func partitionLine(topic: String, _ partition: PartitionMetadata) -> String {
         "\tTopic: \(topic)\tPartition: \(partition.partition)"
             + "\tLeader: \(partition.leader.map { String($0) } ?? "none")"
             + "\tReplicas: \(partition.replicas.map { String($0) }.joined(separator: ","))"
