@@ -274,23 +274,3 @@ final class StandardInputLines: Sendable {
     /// Ends the stream: lines not yet taken are dropped.
     func stop() { continuation.finish() }
 }
-
-/// Runs `handler` once on the first SIGINT or SIGTERM (their default actions are turned off).
-final class ShutdownSignals: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "kafka-console-producer.signals")
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(handler: @escaping @Sendable () -> Void) {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler(handler: handler)
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-}

@@ -33,23 +33,3 @@ enum StandardOutput {
         return true
     }
 }
-
-/// Runs `handler` on every SIGINT or SIGTERM (their default actions are turned off).
-final class ShutdownSignals: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "kafka-console-consumer.signals")
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(handler: @escaping @Sendable () -> Void) {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler(handler: handler)
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-}
