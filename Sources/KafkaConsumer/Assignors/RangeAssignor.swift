@@ -21,8 +21,7 @@ public struct RangeAssignor: PartitionAssignor {
         }
         var assignment = Dictionary(uniqueKeysWithValues: members.map { ($0, [TopicPartition]()) })
         for topic in membersPerTopic.keys.sorted(by: byteOrderPrecedes) {
-            guard let count = partitionsPerTopic[topic] else { continue }
-            let consumers = membersPerTopic[topic]!
+            guard let count = partitionsPerTopic[topic], let consumers = membersPerTopic[topic] else { continue }
             let perMember = Int(count) / consumers.count
             let withExtra = Int(count) % consumers.count
             for (index, member) in consumers.enumerated() {

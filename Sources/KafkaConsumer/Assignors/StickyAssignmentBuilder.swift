@@ -96,7 +96,8 @@ func stickyTargetAssignment(
                 var bestIsNew = false
                 for tp in assigned[a] where memberTopics[b].contains(tp.topic) {
                     let isNew = !previouslyOwned[a].contains(tp)
-                    if best == nil || (isNew && !bestIsNew) || (isNew == bestIsNew && best! < tp) {
+                    let better = best.map { (isNew && !bestIsNew) || (isNew == bestIsNew && $0 < tp) } ?? true
+                    if better {
                         best = tp
                         bestIsNew = isNew
                     }
