@@ -1,3 +1,4 @@
+public import KafkaNetwork
 import NIOConcurrencyHelpers
 
 /// Sees, and may change, the records a ``KafkaConsumer`` returns and the offsets it commits (Java's

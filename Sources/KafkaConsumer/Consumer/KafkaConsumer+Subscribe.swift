@@ -1,4 +1,4 @@
-import KafkaNetwork
+public import KafkaNetwork
 import KafkaProtocol
 import Logging
 

@@ -51,6 +51,8 @@ public final class KafkaProducer: Sendable {
     let status: NIOLockedValueBox<ProducerStatus>
     let lifecycle: NIOLockedValueBox<Lifecycle>
     let topics: NIOLockedValueBox<[String: CachedTopic]>
+    /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
+    let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
     struct Lifecycle {
         var senderTask: Task<Void, Never>?
@@ -120,6 +122,9 @@ public final class KafkaProducer: Sendable {
         self.status = NIOLockedValueBox(ProducerStatus())
         self.lifecycle = NIOLockedValueBox(Lifecycle())
         self.topics = NIOLockedValueBox([:])
+        self.transactions = configuration.transactionalID.map {
+            NIOLockedValueBox(TransactionStateMachine(transactionalID: $0))
+        }
         let settings = ProducerSender.Settings(
             acks: configuration.acks.wireValue, requestTimeout: configuration.client.requestTimeout,
             maxRequestSize: configuration.maxRequestSize,
@@ -129,7 +134,7 @@ public final class KafkaProducer: Sendable {
             transactionTimeout: configuration.transactionTimeout, idempotent: configuration.isIdempotent)
         self.sender = ProducerSender(
             accumulator: accumulator, cluster: cluster, settings: settings, wakeup: wakeup, metrics: metrics,
-            interceptors: interceptors, logger: logger, status: status)
+            interceptors: interceptors, logger: logger, status: status, transactions: transactions)
         let sender = sender
         let task = Task { await sender.run() }
         lifecycle.withLockedValue { $0.senderTask = task }
@@ -221,6 +226,16 @@ public final class KafkaProducer: Sendable {
             target: target, timestamp: record.timestamp ?? Self.currentTimeMillis(),
             keySize: Int32(clamping: keySize), valueSize: Int32(clamping: valueSize), sentAt: start)
         let partition = TopicPartitionKey(topic: record.topic, partition: selection.partition)
+        if let transactions {
+            let added: Result<Bool, KafkaProducerError> = transactions.withLockedValue { state in
+                do throws(KafkaProducerError) {
+                    return .success(try state.recordSend(to: partition))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            if try added.get() { wakeup.wake() }
+        }
         let result: RecordAccumulator<RecordCompletion>.AppendResult
         do {
             result = try await accumulator.append(
@@ -312,7 +327,8 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Closes the producer: later sends fail with ``KafkaProducerError/Kind/closed``; records already handed over
-    /// are still delivered for up to `timeout`, after which the rest fail. Then the connections close and the
+    /// are still delivered for up to `timeout`, after which the rest fail. A transaction still open is aborted first
+    /// (its records fail with ``KafkaProducerError/Kind/transactionAborted``), as the Java client does. Then the connections close and the
     /// interceptors' `close()` is called. Calling it again waits for the first close to finish (a `.zero` timeout
     /// then also fails what is still queued).
     ///
@@ -334,7 +350,10 @@ public final class KafkaProducer: Sendable {
     private func performClose(timeout: Duration) async {
         let sender = sender
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await sender.close(force: timeout <= .zero) }
+            group.addTask {
+                if timeout > .zero { await self.abortOpenTransactionOnClose() }
+                await sender.close(force: timeout <= .zero)
+            }
             if timeout > .zero {
                 group.addTask {
                     do {

@@ -23,8 +23,22 @@ public struct KafkaProducerError: Error, Sendable, Hashable, CustomStringConvert
         case invalidRecord
         /// A network failure that retries could not overcome (for example authentication).
         case network
-        /// The producer hit an unrecoverable error (fenced, or not authorized) and must be closed.
+        /// The producer hit an unrecoverable error (for example not authorized) and must be closed.
         case fatal
+        /// Another producer with the same `transactional.id` took over (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH):
+        /// this one can only be closed (Java's `ProducerFencedException`).
+        case fenced
+        /// A transactional call was made in a state that does not allow it (for example `send` before
+        /// `beginTransaction()`, or `commitTransaction()` twice) — a programming error (Java's
+        /// `IllegalStateException`).
+        case invalidTransactionState
+        /// The current transaction failed (a record could not be delivered, offsets were refused, …) and can only be
+        /// aborted: call ``KafkaProducer/abortTransaction()``, then start a new one.
+        case transactionAbortable
+        /// The record belonged to a transaction that was aborted before it was sent.
+        case transactionAborted
+        /// A transactional call did not complete within `max.block.ms`; calling it again continues it.
+        case timedOut
     }
 
     /// The kind of failure.
@@ -47,7 +61,7 @@ public struct KafkaProducerError: Error, Sendable, Hashable, CustomStringConvert
     /// Whether sending the record again may succeed (a timeout or a retriable broker error).
     public var isRetriable: Bool {
         switch kind {
-        case .bufferExhausted, .deliveryTimedOut, .unknownTopic: true
+        case .bufferExhausted, .deliveryTimedOut, .unknownTopic, .timedOut: true
         case .broker(let code): code.isRetriable
         default: false
         }

@@ -114,6 +114,10 @@ extension ProducerSender {
                 idempotence?.batchExpired(batch.topicPartition, sequence, wasSent: true)
                 fail(batch, KafkaProducerError(failure.kind, "\(failure.message) (retries exhausted)"))
             }
+        case .retryAfterEpochBump where transactions != nil:
+            // A transaction cannot re-sequence its batches under a new epoch: it is aborted, and the bump happens
+            // with the coordinator during abortTransaction().
+            fail(batch, KafkaProducerError(failure.kind, "\(failure.message) (the producer epoch must be bumped)"))
         case .retryAfterEpochBump:
             retryOrExpire(batch, failure, now: now)
         case .treatAsSuccess:
@@ -122,8 +126,10 @@ extension ProducerSender {
         case .fail(let reason):
             fail(batch, KafkaProducerError(failure.kind, reason))
         case .fatal(let reason):
-            becomeFatal(reason)
-            fail(batch, KafkaProducerError(.fatal, reason))
+            let fenced =
+                transactions != nil && (failure.code == .producerFenced || failure.code == .invalidProducerEpoch)
+            becomeFatal(reason, kind: fenced ? .fenced : .fatal)
+            fail(batch, KafkaProducerError(fenced ? .fenced : .fatal, reason))
         }
     }
 
@@ -180,6 +186,13 @@ extension ProducerSender {
         logger.debug(
             "batch failed", metadata: ["records": "\(batch.recordCount)", "error": "\(error)"])
         for completion in batch.completions { notify(completion, .failure(error)) }
+        if let transactions {
+            let failed = transactions.withLockedValue { state -> KafkaProducerError? in
+                state.batchFailed(error)
+                return state.state == .fatalError ? state.lastError : nil
+            }
+            if let failed { status.withLockedValue { if $0.fatal == nil { $0.fatal = failed } } }
+        }
     }
 
     func notify(_ completion: RecordCompletion, _ result: Result<RecordMetadata, KafkaProducerError>) {
@@ -202,10 +215,11 @@ extension ProducerSender {
         resumeFlushWaiters()
     }
 
-    /// Fails every queued batch: after a fatal error, or on a forced close.
-    func failQueuedBatches() {
+    /// Fails every queued batch: after a fatal error, on a forced close, or (with `error`) when the transaction is
+    /// being aborted.
+    func failQueuedBatches(with override: KafkaProducerError? = nil) {
         let error =
-            status.withLockedValue { $0.fatal }
+            override ?? status.withLockedValue { $0.fatal }
             ?? KafkaProducerError(.closed, "the producer was closed before the record was sent")
         for batch in accumulator.abortAll() {
             idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
@@ -229,8 +243,8 @@ extension ProducerSender {
     }
 
     /// Makes the producer unusable: every later `send` fails, and queued batches are failed.
-    func becomeFatal(_ reason: String) {
-        let error = KafkaProducerError(.fatal, reason)
+    func becomeFatal(_ reason: String, kind: KafkaProducerError.Kind = .fatal) {
+        let error = KafkaProducerError(kind, reason)
         let first = status.withLockedValue { state -> Bool in
             guard state.fatal == nil else { return false }
             state.fatal = error

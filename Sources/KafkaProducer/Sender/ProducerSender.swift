@@ -41,6 +41,8 @@ actor ProducerSender {
     let logger: Logger
     /// The producer's fatal error, shared with `send` (which then fails at once).
     let status: NIOLockedValueBox<KafkaProducer.ProducerStatus>
+    /// The transaction's state, for a transactional producer: which partitions may be drained, which must be added.
+    let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
     var idempotence: IdempotentProducerState?
     var inFlightRequests: [Int32: Int] = [:]
@@ -49,6 +51,7 @@ actor ProducerSender {
     /// Per partition with batches in flight: the broker they went to and how many there are.
     var inFlightPartitions: [TopicPartitionKey: (node: Int32, count: Int)] = [:]
     var producerIDRequestRunning = false
+    var addPartitionsRunning = false
     var metadataRefreshWanted = false
     var metadataRefreshRunning = false
     var lastMetadataRefresh: ContinuousClock.Instant?
@@ -63,8 +66,10 @@ actor ProducerSender {
     init(
         accumulator: RecordAccumulator<RecordCompletion>, cluster: KafkaClusterClient, settings: Settings,
         wakeup: SenderWakeup, metrics: ProducerMetrics, interceptors: [any ProducerInterceptor], logger: Logger,
-        status: NIOLockedValueBox<KafkaProducer.ProducerStatus>
+        status: NIOLockedValueBox<KafkaProducer.ProducerStatus>,
+        transactions: NIOLockedValueBox<TransactionStateMachine>? = nil
     ) {
+        self.transactions = transactions
         self.accumulator = accumulator
         self.cluster = cluster
         self.settings = settings
@@ -91,10 +96,14 @@ actor ProducerSender {
                 if forceClose {
                     failInFlightBatches()
                 }
-                if idempotence?.needsProducerID == true && !producerIDRequestRunning && !forceClose {
+                // A transactional producer's id comes from initTransactions() (and its bumps from abortTransaction()).
+                if idempotence?.needsProducerID == true && transactions == nil && !producerIDRequestRunning
+                    && !forceClose
+                {
                     producerIDRequestRunning = true
                     group.addTask { await self.initProducerID() }
                 }
+                if let transactions { checkTransaction(transactions, group: &group) }
 
                 let metadata = cluster.cachedMetadata
                 let leaderOf: (TopicPartitionKey) -> Int32? = { key in
@@ -154,7 +163,9 @@ actor ProducerSender {
     ) -> [Int32: [DrainedBatch<RecordCompletion>]] {
         let strictOrder = settings.maxInFlightPerConnection == 1
         let inFlight = inFlightPartitions
+        let transaction = transactions?.withLockedValue { $0 }
         func held(_ partition: TopicPartitionKey) -> Bool {
+            if let transaction, !transaction.mayDrain(partition) { return true }
             guard let flight = inFlight[partition] else { return false }
             return strictOrder || flight.node != leaderOf(partition)
         }
@@ -321,6 +332,16 @@ actor ProducerSender {
             try? await Task.sleep(for: settings.retryBackoff)
             await producerIDRetryDue()
         }
+    }
+
+    /// Whether the idempotence bookkeeping waits for a new producer id or epoch (a transactional producer gets it
+    /// from `abortTransaction()`).
+    var needsProducerID: Bool { idempotence?.needsProducerID ?? false }
+
+    /// Installs the identity a transactional producer obtained (`initTransactions()`, or a bump while aborting).
+    func installProducerID(_ identity: ProducerIdentity) {
+        idempotence?.producerIDReceived(identity)
+        wakeup.wake()
     }
 
     private func producerIDReceived(_ identity: ProducerIdentity) {
