@@ -256,3 +256,21 @@ public final class DevCluster: Sendable {
         core.state.withLockedValue { $0.requestCounts[api] ?? 0 }
     }
 }
+
+extension DevCluster {
+    /// Starts a cluster with `configuration`, runs `body` against it and shuts it down afterwards, also when `body`
+    /// throws — the shape every test and tool that needs a throwaway cluster wants.
+    public static func withRunning<T>(
+        _ configuration: DevClusterConfiguration, _ body: (DevCluster) async throws -> T
+    ) async throws -> T {
+        let cluster = try await DevCluster(configuration: configuration)
+        do {
+            let result = try await body(cluster)
+            await cluster.shutdown()
+            return result
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+    }
+}

@@ -12,7 +12,10 @@ import KafkaProtocol
 ///   FENCED_LEADER_EPOCH also carry the current leader and its endpoint (KIP-951).
 /// - Records are whole stored batches (see ``FetchResponseBuilder``) limited by each partition's
 ///   `partitionMaxBytes` and the response's `maxBytes` (v3+), the first batch of the first partition
-///   with data exempt (KIP-74). read_committed (v4+) stops before the last stable offset.
+///   with data exempt (KIP-74). read_committed (v4+) stops before the last stable offset and lists
+///   the aborted transactions overlapping the records returned; both isolation levels report the
+///   last stable offset. A long poll under read_committed counts only bytes below it, and wakes
+///   when a marker moves it.
 /// - Long poll: when fewer than `minBytes` are available, no partition has an error and `maxWaitMs`
 ///   is positive, the request waits until enough bytes arrive or `maxWaitMs` passes.
 /// - Sessions (v7+): epoch 0 creates one (an existing `sessionId` is replaced), epoch -1 fetches
@@ -50,6 +53,7 @@ enum FetchHandler: DevAPIHandler {
         if context.version >= 4, request.isolationLevel != 0, request.isolationLevel != 1 {
             return .respond(errorResponse(to: request, error: .unknownServerError, context: context))
         }
+        state.abortTimedOutTransactions(now: context.now)
         let plan: Plan
         switch resolve(request, in: state, context: context) {
         case .failure(let error): return .respond(sessionErrorResponse(error.code))
@@ -66,6 +70,8 @@ enum FetchHandler: DevAPIHandler {
         if ready(state) { return .respond(build(request, plan: plan, in: &state, context: context)) }
         let (sum, overflow) = context.now.addingReportingOverflow(Int64(request.maxWaitMs))
         return .park(deadline: overflow ? Int64.max : sum) { state, now, expired in
+            // A transaction timing out while the fetch waits moves the last stable offset.
+            state.abortTimedOutTransactions(now: now)
             guard expired || ready(state) else { return nil }
             var pollContext = context
             pollContext.now = now

@@ -95,9 +95,15 @@ struct FetchResponseBuilder {
             data.abortedTransactions = readCommitted ? [] : nil
         }
         if version >= 5 { data.logStartOffset = log.logStartOffset }
-        data.records = read(
-            log, from: target.entry.fetchOffset, partitionMaxBytes: target.entry.partitionMaxBytes,
-            before: upperBound(log))
+        let offset = target.entry.fetchOffset
+        let (records, end) = readRange(
+            log, from: offset, partitionMaxBytes: target.entry.partitionMaxBytes, before: upperBound(log))
+        data.records = records
+        if version >= 4, readCommitted, end > offset {
+            data.abortedTransactions = log.transactions.abortedTransactions(from: offset, before: end).map {
+                FetchResponse.AbortedTransaction(producerId: $0.producerID, firstOffset: $0.firstOffset)
+            }
+        }
         return data
     }
 
@@ -116,20 +122,28 @@ struct FetchResponseBuilder {
     mutating func read(_ log: PartitionLog, from offset: Int64, partitionMaxBytes: Int32, before upper: Int64)
         -> ByteBuffer
     {
+        readRange(log, from: offset, partitionMaxBytes: partitionMaxBytes, before: upper).records
+    }
+
+    /// ``read(_:from:partitionMaxBytes:before:)``, also answering the offset after the last batch
+    /// returned (`offset` when none), which bounds the aborted transactions to report.
+    mutating func readRange(_ log: PartitionLog, from offset: Int64, partitionMaxBytes: Int32, before upper: Int64)
+        -> (records: ByteBuffer, end: Int64)
+    {
         let limit = min(max(Int(partitionMaxBytes), 0), remaining)
-        guard offset < upper else { return ByteBuffer() }
+        guard offset < upper else { return (ByteBuffer(), offset) }
         let read = log.read(from: offset, maxBytes: limit, minOneBatch: version >= 3 && !hasData)
         let batches = read.prefix { $0.baseOffset < upper }
         guard let first = batches.first else {
             // Versions 0-2: the first batch does not fit; Kafka returns its first `limit` bytes.
             let index = log.batchIndex(containing: max(offset, log.logStartOffset))
             guard version < 3, limit > 0, index < log.batches.count, log.batches[index].baseOffset < upper else {
-                return ByteBuffer()
+                return (ByteBuffer(), offset)
             }
             let bytes = log.batches[index].bytes
             let cut = bytes.getSlice(at: bytes.readerIndex, length: min(limit, bytes.readableBytes)) ?? ByteBuffer()
             consume(cut.readableBytes)
-            return cut
+            return (cut, log.batches[index].lastOffset &+ 1)
         }
         var records: ByteBuffer
         if batches.count == 1 {
@@ -142,7 +156,7 @@ struct FetchResponseBuilder {
             for batch in batches { records.writeImmutableBuffer(batch.bytes) }
         }
         consume(records.readableBytes)
-        return records
+        return (records, (batches.last?.lastOffset ?? offset) &+ 1)
     }
 
     private mutating func consume(_ bytes: Int) {

@@ -10,11 +10,14 @@ import KafkaProtocol
 /// - Transactional id: empty → INVALID_REQUEST; `transactionTimeoutMs` ≤ 0 or above Kafka's
 ///   default `transaction.max.timeout.ms` (900000) → INVALID_TRANSACTION_TIMEOUT; a broker that is
 ///   not the id's transaction coordinator → NOT_COORDINATOR (COORDINATOR_NOT_AVAILABLE when no
-///   broker is up); then ``ProducerIDAllocator/initTransactional(_:timeoutMs:expected:)`` allocates
-///   or bumps. A stale expected id or epoch is PRODUCER_FENCED from v4, INVALID_PRODUCER_EPOCH
-///   before (KIP-588).
+///   broker is up); then ``ClusterState/initTransactionalProducer(_:timeoutMs:expected:now:)``:
+///   an Ongoing transaction of the id is aborted (markers written) with a fencing epoch bump, then
+///   ``ProducerIDAllocator/initTransactional(_:timeoutMs:expected:)`` allocates or bumps again and
+///   the id's transaction state becomes Empty. A stale expected id or epoch is PRODUCER_FENCED from
+///   v4, INVALID_PRODUCER_EPOCH before (KIP-588).
 ///
-/// Transactions themselves are not tracked yet, so a call never answers CONCURRENT_TRANSACTIONS.
+/// Kafka answers CONCURRENT_TRANSACTIONS while it aborts the open transaction and bumps the epoch a
+/// second time on the client's retry; the dev cluster does both at once and answers the final epoch.
 enum InitProducerIdHandler: DevAPIHandler {
     /// Kafka's default `transaction.max.timeout.ms`.
     static let maxTransactionTimeoutMs: Int32 = 900_000
@@ -46,8 +49,8 @@ enum InitProducerIdHandler: DevAPIHandler {
             } else {
                 let expected = expectedID == -1 ? nil : (id: expectedID, epoch: expectedEpoch)
                 guard
-                    let producer = state.producerIDs.initTransactional(
-                        transactionalID, timeoutMs: request.transactionTimeoutMs, expected: expected)
+                    let producer = state.initTransactionalProducer(
+                        transactionalID, timeoutMs: request.transactionTimeoutMs, expected: expected, now: context.now)
                 else {
                     let fenced: KafkaErrorCode = version < 4 ? .invalidProducerEpoch : .producerFenced
                     return .respond(errorResponse(to: request, error: fenced, context: context))

@@ -19,7 +19,11 @@ import NIOCore
 /// - A duplicate batch (same producer, epoch and sequence range as one of the last five) is
 ///   answered DUPLICATE_SEQUENCE_NUMBER with the original base offset and nothing appended. Kafka
 ///   1.0+ answers the same offsets without an error code; clients treat both as success.
-/// - Transactional batches are stored like any other (no transaction state yet).
+/// - Transactional batches must come from the current epoch of a producer whose Ongoing
+///   transaction includes the partition (Kafka 3.6+ partition verification): else
+///   INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH (Kafka's answer for a fenced producer) or
+///   INVALID_PRODUCER_ID_MAPPING. They open the producer's transaction on the partition, which
+///   holds the last stable offset until its marker is written.
 /// - On `message.timestamp.type=LogAppendTime` topics the broker's time replaces the batch's max
 ///   timestamp and is returned as `logAppendTimeMs` (-1 otherwise).
 /// - v10+: NOT_LEADER_OR_FOLLOWER answers carry the current leader and its endpoint (KIP-951).
@@ -46,6 +50,7 @@ enum ProduceHandler: DevAPIHandler {
     static func handle(_ request: ProduceRequest, in state: inout ClusterState, context: RequestContext) -> DevReply<
         ProduceResponse
     > {
+        state.abortTimedOutTransactions(now: context.now)
         var response = ProduceResponse()
         var failed = false
         var leaders: Set<Int32> = []
@@ -138,6 +143,18 @@ enum ProduceHandler: DevAPIHandler {
         } catch {
             return Outcome(code: error.code, message: error.message)
         }
+        for batch in batches where batch.isTransactional && batch.hasProducerID {
+            let verdict = state.transactions.verify(
+                producerID: batch.producerID, epoch: batch.producerEpoch,
+                partition: TransactionPartition(topic: topic, partition: data.index))
+            if verdict != .none {
+                let reason =
+                    verdict == .invalidTxnState
+                    ? "The partition \(name) was not added to an ongoing transaction of producer \(batch.producerID)"
+                    : verdict.message
+                return Outcome(code: verdict, message: reason)
+            }
+        }
         let logAppendTime: Int64? =
             topicState.configs["message.timestamp.type"] == "LogAppendTime" ? context.now : nil
         let result = state.withPartition(topic, data.index) { partition in
@@ -185,7 +202,8 @@ enum ProduceHandler: DevAPIHandler {
         for batch in batches {
             let base = partition.log.append(
                 batch: batch.bytes, lastOffsetDelta: batch.lastOffsetDelta, leaderEpoch: partition.leaderEpoch,
-                maxTimestamp: batch.maxTimestamp, logAppendTime: logAppendTime)
+                maxTimestamp: batch.maxTimestamp, logAppendTime: logAppendTime,
+                transactionalProducerID: batch.isTransactional && batch.hasProducerID ? batch.producerID : nil)
             if outcome.baseOffset < 0 { outcome.baseOffset = base }
         }
         partition.log.producerStates = producers

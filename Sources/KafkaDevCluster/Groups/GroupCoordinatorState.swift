@@ -5,6 +5,10 @@ import KafkaProtocol
 struct GroupCoordinatorState: Sendable {
     /// The groups by id.
     var groups: [String: ClassicGroup] = [:]
+    /// Offsets of TxnOffsetCommit waiting for their transaction to end: group id → producer id →
+    /// offsets. EndTxn commits them into the group's offsets or drops them (see
+    /// ``resolvePendingOffsets(group:producerID:commit:)``).
+    var pendingTransactionalOffsets: [String: [Int64: CommittedOffsets]] = [:]
     /// Kafka's group coordinator settings.
     var config = GroupCoordinatorConfig()
     /// The last join token handed out.

@@ -26,11 +26,14 @@ struct PartitionLog: Sendable {
     /// Idempotent producers' epochs and recent batches (Produce checks and records them);
     /// DeleteRecords keeps them, as Kafka does.
     var producerStates = ProducerStateTable()
+    /// Open transactions and the aborted-transaction index (see ``TransactionIndex``).
+    var transactions = TransactionIndex()
 
     /// The high watermark: everything appended is committed (one in-sync replica).
     var highWatermark: Int64 { logEndOffset }
-    /// The last stable offset; until transactions exist, the high watermark.
-    var lastStableOffset: Int64 { logEndOffset }
+    /// The last stable offset: the first offset of the oldest open transaction, capped at the high
+    /// watermark (Kafka's `UnifiedLog.lastStableOffset`).
+    var lastStableOffset: Int64 { min(transactions.firstOpenOffset ?? highWatermark, highWatermark) }
 
     /// Appends one validated v2 batch (the caller checked magic, CRC and record count), assigning it
     /// offsets from the log end.
@@ -42,11 +45,13 @@ struct PartitionLog: Sendable {
     ///   - logAppendTime: when set, the broker's time replaces the timestamps (LogAppendTime topics):
     ///     the timestamp-type attribute is set, max timestamp becomes this time and the CRC is redone.
     ///   - maxTimestamp: the batch's max timestamp as sent (ignored with `logAppendTime`).
+    ///   - transactionalProducerID: the producer id of a transactional batch (nil otherwise): the
+    ///     batch opens that producer's transaction on this partition unless one is open already.
     /// - Returns: the base offset assigned.
     @discardableResult
     mutating func append(
         batch: ByteBuffer, lastOffsetDelta: Int32, leaderEpoch: Int32, maxTimestamp: Int64,
-        logAppendTime: Int64? = nil
+        logAppendTime: Int64? = nil, transactionalProducerID: Int64? = nil
     ) -> Int64 {
         var bytes = batch
         let base = logEndOffset
@@ -68,6 +73,7 @@ struct PartitionLog: Sendable {
         batches.append(StoredBatch(baseOffset: base, lastOffset: last, maxTimestamp: timestamp, bytes: bytes))
         sizeInBytes += bytes.readableBytes
         logEndOffset = last &+ 1
+        if let transactionalProducerID { transactions.open(producerID: transactionalProducerID, at: base) }
         return base
     }
 
@@ -159,6 +165,7 @@ struct PartitionLog: Sendable {
             StoredBatch(baseOffset: baseOffset, lastOffset: lastOffset, maxTimestamp: maxTimestamp, bytes: batch))
         sizeInBytes += batch.readableBytes
         logEndOffset = lastOffset + 1
+        transactions.restore(batch, baseOffset: baseOffset)
         return true
     }
 
@@ -166,6 +173,7 @@ struct PartitionLog: Sendable {
     mutating func reset(startingAt offset: Int64) {
         batches = []
         sizeInBytes = 0
+        transactions = TransactionIndex()
         logStartOffset = offset
         logEndOffset = offset
     }

@@ -37,6 +37,28 @@ struct ProducerIDAllocator: Sendable {
     /// Whether the epoch can no longer be bumped (Kafka's `isProducerEpochExhausted`).
     static func isEpochExhausted(_ epoch: Int16) -> Bool { epoch >= Int16.max - 1 }
 
+    /// Whether InitProducerId's expected producer id and epoch (KIP-360) may continue
+    /// `transactionalID` (Kafka's `isValidProducerId`): its current id at the current or previous
+    /// epoch, or the id before a rotation at an exhausted epoch. Always true without `expected` or
+    /// without a record of the id.
+    func accepts(_ transactionalID: String, expected: (id: Int64, epoch: Int16)?) -> Bool {
+        guard let expected, let current = transactional[transactionalID] else { return true }
+        if expected.id == current.previousProducerID && Self.isEpochExhausted(expected.epoch) { return true }
+        return expected.id == current.producerID
+            && (expected.epoch == current.epoch || expected.epoch == current.lastEpoch)
+    }
+
+    /// Bumps the epoch of `transactionalID` so that its current instance is fenced (Kafka's
+    /// `prepareFenceProducerEpoch`, used when the coordinator aborts a transaction itself); at
+    /// `Int16.max` the epoch stays. Returns the producer id and the new epoch, nil for an unknown id.
+    mutating func fence(_ transactionalID: String) -> (id: Int64, epoch: Int16)? {
+        guard var current = transactional[transactionalID] else { return nil }
+        if current.epoch < Int16.max { current.epoch += 1 }
+        current.lastEpoch = -1
+        transactional[transactionalID] = current
+        return (current.producerID, current.epoch)
+    }
+
     /// InitProducerId for a transactional id (the caller checked routing and the timeout).
     ///
     /// - Parameter expected: the producer id and epoch the client holds (v3+), nil when it sent -1.

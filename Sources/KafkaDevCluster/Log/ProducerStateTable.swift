@@ -107,6 +107,14 @@ struct ProducerStateTable: Sendable, Hashable {
         entries[producerID] = entry
     }
 
+    /// Records a transaction marker of `producerID` written at `epoch` (Kafka's
+    /// `maybeUpdateProducerEpoch`): a newer epoch replaces the known one and forgets the cached
+    /// batches, so the producer's next batch starts again at sequence 0 and older epochs are refused.
+    mutating func recordMarker(producerID: Int64, epoch: Int16) {
+        if let entry = entries[producerID], entry.epoch >= epoch { return }
+        entries[producerID] = Entry(epoch: epoch, batches: [])
+    }
+
     /// Whether `next` directly follows `last` (`Int32.max` is followed by 0).
     static func isInSequence(last: Int32, next: Int32) -> Bool {
         (last != Int32.max && next == last &+ 1) || (last == Int32.max && next == 0)

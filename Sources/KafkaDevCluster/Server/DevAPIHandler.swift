@@ -43,6 +43,11 @@ protocol DevAPIHandler: Sendable {
     /// the top-level error code when the response has one, otherwise the code on every topic,
     /// partition, group or resource of the request.
     static func errorResponse(to request: Request, error: KafkaErrorCode, context: RequestContext) -> Request.Response
+
+    /// The versions advertised in ApiVersions; by default every version this package encodes.
+    /// Handlers that implement fewer (the transaction APIs leave out their broker-only versions)
+    /// override it and close the connection on a request at a version outside it.
+    static var versions: ClosedRange<Int16> { get }
 }
 
 /// Every API the dev cluster implements, advertised in ApiVersions at the full range this package
@@ -58,6 +63,8 @@ enum DevAPIRegistry {
             JoinGroupHandler.self, SyncGroupHandler.self, HeartbeatHandler.self, LeaveGroupHandler.self,
             OffsetCommitHandler.self, OffsetFetchHandler.self, DescribeGroupsHandler.self,
             ListGroupsHandler.self, DeleteGroupsHandler.self, OffsetDeleteHandler.self,
+            AddPartitionsToTxnHandler.self, AddOffsetsToTxnHandler.self, EndTxnHandler.self,
+            TxnOffsetCommitHandler.self,
         ]
         var map: [KafkaAPIKey: any DevAPIHandler.Type] = [:]
         for handler in all { map[handler.apiKey] = handler }

@@ -111,6 +111,7 @@ final class DevClusterCore: Sendable {
                 }
             }
             locked.cluster.groups.tick(now: now)
+            locked.cluster.abortTimedOutTransactions(now: now)
             let result = Self.dispatch(
                 handler, header: header, body: body, locked: &locked, context: context, connection: target)
             deliveries = Self.pollParked(&locked, now: now)
@@ -126,6 +127,7 @@ final class DevClusterCore: Sendable {
         let now = clock.nowMillis()
         let deliveries = state.withLockedValue { locked in
             locked.cluster.groups.tick(now: now)
+            locked.cluster.abortTimedOutTransactions(now: now)
             return Self.pollParked(&locked, now: now)
         }
         for (deliver, frame) in deliveries { deliver(frame) }

@@ -53,6 +53,8 @@ struct ClusterState: Sendable {
     var groups = GroupCoordinatorState()
     /// Producer ids handed out by InitProducerId.
     var producerIDs = ProducerIDAllocator()
+    /// The transaction coordinator's state per transactional id (see ``TransactionCoordinatorState``).
+    var transactions = TransactionCoordinatorState()
     /// Incremental fetch sessions (KIP-227), by session id.
     var fetchSessions = FetchSessionCache()
     /// Broker-level dynamic configs (DescribeConfigs/AlterConfigs on BROKER resources).

@@ -11,7 +11,8 @@ import NIOCore
 /// partition, `logs/<topic id>-<partition>.log`, holding the stored batches back to back. Saves run
 /// every second (only what changed) and at shutdown. A dev tool's durability: a crash loses at most
 /// the last second, and a torn batch at the end of a file is dropped at load (its CRC fails).
-/// Idempotent producer state and group membership are not kept (producers re-initialise, members
+/// Idempotent producer state, transaction coordinator state (transactions left open get abort
+/// markers at load) and pending transactional offsets and group membership are not kept (producers re-initialise, members
 /// rejoin).
 final class DevClusterStore: Sendable {
     struct StoredCluster: Codable {
@@ -110,6 +111,9 @@ final class DevClusterStore: Sendable {
         }
         state.producerIDs.next = max(state.producerIDs.next, stored.nextProducerID)
         self.written.withLockedValue { $0 = written }
+        // Transaction coordinator state is not kept (as producer state): transactions left open in
+        // the logs are aborted, their markers written to the files at the next save.
+        state.abortOrphanedTransactions(now: SystemDevClock().nowMillis())
     }
 
     /// Reads the batches of one log file into `log`; returns the end offset of what was read (0
