@@ -33,6 +33,11 @@ public enum KafkaTool {
         }
     }
 
+    /// The running tool's name (the executable's file name), as errors and warnings are prefixed with it.
+    public static var toolName: String {
+        CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "kafka"
+    }
+
     /// Writes `message` and a newline to standard error.
     public static func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -46,6 +51,8 @@ public enum KafkaTool {
     /// Client properties from `--command-config FILE` (if any), then `bootstrap.servers` from
     /// `bootstrapServer`, else from the file, else from `KAFKA_BOOTSTRAP_SERVERS`.
     ///
+    /// Java-only settings (``JavaOnlyProperties``) are dropped with a warning on standard error.
+    ///
     /// - Throws: `ValidationError` when no bootstrap server is known; the file's parse errors.
     public static func clientProperties(
         bootstrapServer: String?, commandConfig: String?, extra: [String: String] = [:]
@@ -56,6 +63,9 @@ public enum KafkaTool {
         if let bootstrapServer, !bootstrapServer.isEmpty {
             properties["bootstrap.servers"] = bootstrapServer
         }
+        let (kept, warnings) = JavaOnlyProperties.strip(properties)
+        for warning in warnings { printError("\(toolName): \(warning)") }
+        properties = kept
         if properties["bootstrap.servers", default: ""].isEmpty {
             guard let fromEnvironment = ProcessInfo.processInfo.environment["KAFKA_BOOTSTRAP_SERVERS"],
                 !fromEnvironment.isEmpty

@@ -13,23 +13,6 @@ import Testing
 
 /// `kafka-console-consumer` run as a user runs it, against an in-process dev cluster.
 @Suite struct ConsoleConsumerToolTests {
-    /// Runs `body` with a one-broker dev cluster holding `topics` (no auto-created topics).
-    private static func withCluster(
-        topics: [String: Int32], _ body: (DevCluster) async throws -> Void
-    ) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.autoCreateTopics = false
-        configuration.topics = topics
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
     /// Sends `records` in order, each awaited.
     private static func seed(_ cluster: DevCluster, _ records: [ProducerRecord]) async throws {
         let producer = try KafkaProducer(
@@ -60,7 +43,7 @@ import Testing
     private static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 
     @Test func fromBeginningPrintsValues() async throws {
-        try await Self.withCluster(topics: ["events": 1]) { cluster in
+        try await withDevCluster(topics: ["events": 1]) { cluster in
             try await Self.seed(cluster, Self.numbered("events", count: 5))
             let outcome = try await Self.consume(
                 cluster, ["--topic", "events", "--from-beginning", "--max-messages", "3"])
@@ -71,7 +54,7 @@ import Testing
     }
 
     @Test func defaultFormatterColumns() async throws {
-        try await Self.withCluster(topics: ["events": 1]) { cluster in
+        try await withDevCluster(topics: ["events": 1]) { cluster in
             var records = Self.numbered("events", count: 1)
             records.append(
                 ProducerRecord(
@@ -106,7 +89,7 @@ import Testing
     }
 
     @Test func formatPatternAndJSON() async throws {
-        try await Self.withCluster(topics: ["events": 1]) { cluster in
+        try await withDevCluster(topics: ["events": 1]) { cluster in
             try await Self.seed(
                 cluster,
                 [
@@ -137,7 +120,7 @@ import Testing
     }
 
     @Test func partitionAndOffset() async throws {
-        try await Self.withCluster(topics: ["events": 2]) { cluster in
+        try await withDevCluster(topics: ["events": 2]) { cluster in
             try await Self.seed(cluster, Self.numbered("events", partition: 0, count: 3))
             try await Self.seed(cluster, Self.numbered("events", partition: 1, count: 5, from: 10))
             let outcome = try await Self.consume(
@@ -151,7 +134,7 @@ import Testing
     }
 
     @Test func includeRegex() async throws {
-        try await Self.withCluster(topics: ["orders-eu": 1, "orders-us": 1, "payments": 1]) { cluster in
+        try await withDevCluster(topics: ["orders-eu": 1, "orders-us": 1, "payments": 1]) { cluster in
             try await Self.seed(
                 cluster,
                 [
@@ -167,7 +150,7 @@ import Testing
     }
 
     @Test func timeoutExitsWithoutRecords() async throws {
-        try await Self.withCluster(topics: ["empty": 1]) { cluster in
+        try await withDevCluster(topics: ["empty": 1]) { cluster in
             let started = ContinuousClock.now
             let outcome = try await Self.consume(cluster, ["--topic", "empty", "--timeout-ms", "1000"])
             #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -178,7 +161,7 @@ import Testing
     }
 
     @Test func groupCommitsWhatWasPrinted() async throws {
-        try await Self.withCluster(topics: ["events": 1]) { cluster in
+        try await withDevCluster(topics: ["events": 1]) { cluster in
             try await Self.seed(cluster, Self.numbered("events", count: 4))
             let first = try await Self.consume(
                 cluster, ["--topic", "events", "--group", "printers", "--from-beginning", "--max-messages", "2"])
@@ -199,7 +182,7 @@ import Testing
     }
 
     @Test func interruptStopsCleanly() async throws {
-        try await Self.withCluster(topics: ["events": 1]) { cluster in
+        try await withDevCluster(topics: ["events": 1]) { cluster in
             try await Self.seed(cluster, Self.numbered("events", count: 3))
             let process = Process()
             process.executableURL = try ToolRunner.executable("kafka-console-consumer")

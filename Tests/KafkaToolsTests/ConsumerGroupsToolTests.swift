@@ -23,21 +23,16 @@ struct ConsumerGroupsToolTests {
     static func withCluster(
         topics: [String: Int32] = ["one": 1, "two": 2], _ body: (DevCluster, KafkaAdminClient) async throws -> Void
     ) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = 1
-        configuration.topics = topics
-        configuration.autoCreateTopics = false
-        let cluster = try await DevCluster(configuration: configuration)
-        let admin = try KafkaAdminClient(properties: ["bootstrap.servers": cluster.bootstrapServers])
-        do {
-            try await body(cluster, admin)
-        } catch {
+        try await withDevCluster(topics: topics) { cluster in
+            let admin = try KafkaAdminClient(properties: ["bootstrap.servers": cluster.bootstrapServers])
+            do {
+                try await body(cluster, admin)
+            } catch {
+                await admin.close()
+                throw error
+            }
             await admin.close()
-            await cluster.shutdown()
-            throw error
         }
-        await admin.close()
-        await cluster.shutdown()
     }
 
     /// Runs the tool against `cluster`.

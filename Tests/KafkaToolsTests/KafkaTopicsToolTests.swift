@@ -6,23 +6,6 @@ import Testing
 
 /// `kafka-topics` run as a user runs it, against an in-process dev cluster.
 @Suite struct KafkaTopicsToolTests {
-    /// Runs `body` with a dev cluster of `brokers` brokers (no auto-created topics).
-    private static func withCluster(
-        brokers: Int = 3, _ body: (DevCluster) async throws -> Void
-    ) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = brokers
-        configuration.autoCreateTopics = false
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
     /// Runs `kafka-topics --bootstrap-server <cluster> arguments...`.
     private static func topics(
         _ cluster: DevCluster, _ arguments: [String]
@@ -59,7 +42,7 @@ import Testing
     }
 
     @Test func createsTopicsAndDescribesThemInKafkasFormat() async throws {
-        try await Self.withCluster { cluster in
+        try await withDevCluster(brokers: 3) { cluster in
             let created = try await Self.succeeds(
                 cluster,
                 [
@@ -107,7 +90,7 @@ import Testing
     }
 
     @Test func createOfAnExistingTopicFailsUnlessIfNotExists() async throws {
-        try await Self.withCluster { cluster in
+        try await withDevCluster(brokers: 3) { cluster in
             try await Self.succeeds(cluster, ["--create", "--topic", "orders", "--partitions", "2"])
             let again = try await Self.topics(cluster, ["--create", "--topic", "orders", "--partitions", "2"])
             #expect(again.status == 1)
@@ -135,7 +118,7 @@ import Testing
     }
 
     @Test func listsTopicsSortedAndFiltered() async throws {
-        try await Self.withCluster(brokers: 1) { cluster in
+        try await withDevCluster(brokers: 1) { cluster in
             for name in ["zeta", "alpha", "mid", "alphabet"] {
                 try await Self.succeeds(cluster, ["--create", "--topic", name])
             }
@@ -151,7 +134,7 @@ import Testing
     }
 
     @Test func describesTopicsMatchingARegex() async throws {
-        try await Self.withCluster(brokers: 1) { cluster in
+        try await withDevCluster(brokers: 1) { cluster in
             for name in ["orders-1", "orders-2", "payments"] {
                 try await Self.succeeds(cluster, ["--create", "--topic", name, "--partitions", "2"])
             }
@@ -172,7 +155,7 @@ import Testing
     }
 
     @Test func alterGrowsPartitions() async throws {
-        try await Self.withCluster { cluster in
+        try await withDevCluster(brokers: 3) { cluster in
             try await Self.succeeds(cluster, ["--create", "--topic", "orders", "--partitions", "1"])
             try await Self.succeeds(cluster, ["--alter", "--topic", "orders", "--partitions", "4"])
             let described = Self.lines(try await Self.succeeds(cluster, ["--describe", "--topic", "orders"]))
@@ -198,7 +181,7 @@ import Testing
     }
 
     @Test func deletesTopicsMatchingARegex() async throws {
-        try await Self.withCluster(brokers: 1) { cluster in
+        try await withDevCluster(brokers: 1) { cluster in
             for name in ["tmp-a", "tmp-b", "keep", "tmp"] {
                 try await Self.succeeds(cluster, ["--create", "--topic", name])
             }
@@ -217,7 +200,7 @@ import Testing
     }
 
     @Test func reportsUnderReplicatedPartitionsAfterABrokerStops() async throws {
-        try await Self.withCluster { cluster in
+        try await withDevCluster(brokers: 3) { cluster in
             try await Self.succeeds(
                 cluster, ["--create", "--topic", "replicated", "--partitions", "2", "--replication-factor", "3"])
             try await Self.succeeds(cluster, ["--create", "--topic", "single", "--replica-assignment", "1"])
@@ -264,7 +247,7 @@ import Testing
     }
 
     @Test func bootstrapServersComeFromTheEnvironment() async throws {
-        try await Self.withCluster(brokers: 1) { cluster in
+        try await withDevCluster(brokers: 1) { cluster in
             let environment = ["KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers]
             let created = try await ToolRunner.run(
                 "kafka-topics", ["--create", "--topic", "env"], environment: environment)

@@ -8,7 +8,7 @@ import Testing
 struct ToolBadInputTests {
     static let unreachable = "127.0.0.1:1"
 
-    /// A `--command-config` file with a short request timeout (`default.api.timeout.ms` is not a known property).
+    /// A `--command-config` file with a short request timeout.
     static func shortTimeoutConfig() throws -> String {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("bad-input-\(UUID().uuidString).properties").path
@@ -27,21 +27,6 @@ struct ToolBadInputTests {
         let start = ContinuousClock.now
         let outcome = try await ToolRunner.run(tool, arguments, stdin: stdin, timeout: timeout)
         return (outcome, ContinuousClock.now - start)
-    }
-
-    /// Runs `body` with a one-broker dev cluster holding the topic `present` and no auto-created topics.
-    static func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.autoCreateTopics = false
-        configuration.topics = ["present": 1]
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
     }
 
     // MARK: - Unreachable cluster
@@ -74,31 +59,34 @@ struct ToolBadInputTests {
         #expect(Self.stderrLines(groups).count == 1, "\(groups.stderr)")
     }
 
-    @Test("kafka-console-producer: an unreachable cluster fails the record after max.block.ms, exit 1")
+    @Test(
+        "kafka-console-producer: an unreachable cluster fails the first record after max.block.ms, then stops, exit 1")
     func unreachableProducer() async throws {
         // request.timeout.ms (--request-timeout-ms or --command-config) does not bound the wait for metadata:
-        // as in Kafka, that is max.block.ms (60 s by default), so it is set here.
+        // as in Kafka, that is max.block.ms (60 s by default), so it is set here. The first line fails after it;
+        // the other lines are not read (each would wait max.block.ms again).
         let (outcome, elapsed) = try await Self.timed(
             "kafka-console-producer",
             [
                 "--bootstrap-server", Self.unreachable, "--topic", "t", "--request-timeout-ms", "2000",
                 "--producer-property", "max.block.ms=2000",
-            ], stdin: "hello\n")
+            ], stdin: "hello\nworld\nagain\n")
         #expect(outcome.status == 1, "\(outcome.stderr)")
-        #expect(elapsed < .seconds(15), "took \(elapsed)")
-        let lines = Self.stderrLines(outcome)
-        #expect(lines.count == 1, "\(outcome.stderr)")
+        #expect(elapsed < .seconds(6), "took \(elapsed): the lines after the first must not wait max.block.ms")
         #expect(
-            lines.first?.hasPrefix("kafka-console-producer: Error when sending the record on line number 1 to topic t")
-                == true, "\(outcome.stderr)")
+            Self.stderrLines(outcome) == [
+                "kafka-console-producer: Error when sending the record on line number 1 to topic t: t: topic not "
+                    + "present in metadata after 2000 ms (max.block.ms) (bootstrap servers \(Self.unreachable)); the "
+                    + "remaining input was not sent"
+            ], "\(outcome.stderr)")
     }
 
-    @Test("kafka-console-consumer: an unreachable cluster waits for --timeout-ms and exits 0 with no records")
+    @Test("kafka-console-consumer: an unreachable cluster is one error line naming it, exit 1")
     func unreachableConsumer() async throws {
         let config = try Self.shortTimeoutConfig()
         defer { try? FileManager.default.removeItem(atPath: config) }
-        // Like Kafka's console consumer, it keeps trying to reach the cluster until --timeout-ms passes without a
-        // record; it does not report the connection failures.
+        // As kafka-topics and kafka-consumer-groups: the topic is looked up first, and a cluster that cannot be
+        // reached fails the tool (Kafka's console consumer would wait for --timeout-ms silently).
         let (outcome, elapsed) = try await Self.timed(
             "kafka-console-consumer",
             [
@@ -106,17 +94,21 @@ struct ToolBadInputTests {
                 "2000",
             ]
         )
-        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.status == 1, "\(outcome.stderr)")
         #expect(elapsed < .seconds(15), "took \(elapsed)")
         #expect(outcome.stdout.isEmpty)
-        #expect(Self.stderrLines(outcome) == ["Processed a total of 0 messages"], "\(outcome.stderr)")
+        let lines = Self.stderrLines(outcome)
+        #expect(lines.count == 1, "\(outcome.stderr)")
+        #expect(
+            lines.first?.hasPrefix("kafka-console-consumer: cannot reach the cluster at \(Self.unreachable): ") == true,
+            "\(outcome.stderr)")
     }
 
     // MARK: - Unknown topic
 
     @Test("an unknown topic: kafka-topics --describe and kafka-console-producer exit 1 naming it")
     func unknownTopic() async throws {
-        try await Self.withCluster { cluster in
+        try await withDevCluster(topics: ["present": 1]) { cluster in
             let bootstrap = cluster.bootstrapServers
             for action in ["--describe", "--delete"] {
                 let (outcome, _) = try await Self.timed(
@@ -140,23 +132,108 @@ struct ToolBadInputTests {
         }
     }
 
-    @Test("an unknown topic: kafka-console-consumer ends at --timeout-ms with exit 0 and does not name the topic")
+    @Test("an unknown topic: kafka-console-consumer exits 1 at once naming it; a pattern matching nothing waits")
     func unknownTopicConsumer() async throws {
-        try await Self.withCluster { cluster in
-            for extra in [[], ["--partition", "0"]] {
+        try await withDevCluster(topics: ["present": 1]) { cluster in
+            let bootstrap = cluster.bootstrapServers
+            // Our client never asks for auto-creation on Metadata, so the topic will not appear by waiting.
+            for extra in [[], ["--partition", "0"], ["--group", "g"]] {
                 let (outcome, elapsed) = try await Self.timed(
                     "kafka-console-consumer",
-                    ["--bootstrap-server", cluster.bootstrapServers, "--topic", "missing", "--timeout-ms", "2000"]
-                        + extra)
-                #expect(elapsed < .seconds(15), "\(extra) took \(elapsed)")
+                    ["--bootstrap-server", bootstrap, "--topic", "missing", "--timeout-ms", "20000"] + extra)
+                #expect(outcome.status == 1, "\(extra): \(outcome.stderr)")
+                #expect(elapsed < .seconds(5), "\(extra) took \(elapsed)")
                 #expect(outcome.stdout.isEmpty)
-                #expect(outcome.stderr.contains("Processed a total of 0 messages"), "\(outcome.stderr)")
-                withKnownIssue("kafka-console-consumer exits 0 on a topic that does not exist, without naming it") {
-                    #expect(outcome.status == 1, "\(extra)")
-                    #expect(outcome.stderr.contains("missing"), "\(extra): \(outcome.stderr)")
-                }
+                #expect(
+                    Self.stderrLines(outcome) == [
+                        "kafka-console-consumer: Topic 'missing' does not exist (UNKNOWN_TOPIC_OR_PARTITION)"
+                    ], "\(extra): \(outcome.stderr)")
             }
+
+            let (partition, _) = try await Self.timed(
+                "kafka-console-consumer",
+                ["--bootstrap-server", bootstrap, "--topic", "present", "--partition", "3", "--timeout-ms", "20000"])
+            #expect(partition.status == 1, "\(partition.stderr)")
+            #expect(
+                Self.stderrLines(partition) == [
+                    "kafka-console-consumer: Partition 3 of topic 'present' does not exist (the topic has 1 partitions)"
+                ], "\(partition.stderr)")
+
+            // --include with no matching topic is not an error: it waits for one, as Kafka does.
+            let (pattern, elapsed) = try await Self.timed(
+                "kafka-console-consumer",
+                ["--bootstrap-server", bootstrap, "--include", "miss.*", "--timeout-ms", "2000"])
+            #expect(pattern.status == 0, "\(pattern.stderr)")
+            #expect(elapsed >= .seconds(2), "took \(elapsed)")
+            #expect(Self.stderrLines(pattern) == ["Processed a total of 0 messages"], "\(pattern.stderr)")
         }
+    }
+
+    // MARK: - Java client properties
+
+    @Test("Java client properties this client does not use are accepted with a warning naming each")
+    func javaOnlyProperties() async throws {
+        try await withDevCluster(topics: ["present": 1]) { cluster in
+            let path = FileManager.default.temporaryDirectory
+                .appendingPathComponent("java-props-\(UUID().uuidString).properties").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            // client.dns.lookup and reconnect.backoff.ms are known to the client (no warning).
+            try "default.api.timeout.ms=5000\nclient.dns.lookup=use_all_dns_ips\nreconnect.backoff.ms=100\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            let warning =
+                "warning: ignoring the Java client property 'default.api.timeout.ms' (the tools bound each call "
+                + "with request.timeout.ms and their own --timeout)"
+            let bootstrap = ["--bootstrap-server", cluster.bootstrapServers, "--command-config", path]
+            let topics = try await ToolRunner.run("kafka-topics", bootstrap + ["--list"])
+            #expect(topics.status == 0, "\(topics.stderr)")
+            #expect(topics.stdout == "present\n")
+            #expect(Self.stderrLines(topics) == ["kafka-topics: \(warning)"], "\(topics.stderr)")
+
+            let groups = try await ToolRunner.run("kafka-consumer-groups", bootstrap + ["--list"])
+            #expect(groups.status == 0, "\(groups.stderr)")
+            #expect(Self.stderrLines(groups) == ["kafka-consumer-groups: \(warning)"], "\(groups.stderr)")
+
+            let produced = try await ToolRunner.run(
+                "kafka-console-producer",
+                bootstrap + ["--topic", "present", "--producer-property", "default.api.timeout.ms=1000"],
+                stdin: "one\n")
+            #expect(produced.status == 0, "\(produced.stderr)")
+            #expect(Self.stderrLines(produced) == ["kafka-console-producer: \(warning)"], "\(produced.stderr)")
+
+            let consumed = try await ToolRunner.run(
+                "kafka-console-consumer",
+                bootstrap + [
+                    "--topic", "present", "--from-beginning", "--max-messages", "1", "--consumer-property",
+                    "allow.auto.create.topics=false",
+                ])
+            #expect(consumed.status == 0, "\(consumed.stderr)")
+            #expect(consumed.stdout == "one\n")
+            #expect(
+                Self.stderrLines(consumed) == [
+                    "kafka-console-consumer: warning: ignoring the Java client property 'allow.auto.create.topics' "
+                        + "(this client never asks the cluster to create topics)",
+                    "kafka-console-consumer: \(warning)",
+                    "Processed a total of 1 messages",
+                ], "\(consumed.stderr)")
+        }
+    }
+
+    // MARK: - kafka-consumer-groups messages
+
+    @Test("kafka-consumer-groups: a bad --to-datetime is one usage line without a doubled 'Error:'")
+    func badDatetime() async throws {
+        let (outcome, _) = try await Self.timed(
+            "kafka-consumer-groups",
+            [
+                "--bootstrap-server", Self.unreachable, "--reset-offsets", "--group", "g", "--topic", "t",
+                "--to-datetime", "2020-13", "--dry-run",
+            ])
+        let expected =
+            "Error: Invalid --to-datetime '2020-13': expected the format YYYY-MM-DDTHH:mm:SS.sss, in UTC or "
+            + "followed by Z or an offset like +01:00"
+        #expect(outcome.status == 2, "\(outcome.stderr)")
+        #expect(Self.stderrLines(outcome).first.map(String.init) == expected, "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("Error: Error"), "\(outcome.stderr)")
     }
 
     // MARK: - Usage errors

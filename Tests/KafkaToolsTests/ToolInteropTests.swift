@@ -9,23 +9,6 @@ import Testing
 /// reports the offsets a kcat group committed.
 @Suite("tools and kcat", .timeLimit(.minutes(3)), .enabled(if: Kcat.path != nil))
 struct ToolInteropTests {
-    /// Runs `body` with a one-broker dev cluster holding `topics` (no auto-created topics).
-    static func withCluster(
-        topics: [String: Int32], _ body: (DevCluster) async throws -> Void
-    ) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.autoCreateTopics = false
-        configuration.topics = topics
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
-    }
-
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     /// The end offset of each partition as `kcat -Q -t topic:p:-1` reports it (`topic [p] offset N` lines).
@@ -70,7 +53,7 @@ struct ToolInteropTests {
 
     @Test("kafka-console-producer with parse.key, parse.headers and null.marker: kcat reads the same records")
     func consoleProducerToKcat() async throws {
-        try await Self.withCluster(topics: ["events": 1]) { cluster in
+        try await withDevCluster(topics: ["events": 1]) { cluster in
             let input =
                 [
                     "h1:a,h2:NUL\tk1\tv1",
@@ -108,7 +91,7 @@ struct ToolInteropTests {
 
     @Test("kcat -P with keys: kafka-console-consumer --property print.key=true prints the same pairs")
     func kcatToConsoleConsumer() async throws {
-        try await Self.withCluster(topics: ["events": 1]) { cluster in
+        try await withDevCluster(topics: ["events": 1]) { cluster in
             // kcat -K: a line without ':' has a null key, ":v" an empty key.
             let lines = ["k1:v1", "k2:v2 with spaces", "nokey", ":emptykey", "k5:a:b", "k6:"]
             try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "events", lines: lines, keyDelimiter: ":")
@@ -138,7 +121,7 @@ struct ToolInteropTests {
 
     @Test("kafka-consumer-groups --describe: the offsets a kcat -G group committed and the kcat -Q end offsets")
     func describeMatchesKcat() async throws {
-        try await Self.withCluster(topics: ["orders": 3]) { cluster in
+        try await withDevCluster(topics: ["orders": 3]) { cluster in
             let bootstrap = cluster.bootstrapServers
             let first = (1...12).map { "key\($0):value\($0)" }
             try Kcat.produce(bootstrap: bootstrap, topic: "orders", lines: first, keyDelimiter: ":")

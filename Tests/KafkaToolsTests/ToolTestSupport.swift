@@ -1,4 +1,5 @@
 import Foundation
+import KafkaDevCluster
 import Testing
 
 /// Runs this package's command-line tools as a user does (they are built next to the test bundle by
@@ -27,8 +28,18 @@ enum ToolRunner {
         _ tool: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
         timeout: Duration = .seconds(60)
     ) async throws -> Outcome {
+        try await runProgram(
+            try executable(tool).path, arguments, stdin: stdin, environment: environment, timeout: timeout)
+    }
+
+    /// Runs the program at `path` as ``run(_:_:stdin:environment:timeout:)`` runs a tool.
+    static func runProgram(
+        _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> Outcome {
+        let tool = URL(fileURLWithPath: path).lastPathComponent
         let process = Process()
-        process.executableURL = try executable(tool)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let environment {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -89,4 +100,17 @@ final class Locked<Value>: @unchecked Sendable {
         defer { lock.unlock() }
         return body(&value)
     }
+}
+
+/// Runs `body` with a dev cluster of `brokers` brokers holding `topics`, with topic auto-creation off (so a missing
+/// topic stays missing), and shuts it down afterwards, also when `body` throws. The one cluster helper of the
+/// tool suites.
+func withDevCluster(
+    brokers: Int = 1, topics: [String: Int32] = [:], _ body: (DevCluster) async throws -> Void
+) async throws {
+    var configuration = DevClusterConfiguration()
+    configuration.brokerCount = brokers
+    configuration.autoCreateTopics = false
+    configuration.topics = topics
+    try await DevCluster.withRunning(configuration, body)
 }

@@ -2,9 +2,16 @@
 """Cross-checks the dev cluster's admin APIs with the PyPI kafka-python admin client.
 
 Usage: kafka-python-admin-check.py BOOTSTRAP_SERVERS
+       kafka-python-admin-check.py --group-offsets BOOTSTRAP_SERVERS GROUP
+
 
 Creates a topic with a config, lists and describes it, describes and alters its configs, adds
 partitions, lists and describes consumer groups, and deletes the topic, asserting every answer.
+With --group-offsets it prints the committed offsets of GROUP as kafka-python's
+list_consumer_group_offsets reports them, one JSON object {"topic", "partition", "offset"} per line
+sorted by topic and partition, for the Swift tests to compare with kafka-consumer-groups; exits 1 when
+the call fails.
+
 Exits 0 when everything matches, 1 with a message naming the failed check otherwise, and 2 when
 kafka-python is not installed (pip install -r Tools/interop/requirements-kafka-python.txt).
 """
@@ -62,7 +69,27 @@ def describe_topic_configs(admin, topic):
     return config_entries(resources[0])
 
 
+def group_offsets(bootstrap, group):
+    """Prints GROUP's committed offsets (kafka-python's view), one JSON object per line."""
+    import json
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kafka-python-admin-check", request_timeout_ms=10000)
+    try:
+        offsets = admin.list_consumer_group_offsets(group)
+    except Exception as error:  # noqa: BLE001 - reported to the Swift test
+        print(f"list_consumer_group_offsets({group}) failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        admin.close()
+    for partition in sorted(offsets, key=lambda tp: (tp.topic, tp.partition)):
+        entry = {"topic": partition.topic, "partition": partition.partition, "offset": offsets[partition].offset}
+        print(json.dumps(entry, sort_keys=True))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--group-offsets":
+        return group_offsets(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 64

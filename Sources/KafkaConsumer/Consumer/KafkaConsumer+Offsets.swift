@@ -81,6 +81,10 @@ extension KafkaConsumer {
             response = try await connection.send(request, version: version)
         } catch let error as CancellationError {
             throw error
+        } catch let error as KafkaNetworkError where !error.isRetriable {
+            // An answer that cannot be decoded, no common version, failed authentication: retrying cannot help,
+            // and the partitions would silently never get a position. `poll` reports it.
+            throw error
         } catch {
             logger.debug("ListOffsets failed", metadata: ["node": "\(node)", "error": "\(error)"])
             cluster.invalidateMetadata()

@@ -32,6 +32,13 @@ extension KafkaClusterClient {
             guard let controller = metadata.controllerID else {
                 throw KafkaNetworkError(.noBrokerAvailable, "the cluster reported no controller")
             }
+            // A controller id that names none of the brokers (KRaft clusters may report a controller that is not
+            // a broker; librdkafka's mock reports 0 beside brokers 1…N): any broker forwards controller requests,
+            // or answers NOT_CONTROLLER, which is retried after a metadata refresh.
+            if metadata.broker(controller) == nil {
+                try await refreshMetadata()
+                if cachedMetadata.broker(controller) == nil { return try await connection(to: .anyBroker, kind: kind) }
+            }
             return try await connection(toNode: controller, kind: kind)
         case .leader(let topic, let partition):
             let metadata = try await metadata(for: [topic])

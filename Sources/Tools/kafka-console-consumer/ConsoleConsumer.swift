@@ -3,6 +3,7 @@ import Foundation
 import KafkaCLISupport
 import KafkaConsumer
 import KafkaNetwork
+import KafkaProtocol
 
 #if canImport(Glibc)
     import Glibc
@@ -207,6 +208,14 @@ struct ConsoleConsumer: AsyncParsableCommand {
         let start = try startOffset()
         let configuration = try KafkaConsumerConfiguration(properties: try consumerProperties())
         let consumer = try KafkaConsumer(configuration: configuration)
+        if let topic {
+            do {
+                try await checkTopic(topic, consumer: consumer, bootstrap: configuration.client.bootstrapServers)
+            } catch {
+                await consumer.close()
+                throw error
+            }
+        }
         let stop = StopFlag()
         let signals = ShutdownSignals {
             stop.set()
@@ -269,4 +278,32 @@ struct ConsoleConsumer: AsyncParsableCommand {
         KafkaTool.printError("Processed a total of \(processed) messages")
         if let failure { throw failure }
     }
+
+    /// Fails (one line, exit 1) when `topic` does not exist, or `--partition` is not one of its partitions, or the
+    /// cluster cannot be reached. This client never asks the cluster to create a topic on a Metadata request
+    /// (`allow_auto_topic_creation` is false), so a missing topic is not created by waiting, whatever the broker's
+    /// `auto.create.topics.enable`: reporting it at once beats waiting for `--timeout-ms`. `--include` is not
+    /// checked: a pattern that matches nothing yet waits for matching topics, as in Kafka.
+    func checkTopic(_ topic: String, consumer: KafkaConsumer, bootstrap: [BrokerAddress]) async throws {
+        let partitions: [PartitionMetadata]
+        do {
+            partitions = try await consumer.partitionsFor(topic: topic)
+        } catch let error as KafkaError where error.code == .unknownTopicOrPartition {
+            throw ToolFailure("Topic '\(topic)' does not exist (UNKNOWN_TOPIC_OR_PARTITION)")
+        } catch let error as KafkaNetworkError {
+            let servers = bootstrap.map(\.description).joined(separator: ",")
+            throw ToolFailure("cannot reach the cluster at \(servers): \(KafkaTool.oneLine(error))")
+        }
+        if let partition, !partitions.contains(where: { $0.partition == partition }) {
+            throw ToolFailure(
+                "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(partitions.count) partitions)"
+            )
+        }
+    }
+}
+
+/// A failure reported as one line on standard error, exit status 1.
+struct ToolFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -164,8 +164,9 @@ struct ConsoleProducer: AsyncParsableCommand {
         if let readerConfig { readerProperties = try PropertiesFile.load(path: readerConfig) }
         readerProperties.merge(try KafkaTool.keyValues(property, option: "--property")) { $1 }
         let reader = try LineMessageReader(topic: topic, properties: readerProperties)
-        let producer = try KafkaProducer(
-            configuration: try KafkaProducerConfiguration(properties: try producerProperties()))
+        let configuration = try KafkaProducerConfiguration(properties: try producerProperties())
+        let servers = configuration.client.bootstrapServers.map(\.description).joined(separator: ",")
+        let producer = try KafkaProducer(configuration: configuration)
 
         let input = StandardInputLines()
         let signals = ShutdownSignals { input.stop() }
@@ -193,6 +194,15 @@ struct ConsoleProducer: AsyncParsableCommand {
                         }
                     }
                 }
+            } catch let error as KafkaProducerError where Self.stopsInput(error) {
+                // The topic never appeared in metadata within max.block.ms (the cluster is unreachable or the
+                // topic does not exist), or the producer cannot go on: every further line would fail the same way
+                // after another max.block.ms, so the remaining input is not read.
+                failures.report(
+                    Self.sendFailure(line: number, topic: topic, error: error)
+                        + " (bootstrap servers \(servers)); the remaining input was not sent")
+                input.stop()
+                break
             } catch {
                 failures.report(Self.sendFailure(line: number, topic: topic, error: error))
             }
@@ -201,6 +211,15 @@ struct ConsoleProducer: AsyncParsableCommand {
         await producer.close()
         signals.cancel()
         if failures.count > 0 { throw ExitCode.failure }
+    }
+
+    /// Whether a failure of `send` itself means later records would fail alike: the topic's metadata did not
+    /// arrive within `max.block.ms`, or the producer is closed or failed for good.
+    static func stopsInput(_ error: KafkaProducerError) -> Bool {
+        switch error.kind {
+        case .unknownTopic, .closed, .fatal, .network: true
+        default: false
+        }
     }
 
     static func sendFailure(line: Int, topic: String, error: any Error) -> String {

@@ -167,7 +167,17 @@ extension GroupsTool {
                     continue
                 }
                 if options.execute && !offsets.isEmpty {
-                    let results = try await admin.alterConsumerGroupOffsets(group.groupId, offsets: offsets)
+                    let progress = ProgressLine(
+                        label: "resetting offsets of group '\(group.groupId)'", unit: "partitions", total: offsets.count
+                    )
+                    let results: [TopicPartitionKey: Result<Void, AdminError>]
+                    do {
+                        results = try await alterOffsets(group.groupId, offsets) { progress.update($0) }
+                        progress.finish()
+                    } catch {
+                        progress.finish()
+                        throw error
+                    }
                     let errors = results.sorted { $0.key < $1.key }.compactMap { partition, result -> String? in
                         if case .failure(let error) = result { return "\(partition): \(error.toolError)" }
                         return nil
@@ -203,6 +213,25 @@ extension GroupsTool {
             print(text)
         }
         return !failed
+    }
+
+    /// Commits `offsets` for `groupId` in requests of at most 500 partitions, calling `progress` with the number
+    /// committed so far after each (a progress line at a terminal).
+    private func alterOffsets(
+        _ groupId: String, _ offsets: [TopicPartitionKey: Int64], progress: (Int) -> Void
+    ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
+        let sorted = offsets.sorted { $0.key < $1.key }
+        var results: [TopicPartitionKey: Result<Void, AdminError>] = [:]
+        var start = 0
+        while start < sorted.count {
+            let chunk = sorted[start..<min(start + 500, sorted.count)]
+            let answers = try await admin.alterConsumerGroupOffsets(
+                groupId, offsets: Dictionary(uniqueKeysWithValues: chunk.map { ($0.key, $0.value) }))
+            results.merge(answers) { $1 }
+            start += chunk.count
+            progress(start)
+        }
+        return results
     }
 
     /// The new offsets of one group; nil (after reporting) when the file has no plan for the group.
@@ -328,7 +357,7 @@ extension GroupsTool {
                     if case .failure(let error) = result { return ": \(error.toolError)" }
                     return nil
                 }
-                throw ToolFailure("Error getting \(what) offset of topic partition: \(partition)\(reason ?? "")")
+                throw ToolFailure("cannot get the \(what) offset of topic partition \(partition)\(reason ?? "")")
             }
             offsets[partition] = listed.offset
         }
@@ -377,7 +406,7 @@ extension GroupsTool {
                 offsets[partition] = listed.offset
             case .failure(let error)?:
                 throw ToolFailure(
-                    "Error getting offset by timestamp of topic partition: \(partition): \(error.toolError)")
+                    "cannot get the offset by timestamp of topic partition \(partition): \(error.toolError)")
             default:
                 notice(
                     "Warn: Partition \(partition.partition) from topic \(partition.topic) is empty. Falling back to "

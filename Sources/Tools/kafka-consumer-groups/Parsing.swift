@@ -62,7 +62,7 @@ enum ResetTime {
     /// - Throws: `ValidationError` for another format.
     static func parseDateTime(_ text: String) throws -> Int64 {
         let invalid = ValidationError(
-            "Error parsing timestamp '\(text)': expected the format YYYY-MM-DDTHH:mm:SS.sss, in UTC or followed by "
+            "Invalid --to-datetime '\(text)': expected the format YYYY-MM-DDTHH:mm:SS.sss, in UTC or followed by "
                 + "Z or an offset like +01:00")
         let scalars = Array(text)
         // The zone: a trailing Z, or a sign after the 'T' followed by hh[:mm] or hhmm.

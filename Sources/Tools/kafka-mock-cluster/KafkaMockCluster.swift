@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaProtocol
 import KafkaTestSupport
 
 #if canImport(Glibc)
@@ -31,7 +32,8 @@ struct KafkaMockCluster: ParsableCommand {
             Starts librdkafka's in-process mock cluster: brokers on 127.0.0.1 ports that speak the \
             Kafka protocol and keep everything in memory. It is a test double for benchmarks and \
             manual tests, NOT a Kafka broker: nothing is persisted, and its behaviour only \
-            approximates a real cluster.
+            approximates a real cluster. ListOffsets is limited to v0-v2 (librdkafka 2.0.2's mock \
+            answers later versions malformed).
 
             When ready it prints 'bootstrap.servers=127.0.0.1:PORT,...' on standard output and, with \
             --bootstrap-file, writes the bare bootstrap list to that file (atomically). It then runs \
@@ -96,6 +98,9 @@ struct KafkaMockCluster: ParsableCommand {
         let bootstrap: String
         do {
             cluster = try MockKafkaCluster(brokers: brokers)
+            // librdkafka 2.0.2's mock writes 4 stray bytes per partition into ListOffsets v4+ answers, which
+            // consumers rightly refuse; v0–v2 are well formed.
+            try cluster.setSupportedVersions(.listOffsets, min: 0, max: 2)
             for topic in topics {
                 try cluster.createTopic(
                     topic.name,

@@ -180,7 +180,13 @@ struct ProducerPerfTest: AsyncParsableCommand {
         var record = ProducerRecord(topic: topic, value: payloads.first)
         let monotonic = payloadMonotonic
 
+        // A progress line on standard error when it is a terminal and standard output (the window lines) is not.
+        let progress = ProgressLine(
+            label: "sending records", unit: "records", total: numRecords,
+            isTerminal: ProgressLine.standardErrorIsTerminal && isatty(STDOUT_FILENO) == 0, interval: .milliseconds(200)
+        )
         for index in 0..<numRecords {
+            progress.update(index + 1)
             if monotonic {
                 record.value = ByteBuffer(string: String(index))
             } else if payloads.count > 1 {
@@ -204,6 +210,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
             }
         }
 
+        progress.finish()
         if let sendError {
             printError("kafka-producer-perf-test: could not send record: \(sendError)")
             await producer.close(timeout: .seconds(5))

@@ -343,7 +343,22 @@ struct KafkaTopics: AsyncParsableCommand {
         let topics = try await matchingTopics(admin)
         try ensureFound(topics)
         guard !topics.isEmpty else { return }
-        let results = try await admin.deleteTopics(topics)
+        // In requests of at most 100 topics, with a progress line at a terminal.
+        let progress = ProgressLine(label: "deleting topics", unit: "topics", total: topics.count)
+        var results: [String: Result<Void, AdminError>] = [:]
+        var start = 0
+        do {
+            while start < topics.count {
+                let chunk = Array(topics[start..<min(start + 100, topics.count)])
+                results.merge(try await admin.deleteTopics(chunk)) { $1 }
+                start += chunk.count
+                progress.update(start)
+            }
+        } catch {
+            progress.finish()
+            throw error
+        }
+        progress.finish()
         try reportFailures(results, order: topics)
     }
 

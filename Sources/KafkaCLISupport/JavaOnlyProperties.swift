@@ -1,0 +1,35 @@
+import KafkaNetwork
+
+/// Java client properties that runbooks and `.properties` files commonly carry but that this client has no use
+/// for: the tools accept them with a warning on standard error instead of failing on an unknown property.
+///
+/// Only settings whose absence changes nothing a user relies on are listed: timeouts and knobs of Java's own
+/// machinery. Anything security-related, or that changes which records are read or written, is not (an unknown
+/// property stays an error there). A name the client configuration itself knows
+/// (``KafkaClientConfiguration/knownProperties``) is never dropped.
+public enum JavaOnlyProperties {
+    /// Each ignored name with the reason printed in the warning.
+    public static let ignored: [String: String] = [
+        "default.api.timeout.ms": "the tools bound each call with request.timeout.ms and their own --timeout",
+        "allow.auto.create.topics": "this client never asks the cluster to create topics",
+        "exclude.internal.topics": "internal topics are only read when named",
+        "metadata.max.idle.ms": "the client keeps metadata only for the topics in use",
+        "internal.leave.group.on.close": "the consumer always leaves its group on close",
+        "sasl.login.connect.timeout.ms": "OAUTHBEARER login is not supported",
+        "sasl.login.read.timeout.ms": "OAUTHBEARER login is not supported",
+    ]
+
+    /// `properties` without the names in ``ignored`` that the client configuration does not know, and a warning
+    /// for each removed name (sorted by name).
+    public static func strip(_ properties: [String: String]) -> (properties: [String: String], warnings: [String]) {
+        var kept = properties
+        var warnings: [String] = []
+        let known = Set(KafkaClientConfiguration.knownProperties)
+        for name in properties.keys.sorted() where !known.contains(name) {
+            guard let reason = ignored[name] else { continue }
+            kept[name] = nil
+            warnings.append("warning: ignoring the Java client property '\(name)' (\(reason))")
+        }
+        return (kept, warnings)
+    }
+}
