@@ -220,6 +220,15 @@ let package = Package(
             path: "Examples/order-service",
             swiftSettings: strictSwift
         ),
+        // The README's exactly-once example (consume-transform-produce in transactions).
+        .executableTarget(
+            name: "exactly-once-example",
+            dependencies: [
+                "KafkaProducer", "KafkaConsumer", "KafkaNetwork", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Examples/exactly-once",
+            swiftSettings: strictSwift
+        ),
         // Kafka's `kafka-consumer-perf-test`, with the same flags.
         .executableTarget(
             name: "kafka-consumer-perf-test",
@@ -234,7 +243,7 @@ let package = Package(
         // librdkafka's mock cluster as a process, for benchmarks and manual tests (not a broker).
         .executableTarget(
             name: "kafka-mock-cluster",
-            dependencies: ["KafkaTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["KafkaTestSupport", "KafkaProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Tools/kafka-mock-cluster",
             swiftSettings: strictSwift
         ),
@@ -290,7 +299,16 @@ let package = Package(
             name: "KafkaToolsTests",
             dependencies: [
                 "KafkaAdmin", "KafkaProducer", "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster",
-                "KafkaTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                "KafkaTestSupport", "KafkaCLISupport", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaTransactionTests",
+            dependencies: [
+                "KafkaProducer", "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

@@ -93,7 +93,8 @@ extension KafkaProducer {
             let version = try connection.versions.version(
                 for: .txnOffsetCommit, clientRange: TransactionRequests.txnOffsetCommitVersions)
             let request = TransactionRequests.txnOffsetCommit(
-                transactionalID: transactionalID, identity: identity, offsets: offsets, group: groupMetadata)
+                transactionalID: transactionalID, identity: identity, offsets: offsets, group: groupMetadata,
+                version: version)
             let response = try await connection.send(request, version: version)
             let errors = TransactionRequests.txnOffsetCommitErrors(response, requested: offsets.keys)
             guard let worst = TransactionRequests.worst(errors.values) else { return .success(()) }

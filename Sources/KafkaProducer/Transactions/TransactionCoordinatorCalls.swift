@@ -49,6 +49,9 @@ struct TransactionCoordinatorCall: Sendable {
                 throw error
             } catch let error as KafkaNetworkError where !error.isRetriable || error.kind == .unsupportedVersion {
                 throw fail(.fatal, KafkaProducerError(.network, "\(api): \(error)"))
+            } catch let error as KafkaProtocolError {
+                // A request this client cannot encode, or an answer it cannot decode: retrying cannot help.
+                throw fail(.fatal, KafkaProducerError(.network, "\(api): \(error)"))
             } catch is CancellationError {
                 throw KafkaProducerError(.timedOut, "\(api) was cancelled")
             } catch {

@@ -45,18 +45,23 @@ enum TransactionRequests {
         return results
     }
 
+    /// The TxnOffsetCommit for `offsets`. From v3 it carries the member's generation, id and instance id, so that
+    /// the coordinator refuses offsets from a member rebalanced away (KIP-447); a broker older than 2.5 (v0–v2)
+    /// cannot check them, and the request goes without them, as Java's `sendOffsetsToTransaction(offsets, groupId)`.
     static func txnOffsetCommit(
         transactionalID: String, identity: ProducerIdentity, offsets: [TopicPartitionKey: OffsetAndMetadata],
-        group: GroupMetadata
+        group: GroupMetadata, version: Int16 = txnOffsetCommitVersions.upperBound
     ) -> TxnOffsetCommitRequest {
         var request = TxnOffsetCommitRequest()
         request.transactionalId = transactionalID
         request.groupId = group.groupId
         request.producerId = identity.producerID
         request.producerEpoch = identity.epoch
-        request.generationId = group.generationId
-        request.memberId = group.memberId
-        request.groupInstanceId = group.groupInstanceId
+        if version >= 3 {
+            request.generationId = group.generationId
+            request.memberId = group.memberId
+            request.groupInstanceId = group.groupInstanceId
+        }
         request.topics = grouped(Array(offsets.keys)).map { entry in
             TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic(
                 name: entry.topic,

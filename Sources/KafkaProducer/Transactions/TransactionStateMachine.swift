@@ -235,7 +235,11 @@ public struct TransactionStateMachine: Sendable {
 
     /// AddOffsetsToTxn succeeded: the group's offsets partition is part of the transaction.
     public mutating func offsetsAdded() {
-        transactionStarted = true
+        // A late answer after the transaction ended must not mark the next one as started.
+        switch state {
+        case .inTransaction, .committing, .abortableError, .aborting: transactionStarted = true
+        case .uninitialized, .initializing, .ready, .fatalError: return
+        }
     }
 
     /// A batch of the transaction failed for good (after the idempotence bookkeeping's decision).

@@ -21,14 +21,7 @@ enum ConsumerTests {
         var configuration = DevClusterConfiguration()
         configuration.brokerCount = brokers
         configuration.topics = topics
-        let cluster = try await DevCluster(configuration: configuration)
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
-        await cluster.shutdown()
+        try await DevCluster.withRunning(configuration, body)
     }
 
     /// A consumer of `cluster` with `client.id` `clientID` and `properties` (which win over both).

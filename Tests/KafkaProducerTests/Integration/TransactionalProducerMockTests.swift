@@ -8,7 +8,7 @@ import Testing
 /// The transactional producer against librdkafka's mock cluster (3 brokers), which implements the transaction
 /// coordinator's requests (but writes no commit or abort markers: what aborted transactions hide is tested on the dev
 /// cluster). Records are read back by kcat.
-@Suite("Transactional producer on librdkafka's mock cluster", .serialized)
+@Suite("Transactional producer on librdkafka's mock cluster", .serialized, .timeLimit(.minutes(3)))
 struct TransactionalProducerMockTests {
     static func transactionalProducer(_ test: ProducerTestCluster, id: String = "txn-1") throws -> KafkaProducer {
         try test.makeProducer(["transactional.id": id, "max.block.ms": "15000"])
