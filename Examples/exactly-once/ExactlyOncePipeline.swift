@@ -1,3 +1,4 @@
+import Foundation
 import KafkaConsumer
 import KafkaNetwork
 import KafkaProducer
@@ -9,11 +10,14 @@ import NIOCore
 @main
 struct ExactlyOncePipeline {
     static func main() async throws {
-        let bootstrap = ["bootstrap.servers": "127.0.0.1:9092"]
+        let servers = ProcessInfo.processInfo.environment["KAFKA_BOOTSTRAP_SERVERS"] ?? "127.0.0.1:9092"
+        let bootstrap = ["bootstrap.servers": servers]
+        // A static member (group.instance.id): a restarted instance takes its predecessor's place at once.
         let consumer = try KafkaConsumer(
             configuration: try KafkaConsumerConfiguration(
                 properties: bootstrap.merging([
-                    "group.id": "billing", "enable.auto.commit": "false", "isolation.level": "read_committed",
+                    "group.id": "billing", "group.instance.id": "billing-1", "enable.auto.commit": "false",
+                    "isolation.level": "read_committed", "auto.offset.reset": "earliest",
                 ]) { $1 }))
         // One transactional.id per pipeline instance; a restarted instance with the same id fences the old one.
         let producer = try KafkaProducer(

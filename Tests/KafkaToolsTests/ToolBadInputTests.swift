@@ -65,14 +65,15 @@ struct ToolBadInputTests {
         // request.timeout.ms (--request-timeout-ms or --command-config) does not bound the wait for metadata:
         // as in Kafka, that is max.block.ms (60 s by default), so it is set here. The first line fails after it;
         // the other lines are not read (each would wait max.block.ms again).
-        let (outcome, elapsed) = try await Self.timed(
+        let (outcome, _) = try await Self.timed(
             "kafka-console-producer",
             [
                 "--bootstrap-server", Self.unreachable, "--topic", "t", "--request-timeout-ms", "2000",
                 "--producer-property", "max.block.ms=2000",
             ], stdin: "hello\nworld\nagain\n")
         #expect(outcome.status == 1, "\(outcome.stderr)")
-        #expect(elapsed < .seconds(6), "took \(elapsed): the lines after the first must not wait max.block.ms")
+        // (No bound on the elapsed time: a loaded machine stretches it. That the later lines were not tried is what
+        // the single error line below shows — each would have failed with a line of its own.)
         #expect(
             Self.stderrLines(outcome) == [
                 "kafka-console-producer: Error when sending the record on line number 1 to topic t: t: topic not "
@@ -142,7 +143,7 @@ struct ToolBadInputTests {
                     "kafka-console-consumer",
                     ["--bootstrap-server", bootstrap, "--topic", "missing", "--timeout-ms", "20000"] + extra)
                 #expect(outcome.status == 1, "\(extra): \(outcome.stderr)")
-                #expect(elapsed < .seconds(5), "\(extra) took \(elapsed)")
+                #expect(elapsed < .seconds(15), "\(extra) took \(elapsed): it must not wait for --timeout-ms")
                 #expect(outcome.stdout.isEmpty)
                 #expect(
                     Self.stderrLines(outcome) == [
@@ -265,7 +266,7 @@ struct ToolBadInputTests {
         let (outcome, elapsed) = try await Self.timed(
             tool, ["--bootstrap-server", Self.unreachable] + action + ["--no-such-flag"])
         #expect(outcome.status == 2, "\(outcome.stderr)")
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(15), "took \(elapsed): a usage error must not try to connect")
         #expect(Self.stderrLines(outcome).first == "Error: Unknown option '--no-such-flag'", "\(outcome.stderr)")
         #expect(outcome.stderr.contains("See '\(tool) --help'"), "\(outcome.stderr)")
         #expect(outcome.stdout.isEmpty)

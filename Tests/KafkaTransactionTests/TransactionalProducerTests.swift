@@ -128,6 +128,29 @@ struct TransactionalProducerTests {
         }
     }
 
+    @Test func aTransactionOpenPastItsTimeoutIsAbortedByTheCoordinator() async throws {
+        try await TransactionTests.withCluster(topics: [Self.topic: 1]) { cluster in
+            let producer = try TransactionTests.producer(
+                cluster, transactionalID: "too-slow", ["transaction.timeout.ms": "1000"])
+            try await producer.initTransactions()
+            try producer.beginTransaction()
+            _ = try await TransactionTests.send(["late"], topic: Self.topic, with: producer)
+            await producer.flush()
+            try await Task.sleep(for: .milliseconds(2500))
+            do {
+                try await producer.commitTransaction()
+                Issue.record("a transaction aborted by the coordinator's timeout committed")
+            } catch let error as KafkaProducerError {
+                // The coordinator bumped the epoch when it aborted: this producer is fenced, as in Kafka.
+                #expect(error.kind == .fenced, "\(error)")
+            }
+            await producer.close()
+            let committed = try await TransactionTests.readAll(
+                cluster, topic: Self.topic, partitions: 1, isolation: "read_committed", idle: .seconds(1))
+            #expect(committed.isEmpty, "\(TransactionTests.values(committed))")
+        }
+    }
+
     @Test func closingWithAnOpenTransactionAbortsIt() async throws {
         try await TransactionTests.withCluster(topics: [Self.topic: 1]) { cluster in
             let producer = try TransactionTests.producer(cluster, transactionalID: "closer")

@@ -5,6 +5,7 @@ import KafkaNetwork
 import KafkaProtocol
 import KafkaTestSupport
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -145,12 +146,19 @@ struct ConsumerAsyncSequenceTests {
                         try await group.run()
                         return -1
                     }
+                    let seen = NIOLockedValueBox(0)
                     tasks.addTask {
                         var count = 0
-                        for try await _ in consumer.records { count += 1 }
+                        for try await _ in consumer.records {
+                            count += 1
+                            seen.withLockedValue { $0 = count }
+                        }
                         return count
                     }
-                    try await Task.sleep(for: .seconds(2))
+                    // Shut down once every record was handed out (however long a loaded machine takes), and still
+                    // while the iteration is waiting for more.
+                    while seen.withLockedValue({ $0 }) < 30 { try await Task.sleep(for: .milliseconds(20)) }
+                    try await Task.sleep(for: .milliseconds(200))
                     await group.triggerGracefulShutdown()
                     var results: [Int] = []
                     for try await result in tasks { results.append(result) }
