@@ -87,24 +87,9 @@ public struct ConsumerGroupDescription: Sendable, Hashable {
     public var isSimpleConsumerGroup: Bool { protocolType.isEmpty }
 }
 
-/// An offset committed for a consumer group, or one to commit (Java's `OffsetAndMetadata`).
-///
-/// The offset is the next record the group reads.
-public struct ConsumerGroupOffset: Sendable, Hashable {
-    /// The next offset to read.
-    public var offset: Int64
-    /// The leader epoch of the last consumed record, when known.
-    public var leaderEpoch: Int32?
-    /// Application metadata stored with the offset.
-    public var metadata: String
-
-    /// Creates an offset.
-    public init(offset: Int64, leaderEpoch: Int32? = nil, metadata: String = "") {
-        self.offset = offset
-        self.leaderEpoch = leaderEpoch
-        self.metadata = metadata
-    }
-}
+/// An offset committed for a consumer group, or one to commit: the consumer's ``OffsetAndMetadata`` (Java's
+/// `OffsetAndMetadata`), under the name the admin client's API has used.
+public typealias ConsumerGroupOffset = OffsetAndMetadata
 
 /// Which offset ``KafkaAdminClient/listOffsets(_:isolationLevel:)`` looks up (Java's `OffsetSpec`).
 public enum OffsetSpec: Sendable, Hashable {

@@ -70,20 +70,10 @@ extension KafkaAdminClient {
         _ groupId: String, offsets: [TopicPartitionKey: ConsumerGroupOffset]
     ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
         guard !offsets.isEmpty else { return [:] }
-        let byTopic = Dictionary(grouping: offsets, by: { $0.key.topic })
         let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetCommit) { (version: Int16) in
             OffsetCommitRequest(
                 groupId: groupId, generationIdOrMemberEpoch: -1, memberId: "",
-                topics: byTopic.keys.sorted().map { topic in
-                    OffsetCommitRequest.OffsetCommitRequestTopic(
-                        name: topic,
-                        partitions: (byTopic[topic] ?? []).sorted { $0.key.partition < $1.key.partition }.map {
-                            OffsetCommitRequest.OffsetCommitRequestPartition(
-                                partitionIndex: $0.key.partition, committedOffset: $0.value.offset,
-                                committedLeaderEpoch: version >= 6 ? ($0.value.leaderEpoch ?? -1) : -1,
-                                committedMetadata: $0.value.metadata)
-                        })
-                })
+                topics: OffsetCommitRequest.topics(offsets, version: version))
         } check: { (response: OffsetCommitResponse) in
             Self.partitionErrors(
                 response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) }

@@ -45,7 +45,8 @@ public final class KafkaAdminClient: Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
-        self.cluster = try KafkaClusterClient(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.cluster = try KafkaClusterClient(
+            configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
     /// Closes every connection.

@@ -24,7 +24,6 @@ extension KafkaConsumer {
             throw KafkaConsumerError(.commitFailed("this consumer is not a member of group \(groupId) right now"))
         }
         let started = ContinuousClock.now
-        let byTopic = Dictionary(grouping: offsets, by: { $0.key.topic })
         _ = try await sendToCoordinator(
             groupId: groupId,
             refusals: [.illegalGeneration, .unknownMemberId, .rebalanceInProgress, .fencedInstanceId],
@@ -32,16 +31,7 @@ extension KafkaConsumer {
                 OffsetCommitRequest(
                     groupId: groupId, generationIdOrMemberEpoch: member?.generationId ?? -1,
                     memberId: member?.memberId ?? "", groupInstanceId: version >= 7 ? member?.groupInstanceId : nil,
-                    topics: byTopic.keys.sorted().map { topic in
-                        OffsetCommitRequest.OffsetCommitRequestTopic(
-                            name: topic,
-                            partitions: (byTopic[topic] ?? []).sorted { $0.key.partition < $1.key.partition }.map {
-                                OffsetCommitRequest.OffsetCommitRequestPartition(
-                                    partitionIndex: $0.key.partition, committedOffset: $0.value.offset,
-                                    committedLeaderEpoch: version >= 6 ? ($0.value.leaderEpoch ?? -1) : -1,
-                                    committedMetadata: $0.value.metadata)
-                            })
-                    })
+                    topics: OffsetCommitRequest.topics(offsets, version: version))
             },
             errors: { (response: OffsetCommitResponse) in
                 response.topics.flatMap { topic in

@@ -53,7 +53,6 @@ enum FetchHandler: DevAPIHandler {
         if context.version >= 4, request.isolationLevel != 0, request.isolationLevel != 1 {
             return .respond(errorResponse(to: request, error: .unknownServerError, context: context))
         }
-        state.abortTimedOutTransactions(now: context.now)
         let plan: Plan
         switch resolve(request, in: state, context: context) {
         case .failure(let error): return .respond(sessionErrorResponse(error.code))
@@ -70,8 +69,6 @@ enum FetchHandler: DevAPIHandler {
         if ready(state) { return .respond(build(request, plan: plan, in: &state, context: context)) }
         let (sum, overflow) = context.now.addingReportingOverflow(Int64(request.maxWaitMs))
         return .park(deadline: overflow ? Int64.max : sum) { state, now, expired in
-            // A transaction timing out while the fetch waits moves the last stable offset.
-            state.abortTimedOutTransactions(now: now)
             guard expired || ready(state) else { return nil }
             var pollContext = context
             pollContext.now = now

@@ -33,7 +33,6 @@ enum ListOffsetsHandler: DevAPIHandler {
     static func handle(_ request: ListOffsetsRequest, in state: inout ClusterState, context: RequestContext)
         -> DevReply<ListOffsetsResponse>
     {
-        state.abortTimedOutTransactions(now: context.now)
         var counts: [String: [Int32: Int]] = [:]
         for topic in request.topics {
             for partition in topic.partitions {

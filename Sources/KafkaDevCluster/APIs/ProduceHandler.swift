@@ -50,7 +50,6 @@ enum ProduceHandler: DevAPIHandler {
     static func handle(_ request: ProduceRequest, in state: inout ClusterState, context: RequestContext) -> DevReply<
         ProduceResponse
     > {
-        state.abortTimedOutTransactions(now: context.now)
         var response = ProduceResponse()
         var failed = false
         var leaders: Set<Int32> = []

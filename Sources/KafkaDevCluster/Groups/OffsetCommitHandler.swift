@@ -16,17 +16,13 @@ enum OffsetCommitHandler: DevAPIHandler {
     {
         let groupError = validate(request, in: &state, context: context)
         let groupID = request.groupId
-        let maxMetadata = state.groups.config.maxOffsetMetadataBytes
         var response = OffsetCommitResponse()
         for topic in request.topics {
             var partitions: [OffsetCommitResponse.OffsetCommitResponsePartition] = []
             for partition in topic.partitions {
-                var error = groupError
-                if state.partition(topic.name, partition.partitionIndex) == nil {
-                    error = .unknownTopicOrPartition
-                } else if error == .none && (partition.committedMetadata?.utf8.count ?? 0) > maxMetadata {
-                    error = .offsetMetadataTooLarge
-                }
+                let error = state.offsetCommitError(
+                    topic: topic.name, partition: partition.partitionIndex, metadata: partition.committedMetadata,
+                    groupError: groupError)
                 if error == .none {
                     let timestamp =
                         context.version == 1 && partition.commitTimestamp >= 0 ? partition.commitTimestamp : context.now

@@ -27,7 +27,6 @@ enum OffsetFetchHandler: DevAPIHandler {
     static func handle(_ request: OffsetFetchRequest, in state: inout ClusterState, context: RequestContext)
         -> DevReply<OffsetFetchResponse>
     {
-        state.abortTimedOutTransactions(now: context.now)
         let requireStable = context.version >= 7 && request.requireStable
         var response = OffsetFetchResponse()
         if context.version >= 8 {

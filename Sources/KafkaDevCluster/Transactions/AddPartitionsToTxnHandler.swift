@@ -16,7 +16,6 @@ enum AddPartitionsToTxnHandler: DevAPIHandler {
         -> DevReply<AddPartitionsToTxnResponse>
     {
         guard versions.contains(context.version) else { return .close }
-        state.abortTimedOutTransactions(now: context.now)
         var partitions = Set<TransactionPartition>()
         var unknown = Set<TransactionPartition>()
         for topic in request.v3AndBelowTopics {

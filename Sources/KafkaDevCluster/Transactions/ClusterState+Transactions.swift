@@ -28,9 +28,9 @@ extension ClusterState {
     }
 
     /// Aborts every Ongoing transaction older than its timeout, with an epoch bump (Kafka's
-    /// `TransactionCoordinator.abortTimedOutTransactions`). Called before the transaction handlers,
-    /// Produce, Fetch (also while a fetch is parked), ListOffsets and OffsetFetch run, so a timed
-    /// out transaction is aborted before anyone can observe it.
+    /// `TransactionCoordinator.abortTimedOutTransactions`). `DevClusterCore` calls it before every
+    /// request and on every tick (before parked fetches are re-evaluated), so a timed out
+    /// transaction is aborted before anyone can observe it.
     mutating func abortTimedOutTransactions(now: Int64) {
         for id in transactions.timedOut(now: now) { fenceAndAbort(id, now: now) }
     }
@@ -41,7 +41,6 @@ extension ClusterState {
     mutating func initTransactionalProducer(
         _ transactionalID: String, timeoutMs: Int32, expected: (id: Int64, epoch: Int16)?, now: Int64
     ) -> (id: Int64, epoch: Int16)? {
-        abortTimedOutTransactions(now: now)
         guard producerIDs.accepts(transactionalID, expected: expected) else { return nil }
         var expected = expected
         if transactions[transactionalID]?.state == .ongoing {

@@ -30,7 +30,6 @@ enum AddOffsetsToTxnHandler: DevAPIHandler {
         -> DevReply<AddOffsetsToTxnResponse>
     {
         guard versions.contains(context.version) else { return .close }
-        state.abortTimedOutTransactions(now: context.now)
         var error = TransactionRouting.check(request.transactionalId, in: state, context: context)
         if error == .none {
             error = state.transactions.add(
@@ -62,7 +61,6 @@ enum EndTxnHandler: DevAPIHandler {
         -> DevReply<EndTxnResponse>
     {
         guard versions.contains(context.version) else { return .close }
-        state.abortTimedOutTransactions(now: context.now)
         var error = TransactionRouting.check(request.transactionalId, in: state, context: context)
         if error == .none {
             switch state.transactions.end(

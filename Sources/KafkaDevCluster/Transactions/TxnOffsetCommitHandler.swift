@@ -23,19 +23,14 @@ enum TxnOffsetCommitHandler: DevAPIHandler {
         -> DevReply<TxnOffsetCommitResponse>
     {
         guard versions.contains(context.version) else { return .close }
-        state.abortTimedOutTransactions(now: context.now)
         let groupError = validate(request, in: &state, context: context)
-        let maxMetadata = state.groups.config.maxOffsetMetadataBytes
         var response = TxnOffsetCommitResponse()
         for topic in request.topics {
             var partitions: [TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition] = []
             for partition in topic.partitions {
-                var error = groupError
-                if state.partition(topic.name, partition.partitionIndex) == nil {
-                    error = .unknownTopicOrPartition
-                } else if error == .none && (partition.committedMetadata?.utf8.count ?? 0) > maxMetadata {
-                    error = .offsetMetadataTooLarge
-                }
+                let error = state.offsetCommitError(
+                    topic: topic.name, partition: partition.partitionIndex, metadata: partition.committedMetadata,
+                    groupError: groupError)
                 if error == .none {
                     state.groups.storePendingOffset(
                         group: request.groupId, producerID: request.producerId, topic: topic.name,

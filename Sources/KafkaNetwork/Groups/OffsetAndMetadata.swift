@@ -1,3 +1,5 @@
+public import KafkaProtocol
+
 /// An offset to commit, or one committed, with the leader epoch of the last consumed record and
 /// free-form application metadata (Java's `OffsetAndMetadata`).
 ///
@@ -16,5 +18,25 @@ public struct OffsetAndMetadata: Sendable, Hashable {
         self.offset = offset
         self.leaderEpoch = leaderEpoch
         self.metadata = metadata
+    }
+}
+
+extension OffsetCommitRequest {
+    /// The topics of an OffsetCommit carrying `offsets`: topics sorted by name, partitions by index, the leader epoch
+    /// from v6 on — what the consumer and the admin client commit alike.
+    public static func topics(
+        _ offsets: [TopicPartitionKey: OffsetAndMetadata], version: Int16
+    ) -> [OffsetCommitRequestTopic] {
+        let byTopic = Dictionary(grouping: offsets, by: { $0.key.topic })
+        return byTopic.keys.sorted().map { topic in
+            OffsetCommitRequestTopic(
+                name: topic,
+                partitions: (byTopic[topic] ?? []).sorted { $0.key.partition < $1.key.partition }.map {
+                    OffsetCommitRequestPartition(
+                        partitionIndex: $0.key.partition, committedOffset: $0.value.offset,
+                        committedLeaderEpoch: version >= 6 ? ($0.value.leaderEpoch ?? -1) : -1,
+                        committedMetadata: $0.value.metadata)
+                })
+        }
     }
 }

@@ -28,7 +28,9 @@ struct HandlerHarness {
     mutating func reply<H: DevAPIHandler>(
         _: H.Type, _ request: H.Request, version: Int16 = H.Request.validVersions.upperBound, broker: Int32 = 1
     ) -> DevReply<H.Request.Response> {
-        H.handle(request, in: &state, context: context(version: version, broker: broker))
+        // What `DevClusterCore` does before every request.
+        state.abortTimedOutTransactions(now: now)
+        return H.handle(request, in: &state, context: context(version: version, broker: broker))
     }
 
     /// The immediate response of a handler, round-tripped through the wire format at `version`.
