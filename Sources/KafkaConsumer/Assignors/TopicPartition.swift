@@ -11,12 +11,3 @@ public typealias TopicPartition = TopicPartitionKey
 func byteOrderPrecedes(_ lhs: String, _ rhs: String) -> Bool {
     lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
 }
-
-extension Array where Element == TopicPartition {
-    /// Groups partitions by topic: topics sorted, partitions sorted and de-duplicated.
-    func groupedByTopic() -> [(topic: String, partitions: [Int32])] {
-        var byTopic: [String: Set<Int32>] = [:]
-        for tp in self { byTopic[tp.topic, default: []].insert(tp.partition) }
-        return byTopic.keys.sorted(by: byteOrderPrecedes).map { ($0, (byTopic[$0] ?? []).sorted()) }
-    }
-}

@@ -163,9 +163,10 @@ actor ProducerSender {
     ) -> [Int32: [DrainedBatch<RecordCompletion>]] {
         let strictOrder = settings.maxInFlightPerConnection == 1
         let inFlight = inFlightPartitions
-        let transaction = transactions?.withLockedValue { $0 }
+        // A transaction's partitions are drained only once the coordinator added them.
+        let added = transactions?.withLockedValue { $0.addedPartitions }
         func held(_ partition: TopicPartitionKey) -> Bool {
-            if let transaction, !transaction.mayDrain(partition) { return true }
+            if let added, !added.contains(partition) { return true }
             guard let flight = inFlight[partition] else { return false }
             return strictOrder || flight.node != leaderOf(partition)
         }

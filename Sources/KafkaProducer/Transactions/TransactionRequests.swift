@@ -19,7 +19,7 @@ enum TransactionRequests {
         request.v3AndBelowTransactionalId = transactionalID
         request.v3AndBelowProducerId = identity.producerID
         request.v3AndBelowProducerEpoch = identity.epoch
-        request.v3AndBelowTopics = grouped(partitions).map {
+        request.v3AndBelowTopics = partitions.groupedByTopic().map {
             AddPartitionsToTxnRequest.AddPartitionsToTxnTopic(name: $0.topic, partitions: $0.partitions)
         }
         return request
@@ -62,7 +62,7 @@ enum TransactionRequests {
             request.memberId = group.memberId
             request.groupInstanceId = group.groupInstanceId
         }
-        request.topics = grouped(Array(offsets.keys)).map { entry in
+        request.topics = Array(offsets.keys).groupedByTopic().map { entry in
             TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic(
                 name: entry.topic,
                 partitions: entry.partitions.map { partition in
@@ -101,11 +101,5 @@ enum TransactionRequests {
             TransactionStateMachine.severity(TransactionStateMachine.classify($0))
                 < TransactionStateMachine.severity(TransactionStateMachine.classify($1))
         }
-    }
-
-    static func grouped(_ partitions: [TopicPartitionKey]) -> [(topic: String, partitions: [Int32])] {
-        var byTopic: [String: Set<Int32>] = [:]
-        for partition in partitions { byTopic[partition.topic, default: []].insert(partition.partition) }
-        return byTopic.keys.sorted().map { ($0, (byTopic[$0] ?? []).sorted()) }
     }
 }
