@@ -233,7 +233,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-consumer-perf-test",
             dependencies: [
-                "KafkaConsumer", "KafkaNetwork", "KafkaProtocol",
+                "KafkaConsumer", "KafkaNetwork", "KafkaProtocol", "KafkaCLISupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

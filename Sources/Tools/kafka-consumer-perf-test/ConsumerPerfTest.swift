@@ -1,4 +1,5 @@
 import ArgumentParser
+import KafkaCLISupport
 import KafkaConsumer
 import KafkaNetwork
 import NIOCore
@@ -131,7 +132,7 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error) == .validationFailure {
-                printError(fullMessage(for: error))
+                KafkaTool.printError(fullMessage(for: error))
                 terminate(2)
             }
             exit(withError: error)
@@ -155,7 +156,7 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         do {
             consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: resolveProperties()))
         } catch {
-            printError("kafka-consumer-perf-test: \(error)")
+            KafkaTool.printError("kafka-consumer-perf-test: \(error)")
             throw ExitCode(1)
         }
         let format = try DateFormat(pattern: dateFormat)
@@ -177,7 +178,7 @@ struct ConsumerPerfTest: AsyncParsableCommand {
                 report.consumed(records, now: lastConsumed)
             }
         } catch {
-            printError("kafka-consumer-perf-test: \(error)")
+            KafkaTool.printError("kafka-consumer-perf-test: \(error)")
             await consumer.close()
             throw ExitCode(1)
         }
@@ -189,7 +190,7 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         if let metrics { print(metrics) }
         fflush(nil)
         if report.count < messages {
-            printError(
+            KafkaTool.printError(
                 "kafka-consumer-perf-test: consumed only \(report.count) of \(messages) messages: no record "
                     + "arrived for \(timeout) ms (--timeout)")
             throw ExitCode(1)

@@ -1,3 +1,5 @@
+import KafkaCLISupport
+
 #if canImport(Darwin)
     import Darwin
 #elseif canImport(Glibc)
@@ -28,27 +30,6 @@ final class PerfLock: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
-}
-
-/// Formats like C's (and Java's) `printf`.
-func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
-    withVaList(arguments) { list in
-        var buffer = [CChar](repeating: 0, count: 512)
-        let written = buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, format, list) }
-        if written >= buffer.count {
-            buffer = [CChar](repeating: 0, count: Int(written) + 1)
-            _ = withVaList(arguments) { again in
-                buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, format, again) }
-            }
-        }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-/// Writes one line on standard error.
-func printError(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
 }
 
 /// Latency and throughput statistics, as `ProducerPerformance.Stats` in Apache Kafka.

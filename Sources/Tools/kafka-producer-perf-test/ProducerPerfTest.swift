@@ -162,14 +162,14 @@ struct ProducerPerfTest: AsyncParsableCommand {
             payloads = try loadPayloads()
             configuration = try KafkaProducerConfiguration(properties: properties)
         } catch {
-            printError("kafka-producer-perf-test: \(error)")
+            KafkaTool.printError("kafka-producer-perf-test: \(error)")
             throw ExitCode(1)
         }
         let producer: KafkaProducer
         do {
             producer = try KafkaProducer(configuration: configuration)
         } catch {
-            printError("kafka-producer-perf-test: \(error)")
+            KafkaTool.printError("kafka-producer-perf-test: \(error)")
             throw ExitCode(1)
         }
 
@@ -212,7 +212,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
 
         progress.finish()
         if let sendError {
-            printError("kafka-producer-perf-test: could not send record: \(sendError)")
+            KafkaTool.printError("kafka-producer-perf-test: could not send record: \(sendError)")
             await producer.close(timeout: .seconds(5))
             throw ExitCode(1)
         }
@@ -229,7 +229,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
 
         let failures = stats.failures
         if failures.count > 0 {
-            printError(
+            KafkaTool.printError(
                 "kafka-producer-perf-test: \(failures.count) record(s) failed; first error: \(failures.first ?? "?")")
             throw ExitCode(1)
         }
