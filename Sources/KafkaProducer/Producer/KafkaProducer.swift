@@ -63,6 +63,14 @@ public final class KafkaProducer: Sendable {
     struct ProducerStatus: Sendable {
         var closed = false
         var fatal: KafkaProducerError?
+
+        /// Records the first fatal error (later ones keep the first); returns whether this one was the first.
+        @discardableResult
+        mutating func failFatally(_ error: KafkaProducerError) -> Bool {
+            guard fatal == nil else { return false }
+            fatal = error
+            return true
+        }
     }
 
     struct CachedTopic {

@@ -191,7 +191,7 @@ extension ProducerSender {
                 state.batchFailed(error)
                 return state.state == .fatalError ? state.lastError : nil
             }
-            if let failed { status.withLockedValue { if $0.fatal == nil { $0.fatal = failed } } }
+            if let failed { status.withLockedValue { $0.failFatally(failed) } }
         }
     }
 
@@ -245,11 +245,7 @@ extension ProducerSender {
     /// Makes the producer unusable: every later `send` fails, and queued batches are failed.
     func becomeFatal(_ reason: String, kind: KafkaProducerError.Kind = .fatal) {
         let error = KafkaProducerError(kind, reason)
-        let first = status.withLockedValue { state -> Bool in
-            guard state.fatal == nil else { return false }
-            state.fatal = error
-            return true
-        }
+        let first = status.withLockedValue { $0.failFatally(error) }
         if first { logger.error("producer failed fatally", metadata: ["reason": "\(reason)"]) }
         failQueuedBatches()
     }

@@ -82,7 +82,7 @@ struct TransactionCoordinatorCall: Sendable {
             return state.lastError ?? error
         }
         if result.kind == .fenced || result.kind == .fatal {
-            status.withLockedValue { if $0.fatal == nil { $0.fatal = result } }
+            status.withLockedValue { $0.failFatally(result) }
         }
         return result
     }
