@@ -72,6 +72,16 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         self.topicPartition = partition
     }
 
+    /// A resource's outcome from its error code in a response: success for NONE, else this error.
+    static func outcome(
+        _ errorCode: Int16, api: KafkaAPIKey, resourceKind: ResourceKind, resourceName: String, message: String? = nil
+    ) -> Result<Void, AdminError> {
+        let code = KafkaErrorCode(rawValue: errorCode)
+        guard code != .none else { return .success(()) }
+        return .failure(
+            AdminError(code: code, api: api, resourceKind: resourceKind, resourceName: resourceName, message: message))
+    }
+
     /// Whether retrying the operation may succeed.
     public var isRetriable: Bool { code.isRetriable }
 

@@ -224,14 +224,9 @@ extension KafkaAdminClient {
             guard let type = ConfigResource.ResourceType(rawValue: response.type) else { continue }
             let resource = ConfigResource(type: type, name: response.name)
             guard answers[resource] == nil else { continue }
-            answers[resource] =
-                response.errorCode == 0
-                ? .success(())
-                : .failure(
-                    AdminError(
-                        code: KafkaErrorCode(rawValue: response.errorCode), api: api,
-                        resourceKind: AdminError.ResourceKind(type), resourceName: response.name,
-                        message: response.errorMessage))
+            answers[resource] = AdminError.outcome(
+                response.errorCode, api: api, resourceKind: AdminError.ResourceKind(type), resourceName: response.name,
+                message: response.errorMessage)
         }
         return answers
     }

@@ -115,12 +115,8 @@ extension KafkaAdminClient {
                 DeleteGroupsRequest(groupsNames: groups), to: .broker(coordinator.nodeID), kind: .admin)
             var results: [String: Result<Void, AdminError>] = [:]
             for result in response.results where groups.contains(result.groupId) {
-                let code = KafkaErrorCode(rawValue: result.errorCode)
-                results[result.groupId] =
-                    code == .none
-                    ? .success(())
-                    : .failure(
-                        AdminError(code: code, api: .deleteGroups, resourceKind: .group, resourceName: result.groupId))
+                results[result.groupId] = AdminError.outcome(
+                    result.errorCode, api: .deleteGroups, resourceKind: .group, resourceName: result.groupId)
             }
             return results
         }

@@ -97,13 +97,9 @@ extension KafkaAdminClient {
             var answers: [String: Result<Void, AdminError>] = [:]
             for result in response.responses {
                 guard let name = result.name, answers[name] == nil else { continue }
-                answers[name] =
-                    result.errorCode == 0
-                    ? .success(())
-                    : .failure(
-                        AdminError(
-                            code: KafkaErrorCode(rawValue: result.errorCode), api: .deleteTopics, resourceKind: .topic,
-                            resourceName: name, message: result.errorMessage))
+                answers[name] = AdminError.outcome(
+                    result.errorCode, api: .deleteTopics, resourceKind: .topic, resourceName: name,
+                    message: result.errorMessage)
             }
             return answers
         }
@@ -151,13 +147,9 @@ extension KafkaAdminClient {
             let (response, _) = try await sendForNegotiatedVersion(on: connection) { _ in request }
             var answers: [String: Result<Void, AdminError>] = [:]
             for result in response.results where answers[result.name] == nil {
-                answers[result.name] =
-                    result.errorCode == 0
-                    ? .success(())
-                    : .failure(
-                        AdminError(
-                            code: KafkaErrorCode(rawValue: result.errorCode), api: .createPartitions,
-                            resourceKind: .topic, resourceName: result.name, message: result.errorMessage))
+                answers[result.name] = AdminError.outcome(
+                    result.errorCode, api: .createPartitions, resourceKind: .topic, resourceName: result.name,
+                    message: result.errorMessage)
             }
             return answers
         }
