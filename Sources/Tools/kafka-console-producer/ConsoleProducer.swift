@@ -252,7 +252,10 @@ final class StandardInputLines: Sendable {
             of: [UInt8].self, bufferingPolicy: .unbounded)
         self.lines = lines
         self.continuation = continuation
-        let slots = DispatchSemaphore(value: 4096)
+        // Created at 0 and raised to 4096: libdispatch traps when a semaphore is freed below its initial value,
+        // which lines read ahead but never taken (input stopped early) would otherwise cause.
+        let slots = DispatchSemaphore(value: 0)
+        for _ in 0..<4096 { slots.signal() }
         self.slots = slots
         let thread = Thread {
             var pending: [UInt8] = []
