@@ -78,14 +78,15 @@ struct ConsumerGroupKcatInteropTests {
                 \(kcat.stderr)
                 """
             }
-            /// Three non-empty, pairwise disjoint assignments covering the six partitions.
+            /// Three pairwise disjoint assignments of two partitions each, covering the six partitions: balanced,
+            /// which both assignors reach. (A cover such as 3/2/1 is only a step of a cooperative rebalance, whose
+            /// next round may come more than a few seconds later on a loaded machine.)
             func shared() -> Bool {
                 let assignments = [assigned(a), assigned(b), kcatPartitions()]
-                return assignments.allSatisfy { !$0.isEmpty }
-                    && assignments.map(\.count).reduce(0, +) == 6
+                return assignments.allSatisfy { $0.count == 2 }
                     && assignments.reduce(into: Set()) { $0.formUnion($1) } == Self.allPartitions
             }
-            // Stable: shared, and still so a second and a half later (no rebalance under way).
+            // Stable: balanced, and still so a second and a half later (no rebalance under way).
             var sharedSince: ContinuousClock.Instant?
             let stable = try await GroupTests.waitUntil(timeout: .seconds(60)) {
                 guard shared() else {
@@ -96,10 +97,7 @@ struct ConsumerGroupKcatInteropTests {
                 sharedSince = since
                 return ContinuousClock.now - since >= .milliseconds(1500)
             }
-            try #require(stable, "the group never settled\n\(diagnostics())")
-            #expect(
-                [assigned(a).count, assigned(b).count, kcatPartitions().count] == [2, 2, 2],
-                "balanced\n\(diagnostics())")
+            try #require(stable, "the group never settled into two partitions each\n\(diagnostics())")
             let groupState = cluster.core.state.withLockedValue { $0.cluster.groups.groups[group] }
             let leaderClient = groupState.flatMap { state in
                 state.members.first { $0.memberID == state.leaderID }?.clientID

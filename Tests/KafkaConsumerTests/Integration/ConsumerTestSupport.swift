@@ -46,8 +46,10 @@ enum ConsumerTests {
     }
 
     /// Polls (1 s at a time) until `count` records arrived, `stopWhen` holds for them, or `timeout` passed.
+    /// The generous default is for the start of a full test run, when every suite starts at once on two cores
+    /// (a first fetch then took 49 s); a passing test returns as soon as the records are there.
     static func poll(
-        _ consumer: KafkaConsumer, until count: Int, timeout: Duration = .seconds(30),
+        _ consumer: KafkaConsumer, until count: Int, timeout: Duration = .seconds(120),
         stopWhen: ([ConsumerRecord]) -> Bool = { _ in false }
     ) async throws -> [ConsumerRecord] {
         let deadline = ContinuousClock.now.advanced(by: timeout)
