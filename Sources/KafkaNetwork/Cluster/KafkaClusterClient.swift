@@ -22,6 +22,9 @@ public final class KafkaClusterClient: Sendable {
     let pool: ConnectionPool
     let logger: Logger
     let state: NIOLockedValueBox<State>
+    /// A copy of the cache's generation behind its own lock: the producer reads it for every record, and the state
+    /// lock is busy with every request.
+    private let publishedGeneration = SpinningLockedValueBox<UInt64>(0)
     private let metadataRefreshes: Counter
     private let metadataRefreshFailures: Counter
 
@@ -106,7 +109,7 @@ public final class KafkaClusterClient: Sendable {
 
     /// The generation of the cached metadata: it grows with every metadata update.
     public var metadataGeneration: UInt64 {
-        state.withLockedValue { $0.cache.generation }
+        publishedGeneration.withLockedValue { $0 }
     }
 
     /// Closes a connection that failed, and forgets it so that the next request reconnects.
@@ -183,6 +186,8 @@ public final class KafkaClusterClient: Sendable {
                 let response = try await fetchMetadata(topics: topics)
                 state.withLockedValue { state in
                     let update = state.cache.update(with: response, requestedTopics: topics, now: .now)
+                    let generation = state.cache.generation
+                    publishedGeneration.withLockedValue { $0 = generation }
                     if !update.staleEpochPartitions.isEmpty {
                         logger.debug(
                             "ignored metadata with older leader epochs",

@@ -1,3 +1,4 @@
+import KafkaNetwork
 import NIOConcurrencyHelpers
 
 /// Errors of the producer's memory accounting and record accumulation.
@@ -52,7 +53,7 @@ public final class BufferPool: Sendable {
         var pending: Set<UInt64> = []
     }
 
-    private let state: NIOLockedValueBox<State>
+    private let state: SpinningLockedValueBox<State>
 
     /// Creates a pool of `totalMemory` bytes.
     ///
@@ -62,7 +63,7 @@ public final class BufferPool: Sendable {
     public init(totalMemory: Int, poolableSize: Int) {
         self.totalMemory = max(0, totalMemory)
         self.poolableSize = max(0, poolableSize)
-        self.state = NIOLockedValueBox(State(available: max(0, totalMemory)))
+        self.state = SpinningLockedValueBox(State(available: max(0, totalMemory)))
     }
 
     /// The bytes not reserved.

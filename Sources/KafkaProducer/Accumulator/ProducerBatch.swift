@@ -7,18 +7,18 @@ public import NIOCore
 /// A value type held only inside the accumulator's lock (never shared): while open it owns a
 /// `RecordBatchBuilder`; once drained and re-enqueued for a retry it holds the finished bytes.
 struct ProducerBatch<Completion: Sendable>: Sendable {
-    enum Content: Sendable {
-        case open(RecordBatchBuilder)
-        case closed(records: ByteBuffer, recordCount: Int)
-    }
-
     /// A unique, increasing id: batches of a partition are ordered by it.
     let id: UInt64
     let topicPartition: TopicPartitionKey
     let createdAt: ContinuousClock.Instant
     /// The bytes reserved in the ``BufferPool`` for this batch.
     let reservedBytes: Int
-    var content: Content
+    /// The open batch's builder, `nil` once the batch is closed. An optional rather than an enum payload, so that an
+    /// append mutates the builder in place (no copy, no retain of its storage).
+    private var builder: RecordBatchBuilder?
+    /// A closed batch's finished bytes and record count (a batch re-enqueued for a retry).
+    private var closedRecords = ByteBuffer()
+    private var closedCount = 0
     var completions: [Completion]
     var attempts = 0
     var lastAttemptAt: ContinuousClock.Instant?
@@ -33,7 +33,7 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
         self.topicPartition = topicPartition
         self.createdAt = createdAt
         self.reservedBytes = reservedBytes
-        self.content = .open(RecordBatchBuilder(capacity: capacity))
+        self.builder = RecordBatchBuilder(capacity: capacity)
         self.completions = []
     }
 
@@ -42,32 +42,20 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
         self.topicPartition = drained.topicPartition
         self.createdAt = drained.createdAt
         self.reservedBytes = drained.reservedBytes
-        self.content = .closed(records: drained.records, recordCount: drained.recordCount)
+        self.closedRecords = drained.records
+        self.closedCount = drained.recordCount
         self.completions = drained.completions
         self.attempts = drained.attempts + 1
         self.lastAttemptAt = now
         self.sequence = drained.sequence
     }
 
-    var isClosed: Bool {
-        if case .closed = content { return true }
-        return false
-    }
+    var isClosed: Bool { builder == nil }
 
-    var recordCount: Int {
-        switch content {
-        case .open(let builder): builder.recordCount
-        case .closed(_, let count): count
-        }
-    }
+    var recordCount: Int { builder?.recordCount ?? closedCount }
 
     /// The uncompressed size so far (open) or the encoded size (closed).
-    var estimatedSize: Int {
-        switch content {
-        case .open(let builder): builder.sizeInBytes
-        case .closed(let records, _): records.readableBytes
-        }
-    }
+    var estimatedSize: Int { builder?.sizeInBytes ?? closedRecords.readableBytes }
 
     /// Whether no further record should be appended (closed, or `batchSize` reached).
     func isFull(batchSize: Int) -> Bool {
@@ -87,11 +75,9 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
         key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
         completion: Completion, batchSize: Int
     ) throws -> Bool {
-        guard case .open(var builder) = content else { return false }
-        guard builder.isEmpty || builder.sizeInBytes + recordSize <= batchSize else { return false }
-        content = .closed(records: ByteBuffer(), recordCount: 0)  // release the builder's storage for uniqueness
-        defer { content = .open(builder) }
-        try builder.append(key: key, value: value, timestamp: timestamp, headers: headers)
+        guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return false }
+        guard isEmpty || size + recordSize <= batchSize else { return false }
+        try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
         completions.append(completion)
         return true
     }
@@ -106,12 +92,7 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
     ) -> DrainedBatch<Completion> {
         let count = recordCount
         var records: ByteBuffer
-        let content = self.content
-        self.content = .closed(records: ByteBuffer(), recordCount: count)  // drop the reference: no copy on finish
-        switch consume content {
-        case .closed(let bytes, _):
-            records = bytes
-        case .open(var builder):
+        if var builder = builder.take() {  // taken: the builder's storage is uniquely referenced, no copy on finish
             // A failed compression leaves the builder untouched, so the uncompressed batch can still be finished.
             if compression != .none,
                 let compressed = try? builder.finish(compression: compression, compressor: compressor, level: level)
@@ -121,6 +102,8 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
                 // Cannot fail: the batch holds at least one record and was never finished.
                 records = (try? builder.finish()) ?? ByteBuffer()
             }
+        } else {
+            records = closedRecords
         }
         if let sequence {
             // Cannot fail: the bytes are one v2 batch of `count` records that this accumulator encoded.

@@ -99,14 +99,14 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     public let configuration: Configuration
     /// The memory pool.
     public let pool: BufferPool
-    let state: NIOLockedValueBox<State>
+    let state: SpinningLockedValueBox<State>
     let codecs = KafkaCodecs()
 
     /// Creates an accumulator reserving batch memory from `pool`.
     public init(configuration: Configuration, pool: BufferPool) {
         self.configuration = configuration
         self.pool = pool
-        self.state = NIOLockedValueBox(State())
+        self.state = SpinningLockedValueBox(State())
     }
 
     /// Appends a record to the partition's last open batch, or to a new batch.
@@ -121,24 +121,71 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
         headers: [RecordHeader], completion: Completion, maxBlock: Duration, now: ContinuousClock.Instant
     ) async throws -> AppendResult {
+        if let result = try appendWithoutWaiting(
+            partition, key: key, value: value, timestamp: timestamp, headers: headers, completion: completion, now: now)
+        {
+            return result
+        }
+        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
+        let reserved = max(configuration.batchSize, batchBytes)
+        try await pool.reserve(reserved, maxBlock: maxBlock)
+        return try appendReserved(
+            reserved, partition, key: key, value: value, timestamp: timestamp, headers: headers,
+            recordSize: recordSize, completion: completion, now: now)
+    }
+
+    /// Appends a record like ``append(_:key:value:timestamp:headers:completion:maxBlock:now:)`` when that needs no
+    /// wait: to the partition's last batch, or to a new batch whose memory the pool has free right now. The send
+    /// path's common case, with no suspension.
+    ///
+    /// - Returns: `nil` when a new batch needs memory that is not free (or other tasks wait for memory already): then
+    ///   call the waiting `append`.
+    /// - Throws: as the waiting `append`, apart from timing out.
+    public func appendWithoutWaiting(
+        _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
+        headers: [RecordHeader], completion: Completion, now: ContinuousClock.Instant
+    ) throws -> AppendResult? {
+        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
+        let appended = try state.withLockedValue { state in
+            try self.appendToLast(
+                &state, partition, key: key, value: value, timestamp: timestamp, headers: headers,
+                recordSize: recordSize, completion: completion)
+        }
+        if let appended { return appended }
+        let reserved = max(configuration.batchSize, batchBytes)
+        guard try pool.tryReserve(reserved) else { return nil }
+        return try appendReserved(
+            reserved, partition, key: key, value: value, timestamp: timestamp, headers: headers,
+            recordSize: recordSize, completion: completion, now: now)
+    }
+
+    /// The record's encoded size and the size of a batch holding only it; refuses records over `max.request.size`.
+    private func sizes(
+        key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader]
+    ) throws(ProducerBufferError) -> (record: Int, batch: Int) {
         let recordSize = RecordBatchBuilder.maximumRecordSize(
             keyLength: key?.readableBytes, valueLength: value?.readableBytes, headers: headers)
         let batchBytes = RecordBatch.headerSize + recordSize
         guard batchBytes <= configuration.maxRequestSize else {
             throw ProducerBufferError.recordTooLarge(size: batchBytes, limit: configuration.maxRequestSize)
         }
-        let append: (inout State) throws -> AppendResult? = { state in
-            try self.appendToLast(
-                &state, partition, key: key, value: value, timestamp: timestamp, headers: headers,
-                recordSize: recordSize, completion: completion)
-        }
-        if let result = try state.withLockedValue(append) { return result }
+        return (recordSize, batchBytes)
+    }
 
-        let reserved = max(configuration.batchSize, batchBytes)
-        try await pool.reserve(reserved, maxBlock: maxBlock)
+    /// Appends with `reserved` pool bytes in hand: to the last batch if another task made room meanwhile (the
+    /// reservation goes back), otherwise to a new batch that owns the reservation.
+    private func appendReserved(
+        _ reserved: Int, _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
+        headers: [RecordHeader], recordSize: Int, completion: Completion, now: ContinuousClock.Instant
+    ) throws -> AppendResult {
         do {
             let result: AppendResult = try state.withLockedValue { state in
-                if let result = try append(&state) { return result }
+                if let result = try self.appendToLast(
+                    &state, partition, key: key, value: value, timestamp: timestamp, headers: headers,
+                    recordSize: recordSize, completion: completion)
+                {
+                    return result
+                }
                 state.nextBatchID &+= 1
                 var batch = ProducerBatch<Completion>(
                     id: state.nextBatchID, topicPartition: partition, createdAt: now, reservedBytes: reserved,
@@ -146,11 +193,11 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                 _ = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
                     completion: completion, batchSize: configuration.batchSize)
+                let full = batch.isFull(batchSize: configuration.batchSize)
                 state.queues[partition, default: []].append(batch)
+                let count = state.queues[partition]?.count ?? 1
                 state.incomplete.insert(batch.id)
-                let count = state.queues[partition]?.count ?? 0
-                let full = count > 1 || batch.isFull(batchSize: configuration.batchSize)
-                return AppendResult(batchIsFull: full, newBatchCreated: true)
+                return AppendResult(batchIsFull: count > 1 || full, newBatchCreated: true)
             }
             // Another task created a batch with room for the record meanwhile: give the reservation back.
             if !result.newBatchCreated { pool.release(reserved) }

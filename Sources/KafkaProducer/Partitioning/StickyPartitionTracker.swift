@@ -1,3 +1,4 @@
+import KafkaNetwork
 import NIOConcurrencyHelpers
 
 /// The uniform sticky partitioner of KIP-794: the Java client's `BuiltInPartitioner` (3.3 and later), which places
@@ -27,7 +28,7 @@ public final class StickyPartitionTracker: Sendable {
     /// The number of bytes a sticky partition receives before the tracker switches (the producer's `batch.size`).
     public let batchSize: Int
 
-    private let state: NIOLockedValueBox<State>
+    private let state: SpinningLockedValueBox<State>
 
     /// Creates a tracker that chooses partitions with the system's random number generator.
     ///
@@ -44,7 +45,7 @@ public final class StickyPartitionTracker: Sendable {
     ///   - random: The source of randomness for choosing the next sticky partition.
     public init(batchSize: Int, random: some RandomNumberGenerator & Sendable) {
         self.batchSize = max(0, batchSize)
-        self.state = NIOLockedValueBox(State(random: random))
+        self.state = SpinningLockedValueBox(State(random: random))
     }
 
     /// The partition the next record of `topic` without a key should go to.

@@ -48,9 +48,9 @@ public final class KafkaProducer: Sendable {
     let metrics: ProducerMetrics
     let logger: Logger
     /// Whether sends are refused: closed, or failed fatally (set by the sender). One lock on the send path.
-    let status: NIOLockedValueBox<ProducerStatus>
+    let status: SpinningLockedValueBox<ProducerStatus>
     let lifecycle: NIOLockedValueBox<Lifecycle>
-    let topics: NIOLockedValueBox<[String: CachedTopic]>
+    let topics: SpinningLockedValueBox<[String: CachedTopic]>
     /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
@@ -127,9 +127,9 @@ public final class KafkaProducer: Sendable {
             configuration: .init(batchSize: configuration.batchSize, ignoreKeys: configuration.partitionerIgnoreKeys))
         self.interceptors = interceptors
         self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
-        self.status = NIOLockedValueBox(ProducerStatus())
+        self.status = SpinningLockedValueBox(ProducerStatus())
         self.lifecycle = NIOLockedValueBox(Lifecycle())
-        self.topics = NIOLockedValueBox([:])
+        self.topics = SpinningLockedValueBox([:])
         self.transactions = configuration.transactionalID.map {
             NIOLockedValueBox(TransactionStateMachine(transactionalID: $0))
         }
@@ -169,7 +169,10 @@ public final class KafkaProducer: Sendable {
     @discardableResult
     public func send(_ record: ProducerRecord) async throws(KafkaProducerError) -> RecordMetadata {
         let promise = RecordPromise()
-        try await enqueue(record, target: .promise(promise))
+        switch try appendNow(record, target: .promise(promise)) {
+        case .appended: break
+        case .mustWait(let pending): try await appendWaiting(pending)
+        }
         do {
             return try await promise.wait()
         } catch let error as KafkaProducerError {
@@ -182,27 +185,117 @@ public final class KafkaProducer: Sendable {
     /// Hands a record over without waiting for the broker; `completion` is called once with the outcome, on the
     /// producer's sender task (keep it short).
     ///
-    /// Returns once the record is queued. Suspends like ``send(_:)`` for metadata and buffer memory.
+    /// Returns once the record is queued. Suspends like ``send(_:)`` for metadata and buffer memory; in the common
+    /// case (metadata cached, buffer memory free) it returns without suspending.
     ///
     /// - Throws: ``KafkaProducerError`` when the record could not be handed over; `completion` is then not called.
     public func send(
         _ record: ProducerRecord,
         completion: @escaping @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void
     ) async throws(KafkaProducerError) {
-        try await enqueue(record, target: .callback(completion))
+        switch try appendNow(record, target: .callback(completion)) {
+        case .appended: return
+        case .mustWait(let pending): try await appendWaiting(pending)
+        }
     }
 
-    private func enqueue(_ original: ProducerRecord, target: RecordCompletionTarget) async throws(KafkaProducerError) {
-        do {
-            try await append(original, target: target)
+    /// What ``appendNow(_:target:)`` leaves to ``appendWaiting(_:)``.
+    private enum Attempt {
+        case appended
+        case mustWait(PendingAppend)
+    }
+
+    /// A record past its interceptors that needs a metadata fetch (no `placement` yet) or buffer memory.
+    private struct PendingAppend {
+        var record: ProducerRecord
+        var target: RecordCompletionTarget
+        var start: ContinuousClock.Instant
+        var placement: Placement?
+    }
+
+    /// The send path's common case, synchronous (no suspension, no task allocation): the topic's metadata is cached
+    /// and the record fits the partition's last batch or a new batch whose memory is free now.
+    private func appendNow(_ original: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
+        -> Attempt
+    {
+        do throws(KafkaProducerError) {
+            let record = try prepare(original)
+            let start = ContinuousClock.now
+            guard let topic = cachedTopicInfo(record.topic) else {
+                return .mustWait(PendingAppend(record: record, target: target, start: start))
+            }
+            let placement = try place(record, topic: topic, target: target)
+            let result: RecordAccumulator<RecordCompletion>.AppendResult?
+            do {
+                result = try accumulator.appendWithoutWaiting(
+                    placement.partition, key: record.key, value: record.value,
+                    timestamp: placement.completion.timestamp, headers: record.headers,
+                    completion: placement.completion, now: start)
+            } catch {
+                throw Self.appendError(error, partition: placement.partition)
+            }
+            guard let result else {
+                return .mustWait(PendingAppend(record: record, target: target, start: start, placement: placement))
+            }
+            appended(placement, result, now: start)
+            return .appended
         } catch {
-            for interceptor in interceptors { interceptor.onAcknowledgement(.failure(error)) }
-            metrics.recordErrors.increment()
+            reportFailure(error)
             throw error
         }
     }
 
-    private func append(_ original: ProducerRecord, target: RecordCompletionTarget) async throws(KafkaProducerError) {
+    /// The rest of a send that must wait: for the topic's metadata and for buffer memory, together at most
+    /// `max.block.ms` from the send's start.
+    private func appendWaiting(_ pending: PendingAppend) async throws(KafkaProducerError) {
+        do throws(KafkaProducerError) {
+            let record = pending.record
+            let deadline = pending.start + configuration.maxBlock
+            let placement: Placement
+            if let placed = pending.placement {
+                placement = placed
+            } else {
+                let topic = try await topicInfo(record.topic, deadline: deadline)
+                placement = try place(record, topic: topic, target: pending.target)
+            }
+            let result: RecordAccumulator<RecordCompletion>.AppendResult
+            do {
+                result = try await accumulator.append(
+                    placement.partition, key: record.key, value: record.value,
+                    timestamp: placement.completion.timestamp, headers: record.headers,
+                    completion: placement.completion, maxBlock: max(.zero, deadline - ContinuousClock.now),
+                    now: pending.start)
+            } catch {
+                throw Self.appendError(error, partition: placement.partition)
+            }
+            appended(placement, result, now: pending.start)
+        } catch {
+            reportFailure(error)
+            throw error
+        }
+    }
+
+    /// Tells the sticky partitioner, and wakes the sender: a full batch is sendable now (later appends behind it need
+    /// no wake: the sender already knows); a new batch needs the sender once its linger time is up.
+    private func appended(
+        _ placement: Placement, _ result: RecordAccumulator<RecordCompletion>.AppendResult, now: ContinuousClock.Instant
+    ) {
+        partitioner.recordAppended(placement.selection, topic: placement.partition.topic, bytes: placement.bytes)
+        if result.batchIsFull && !result.wasFullBefore {
+            wakeup.wake()
+        } else if result.newBatchCreated {
+            wakeup.wake(unlessDueBy: now + configuration.linger)
+        }
+    }
+
+    /// A send that failed before its record was handed over: the interceptors and the error count learn of it.
+    private func reportFailure(_ error: KafkaProducerError) {
+        for interceptor in interceptors { interceptor.onAcknowledgement(.failure(error)) }
+        metrics.recordErrors.increment()
+    }
+
+    /// Refuses sends once closed or failed, then runs the interceptors' `onSend`.
+    private func prepare(_ original: ProducerRecord) throws(KafkaProducerError) -> ProducerRecord {
         let current = status.withLockedValue { $0 }
         if let fatal = current.fatal { throw fatal }
         if current.closed {
@@ -217,10 +310,22 @@ public final class KafkaProducer: Sendable {
                     .invalidRecord, topic: record.topic, "interceptor \(type(of: interceptor)) rejected it: \(error)")
             }
         }
-        let start = ContinuousClock.now
-        let deadline = start + configuration.maxBlock
-        let topic = try await topicInfo(record.topic, deadline: deadline)
+        return record
+    }
 
+    /// Where a record goes and how its outcome is reported.
+    private struct Placement {
+        var selection: PartitionSelection
+        var partition: TopicPartitionKey
+        var completion: RecordCompletion
+        /// Key and value bytes, for the sticky partitioner.
+        var bytes: Int
+    }
+
+    /// Partitions the record and, in a transaction, notes its partition (waking the sender to add a new one).
+    private func place(
+        _ record: ProducerRecord, topic: PartitionerTopicInfo, target: RecordCompletionTarget
+    ) throws(KafkaProducerError) -> Placement {
         let selection: PartitionSelection
         do {
             selection = try partitioner.partition(
@@ -232,7 +337,7 @@ public final class KafkaProducer: Sendable {
         let valueSize = record.value?.readableBytes ?? -1
         let completion = RecordCompletion(
             target: target, timestamp: record.timestamp ?? Self.currentTimeMillis(),
-            keySize: Int32(clamping: keySize), valueSize: Int32(clamping: valueSize), sentAt: start)
+            keySize: Int32(clamping: keySize), valueSize: Int32(clamping: valueSize))
         let partition = TopicPartitionKey(topic: record.topic, partition: selection.partition)
         if let transactions {
             let added: Result<Bool, KafkaProducerError> = transactions.withLockedValue { state in
@@ -244,38 +349,39 @@ public final class KafkaProducer: Sendable {
             }
             if try added.get() { wakeup.wake() }
         }
-        let result: RecordAccumulator<RecordCompletion>.AppendResult
-        do {
-            result = try await accumulator.append(
-                partition, key: record.key, value: record.value, timestamp: completion.timestamp,
-                headers: record.headers, completion: completion, maxBlock: max(.zero, deadline - start), now: start)
-        } catch let error as ProducerBufferError {
-            switch error {
-            case .recordTooLarge(let size, let limit):
-                throw KafkaProducerError(
-                    .recordTooLarge, topic: partition.topic, partition: partition.partition,
-                    "the record is \(size) bytes when serialized, more than \(limit) bytes "
-                        + "(max.request.size / buffer.memory)")
-            case .timedOut(let size, let waited):
-                throw KafkaProducerError(
-                    .bufferExhausted, topic: partition.topic, partition: partition.partition,
-                    "no \(size) bytes of buffer.memory became free within \(waited.clampedMilliseconds) ms (max.block.ms)"
-                )
-            case .closed:
-                throw KafkaProducerError(.closed, topic: partition.topic, "the producer is closed")
-            }
-        } catch is CancellationError {
-            throw KafkaProducerError(.invalidRecord, topic: partition.topic, "the send was cancelled")
-        } catch {
-            throw KafkaProducerError(
+        return Placement(
+            selection: selection, partition: partition, completion: completion,
+            bytes: max(keySize, 0) + max(valueSize, 0))
+    }
+
+    /// The send's error for an accumulator failure.
+    private static func appendError(_ error: any Error, partition: TopicPartitionKey) -> KafkaProducerError {
+        switch error {
+        case ProducerBufferError.recordTooLarge(let size, let limit):
+            KafkaProducerError(
+                .recordTooLarge, topic: partition.topic, partition: partition.partition,
+                "the record is \(size) bytes when serialized, more than \(limit) bytes "
+                    + "(max.request.size / buffer.memory)")
+        case ProducerBufferError.timedOut(let size, let waited):
+            KafkaProducerError(
+                .bufferExhausted, topic: partition.topic, partition: partition.partition,
+                "no \(size) bytes of buffer.memory became free within \(waited.clampedMilliseconds) ms (max.block.ms)")
+        case ProducerBufferError.closed:
+            KafkaProducerError(.closed, topic: partition.topic, "the producer is closed")
+        case is CancellationError:
+            KafkaProducerError(.invalidRecord, topic: partition.topic, "the send was cancelled")
+        default:
+            KafkaProducerError(
                 .invalidRecord, topic: partition.topic, partition: partition.partition,
                 "the record cannot be encoded: \(error)")
         }
-        partitioner.recordAppended(
-            selection, topic: record.topic, bytes: max(keySize, 0) + max(valueSize, 0))
-        // A new batch means the previous one is complete (or a linger timer must start); a full single batch is
-        // sendable. Later appends behind a full batch need no wake: the sender already knows.
-        if result.newBatchCreated || result.batchIsFull && !result.wasFullBefore { wakeup.wake() }
+    }
+
+    /// The topic's partitions from the cache, when the metadata did not change since they were cached.
+    private func cachedTopicInfo(_ topic: String) -> PartitionerTopicInfo? {
+        let current = cluster.metadataGeneration
+        guard let cached = topics.withLockedValue({ $0[topic] }), cached.generation == current else { return nil }
+        return cached.info
     }
 
     /// The topic's partitions, from the cached metadata when it has them, otherwise waiting for a refresh until
@@ -284,10 +390,7 @@ public final class KafkaProducer: Sendable {
         _ topic: String, deadline: ContinuousClock.Instant
     ) async throws(KafkaProducerError) -> PartitionerTopicInfo {
         guard !topic.isEmpty else { throw KafkaProducerError(.invalidRecord, "the record has an empty topic name") }
-        let current = cluster.metadataGeneration
-        if let cached = topics.withLockedValue({ $0[topic] }), cached.generation == current {
-            return cached.info
-        }
+        if let cached = cachedTopicInfo(topic) { return cached }
         var attempt = 0
         while true {
             let (metadata, generation) = cluster.cachedMetadataWithGeneration

@@ -16,8 +16,6 @@ struct RecordCompletion: Sendable {
     let timestamp: Int64
     let keySize: Int32
     let valueSize: Int32
-    /// When the record was handed over (for the latency metrics).
-    let sentAt: ContinuousClock.Instant
 
     func complete(_ result: Result<RecordMetadata, KafkaProducerError>) {
         switch target {

@@ -163,10 +163,9 @@ extension ProducerSender {
         metrics.recordsPerBatch.record(batch.recordCount)
         let topic = batch.topicPartition.topic
         let partition = batch.topicPartition.partition
-        // The batch's oldest record stands for the batch (one measurement per batch, not per record).
-        if let first = batch.completions.first {
-            metrics.recordLatency.recordInterval(since: first.sentAt, now: .now)
-        }
+        // The batch's oldest record (appended when the batch was created) stands for the batch: one measurement per
+        // batch, not per record.
+        metrics.recordLatency.recordInterval(since: batch.createdAt, now: .now)
         for (index, completion) in batch.completions.enumerated() {
             let metadata = RecordMetadata(
                 topic: topic, partition: partition, offset: baseOffset >= 0 ? baseOffset + Int64(index) : -1,

@@ -40,7 +40,7 @@ actor ProducerSender {
     let interceptors: [any ProducerInterceptor]
     let logger: Logger
     /// The producer's fatal error, shared with `send` (which then fails at once).
-    let status: NIOLockedValueBox<KafkaProducer.ProducerStatus>
+    let status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>
     /// The transaction's state, for a transactional producer: which partitions may be drained, which must be added.
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
@@ -66,7 +66,7 @@ actor ProducerSender {
     init(
         accumulator: RecordAccumulator<RecordCompletion>, cluster: KafkaClusterClient, settings: Settings,
         wakeup: SenderWakeup, metrics: ProducerMetrics, interceptors: [any ProducerInterceptor], logger: Logger,
-        status: NIOLockedValueBox<KafkaProducer.ProducerStatus>,
+        status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>,
         transactions: NIOLockedValueBox<TransactionStateMachine>? = nil
     ) {
         self.transactions = transactions

@@ -1,19 +1,22 @@
 import KafkaNetwork
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// Wakes the sender loop: from `send` when a batch is created or fills, from completed requests, and from a timer
 /// for the next linger or backoff deadline.
 ///
-/// A wake that arrives while the loop is busy is remembered, so the loop never sleeps through one.
+/// A wake that arrives while the loop is busy is remembered, so the loop never sleeps through one. Timers are never
+/// cancelled (a cancel from another thread costs the event loop a wake-up, and `send` used to pay it for every
+/// batch): a timer that fires after its wait was over only makes the loop look once more, which is harmless, and a
+/// timer still armed that fires before a new wait's deadline is reused instead of arming another.
 final class SenderWakeup: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
-        var timer: Scheduled<Void>?
+        /// When the most recently armed timer fires, until it fired.
+        var armed: ContinuousClock.Instant?
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state = SpinningLockedValueBox(State())
     private let eventLoop: any EventLoop
 
     init(eventLoop: any EventLoop) {
@@ -22,45 +25,62 @@ final class SenderWakeup: Sendable {
 
     /// Wakes the loop (now, or as soon as it next waits).
     func wake() {
-        let (waiter, timer): (CheckedContinuation<Void, Never>?, Scheduled<Void>?) = state.withLockedValue { state in
+        let waiter: CheckedContinuation<Void, Never>? = state.withLockedValue { state in
             guard let waiter = state.waiter else {
                 state.pending = true
-                return (nil, nil)
+                return nil
             }
             state.waiter = nil
-            let timer = state.timer
-            state.timer = nil
-            return (waiter, timer)
+            return waiter
         }
-        timer?.cancel()
+        waiter?.resume()
+    }
+
+    /// Wakes the loop unless it is waiting for a timer that fires by `deadline` anyway (a new batch needs the loop
+    /// only when its linger time is up). A loop that is busy is always told, since it may be about to wait longer.
+    func wake(unlessDueBy deadline: ContinuousClock.Instant) {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLockedValue { state in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            if let armed = state.armed, armed <= deadline { return nil }
+            state.waiter = nil
+            return waiter
+        }
         waiter?.resume()
     }
 
     /// Waits for a wake, or at most `timeout` (`nil`: no limit).
     func wait(timeout: Duration?) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLockedValue { state -> Bool in
+            let now = ContinuousClock.now
+            let due = timeout.map { now + max($0, .nanoseconds(1)) }
+            let (resumeNow, arm) = state.withLockedValue { state -> (Bool, ContinuousClock.Instant?) in
                 if state.pending {
                     state.pending = false
-                    return true
+                    return (true, nil)
                 }
                 state.waiter = continuation
-                return false
+                guard let due else { return (false, nil) }
+                if let armed = state.armed, armed <= due { return (false, nil) }  // fires first: it wakes this wait
+                state.armed = due
+                return (false, due)
             }
             if resumeNow {
                 continuation.resume()
                 return
             }
-            guard let timeout else { return }
-            let nanoseconds = max(Int64(1), timeout.clampedNanoseconds)
-            let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in self?.wake() }
-            let stale = state.withLockedValue { state -> Bool in
-                // The loop may have been woken between registering and scheduling: drop the timer then.
-                guard state.waiter != nil else { return true }
-                state.timer = timer
-                return false
-            }
-            if stale { timer.cancel() }
+            guard let arm else { return }
+            let nanoseconds = max(Int64(1), (arm - now).clampedNanoseconds)
+            eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in self?.timerFired(arm) }
         }
+    }
+
+    private func timerFired(_ deadline: ContinuousClock.Instant) {
+        state.withLockedValue { state in
+            if state.armed == deadline { state.armed = nil }
+        }
+        wake()
     }
 }

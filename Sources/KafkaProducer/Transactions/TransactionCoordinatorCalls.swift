@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 struct TransactionCoordinatorCall: Sendable {
     let cluster: KafkaClusterClient
     let transactions: NIOLockedValueBox<TransactionStateMachine>
-    let status: NIOLockedValueBox<KafkaProducer.ProducerStatus>
+    let status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>
     let logger: Logger
 
     /// What one attempt produced.
