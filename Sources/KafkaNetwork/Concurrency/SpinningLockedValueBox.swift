@@ -16,11 +16,14 @@
 /// more than before. Elsewhere it is a plain mutex.
 public final class SpinningLockedValueBox<Value>: @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    @usableFromInline var value: Value
+    /// The value lives outside the object: a stored `var` of a class is checked for exclusive access at run time on
+    /// every use, which the lock makes redundant.
+    @usableFromInline let value: UnsafeMutablePointer<Value>
 
     /// Creates the box holding `value`.
     public init(_ value: Value) {
-        self.value = value
+        self.value = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+        self.value.initialize(to: value)
         mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         var attributes = pthread_mutexattr_t()
@@ -37,6 +40,8 @@ public final class SpinningLockedValueBox<Value>: @unchecked Sendable {
         pthread_mutex_destroy(mutex)
         mutex.deinitialize(count: 1)
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
     /// Runs `body` with exclusive access to the value.
@@ -46,7 +51,7 @@ public final class SpinningLockedValueBox<Value>: @unchecked Sendable {
     ) throws(Failure) -> Result {
         lock()
         defer { unlock() }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 
     @inlinable

@@ -136,14 +136,14 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
 
     /// Appends a record like ``append(_:key:value:timestamp:headers:completion:maxBlock:now:)`` when that needs no
     /// wait: to the partition's last batch, or to a new batch whose memory the pool has free right now. The send
-    /// path's common case, with no suspension.
+    /// path's common case, with no suspension. `now` is read only when a new batch is created (its creation time).
     ///
     /// - Returns: `nil` when a new batch needs memory that is not free (or other tasks wait for memory already): then
     ///   call the waiting `append`.
     /// - Throws: as the waiting `append`, apart from timing out.
     public func appendWithoutWaiting(
         _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
-        headers: [RecordHeader], completion: Completion, now: ContinuousClock.Instant
+        headers: [RecordHeader], completion: Completion, now: @autoclosure () -> ContinuousClock.Instant
     ) throws -> AppendResult? {
         let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
         let appended = try state.withLockedValue { state in
@@ -156,7 +156,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         guard try pool.tryReserve(reserved) else { return nil }
         return try appendReserved(
             reserved, partition, key: key, value: value, timestamp: timestamp, headers: headers,
-            recordSize: recordSize, completion: completion, now: now)
+            recordSize: recordSize, completion: completion, now: now())
     }
 
     /// The record's encoded size and the size of a batch holding only it; refuses records over `max.request.size`.

@@ -38,6 +38,9 @@ public struct ProducerPartitioner: Sendable {
     /// (``StickyPartitionTracker/updatePartitionLoadStats(topic:loads:partitionCount:)``).
     public let stickyTracker: StickyPartitionTracker
     private let roundRobin: RoundRobinPartitioner
+    /// Whether ``strategy`` is ``PartitionerStrategy/default``, checked per record without copying the strategy (a
+    /// custom partitioner's existential).
+    private let isDefaultStrategy: Bool
 
     /// Creates the producer's partitioner, with the system's random number generator for sticky switches.
     public init(strategy: PartitionerStrategy = .default, configuration: Configuration = Configuration()) {
@@ -54,6 +57,7 @@ public struct ProducerPartitioner: Sendable {
         self.configuration = configuration
         self.stickyTracker = StickyPartitionTracker(batchSize: configuration.batchSize, random: random)
         self.roundRobin = RoundRobinPartitioner()
+        if case .default = strategy { self.isDefaultStrategy = true } else { self.isDefaultStrategy = false }
     }
 
     /// Chooses the partition for one record.
@@ -107,6 +111,7 @@ public struct ProducerPartitioner: Sendable {
         guard topic.partitionCount > 0 else {
             throw .noPartitions(topic: topic.topic, partitionCount: topic.partitionCount)
         }
+        if isDefaultStrategy { return builtIn(topic: topic, key: key) }
         switch strategy {
         case .custom(let partitioner):
             let chosen = partitioner.partition(
@@ -123,12 +128,18 @@ public struct ProducerPartitioner: Sendable {
             let chosen = roundRobin.partition(topic: topic.topic, key: nil, value: nil, cluster: topic)
             return PartitionSelection(partition: chosen, source: .roundRobin)
         case .default:
-            if let key, !configuration.ignoreKeys {
-                let chosen = Murmur2.partition(forKey: key, partitionCount: topic.partitionCount)
-                return PartitionSelection(partition: Int32(truncatingIfNeeded: chosen), source: .keyHash)
-            }
-            return PartitionSelection(partition: stickyTracker.partition(for: topic), source: .sticky)
+            return builtIn(topic: topic, key: key)
         }
+    }
+
+    /// The default strategy: murmur2 of the key, or the sticky partition for records without a key (or all
+    /// records with `partitioner.ignore.keys`).
+    private func builtIn<Key: Collection<UInt8>>(topic: PartitionerTopicInfo, key: Key?) -> PartitionSelection {
+        if let key, !configuration.ignoreKeys {
+            let chosen = Murmur2.partition(forKey: key, partitionCount: topic.partitionCount)
+            return PartitionSelection(partition: Int32(truncatingIfNeeded: chosen), source: .keyHash)
+        }
+        return PartitionSelection(partition: stickyTracker.partition(for: topic), source: .sticky)
     }
 
     /// Reports that a record was appended to the partition `selection` chose, so the sticky partitioner can

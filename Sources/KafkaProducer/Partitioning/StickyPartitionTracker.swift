@@ -56,12 +56,13 @@ public final class StickyPartitionTracker: Sendable {
     public func partition(for topic: PartitionerTopicInfo) -> Int32 {
         guard topic.partitionCount > 0 else { return -1 }
         return state.withLockedValue { state in
-            var topicState = state.topics[topic.topic] ?? TopicState()
-            if let sticky = topicState.sticky, topic.contains(partition: sticky.partition) {
+            // The common case reads the sticky partition in place (no copy of the topic's state).
+            if let sticky = state.topics[topic.topic]?.sticky, topic.contains(partition: sticky.partition) {
                 return sticky.partition
             }
+            var topicState = state.topics[topic.topic] ?? TopicState()
             let chosen = Self.nextPartition(random: &state.random, loadStats: topicState.loadStats, topic: topic)
-            topicState.sticky = Sticky(partition: chosen, producedBytes: 0)
+            topicState.sticky = StickyChoice(partition: chosen, producedBytes: 0)
             state.topics[topic.topic] = topicState
             return chosen
         }
@@ -87,15 +88,10 @@ public final class StickyPartitionTracker: Sendable {
         let threshold = batchSize
         let hardThreshold = Self.saturatingAdd(threshold, threshold)
         state.withLockedValue { state in
-            guard var topicState = state.topics[topic], let sticky = topicState.sticky, sticky.partition == partition
-            else { return }
-            let produced = Self.saturatingAdd(sticky.producedBytes, max(0, bytes))
-            if (produced >= threshold && enableSwitch) || produced >= hardThreshold {
-                topicState.sticky = nil
-            } else {
-                topicState.sticky = Sticky(partition: partition, producedBytes: produced)
-            }
-            state.topics[topic] = topicState
+            // Updated in place: one lookup, no copy of the topic's state.
+            state.topics[topic]?.sticky.count(
+                bytes: bytes, appendedTo: partition, threshold: threshold, hardThreshold: hardThreshold,
+                enableSwitch: enableSwitch)
         }
     }
 
@@ -161,13 +157,30 @@ public final class StickyPartitionTracker: Sendable {
     }
 
     private struct TopicState: Sendable {
-        var sticky: Sticky?
+        var sticky: StickyChoice?
         var loadStats: LoadStats?
     }
 
-    private struct Sticky: Sendable {
+    /// A topic's sticky partition and the bytes appended to it since it was chosen.
+    struct StickyChoice: Sendable {
         var partition: Int32
         var producedBytes: Int
+    }
+}
+
+extension Optional where Wrapped == StickyPartitionTracker.StickyChoice {
+    /// Counts `bytes` appended to `partition` against the sticky partition (appends to other partitions are
+    /// ignored, as in Java), and drops the choice (`nil`: choose anew) once `threshold` bytes (with `enableSwitch`)
+    /// or `hardThreshold` bytes were appended to it.
+    mutating func count(bytes: Int, appendedTo partition: Int32, threshold: Int, hardThreshold: Int, enableSwitch: Bool)
+    {
+        guard let current = self, current.partition == partition else { return }
+        let produced = StickyPartitionTracker.saturatingAdd(current.producedBytes, Swift.max(0, bytes))
+        if (produced >= threshold && enableSwitch) || produced >= hardThreshold {
+            self = nil
+        } else {
+            self = StickyPartitionTracker.StickyChoice(partition: partition, producedBytes: produced)
+        }
     }
 }
 

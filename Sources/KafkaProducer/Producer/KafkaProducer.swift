@@ -50,7 +50,7 @@ public final class KafkaProducer: Sendable {
     /// Whether sends are refused: closed, or failed fatally (set by the sender). One lock on the send path.
     let status: SpinningLockedValueBox<ProducerStatus>
     let lifecycle: NIOLockedValueBox<Lifecycle>
-    let topics: SpinningLockedValueBox<[String: CachedTopic]>
+    let topics: SpinningLockedValueBox<TopicCache>
     /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
@@ -76,6 +76,26 @@ public final class KafkaProducer: Sendable {
     struct CachedTopic {
         var generation: UInt64
         var info: PartitionerTopicInfo
+    }
+
+    /// The topics' partitions by name, with the most recently used entry at hand: a send to the topic of the
+    /// previous send (the common case) compares the name (identical strings compare by their storage) instead of
+    /// hashing it.
+    struct TopicCache {
+        var byName: [String: CachedTopic] = [:]
+        var recent: (name: String, topic: CachedTopic)?
+
+        mutating func lookup(_ name: String) -> CachedTopic? {
+            if let recent, recent.name == name { return recent.topic }
+            guard let found = byName[name] else { return nil }
+            recent = (name, found)
+            return found
+        }
+
+        mutating func store(_ topic: CachedTopic, for name: String) {
+            byName[name] = topic
+            recent = (name, topic)
+        }
     }
 
     /// Creates a producer and starts its sender.
@@ -129,7 +149,7 @@ public final class KafkaProducer: Sendable {
         self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
         self.status = SpinningLockedValueBox(ProducerStatus())
         self.lifecycle = NIOLockedValueBox(Lifecycle())
-        self.topics = SpinningLockedValueBox([:])
+        self.topics = SpinningLockedValueBox(TopicCache())
         self.transactions = configuration.transactionalID.map {
             NIOLockedValueBox(TransactionStateMachine(transactionalID: $0))
         }
@@ -220,9 +240,8 @@ public final class KafkaProducer: Sendable {
     {
         do throws(KafkaProducerError) {
             let record = try prepare(original)
-            let start = ContinuousClock.now
             guard let topic = cachedTopicInfo(record.topic) else {
-                return .mustWait(PendingAppend(record: record, target: target, start: start))
+                return .mustWait(PendingAppend(record: record, target: target, start: .now))
             }
             let placement = try place(record, topic: topic, target: target)
             let result: RecordAccumulator<RecordCompletion>.AppendResult?
@@ -230,14 +249,14 @@ public final class KafkaProducer: Sendable {
                 result = try accumulator.appendWithoutWaiting(
                     placement.partition, key: record.key, value: record.value,
                     timestamp: placement.completion.timestamp, headers: record.headers,
-                    completion: placement.completion, now: start)
+                    completion: placement.completion, now: .now)  // read only for a new batch
             } catch {
                 throw Self.appendError(error, partition: placement.partition)
             }
             guard let result else {
-                return .mustWait(PendingAppend(record: record, target: target, start: start, placement: placement))
+                return .mustWait(PendingAppend(record: record, target: target, start: .now, placement: placement))
             }
-            appended(placement, result, now: start)
+            appended(placement, result)
             return .appended
         } catch {
             reportFailure(error)
@@ -268,7 +287,7 @@ public final class KafkaProducer: Sendable {
             } catch {
                 throw Self.appendError(error, partition: placement.partition)
             }
-            appended(placement, result, now: pending.start)
+            appended(placement, result)
         } catch {
             reportFailure(error)
             throw error
@@ -277,14 +296,12 @@ public final class KafkaProducer: Sendable {
 
     /// Tells the sticky partitioner, and wakes the sender: a full batch is sendable now (later appends behind it need
     /// no wake: the sender already knows); a new batch needs the sender once its linger time is up.
-    private func appended(
-        _ placement: Placement, _ result: RecordAccumulator<RecordCompletion>.AppendResult, now: ContinuousClock.Instant
-    ) {
+    private func appended(_ placement: Placement, _ result: RecordAccumulator<RecordCompletion>.AppendResult) {
         partitioner.recordAppended(placement.selection, topic: placement.partition.topic, bytes: placement.bytes)
         if result.batchIsFull && !result.wasFullBefore {
             wakeup.wake()
         } else if result.newBatchCreated {
-            wakeup.wake(unlessDueBy: now + configuration.linger)
+            wakeup.wake(unlessDueBy: .now + configuration.linger)
         }
     }
 
@@ -380,7 +397,9 @@ public final class KafkaProducer: Sendable {
     /// The topic's partitions from the cache, when the metadata did not change since they were cached.
     private func cachedTopicInfo(_ topic: String) -> PartitionerTopicInfo? {
         let current = cluster.metadataGeneration
-        guard let cached = topics.withLockedValue({ $0[topic] }), cached.generation == current else { return nil }
+        guard let cached = topics.withLockedValue({ $0.lookup(topic) }), cached.generation == current else {
+            return nil
+        }
         return cached.info
     }
 
@@ -398,7 +417,7 @@ public final class KafkaProducer: Sendable {
                 let info = PartitionerTopicInfo(
                     topic: topic, partitionCount: described.partitions.count,
                     availablePartitions: described.partitions.filter { $0.leader != nil }.map(\.partition))
-                topics.withLockedValue { $0[topic] = CachedTopic(generation: generation, info: info) }
+                topics.withLockedValue { $0.store(CachedTopic(generation: generation, info: info), for: topic) }
                 return info
             }
             let now = ContinuousClock.now

@@ -77,6 +77,10 @@ struct ProducerFaultTests {
             checkOrder: inFlight == 1, allowDuplicates: true)
     }
 
+    /// As with disconnects above, a produce the mock appended just before its broker went down, whose answer was lost,
+    /// is appended again when resent to the new leader (the mock does not check sequences; seen once the producer got
+    /// faster): repeats are allowed here, and exactly once is asserted for the same scenario on the dev cluster
+    /// (`ProducerDevClusterFaultTests.aBrokerStoppedMidStreamHandsItsPartitionsOver`).
     @Test(arguments: [1, 5])
     func aBrokerTakenDownMidStreamWhileItsLeadershipMoves(inFlight: Int) async throws {
         let test = try ProducerTestCluster()
@@ -102,7 +106,9 @@ struct ProducerFaultTests {
         await producer.close()
         #expect(leadersAfter.allSatisfy { $0.leader != victim })
         try mock.setBrokerUp(victim)
-        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
+        verifyReadBack(
+            sent: sent, read: try test.readBack(), partitions: test.partitions, expectOffsets: false,
+            checkOrder: inFlight == 1, allowDuplicates: true)
     }
 
     /// Order at five in flight across leader moves is asserted on the dev cluster, which checks sequences
