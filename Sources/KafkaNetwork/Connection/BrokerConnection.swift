@@ -262,8 +262,11 @@ public struct PendingResponse<R: KafkaRequest>: Sendable {
     ///
     /// - Throws: ``KafkaNetworkError`` (network failure, timeout, malformed response naming the API and broker), or
     ///   `CancellationError` if the task is cancelled (the connection stays usable).
-    public func response() async throws -> R.Response {
-        let frame = try await future.value
+    ///
+    /// - Parameter isolation: the caller's actor, where the response is awaited and decoded: an actor running on the
+    ///   connection's event loop continues there without a thread switch.
+    public func response(isolation: isolated (any Actor)? = #isolation) async throws -> R.Response {
+        let frame = try await future.value(isolation: isolation)
         do {
             return try KafkaFrame.decodeResponse(to: R.self, version: version, frame: frame).response
         } catch {
@@ -278,9 +281,10 @@ public struct PendingResponse<R: KafkaRequest>: Sendable {
 public struct PendingWrite: Sendable {
     let future: ResponseFuture
 
-    /// Waits until the request was written to the socket.
-    public func written() async throws {
-        _ = try await future.value
+    /// Waits until the request was written to the socket (on the caller's actor, as
+    /// ``PendingResponse/response(isolation:)``).
+    public func written(isolation: isolated (any Actor)? = #isolation) async throws {
+        _ = try await future.value(isolation: isolation)
     }
 }
 
@@ -288,13 +292,16 @@ public struct PendingWrite: Sendable {
 struct ResponseFuture: Sendable {
     let promise: EventLoopPromise<ByteBuffer>
 
-    var value: ByteBuffer {
-        get async throws {
-            try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                promise.fail(CancellationError())
+    /// The response frame, awaited on `isolation` (the continuation is resumed from the event loop and the caller
+    /// continues on its own executor, with no hop through the global executor in between).
+    func value(isolation: isolated (any Actor)? = #isolation) async throws -> ByteBuffer {
+        let promise = promise
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation(isolation: isolation) { continuation in
+                promise.futureResult.whenComplete { continuation.resume(with: $0) }
             }
+        } onCancel: {
+            promise.fail(CancellationError())
         }
     }
 }

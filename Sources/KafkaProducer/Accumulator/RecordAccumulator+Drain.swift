@@ -19,19 +19,22 @@ extension RecordAccumulator {
             var check = ReadyCheck(readyNodes: [], nextCheckDelay: nil, unknownLeaderTopics: [])
             let forceReady = exhausted || state.closed || state.flushesInProgress > 0
             for (partition, queue) in state.queues {
-                guard let first = queue.first else { continue }
+                guard !queue.isEmpty else { continue }
                 guard let leader = leaderOf(partition) else {
                     check.unknownLeaderTopics.insert(partition.topic)
                     continue
                 }
                 guard !check.readyNodes.contains(leader) else { continue }
-                let backingOff = first.isBackingOff(now: now, configuration: configuration)
-                let since = first.attempts > 0 ? (first.lastAttemptAt ?? first.createdAt) : first.createdAt
+                // The first batch's fields are read in place (`queue[0].…`): copying the batch would retain and
+                // release its builder, completions and topic, for every partition on every pass of the sender.
+                let attempts = queue[0].attempts
+                let createdAt = queue[0].createdAt
+                let backingOff = queue[0].isBackingOff(now: now, configuration: configuration)
+                let since = attempts > 0 ? (queue[0].lastAttemptAt ?? createdAt) : createdAt
                 let waited = now - since
                 let timeToWait =
-                    first.attempts > 0
-                    ? configuration.retryBackoff(afterAttempts: first.attempts) : configuration.linger
-                let full = queue.count > 1 || first.isFull(batchSize: configuration.batchSize)
+                    attempts > 0 ? configuration.retryBackoff(afterAttempts: attempts) : configuration.linger
+                let full = queue.count > 1 || queue[0].isFull(batchSize: configuration.batchSize)
                 let sendable = full || waited >= timeToWait || forceReady
                 if sendable && !backingOff {
                     check.readyNodes.insert(leader)
@@ -141,6 +144,11 @@ extension RecordAccumulator {
     public func expireBatches(now: ContinuousClock.Instant) -> [DrainedBatch<Completion>] {
         let timeout = configuration.deliveryTimeout
         let expired: [ProducerBatch<Completion>] = state.withLockedValue { state in
+            // A queue's first batch is its oldest (retries keep their creation time): most passes find none expired,
+            // and then neither sort nor copy anything.
+            guard state.queues.values.contains(where: { !$0.isEmpty && now - $0[0].createdAt >= timeout }) else {
+                return []
+            }
             var expired: [ProducerBatch<Completion>] = []
             for partition in state.queues.keys.sorted() {
                 guard var queue = state.queues[partition] else { continue }

@@ -123,8 +123,10 @@ public final class KafkaProducer: Sendable {
         }
         self.configuration = configuration
         self.logger = logger
+        // One event loop for every connection of the producer and for its sender (see ProducerSender.eventLoop).
+        let eventLoop = eventLoopGroup.any()
         self.cluster = try KafkaClusterClient(
-            configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger,
+            configuration: configuration.client, eventLoopGroup: eventLoop, logger: logger,
             metricsFactory: metricsFactory)
         let factory = metricsFactory ?? MetricsSystem.factory
         self.metrics = ProducerMetrics(clientID: configuration.client.clientID, factory: factory)
@@ -146,7 +148,7 @@ public final class KafkaProducer: Sendable {
             strategy: partitioner,
             configuration: .init(batchSize: configuration.batchSize, ignoreKeys: configuration.partitionerIgnoreKeys))
         self.interceptors = interceptors
-        self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
+        self.wakeup = SenderWakeup(eventLoop: eventLoop)
         self.status = SpinningLockedValueBox(ProducerStatus())
         self.lifecycle = NIOLockedValueBox(Lifecycle())
         self.topics = SpinningLockedValueBox(TopicCache())
@@ -162,7 +164,8 @@ public final class KafkaProducer: Sendable {
             transactionTimeout: configuration.transactionTimeout, idempotent: configuration.isIdempotent)
         self.sender = ProducerSender(
             accumulator: accumulator, cluster: cluster, settings: settings, wakeup: wakeup, metrics: metrics,
-            interceptors: interceptors, logger: logger, status: status, transactions: transactions)
+            interceptors: interceptors, logger: logger, status: status, transactions: transactions,
+            eventLoop: eventLoop)
         let sender = sender
         let task = Task { await sender.run() }
         lifecycle.withLockedValue { $0.senderTask = task }
@@ -313,11 +316,12 @@ public final class KafkaProducer: Sendable {
 
     /// Refuses sends once closed or failed, then runs the interceptors' `onSend`.
     private func prepare(_ original: ProducerRecord) throws(KafkaProducerError) -> ProducerRecord {
-        let current = status.withLockedValue { $0 }
-        if let fatal = current.fatal { throw fatal }
-        if current.closed {
+        if !status.withLockedValue({ $0.fatal == nil && !$0.closed }) {  // a Bool: no copy of the error
+            let current = status.withLockedValue { $0 }
+            if let fatal = current.fatal { throw fatal }
             throw KafkaProducerError(.closed, topic: original.topic, "the producer is closed")
         }
+        guard !interceptors.isEmpty else { return original }
         var record = original
         for interceptor in interceptors {
             do {

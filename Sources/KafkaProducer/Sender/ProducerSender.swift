@@ -2,6 +2,7 @@ import KafkaNetwork
 import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// The producer's background sender, as the Java client's `Sender`: one loop that finds the leaders with sendable
 /// batches and drains them into one ProduceRequest per broker, and a loop per broker that writes those requests to
@@ -32,6 +33,14 @@ actor ProducerSender {
         let continuation: CheckedContinuation<Void, Never>
     }
 
+    /// The event loop the producer's connections run on, which is also this actor's executor: draining, writing
+    /// requests and handling their responses happen on one thread, without a thread switch per request (what the
+    /// Java client's single sender thread does; NIO's own clients run their state machines on the channel's loop).
+    nonisolated let eventLoop: any EventLoop
+    /// Kept alive for ``unownedExecutor``, which refers to it unowned.
+    private nonisolated let serialExecutor: any SerialExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { serialExecutor.asUnownedSerialExecutor() }
+
     let accumulator: RecordAccumulator<RecordCompletion>
     let cluster: KafkaClusterClient
     let settings: Settings
@@ -60,6 +69,9 @@ actor ProducerSender {
     var finished = false
     var flushWaiters: [FlushWaiter] = []
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The connections produce requests go through, by broker (looked up in the cluster client only when none is
+    /// open).
+    var produceConnections: [Int32: BrokerConnection] = [:]
     /// The per-broker request loops' inputs.
     var brokerQueues: [Int32: AsyncStream<[DrainedBatch<RecordCompletion>]>.Continuation] = [:]
 
@@ -67,8 +79,10 @@ actor ProducerSender {
         accumulator: RecordAccumulator<RecordCompletion>, cluster: KafkaClusterClient, settings: Settings,
         wakeup: SenderWakeup, metrics: ProducerMetrics, interceptors: [any ProducerInterceptor], logger: Logger,
         status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>,
-        transactions: NIOLockedValueBox<TransactionStateMachine>? = nil
+        transactions: NIOLockedValueBox<TransactionStateMachine>? = nil, eventLoop: any EventLoop
     ) {
+        self.eventLoop = eventLoop
+        self.serialExecutor = eventLoop.executor
         self.transactions = transactions
         self.accumulator = accumulator
         self.cluster = cluster
@@ -246,35 +260,58 @@ actor ProducerSender {
 
     /// One written request (or one that could not be written) whose outcome is still to be handled.
     struct PendingProduce: Sendable {
+        enum Outcome: Sendable {
+            case response(PendingResponse<ProduceRequest>)
+            /// `acks=0`: no response; the outcome is the write.
+            case written(PendingWrite)
+            case failed(any Error)
+        }
+
         let batches: [DrainedBatch<RecordCompletion>]
         let connection: BrokerConnection?
-        let outcome: @Sendable () async throws -> [TopicPartitionKey: PartitionProduceOutcome]
+        let outcome: Outcome
     }
 
-    /// Writes `node`'s ProduceRequests one after another, in the order they were drained, and hands their outcomes
-    /// to the actor in the same order from a second task (the number in flight is bounded by the drain loop).
-    private nonisolated func runBrokerLoop(
-        node: Int32, requests: AsyncStream<[DrainedBatch<RecordCompletion>]>
-    ) async {
+    /// Writes `node`'s ProduceRequests one after another, in the order they were drained, and handles their outcomes
+    /// in the same order from a second task (the number in flight is bounded by the drain loop). Both run on the
+    /// actor, that is on the connections' event loop.
+    private func runBrokerLoop(node: Int32, requests: AsyncStream<[DrainedBatch<RecordCompletion>]>) async {
         let (pending, pendingQueue) = AsyncStream.makeStream(of: PendingProduce.self)
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await item in pending { await self.handleOutcome(node: node, item) }
-            }
-            for await batches in requests {
-                pendingQueue.yield(await write(batches, to: node))
-            }
-            pendingQueue.finish()
+            // Child tasks start on the global executor; each loop is an actor method, so that it iterates (and is
+            // resumed) on the actor's event loop rather than hopping there and back for every request.
+            group.addTask { await self.handleOutcomes(node: node, pending) }
+            await writeRequests(node: node, requests, into: pendingQueue)
         }
     }
 
+    private func writeRequests(
+        node: Int32, _ requests: AsyncStream<[DrainedBatch<RecordCompletion>]>,
+        into pending: AsyncStream<PendingProduce>.Continuation
+    ) async {
+        for await batches in requests {
+            pending.yield(await write(batches, to: node))
+        }
+        pending.finish()
+    }
+
+    private func handleOutcomes(node: Int32, _ pending: AsyncStream<PendingProduce>) async {
+        for await item in pending { await handleOutcome(node: node, item) }
+    }
+
+    /// The connection for produce requests to `node`: the one in use while it is open, otherwise a new one.
+    private func produceConnection(to node: Int32) async throws -> BrokerConnection {
+        if let open = produceConnections[node], open.isActive { return open }
+        let open = try await cluster.connection(to: .broker(node), kind: .produce)
+        produceConnections[node] = open
+        return open
+    }
+
     /// Writes one ProduceRequest (without waiting for its response).
-    private nonisolated func write(_ batches: [DrainedBatch<RecordCompletion>], to node: Int32) async -> PendingProduce
-    {
-        let keys = batches.map(\.topicPartition)
+    private func write(_ batches: [DrainedBatch<RecordCompletion>], to node: Int32) async -> PendingProduce {
         var connection: BrokerConnection?
         do {
-            let open = try await cluster.connection(to: .broker(node), kind: .produce)
+            let open = try await produceConnection(to: node)
             connection = open
             let version = try open.versions.version(
                 for: .produce, clientRange: ProduceRequestBuilder.supportedVersions)
@@ -283,36 +320,41 @@ actor ProducerSender {
                 timeout: settings.requestTimeout, transactionalID: settings.transactionalID, version: version)
             if settings.acks == 0 {
                 let written = try open.writeWithoutResponse(request, version: version)
-                return PendingProduce(batches: batches, connection: open) {
-                    try await written.written()
-                    var outcomes: [TopicPartitionKey: PartitionProduceOutcome] = [:]
-                    for key in keys { outcomes[key] = PartitionProduceOutcome(topicPartition: key, error: .none) }
-                    return outcomes
-                }
+                return PendingProduce(batches: batches, connection: open, outcome: .written(written))
             }
             let response = try open.write(request, version: version)
-            return PendingProduce(batches: batches, connection: open) {
-                ProduceResponseParser.outcomes(try await response.response(), sent: keys)
-            }
+            return PendingProduce(batches: batches, connection: open, outcome: .response(response))
         } catch {
-            return PendingProduce(batches: batches, connection: connection) { throw error }
+            return PendingProduce(batches: batches, connection: connection, outcome: .failed(error))
         }
     }
 
-    /// Awaits one request's outcome and hands it to the actor; a connection that failed is discarded.
-    private nonisolated func handleOutcome(node: Int32, _ item: PendingProduce) async {
+    /// Awaits one request's outcome and handles it; a connection that failed is discarded.
+    private func handleOutcome(node: Int32, _ item: PendingProduce) async {
+        let keys = item.batches.map(\.topicPartition)
         let result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
         do {
-            result = .success(try await item.outcome())
+            switch item.outcome {
+            case .response(let response):
+                result = .success(ProduceResponseParser.outcomes(try await response.response(), sent: keys))
+            case .written(let written):
+                try await written.written()
+                var outcomes: [TopicPartitionKey: PartitionProduceOutcome] = [:]
+                for key in keys { outcomes[key] = PartitionProduceOutcome(topicPartition: key, error: .none) }
+                result = .success(outcomes)
+            case .failed(let error):
+                throw error
+            }
         } catch {
             if let connection = item.connection, let error = error as? KafkaNetworkError,
                 error.kind != .unsupportedVersion, error.kind != .undecodableResponse
             {
+                if produceConnections[node] === connection { produceConnections[node] = nil }
                 await cluster.discard(connection)
             }
             result = .failure(error)
         }
-        await requestCompleted(node: node, batches: item.batches, result: result)
+        requestCompleted(node: node, batches: item.batches, result: result)
     }
 
     /// Obtains a producer id and epoch (`InitProducerId`) for the idempotent producer.

@@ -51,9 +51,10 @@ final class SenderWakeup: Sendable {
         waiter?.resume()
     }
 
-    /// Waits for a wake, or at most `timeout` (`nil`: no limit).
-    func wait(timeout: Duration?) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// Waits for a wake, or at most `timeout` (`nil`: no limit), on the caller's actor (`isolation`): the sender
+    /// resumes on its own executor without a detour through the global one.
+    func wait(timeout: Duration?, isolation: isolated (any Actor)? = #isolation) async {
+        await withCheckedContinuation(isolation: isolation) { (continuation: CheckedContinuation<Void, Never>) in
             let now = ContinuousClock.now
             let due = timeout.map { now + max($0, .nanoseconds(1)) }
             let (resumeNow, arm) = state.withLockedValue { state -> (Bool, ContinuousClock.Instant?) in
