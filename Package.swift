@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // CRC32C with the CPU's CRC instruction (SSE4.2 / ARMv8 CRC) and a portable fallback.
@@ -39,7 +40,8 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         // librdkafka, for its mock cluster in tests only (Debian: librdkafka-dev).
-        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]),
+        .systemLibrary(
+            name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]),
 
         // The wire protocol: primitives, generated messages, headers, error codes, record batches.
         .target(
@@ -83,6 +85,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSwift
         ),
@@ -243,7 +246,9 @@ let package = Package(
         // librdkafka's mock cluster as a process, for benchmarks and manual tests (not a broker).
         .executableTarget(
             name: "kafka-mock-cluster",
-            dependencies: ["KafkaTestSupport", "KafkaProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "KafkaTestSupport", "KafkaProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/Tools/kafka-mock-cluster",
             swiftSettings: strictSwift
         ),
@@ -306,7 +311,8 @@ let package = Package(
         .testTarget(
             name: "KafkaTransactionTests",
             dependencies: [
-                "KafkaProducer", "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
+                "KafkaProducer", "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster",
+                "KafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],

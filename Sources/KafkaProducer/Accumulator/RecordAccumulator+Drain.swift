@@ -25,16 +25,17 @@ extension RecordAccumulator {
                     continue
                 }
                 guard !check.readyNodes.contains(leader) else { continue }
-                // The first batch's fields are read in place (`queue[0].…`): copying the batch would retain and
+                // The first batch's fields are read in place (`queue[head].…`): copying the batch would retain and
                 // release its builder, completions and topic, for every partition on every pass of the sender.
-                let attempts = queue[0].attempts
-                let createdAt = queue[0].createdAt
-                let backingOff = queue[0].isBackingOff(now: now, configuration: configuration)
-                let since = attempts > 0 ? (queue[0].lastAttemptAt ?? createdAt) : createdAt
+                let head = queue.startIndex
+                let attempts = queue[head].attempts
+                let createdAt = queue[head].createdAt
+                let backingOff = queue[head].isBackingOff(now: now, configuration: configuration)
+                let since = attempts > 0 ? (queue[head].lastAttemptAt ?? createdAt) : createdAt
                 let waited = now - since
                 let timeToWait =
                     attempts > 0 ? configuration.retryBackoff(afterAttempts: attempts) : configuration.linger
-                let full = queue.count > 1 || queue[0].isFull(batchSize: configuration.batchSize)
+                let full = queue.count > 1 || queue[head].isFull(batchSize: configuration.batchSize)
                 let sendable = full || waited >= timeToWait || forceReady
                 if sendable && !backingOff {
                     check.readyNodes.insert(leader)
@@ -123,7 +124,7 @@ extension RecordAccumulator {
     public func reenqueue(_ batch: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
         let retried = ProducerBatch(drained: batch, now: now)
         state.withLockedValue { state in
-            var queue = state.queues[batch.topicPartition] ?? []
+            var queue = state.queues[batch.topicPartition] ?? BatchQueue()
             let index = queue.firstIndex(where: { $0.id > batch.id }) ?? queue.endIndex
             queue.insert(retried, at: index)
             state.queues[batch.topicPartition] = queue
@@ -146,17 +147,22 @@ extension RecordAccumulator {
         let expired: [ProducerBatch<Completion>] = state.withLockedValue { state in
             // A queue's first batch is its oldest (retries keep their creation time): most passes find none expired,
             // and then neither sort nor copy anything.
-            guard state.queues.values.contains(where: { !$0.isEmpty && now - $0[0].createdAt >= timeout }) else {
+            guard
+                state.queues.values.contains(where: { queue in
+                    !queue.isEmpty && now - queue[queue.startIndex].createdAt >= timeout
+                })
+            else {
                 return []
             }
             var expired: [ProducerBatch<Completion>] = []
             for partition in state.queues.keys.sorted() {
                 guard var queue = state.queues[partition] else { continue }
                 var count = 0
-                while count < queue.count, now - queue[count].createdAt >= timeout { count += 1 }
+                while let first = queue.first, now - first.createdAt >= timeout {
+                    expired.append(queue.removeFirst())
+                    count += 1
+                }
                 guard count > 0 else { continue }
-                expired.append(contentsOf: queue[..<count])
-                queue.removeFirst(count)
                 state.queues[partition] = queue.isEmpty ? nil : queue
             }
             return expired
@@ -200,7 +206,7 @@ extension RecordAccumulator {
         let aborted: [ProducerBatch<Completion>] = state.withLockedValue { state in
             var aborted: [ProducerBatch<Completion>] = []
             for partition in state.queues.keys.sorted() {
-                aborted.append(contentsOf: state.queues[partition] ?? [])
+                aborted.append(contentsOf: state.queues[partition] ?? BatchQueue())
             }
             state.queues = [:]
             return aborted

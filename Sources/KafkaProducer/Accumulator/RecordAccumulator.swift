@@ -1,3 +1,4 @@
+import DequeModule
 import KafkaCompression
 public import KafkaNetwork
 public import KafkaProtocol
@@ -84,8 +85,12 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         }
     }
 
+    typealias BatchQueue = Deque<ProducerBatch<Completion>>
+
     struct State: Sendable {
-        var queues: [TopicPartitionKey: [ProducerBatch<Completion>]] = [:]
+        /// Each partition's batches, oldest first. A ring buffer: the sender takes batches from the front, and with
+        /// an array every take shifted the rest of the queue (hundreds of batches when the brokers lag).
+        var queues: [TopicPartitionKey: BatchQueue] = [:]
         var nextBatchID: UInt64 = 0
         /// Batches created and not yet deallocated, expired or aborted (including those in flight).
         var incomplete: Set<UInt64> = []
@@ -225,13 +230,14 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     }
 }
 
-extension Array {
+extension Deque {
     /// Appends a record to the last batch of a partition's queue, in place.
     fileprivate mutating func appendToLast<Completion: Sendable>(
         key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
         completion: Completion, batchSize: Int
     ) throws -> (appended: Bool, full: Bool, count: Int) where Element == ProducerBatch<Completion> {
-        guard let lastIndex = indices.last else { return (false, false, 0) }
+        guard !isEmpty else { return (false, false, 0) }
+        let lastIndex = index(before: endIndex)
         let appended = try self[lastIndex].tryAppend(
             key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
             completion: completion, batchSize: batchSize)

@@ -81,22 +81,28 @@ public struct ProducerPartitioner: Sendable {
 
     /// Chooses the partition for one record whose key and value are buffers: the key is hashed in place and
     /// copied into arrays only for a custom partitioner (the producer's per-record path).
+    ///
+    /// With `countingBytes`, a sticky choice counts the record's bytes at once (see
+    /// ``StickyPartitionTracker/partition(for:countingBytes:)``): the caller then does not call
+    /// ``recordAppended(_:topic:bytes:enableSwitch:)``.
     public func partition(
         topic: PartitionerTopicInfo,
         keyBuffer key: ByteBuffer?,
         valueBuffer value: ByteBuffer?,
-        explicitPartition: Int32? = nil
+        explicitPartition: Int32? = nil,
+        countingBytes: Int? = nil
     ) throws(KafkaProducerPartitionError) -> PartitionSelection {
         try choose(
             topic: topic, key: key?.readableBytesView, value: { value.map { Array($0.readableBytesView) } },
-            explicitPartition: explicitPartition)
+            explicitPartition: explicitPartition, countingBytes: countingBytes)
     }
 
     private func choose<Key: Collection<UInt8>>(
         topic: PartitionerTopicInfo,
         key: Key?,
         value: () -> [UInt8]?,
-        explicitPartition: Int32?
+        explicitPartition: Int32?,
+        countingBytes: Int? = nil
     ) throws(KafkaProducerPartitionError) -> PartitionSelection {
         if let explicitPartition {
             guard topic.contains(partition: explicitPartition) else {
@@ -111,7 +117,7 @@ public struct ProducerPartitioner: Sendable {
         guard topic.partitionCount > 0 else {
             throw .noPartitions(topic: topic.topic, partitionCount: topic.partitionCount)
         }
-        if isDefaultStrategy { return builtIn(topic: topic, key: key) }
+        if isDefaultStrategy { return builtIn(topic: topic, key: key, countingBytes: countingBytes) }
         switch strategy {
         case .custom(let partitioner):
             let chosen = partitioner.partition(
@@ -128,18 +134,24 @@ public struct ProducerPartitioner: Sendable {
             let chosen = roundRobin.partition(topic: topic.topic, key: nil, value: nil, cluster: topic)
             return PartitionSelection(partition: chosen, source: .roundRobin)
         case .default:
-            return builtIn(topic: topic, key: key)
+            return builtIn(topic: topic, key: key, countingBytes: countingBytes)
         }
     }
 
     /// The default strategy: murmur2 of the key, or the sticky partition for records without a key (or all
     /// records with `partitioner.ignore.keys`).
-    private func builtIn<Key: Collection<UInt8>>(topic: PartitionerTopicInfo, key: Key?) -> PartitionSelection {
+    private func builtIn<Key: Collection<UInt8>>(
+        topic: PartitionerTopicInfo, key: Key?, countingBytes: Int?
+    ) -> PartitionSelection {
         if let key, !configuration.ignoreKeys {
             let chosen = Murmur2.partition(forKey: key, partitionCount: topic.partitionCount)
             return PartitionSelection(partition: Int32(truncatingIfNeeded: chosen), source: .keyHash)
         }
-        return PartitionSelection(partition: stickyTracker.partition(for: topic), source: .sticky)
+        guard let countingBytes else {
+            return PartitionSelection(partition: stickyTracker.partition(for: topic), source: .sticky)
+        }
+        return PartitionSelection(
+            partition: stickyTracker.partition(for: topic, countingBytes: countingBytes), source: .sticky)
     }
 
     /// Reports that a record was appended to the partition `selection` chose, so the sticky partitioner can

@@ -68,6 +68,40 @@ public final class StickyPartitionTracker: Sendable {
         }
     }
 
+    /// The partition the next record of `topic` without a key goes to, counting the record's `bytes` against it at
+    /// once: ``partition(for:)`` and ``recordAppended(topic:partition:bytes:enableSwitch:)`` in one step (one lock,
+    /// one lookup), for a caller that appends the record right away. The only difference: a record whose append then
+    /// fails was counted anyway, which moves the next switch a little earlier.
+    ///
+    /// - Returns: as ``partition(for:)``.
+    public func partition(for topic: PartitionerTopicInfo, countingBytes bytes: Int) -> Int32 {
+        guard topic.partitionCount > 0 else { return -1 }
+        let threshold = batchSize
+        let hardThreshold = Self.saturatingAdd(threshold, threshold)
+        return state.withLockedValue { state in
+            Self.take(
+                &state.topics[topic.topic, default: TopicState()], random: &state.random, topic: topic, bytes: bytes,
+                threshold: threshold, hardThreshold: hardThreshold)
+        }
+    }
+
+    private static func take(
+        _ topicState: inout TopicState, random: inout any RandomNumberGenerator & Sendable,
+        topic: PartitionerTopicInfo, bytes: Int, threshold: Int, hardThreshold: Int
+    ) -> Int32 {
+        let partition: Int32
+        if let sticky = topicState.sticky, topic.contains(partition: sticky.partition) {
+            partition = sticky.partition
+        } else {
+            partition = nextPartition(random: &random, loadStats: topicState.loadStats, topic: topic)
+            topicState.sticky = StickyChoice(partition: partition, producedBytes: 0)
+        }
+        topicState.sticky.count(
+            bytes: bytes, appendedTo: partition, threshold: threshold, hardThreshold: hardThreshold,
+            enableSwitch: true)
+        return partition
+    }
+
     /// The topic's current sticky partition, or `nil` if none is chosen (never used, or due to switch).
     public func currentPartition(topic: String) -> Int32? {
         state.withLockedValue { $0.topics[topic]?.sticky?.partition }

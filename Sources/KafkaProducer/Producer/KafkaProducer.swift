@@ -297,10 +297,9 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Tells the sticky partitioner, and wakes the sender: a full batch is sendable now (later appends behind it need
-    /// no wake: the sender already knows); a new batch needs the sender once its linger time is up.
+    /// Wakes the sender: a full batch is sendable now (later appends behind it need no wake: the sender already
+    /// knows); a new batch needs the sender once its linger time is up.
     private func appended(_ placement: Placement, _ result: RecordAccumulator<RecordCompletion>.AppendResult) {
-        partitioner.recordAppended(placement.selection, topic: placement.partition.topic, bytes: placement.bytes)
         if result.batchIsFull && !result.wasFullBefore {
             wakeup.wake()
         } else if result.newBatchCreated {
@@ -339,23 +338,24 @@ public final class KafkaProducer: Sendable {
         var selection: PartitionSelection
         var partition: TopicPartitionKey
         var completion: RecordCompletion
-        /// Key and value bytes, for the sticky partitioner.
-        var bytes: Int
     }
 
     /// Partitions the record and, in a transaction, notes its partition (waking the sender to add a new one).
     private func place(
         _ record: ProducerRecord, topic: PartitionerTopicInfo, target: RecordCompletionTarget
     ) throws(KafkaProducerError) -> Placement {
+        let keySize = record.key?.readableBytes ?? -1
+        let valueSize = record.value?.readableBytes ?? -1
+        let bytes = max(keySize, 0) + max(valueSize, 0)
         let selection: PartitionSelection
         do {
+            // The sticky partitioner counts the record's bytes while choosing (one lock instead of two).
             selection = try partitioner.partition(
-                topic: topic, keyBuffer: record.key, valueBuffer: record.value, explicitPartition: record.partition)
+                topic: topic, keyBuffer: record.key, valueBuffer: record.value, explicitPartition: record.partition,
+                countingBytes: bytes)
         } catch {
             throw KafkaProducerError(.invalidPartition, topic: record.topic, partition: record.partition, "\(error)")
         }
-        let keySize = record.key?.readableBytes ?? -1
-        let valueSize = record.value?.readableBytes ?? -1
         let completion = RecordCompletion(
             target: target, timestamp: record.timestamp ?? Self.currentTimeMillis(),
             keySize: Int32(clamping: keySize), valueSize: Int32(clamping: valueSize))
@@ -370,9 +370,7 @@ public final class KafkaProducer: Sendable {
             }
             if try added.get() { wakeup.wake() }
         }
-        return Placement(
-            selection: selection, partition: partition, completion: completion,
-            bytes: max(keySize, 0) + max(valueSize, 0))
+        return Placement(selection: selection, partition: partition, completion: completion)
     }
 
     /// The send's error for an accumulator failure.
