@@ -242,29 +242,38 @@ public final class KafkaProducer: Sendable {
         -> Attempt
     {
         do throws(KafkaProducerError) {
-            let record = try prepare(original)
-            guard let topic = cachedTopicInfo(record.topic) else {
-                return .mustWait(PendingAppend(record: record, target: target, start: .now))
-            }
-            let placement = try place(record, topic: topic, target: target)
-            let result: RecordAccumulator<RecordCompletion>.AppendResult?
-            do {
-                result = try accumulator.appendWithoutWaiting(
-                    placement.partition, key: record.key, value: record.value,
-                    timestamp: placement.completion.timestamp, headers: record.headers,
-                    completion: placement.completion, now: .now)  // read only for a new batch
-            } catch {
-                throw Self.appendError(error, partition: placement.partition)
-            }
-            guard let result else {
-                return .mustWait(PendingAppend(record: record, target: target, start: .now, placement: placement))
-            }
-            appended(placement, result)
-            return .appended
+            try checkOpen(original.topic)
+            // Without interceptors the caller's record is used as it is (no copy of it).
+            return try interceptors.isEmpty
+                ? appendNow(prepared: original, target: target)
+                : appendNow(prepared: intercept(original), target: target)
         } catch {
             reportFailure(error)
             throw error
         }
+    }
+
+    private func appendNow(prepared record: ProducerRecord, target: RecordCompletionTarget)
+        throws(KafkaProducerError) -> Attempt
+    {
+        guard let topic = cachedTopicInfo(record.topic) else {
+            return .mustWait(PendingAppend(record: record, target: target, start: .now))
+        }
+        let placement = try place(record, topic: topic, target: target)
+        let result: RecordAccumulator<RecordCompletion>.AppendResult?
+        do {
+            result = try accumulator.appendWithoutWaiting(
+                placement.partition, key: record.key, value: record.value,
+                timestamp: placement.completion.timestamp, headers: record.headers,
+                completion: placement.completion, now: .now)  // read only for a new batch
+        } catch {
+            throw Self.appendError(error, partition: placement.partition)
+        }
+        guard let result else {
+            return .mustWait(PendingAppend(record: record, target: target, start: .now, placement: placement))
+        }
+        appended(placement, result)
+        return .appended
     }
 
     /// The rest of a send that must wait: for the topic's metadata and for buffer memory, together at most
@@ -313,14 +322,17 @@ public final class KafkaProducer: Sendable {
         metrics.recordErrors.increment()
     }
 
-    /// Refuses sends once closed or failed, then runs the interceptors' `onSend`.
-    private func prepare(_ original: ProducerRecord) throws(KafkaProducerError) -> ProducerRecord {
+    /// Refuses sends once closed or failed.
+    private func checkOpen(_ topic: String) throws(KafkaProducerError) {
         if !status.withLockedValue({ $0.fatal == nil && !$0.closed }) {  // a Bool: no copy of the error
             let current = status.withLockedValue { $0 }
             if let fatal = current.fatal { throw fatal }
-            throw KafkaProducerError(.closed, topic: original.topic, "the producer is closed")
+            throw KafkaProducerError(.closed, topic: topic, "the producer is closed")
         }
-        guard !interceptors.isEmpty else { return original }
+    }
+
+    /// Runs the interceptors' `onSend`.
+    private func intercept(_ original: ProducerRecord) throws(KafkaProducerError) -> ProducerRecord {
         var record = original
         for interceptor in interceptors {
             do {
