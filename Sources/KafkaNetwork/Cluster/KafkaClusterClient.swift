@@ -1,3 +1,4 @@
+import Atomics
 import KafkaProtocol
 public import Logging
 public import Metrics
@@ -22,9 +23,9 @@ public final class KafkaClusterClient: Sendable {
     let pool: ConnectionPool
     let logger: Logger
     let state: NIOLockedValueBox<State>
-    /// A copy of the cache's generation behind its own lock: the producer reads it for every record, and the state
-    /// lock is busy with every request.
-    private let publishedGeneration = SpinningLockedValueBox<UInt64>(0)
+    /// A copy of the cache's generation in an atomic: the producer reads it for every record, and the state lock is
+    /// busy with every request.
+    private let publishedGeneration = ManagedAtomic<UInt64>(0)
     private let metadataRefreshes: Counter
     private let metadataRefreshFailures: Counter
 
@@ -109,7 +110,7 @@ public final class KafkaClusterClient: Sendable {
 
     /// The generation of the cached metadata: it grows with every metadata update.
     public var metadataGeneration: UInt64 {
-        publishedGeneration.withLockedValue { $0 }
+        publishedGeneration.load(ordering: .acquiring)
     }
 
     /// Closes a connection that failed, and forgets it so that the next request reconnects.
@@ -187,7 +188,7 @@ public final class KafkaClusterClient: Sendable {
                 state.withLockedValue { state in
                     let update = state.cache.update(with: response, requestedTopics: topics, now: .now)
                     let generation = state.cache.generation
-                    publishedGeneration.withLockedValue { $0 = generation }
+                    publishedGeneration.store(generation, ordering: .releasing)
                     if !update.staleEpochPartitions.isEmpty {
                         logger.debug(
                             "ignored metadata with older leader epochs",

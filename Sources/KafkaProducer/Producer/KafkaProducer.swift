@@ -47,10 +47,10 @@ public final class KafkaProducer: Sendable {
     let wakeup: SenderWakeup
     let metrics: ProducerMetrics
     let logger: Logger
-    /// Whether sends are refused: closed, or failed fatally (set by the sender). One lock on the send path.
+    /// Whether sends are refused (closed, or failed fatally: set by the sender), and the topics' cached partitions:
+    /// one lock on the send path.
     let status: SpinningLockedValueBox<ProducerStatus>
     let lifecycle: NIOLockedValueBox<Lifecycle>
-    let topics: SpinningLockedValueBox<TopicCache>
     /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
@@ -63,6 +63,10 @@ public final class KafkaProducer: Sendable {
     struct ProducerStatus: Sendable {
         var closed = false
         var fatal: KafkaProducerError?
+        /// The partitions of the topics sent to.
+        var topics = TopicCache()
+
+        var refusesSends: Bool { closed || fatal != nil }
 
         /// Records the first fatal error (later ones keep the first); returns whether this one was the first.
         @discardableResult
@@ -73,7 +77,7 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    struct CachedTopic {
+    struct CachedTopic: Sendable {
         var generation: UInt64
         var info: PartitionerTopicInfo
     }
@@ -81,7 +85,7 @@ public final class KafkaProducer: Sendable {
     /// The topics' partitions by name, with the most recently used entry at hand: a send to the topic of the
     /// previous send (the common case) compares the name (identical strings compare by their storage) instead of
     /// hashing it.
-    struct TopicCache {
+    struct TopicCache: Sendable {
         var byName: [String: CachedTopic] = [:]
         var recent: (name: String, topic: CachedTopic)?
 
@@ -151,7 +155,6 @@ public final class KafkaProducer: Sendable {
         self.wakeup = SenderWakeup(eventLoop: eventLoop)
         self.status = SpinningLockedValueBox(ProducerStatus())
         self.lifecycle = NIOLockedValueBox(Lifecycle())
-        self.topics = SpinningLockedValueBox(TopicCache())
         self.transactions = configuration.transactionalID.map {
             NIOLockedValueBox(TransactionStateMachine(transactionalID: $0))
         }
@@ -242,21 +245,30 @@ public final class KafkaProducer: Sendable {
         -> Attempt
     {
         do throws(KafkaProducerError) {
+            if interceptors.isEmpty {
+                // The caller's record as it is (no copy); open or not and the topic's partitions under one lock.
+                let generation = cluster.metadataGeneration
+                let (refused, topic) = status.withLockedValue { status in
+                    (status.refusesSends, status.refusesSends ? nil : status.topics.lookup(original.topic))
+                }
+                if refused { try checkOpen(original.topic) }
+                return try appendNow(
+                    prepared: original, topic: topic.flatMap { $0.generation == generation ? $0.info : nil },
+                    target: target)
+            }
             try checkOpen(original.topic)
-            // Without interceptors the caller's record is used as it is (no copy of it).
-            return try interceptors.isEmpty
-                ? appendNow(prepared: original, target: target)
-                : appendNow(prepared: intercept(original), target: target)
+            let record = try intercept(original)
+            return try appendNow(prepared: record, topic: cachedTopicInfo(record.topic), target: target)
         } catch {
             reportFailure(error)
             throw error
         }
     }
 
-    private func appendNow(prepared record: ProducerRecord, target: RecordCompletionTarget)
-        throws(KafkaProducerError) -> Attempt
-    {
-        guard let topic = cachedTopicInfo(record.topic) else {
+    private func appendNow(
+        prepared record: ProducerRecord, topic: PartitionerTopicInfo?, target: RecordCompletionTarget
+    ) throws(KafkaProducerError) -> Attempt {
+        guard let topic else {
             return .mustWait(PendingAppend(record: record, target: target, start: .now))
         }
         let placement = try place(record, topic: topic, target: target)
@@ -324,11 +336,9 @@ public final class KafkaProducer: Sendable {
 
     /// Refuses sends once closed or failed.
     private func checkOpen(_ topic: String) throws(KafkaProducerError) {
-        if !status.withLockedValue({ $0.fatal == nil && !$0.closed }) {  // a Bool: no copy of the error
-            let current = status.withLockedValue { $0 }
-            if let fatal = current.fatal { throw fatal }
-            throw KafkaProducerError(.closed, topic: topic, "the producer is closed")
-        }
+        guard status.withLockedValue({ $0.refusesSends }) else { return }  // a Bool: no copy of the error
+        if let fatal = status.withLockedValue({ $0.fatal }) { throw fatal }
+        throw KafkaProducerError(.closed, topic: topic, "the producer is closed")
     }
 
     /// Runs the interceptors' `onSend`.
@@ -411,7 +421,7 @@ public final class KafkaProducer: Sendable {
     /// The topic's partitions from the cache, when the metadata did not change since they were cached.
     private func cachedTopicInfo(_ topic: String) -> PartitionerTopicInfo? {
         let current = cluster.metadataGeneration
-        guard let cached = topics.withLockedValue({ $0.lookup(topic) }), cached.generation == current else {
+        guard let cached = status.withLockedValue({ $0.topics.lookup(topic) }), cached.generation == current else {
             return nil
         }
         return cached.info
@@ -431,7 +441,7 @@ public final class KafkaProducer: Sendable {
                 let info = PartitionerTopicInfo(
                     topic: topic, partitionCount: described.partitions.count,
                     availablePartitions: described.partitions.filter { $0.leader != nil }.map(\.partition))
-                topics.withLockedValue { $0.store(CachedTopic(generation: generation, info: info), for: topic) }
+                status.withLockedValue { $0.topics.store(CachedTopic(generation: generation, info: info), for: topic) }
                 return info
             }
             let now = ContinuousClock.now
