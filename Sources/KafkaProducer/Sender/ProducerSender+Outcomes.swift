@@ -29,6 +29,7 @@ extension ProducerSender {
         result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
     ) {
         inFlightRequests[node, default: 1] -= 1
+        requestsInFlight.wrappingDecrement(ordering: .relaxed)
         let now = ContinuousClock.now
         switch result {
         case .success(let outcomes):

@@ -1,3 +1,4 @@
+import Atomics
 import KafkaNetwork
 import KafkaProtocol
 import Logging
@@ -55,6 +56,9 @@ actor ProducerSender {
 
     var idempotence: IdempotentProducerState?
     var inFlightRequests: [Int32: Int] = [:]
+    /// The number of requests in flight to all brokers, for `send`: a batch that fills while a request is in flight
+    /// waits for that request's answer (which runs the loop) or its linger time, instead of waking the loop itself.
+    nonisolated let requestsInFlight = ManagedAtomic<Int>(0)
     /// Batches sent and not yet answered, by batch id.
     var inFlightBatches: [UInt64: DrainedBatch<RecordCompletion>] = [:]
     /// Per partition with batches in flight: the broker they went to and how many there are.
@@ -134,6 +138,7 @@ actor ProducerSender {
                 if !nodes.isEmpty {
                     for (node, batches) in drain(nodes: nodes, leaderOf: leaderOf, now: now) {
                         inFlightRequests[node, default: 0] += 1
+                        requestsInFlight.wrappingIncrement(ordering: .relaxed)
                         for batch in batches {
                             addInFlight(batch, node: node)
                             if batch.attempts == 0 {
