@@ -70,16 +70,18 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
 
     /// Appends a record if it fits in `batchSize` (an empty batch accepts any record).
     ///
-    /// - Returns: `false` when the record does not fit or the batch is closed.
+    /// - Returns: whether the record was appended (`false` when it does not fit or the batch is closed), and
+    ///   whether the batch is full now — answered here, so that the caller needs no second access to the batch (a
+    ///   read of a `Deque` element copies it).
     mutating func tryAppend(
         key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
         completion: Completion, batchSize: Int
-    ) throws -> Bool {
-        guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return false }
-        guard isEmpty || size + recordSize <= batchSize else { return false }
+    ) throws -> (appended: Bool, full: Bool) {
+        guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return (false, true) }
+        guard isEmpty || size + recordSize <= batchSize else { return (false, size >= batchSize) }
         try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
         completions.append(completion)
-        return true
+        return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize)
     }
 
     /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`, and

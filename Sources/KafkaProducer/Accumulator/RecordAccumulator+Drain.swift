@@ -25,17 +25,16 @@ extension RecordAccumulator {
                     continue
                 }
                 guard !check.readyNodes.contains(leader) else { continue }
-                // The first batch's fields are read in place (`queue[head].…`): copying the batch would retain and
-                // release its builder, completions and topic, for every partition on every pass of the sender.
-                let head = queue.startIndex
-                let attempts = queue[head].attempts
-                let createdAt = queue[head].createdAt
-                let backingOff = queue[head].isBackingOff(now: now, configuration: configuration)
-                let since = attempts > 0 ? (queue[head].lastAttemptAt ?? createdAt) : createdAt
+                // A `Deque` element is read by copy: read the first batch once.
+                let first = queue[queue.startIndex]
+                let attempts = first.attempts
+                let createdAt = first.createdAt
+                let backingOff = first.isBackingOff(now: now, configuration: configuration)
+                let since = attempts > 0 ? (first.lastAttemptAt ?? createdAt) : createdAt
                 let waited = now - since
                 let timeToWait =
                     attempts > 0 ? configuration.retryBackoff(afterAttempts: attempts) : configuration.linger
-                let full = queue.count > 1 || queue[head].isFull(batchSize: configuration.batchSize)
+                let full = queue.count > 1 || first.isFull(batchSize: configuration.batchSize)
                 let sendable = full || waited >= timeToWait || forceReady
                 if sendable && !backingOff {
                     check.readyNodes.insert(leader)

@@ -237,10 +237,10 @@ extension Deque {
         completion: Completion, batchSize: Int
     ) throws -> (appended: Bool, full: Bool, count: Int) where Element == ProducerBatch<Completion> {
         guard !isEmpty else { return (false, false, 0) }
-        let lastIndex = index(before: endIndex)
-        let appended = try self[lastIndex].tryAppend(
+        // One mutating access (in place); reading the element back would copy the whole batch.
+        let outcome = try self[index(before: endIndex)].tryAppend(
             key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
             completion: completion, batchSize: batchSize)
-        return (appended, self[lastIndex].isFull(batchSize: batchSize), count)
+        return (outcome.appended, outcome.full, count)
     }
 }

@@ -127,10 +127,8 @@ public final class KafkaProducer: Sendable {
         }
         self.configuration = configuration
         self.logger = logger
-        // One event loop for every connection of the producer and for its sender (see ProducerSender.eventLoop).
-        let eventLoop = eventLoopGroup.any()
         self.cluster = try KafkaClusterClient(
-            configuration: configuration.client, eventLoopGroup: eventLoop, logger: logger,
+            configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger,
             metricsFactory: metricsFactory)
         let factory = metricsFactory ?? MetricsSystem.factory
         self.metrics = ProducerMetrics(clientID: configuration.client.clientID, factory: factory)
@@ -152,7 +150,7 @@ public final class KafkaProducer: Sendable {
             strategy: partitioner,
             configuration: .init(batchSize: configuration.batchSize, ignoreKeys: configuration.partitionerIgnoreKeys))
         self.interceptors = interceptors
-        self.wakeup = SenderWakeup(eventLoop: eventLoop)
+        self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
         self.status = SpinningLockedValueBox(ProducerStatus())
         self.lifecycle = NIOLockedValueBox(Lifecycle())
         self.transactions = configuration.transactionalID.map {
@@ -167,8 +165,7 @@ public final class KafkaProducer: Sendable {
             transactionTimeout: configuration.transactionTimeout, idempotent: configuration.isIdempotent)
         self.sender = ProducerSender(
             accumulator: accumulator, cluster: cluster, settings: settings, wakeup: wakeup, metrics: metrics,
-            interceptors: interceptors, logger: logger, status: status, transactions: transactions,
-            eventLoop: eventLoop)
+            interceptors: interceptors, logger: logger, status: status, transactions: transactions)
         let sender = sender
         let task = Task { await sender.run() }
         lifecycle.withLockedValue { $0.senderTask = task }
@@ -248,8 +245,9 @@ public final class KafkaProducer: Sendable {
             if interceptors.isEmpty {
                 // The caller's record as it is (no copy); open or not and the topic's partitions under one lock.
                 let generation = cluster.metadataGeneration
+                let name = original.topic  // captured alone: capturing the record would copy all of it
                 let (refused, topic) = status.withLockedValue { status in
-                    (status.refusesSends, status.refusesSends ? nil : status.topics.lookup(original.topic))
+                    (status.refusesSends, status.refusesSends ? nil : status.topics.lookup(name))
                 }
                 if refused { try checkOpen(original.topic) }
                 return try appendNow(
