@@ -46,6 +46,26 @@ struct DevClusterClientTests {
             logger: logger)
     }
 
+    /// Runs `body` with a cluster started from `configuration` and a connection to its first broker (requests time
+    /// out after `requestTimeout`), closing the connection and shutting the cluster down also when `body` throws.
+    static func withConnection(
+        _ configuration: DevClusterConfiguration, requestTimeout: Duration = .seconds(10),
+        _ body: (DevCluster, BrokerConnection) async throws -> Void
+    ) async throws {
+        try await DevCluster.withRunning(configuration) { cluster in
+            var client = clientConfiguration(cluster)
+            client.requestTimeout = requestTimeout
+            let connection = try await connect(cluster, client)
+            do {
+                try await body(cluster, connection)
+            } catch {
+                await connection.close()
+                throw error
+            }
+            await connection.close()
+        }
+    }
+
     @Test func negotiatesEveryImplementedApiAtItsNewestVersion() async throws {
         let cluster = try await Self.start(brokers: 1)
         let connection = try await Self.connect(cluster)

@@ -1,6 +1,5 @@
 import KafkaNetwork
 import KafkaProtocol
-import Logging
 import NIOCore
 import Testing
 
@@ -9,7 +8,6 @@ import Testing
 /// Long-polling fetches over a real socket, through this package's own client.
 @Suite(.serialized)
 struct FetchLongPollTests {
-    static let logger = Logger(label: "fetch-long-poll-tests")
 
     /// Runs `body` against a one-broker cluster with topic `poll`, always shutting the cluster down.
     static func withCluster(
@@ -17,30 +15,11 @@ struct FetchLongPollTests {
     ) async throws {
         var configuration = DevClusterConfiguration()
         configuration.brokerCount = 1
-        let cluster = try await DevCluster(configuration: configuration)
-        var failure: (any Error)?
-        do {
-            try cluster.createTopic("poll", partitions: 1)
+        configuration.topics = ["poll": 1]
+        try await DevClusterClientTests.withConnection(configuration) { cluster, connection in
             let id = try #require(cluster.core.state.withLockedValue { $0.cluster.topics["poll"]?.id })
-            let broker = try #require(cluster.brokers.first)
-            var client = KafkaClientConfiguration(bootstrapServers: [
-                BrokerAddress(host: broker.host, port: broker.port)
-            ])
-            client.requestTimeout = .seconds(10)
-            let connection = try await BrokerConnection.connect(
-                to: BrokerAddress(host: broker.host, port: broker.port), kind: .admin,
-                settings: try ConnectionSettings(configuration: client), logger: logger)
-            do {
-                try await body(cluster, connection, id)
-            } catch {
-                failure = error
-            }
-            await connection.close()
-        } catch {
-            failure = error
+            try await body(cluster, connection, id)
         }
-        await cluster.shutdown()
-        if let failure { throw failure }
     }
 
     static func request(_ id: KafkaUUID, maxWaitMs: Int32) -> FetchRequest {

@@ -2,7 +2,6 @@ import Foundation
 import KafkaDevCluster
 import KafkaNetwork
 import KafkaProtocol
-import Logging
 import NIOCore
 import Testing
 
@@ -13,7 +12,6 @@ import Testing
 /// aborted by its timeout on a hand-moved clock.
 @Suite(.serialized)
 struct TransactionSocketTests {
-    static let logger = Logger(label: "transaction-socket-tests")
 
     /// Runs `body` against a one-broker cluster with topic `t` on a manual clock.
     static func withCluster(_ body: (DevCluster, BrokerConnection, ManualDevClock) async throws -> Void) async throws {
@@ -22,26 +20,9 @@ struct TransactionSocketTests {
         configuration.brokerCount = 1
         configuration.clock = clock
         configuration.topics = ["t": 1]
-        let cluster = try await DevCluster(configuration: configuration)
-        var failure: (any Error)?
-        do {
-            let broker = try #require(cluster.brokers.first)
-            let address = BrokerAddress(host: broker.host, port: broker.port)
-            var client = KafkaClientConfiguration(bootstrapServers: [address])
-            client.requestTimeout = .seconds(10)
-            let connection = try await BrokerConnection.connect(
-                to: address, kind: .admin, settings: try ConnectionSettings(configuration: client), logger: logger)
-            do {
-                try await body(cluster, connection, clock)
-            } catch {
-                failure = error
-            }
-            await connection.close()
-        } catch {
-            failure = error
+        try await DevClusterClientTests.withConnection(configuration) { cluster, connection in
+            try await body(cluster, connection, clock)
         }
-        await cluster.shutdown()
-        if let failure { throw failure }
     }
 
     /// InitProducerId + AddPartitionsToTxn for `t-0` + one transactional batch of `count` records.
