@@ -273,4 +273,17 @@ extension DevCluster {
             throw error
         }
     }
+
+    /// ``withRunning(_:_:)`` for a cluster of `brokers` brokers holding `topics` (name: partition count), with any
+    /// other setting changed by `configure`.
+    public static func withRunning<T>(
+        brokers: Int, topics: [String: Int32], configure: (inout DevClusterConfiguration) -> Void = { _ in },
+        _ body: (DevCluster) async throws -> T
+    ) async throws -> T {
+        var configuration = DevClusterConfiguration()
+        configuration.brokerCount = brokers
+        configuration.topics = topics
+        configure(&configuration)
+        return try await withRunning(configuration, body)
+    }
 }

@@ -108,9 +108,5 @@ final class Locked<Value>: @unchecked Sendable {
 func withDevCluster(
     brokers: Int = 1, topics: [String: Int32] = [:], _ body: (DevCluster) async throws -> Void
 ) async throws {
-    var configuration = DevClusterConfiguration()
-    configuration.brokerCount = brokers
-    configuration.autoCreateTopics = false
-    configuration.topics = topics
-    try await DevCluster.withRunning(configuration, body)
+    try await DevCluster.withRunning(brokers: brokers, topics: topics, configure: { $0.autoCreateTopics = false }, body)
 }

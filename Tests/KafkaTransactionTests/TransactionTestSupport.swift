@@ -14,10 +14,7 @@ enum TransactionTests {
     static func withCluster(
         brokers: Int = 3, topics: [String: Int32], _ body: (DevCluster) async throws -> Void
     ) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = brokers
-        configuration.topics = topics
-        try await DevCluster.withRunning(configuration, body)
+        try await DevCluster.withRunning(brokers: brokers, topics: topics, body)
     }
 
     static func producer(

@@ -18,10 +18,7 @@ enum ConsumerTests {
         brokers: Int = 3, topics: [String: Int32] = [topic: partitionCount],
         _ body: (DevCluster) async throws -> Void
     ) async throws {
-        var configuration = DevClusterConfiguration()
-        configuration.brokerCount = brokers
-        configuration.topics = topics
-        try await DevCluster.withRunning(configuration, body)
+        try await DevCluster.withRunning(brokers: brokers, topics: topics, body)
     }
 
     /// A consumer of `cluster` with `client.id` `clientID` and `properties` (which win over both).
