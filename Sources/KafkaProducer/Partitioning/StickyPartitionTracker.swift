@@ -56,15 +56,8 @@ public final class StickyPartitionTracker: Sendable {
     public func partition(for topic: PartitionerTopicInfo) -> Int32 {
         guard topic.partitionCount > 0 else { return -1 }
         return state.withLockedValue { state in
-            // The common case reads the sticky partition in place (no copy of the topic's state).
-            if let sticky = state.topics[topic.topic]?.sticky, topic.contains(partition: sticky.partition) {
-                return sticky.partition
-            }
-            var topicState = state.topics[topic.topic] ?? TopicState()
-            let chosen = Self.nextPartition(random: &state.random, loadStats: topicState.loadStats, topic: topic)
-            topicState.sticky = StickyChoice(partition: chosen, producedBytes: 0)
-            state.topics[topic.topic] = topicState
-            return chosen
+            Self.take(
+                &state.topics[topic.topic, default: TopicState()], random: &state.random, topic: topic, counting: nil)
         }
     }
 
@@ -76,18 +69,19 @@ public final class StickyPartitionTracker: Sendable {
     /// - Returns: as ``partition(for:)``.
     public func partition(for topic: PartitionerTopicInfo, countingBytes bytes: Int) -> Int32 {
         guard topic.partitionCount > 0 else { return -1 }
-        let threshold = batchSize
-        let hardThreshold = Self.saturatingAdd(threshold, threshold)
+        let counting = (bytes: bytes, threshold: batchSize, hardThreshold: Self.saturatingAdd(batchSize, batchSize))
         return state.withLockedValue { state in
             Self.take(
-                &state.topics[topic.topic, default: TopicState()], random: &state.random, topic: topic, bytes: bytes,
-                threshold: threshold, hardThreshold: hardThreshold)
+                &state.topics[topic.topic, default: TopicState()], random: &state.random, topic: topic,
+                counting: counting)
         }
     }
 
+    /// The topic's sticky partition, choosing one when there is none (or it is no longer available), counting
+    /// `counting.bytes` against it when given. Mutates the topic's state in place (one lookup, no copy).
     private static func take(
         _ topicState: inout TopicState, random: inout any RandomNumberGenerator & Sendable,
-        topic: PartitionerTopicInfo, bytes: Int, threshold: Int, hardThreshold: Int
+        topic: PartitionerTopicInfo, counting: (bytes: Int, threshold: Int, hardThreshold: Int)?
     ) -> Int32 {
         let partition: Int32
         if let sticky = topicState.sticky, topic.contains(partition: sticky.partition) {
@@ -96,9 +90,11 @@ public final class StickyPartitionTracker: Sendable {
             partition = nextPartition(random: &random, loadStats: topicState.loadStats, topic: topic)
             topicState.sticky = StickyChoice(partition: partition, producedBytes: 0)
         }
-        topicState.sticky.count(
-            bytes: bytes, appendedTo: partition, threshold: threshold, hardThreshold: hardThreshold,
-            enableSwitch: true)
+        if let counting {
+            topicState.sticky.count(
+                bytes: counting.bytes, appendedTo: partition, threshold: counting.threshold,
+                hardThreshold: counting.hardThreshold, enableSwitch: true)
+        }
         return partition
     }
 

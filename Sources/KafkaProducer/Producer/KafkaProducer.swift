@@ -282,7 +282,7 @@ public final class KafkaProducer: Sendable {
         guard let result else {
             return .mustWait(PendingAppend(record: record, target: target, start: .now, placement: placement))
         }
-        appended(placement, result)
+        appended(result)
         return .appended
     }
 
@@ -309,7 +309,7 @@ public final class KafkaProducer: Sendable {
             } catch {
                 throw Self.appendError(error, partition: placement.partition)
             }
-            appended(placement, result)
+            appended(result)
         } catch {
             reportFailure(error)
             throw error
@@ -323,7 +323,7 @@ public final class KafkaProducer: Sendable {
     /// loop anyway (usually well within a millisecond), which then drains every full batch together, and the
     /// linger timer armed for the batch bounds the wait by `linger.ms`, as for any batch. With Java's rule (wake at
     /// once) the loop woke for every batch, which with 16 KiB batches cost a thread wake-up per 150 records.
-    private func appended(_ placement: Placement, _ result: RecordAccumulator<RecordCompletion>.AppendResult) {
+    private func appended(_ result: RecordAccumulator<RecordCompletion>.AppendResult) {
         if result.batchIsFull && !result.wasFullBefore {
             if sender.requestsInFlight.load(ordering: .relaxed) == 0 {
                 wakeup.wake()
@@ -364,7 +364,6 @@ public final class KafkaProducer: Sendable {
 
     /// Where a record goes and how its outcome is reported.
     private struct Placement {
-        var selection: PartitionSelection
         var partition: TopicPartitionKey
         var completion: RecordCompletion
     }
@@ -399,7 +398,7 @@ public final class KafkaProducer: Sendable {
             }
             if try added.get() { wakeup.wake() }
         }
-        return Placement(selection: selection, partition: partition, completion: completion)
+        return Placement(partition: partition, completion: completion)
     }
 
     /// The send's error for an accumulator failure.

@@ -25,26 +25,18 @@ final class SenderWakeup: Sendable {
 
     /// Wakes the loop (now, or as soon as it next waits).
     func wake() {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLockedValue { state in
-            guard let waiter = state.waiter else {
-                state.pending = true
-                return nil
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
+        wake(unlessDueBy: nil)
     }
 
     /// Wakes the loop unless it is waiting for a timer that fires by `deadline` anyway (a new batch needs the loop
     /// only when its linger time is up). A loop that is busy is always told, since it may be about to wait longer.
-    func wake(unlessDueBy deadline: ContinuousClock.Instant) {
+    func wake(unlessDueBy deadline: ContinuousClock.Instant?) {
         let waiter: CheckedContinuation<Void, Never>? = state.withLockedValue { state in
             guard let waiter = state.waiter else {
                 state.pending = true
                 return nil
             }
-            if let armed = state.armed, armed <= deadline { return nil }
+            if let deadline, let armed = state.armed, armed <= deadline { return nil }
             state.waiter = nil
             return waiter
         }
