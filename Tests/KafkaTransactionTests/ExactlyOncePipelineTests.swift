@@ -17,9 +17,9 @@ struct ExactlyOncePipelineTests {
 
     /// Where an instance stops without cleaning up (its producer is closed with no grace, so no EndTxn is sent).
     enum Crash: CaseIterable, Sendable {
-        /// Records of the transaction sent, offsets not yet.
+        /// Records of the transaction written (flushed), offsets not yet sent.
         case afterSending
-        /// Offsets sent to the transaction, not committed.
+        /// Records written and offsets sent to the transaction, not committed.
         case beforeCommit
         /// Right after a commit.
         case afterCommit
@@ -59,10 +59,18 @@ struct ExactlyOncePipelineTests {
                 let partition = TopicPartition(topic: record.topic, partition: record.partition)
                 next[partition] = OffsetAndMetadata(offset: max(next[partition]?.offset ?? 0, record.offset + 1))
             }
-            if crash == .afterSending && done == transactions { break }
+            if crash == .afterSending && done == transactions {
+                // Written to the log, not committed: without the flush, whether a lingering batch left before the
+                // crash depended on the machine's speed (an idle machine wrote none).
+                await producer.flush()
+                break
+            }
             let group = try #require(consumer.groupMetadata)
             try await producer.sendOffsetsToTransaction(next, groupMetadata: group)
-            if crash == .beforeCommit && done == transactions { break }
+            if crash == .beforeCommit && done == transactions {
+                await producer.flush()
+                break
+            }
             try await producer.commitTransaction()
             committed += records.count
             done += 1
