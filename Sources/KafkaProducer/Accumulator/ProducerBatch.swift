@@ -4,24 +4,26 @@ public import NIOCore
 
 /// One batch of one partition inside the ``RecordAccumulator``.
 ///
-/// A value type held only inside the accumulator's lock (never shared): while open it owns a
-/// `RecordBatchBuilder`; once drained and re-enqueued for a retry it holds the finished bytes.
-struct ProducerBatch<Completion: Sendable>: Sendable {
+/// A reference type so that an append mutates the batch where it sits in its partition's queue: a `Deque` element
+/// mutated through its subscript is moved out and copied back, which retained and released every field of the batch
+/// for every record. Touched only under the accumulator's lock while queued, and by the one drain that removed it
+/// afterwards (never shared), hence `@unchecked Sendable`. While open it owns a `RecordBatchBuilder`; once drained
+/// and re-enqueued for a retry it holds the finished bytes.
+final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// A unique, increasing id: batches of a partition are ordered by it.
     let id: UInt64
     let topicPartition: TopicPartitionKey
     let createdAt: ContinuousClock.Instant
     /// The bytes reserved in the ``BufferPool`` for this batch.
     let reservedBytes: Int
-    /// The open batch's builder, `nil` once the batch is closed. An optional rather than an enum payload, so that an
-    /// append mutates the builder in place (no copy, no retain of its storage).
+    /// The open batch's builder, `nil` once the batch is closed.
     private var builder: RecordBatchBuilder?
     /// A closed batch's finished bytes and record count (a batch re-enqueued for a retry).
     private var closedRecords = ByteBuffer()
     private var closedCount = 0
-    var completions: [Completion]
-    var attempts = 0
-    var lastAttemptAt: ContinuousClock.Instant?
+    private(set) var completions: [Completion]
+    private(set) var attempts = 0
+    private(set) var lastAttemptAt: ContinuousClock.Instant?
     /// The idempotent producer's sequence for the batch, once assigned at its first drain.
     var sequence: IdempotentProducerState.BatchSequence?
 
@@ -71,9 +73,8 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
     /// Appends a record if it fits in `batchSize` (an empty batch accepts any record).
     ///
     /// - Returns: whether the record was appended (`false` when it does not fit or the batch is closed), and
-    ///   whether the batch is full now — answered here, so that the caller needs no second access to the batch (a
-    ///   read of a `Deque` element copies it).
-    mutating func tryAppend(
+    ///   whether the batch is full now.
+    func tryAppend(
         key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
         completion: Completion, batchSize: Int
     ) throws -> (appended: Bool, full: Bool) {
@@ -87,8 +88,10 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
     /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`, and
     /// stamps the batch's ``sequence`` (producer id, epoch, base sequence) into it when it has one.
     ///
-    /// A compression failure falls back to an uncompressed batch (valid, and no record is lost).
-    consuming func drained(
+    /// A compression failure falls back to an uncompressed batch (valid, and no record is lost). Call once, after
+    /// the batch left its queue: the builder and the completions move out (the builder's storage stays uniquely
+    /// referenced, so finishing it copies nothing).
+    func drained(
         compression: CompressionCodec, level: Int? = nil, compressor: any KafkaCompressor,
         isTransactional: Bool = false
     ) -> DrainedBatch<Completion> {
@@ -106,11 +109,14 @@ struct ProducerBatch<Completion: Sendable>: Sendable {
             }
         } else {
             records = closedRecords
+            closedRecords = ByteBuffer()
         }
         if let sequence {
             // Cannot fail: the bytes are one v2 batch of `count` records that this accumulator encoded.
             try? RecordBatchStamp.stamp(&records, with: sequence, isTransactional: isTransactional)
         }
+        var completions: [Completion] = []
+        swap(&completions, &self.completions)
         return DrainedBatch(
             id: id, topicPartition: topicPartition, records: records, recordCount: count,
             completions: completions, createdAt: createdAt, attempts: attempts, reservedBytes: reservedBytes,

@@ -25,8 +25,7 @@ extension RecordAccumulator {
                     continue
                 }
                 guard !check.readyNodes.contains(leader) else { continue }
-                // A `Deque` element is read by copy: read the first batch once.
-                let first = queue[queue.startIndex]
+                guard let first = queue.first else { continue }
                 let attempts = first.attempts
                 let createdAt = first.createdAt
                 let backingOff = first.isBackingOff(now: now, configuration: configuration)
@@ -61,7 +60,7 @@ extension RecordAccumulator {
         }
     ) -> [Int32: [DrainedBatch<Completion>]] {
         let configuration = configuration
-        var taken: [Int32: [ProducerBatch<Completion>]] = state.withLockedValue { state in
+        let taken: [Int32: [ProducerBatch<Completion>]] = state.withLockedValue { state in
             var byNode: [Int32: [TopicPartitionKey]] = [:]
             for (partition, queue) in state.queues where !queue.isEmpty {
                 guard let leader = leaderOf(partition), nodes.contains(leader) else { continue }
@@ -79,7 +78,7 @@ extension RecordAccumulator {
                 for step in 0..<partitions.count {
                     let index = (start + step) % partitions.count
                     let partition = partitions[index]
-                    guard let first = state.queues[partition]?.first,
+                    guard let queue = state.queues[partition], let first = queue.first,
                         !first.isBackingOff(now: now, configuration: configuration)
                     else { continue }
                     if size + first.estimatedSize > maxRequestSize && !batches.isEmpty {
@@ -89,33 +88,24 @@ extension RecordAccumulator {
                     guard case .take(let sequence) = admit(partition, first.sequence, first.recordCount) else {
                         continue
                     }
-                    state.queues[partition]?.removeFirst()
-                    if state.queues[partition]?.isEmpty == true { state.queues[partition] = nil }
+                    queue.batches.removeFirst()
                     size += first.estimatedSize
-                    var taken = first
-                    taken.sequence = sequence
-                    batches.append(taken)
+                    first.sequence = sequence
+                    batches.append(first)
                 }
                 state.drainStart[node] = partitions[next]
                 if !batches.isEmpty { taken[node] = batches }
             }
             return taken
         }
-        // Encode outside the lock, moving each batch out so that its buffer is finished in place (no copy).
-        var result: [Int32: [DrainedBatch<Completion>]] = [:]
-        for node in Array(taken.keys) {
-            guard var batches = taken.removeValue(forKey: node) else { continue }
-            batches.reverse()
-            var drained: [DrainedBatch<Completion>] = []
-            while let batch = batches.popLast() {
-                drained.append(
-                    batch.drained(
-                        compression: configuration.compression, level: configuration.compressionLevel,
-                        compressor: codecs, isTransactional: configuration.isTransactional))
+        // Encode outside the lock: the batches left their queues, nothing else reaches them.
+        return taken.mapValues { batches in
+            batches.map { batch in
+                batch.drained(
+                    compression: configuration.compression, level: configuration.compressionLevel,
+                    compressor: codecs, isTransactional: configuration.isTransactional)
             }
-            result[node] = drained
         }
-        return result
     }
 
     /// Puts a drained batch that failed with a retriable error back at the front of its partition's queue (before
@@ -123,10 +113,9 @@ extension RecordAccumulator {
     public func reenqueue(_ batch: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
         let retried = ProducerBatch(drained: batch, now: now)
         state.withLockedValue { state in
-            var queue = state.queues[batch.topicPartition] ?? BatchQueue()
-            let index = queue.firstIndex(where: { $0.id > batch.id }) ?? queue.endIndex
-            queue.insert(retried, at: index)
-            state.queues[batch.topicPartition] = queue
+            let queue = state.queue(for: batch.topicPartition)
+            let index = queue.batches.firstIndex(where: { $0.id > batch.id }) ?? queue.batches.endIndex
+            queue.batches.insert(retried, at: index)
             state.incomplete.insert(batch.id)
         }
     }
@@ -148,21 +137,18 @@ extension RecordAccumulator {
             // and then neither sort nor copy anything.
             guard
                 state.queues.values.contains(where: { queue in
-                    !queue.isEmpty && now - queue[queue.startIndex].createdAt >= timeout
+                    guard let first = queue.first else { return false }
+                    return now - first.createdAt >= timeout
                 })
             else {
                 return []
             }
             var expired: [ProducerBatch<Completion>] = []
             for partition in state.queues.keys.sorted() {
-                guard var queue = state.queues[partition] else { continue }
-                var count = 0
+                guard let queue = state.queues[partition] else { continue }
                 while let first = queue.first, now - first.createdAt >= timeout {
-                    expired.append(queue.removeFirst())
-                    count += 1
+                    expired.append(queue.batches.removeFirst())
                 }
-                guard count > 0 else { continue }
-                state.queues[partition] = queue.isEmpty ? nil : queue
             }
             return expired
         }
@@ -205,20 +191,18 @@ extension RecordAccumulator {
         let aborted: [ProducerBatch<Completion>] = state.withLockedValue { state in
             var aborted: [ProducerBatch<Completion>] = []
             for partition in state.queues.keys.sorted() {
-                aborted.append(contentsOf: state.queues[partition] ?? BatchQueue())
+                aborted.append(contentsOf: state.queues[partition]?.batches ?? [])
             }
             state.queues = [:]
+            state.recent = nil
             return aborted
         }
         return release(aborted)
     }
 
     /// Encodes removed batches (uncompressed) and releases their memory.
-    private func release(_ batches: consuming [ProducerBatch<Completion>]) -> [DrainedBatch<Completion>] {
-        var batches = batches
-        batches.reverse()
-        var drained: [DrainedBatch<Completion>] = []
-        while let batch = batches.popLast() { drained.append(batch.drained(compression: .none, compressor: codecs)) }
+    private func release(_ batches: [ProducerBatch<Completion>]) -> [DrainedBatch<Completion>] {
+        let drained = batches.map { $0.drained(compression: .none, compressor: codecs) }
         for batch in drained { deallocate(batch) }
         return drained
     }

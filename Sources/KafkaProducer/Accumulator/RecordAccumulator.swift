@@ -85,12 +85,11 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         }
     }
 
-    typealias BatchQueue = Deque<ProducerBatch<Completion>>
-
     struct State: Sendable {
-        /// Each partition's batches, oldest first. A ring buffer: the sender takes batches from the front, and with
-        /// an array every take shifted the rest of the queue (hundreds of batches when the brokers lag).
-        var queues: [TopicPartitionKey: BatchQueue] = [:]
+        /// Each partition's batches. A queue, once created, stays (empty) until ``abortAll()``.
+        var queues: [TopicPartitionKey: PartitionQueue<Completion>] = [:]
+        /// The queue of the previous append: found again by comparing the key, without hashing the topic name.
+        var recent: PartitionQueue<Completion>?
         var nextBatchID: UInt64 = 0
         /// Batches created and not yet deallocated, expired or aborted (including those in flight).
         var incomplete: Set<UInt64> = []
@@ -192,17 +191,17 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                     return result
                 }
                 state.nextBatchID &+= 1
-                var batch = ProducerBatch<Completion>(
+                let batch = ProducerBatch<Completion>(
                     id: state.nextBatchID, topicPartition: partition, createdAt: now, reservedBytes: reserved,
                     capacity: reserved)
-                _ = try batch.tryAppend(
+                let full = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
-                    completion: completion, batchSize: configuration.batchSize)
-                let full = batch.isFull(batchSize: configuration.batchSize)
-                state.queues[partition, default: []].append(batch)
-                let count = state.queues[partition]?.count ?? 1
+                    completion: completion, batchSize: configuration.batchSize
+                ).full
+                let queue = state.queue(for: partition)
+                queue.batches.append(batch)
                 state.incomplete.insert(batch.id)
-                return AppendResult(batchIsFull: count > 1 || full, newBatchCreated: true)
+                return AppendResult(batchIsFull: queue.count > 1 || full, newBatchCreated: true)
             }
             // Another task created a batch with room for the record meanwhile: give the reservation back.
             if !result.newBatchCreated { pool.release(reserved) }
@@ -213,34 +212,35 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         }
     }
 
-    /// Tries the partition's last batch; `nil` when a new batch is needed. Mutates the queue in place (one lookup,
-    /// no copy of the queue).
+    /// Tries the partition's last batch; `nil` when a new batch is needed.
     private func appendToLast(
         _ state: inout State, _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?,
         timestamp: Int64, headers: [RecordHeader], recordSize: Int, completion: Completion
     ) throws -> AppendResult? {
         guard !state.closed else { throw ProducerBufferError.closed }
-        let batchSize = configuration.batchSize
-        let outcome: (appended: Bool, full: Bool, count: Int)? = try state.queues[partition]?.appendToLast(
+        let queue = state.queue(for: partition)
+        guard let last = queue.batches.last else { return nil }
+        let outcome = try last.tryAppend(
             key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
-            completion: completion, batchSize: batchSize)
-        guard let outcome, outcome.appended else { return nil }
-        return AppendResult(
-            batchIsFull: outcome.count > 1 || outcome.full, newBatchCreated: false, wasFullBefore: outcome.count > 1)
+            completion: completion, batchSize: configuration.batchSize)
+        guard outcome.appended else { return nil }
+        let count = queue.count
+        return AppendResult(batchIsFull: count > 1 || outcome.full, newBatchCreated: false, wasFullBefore: count > 1)
     }
 }
 
-extension Deque {
-    /// Appends a record to the last batch of a partition's queue, in place.
-    fileprivate mutating func appendToLast<Completion: Sendable>(
-        key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
-        completion: Completion, batchSize: Int
-    ) throws -> (appended: Bool, full: Bool, count: Int) where Element == ProducerBatch<Completion> {
-        guard !isEmpty else { return (false, false, 0) }
-        // One mutating access (in place); reading the element back would copy the whole batch.
-        let outcome = try self[index(before: endIndex)].tryAppend(
-            key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
-            completion: completion, batchSize: batchSize)
-        return (outcome.appended, outcome.full, count)
+extension RecordAccumulator.State {
+    /// The partition's queue, created empty the first time; the previous append's queue is found without a hash.
+    mutating func queue(for partition: TopicPartitionKey) -> PartitionQueue<Completion> {
+        if let recent, recent.partition == partition { return recent }
+        let queue: PartitionQueue<Completion>
+        if let existing = queues[partition] {
+            queue = existing
+        } else {
+            queue = PartitionQueue(partition)
+            queues[partition] = queue
+        }
+        recent = queue
+        return queue
     }
 }

@@ -56,8 +56,7 @@ public final class StickyPartitionTracker: Sendable {
     public func partition(for topic: PartitionerTopicInfo) -> Int32 {
         guard topic.partitionCount > 0 else { return -1 }
         return state.withLockedValue { state in
-            Self.take(
-                &state.topics[topic.topic, default: TopicState()], random: &state.random, topic: topic, counting: nil)
+            Self.take(state.topic(topic.topic), random: &state.random, topic: topic, counting: nil)
         }
     }
 
@@ -71,16 +70,14 @@ public final class StickyPartitionTracker: Sendable {
         guard topic.partitionCount > 0 else { return -1 }
         let counting = (bytes: bytes, threshold: batchSize, hardThreshold: Self.saturatingAdd(batchSize, batchSize))
         return state.withLockedValue { state in
-            Self.take(
-                &state.topics[topic.topic, default: TopicState()], random: &state.random, topic: topic,
-                counting: counting)
+            Self.take(state.topic(topic.topic), random: &state.random, topic: topic, counting: counting)
         }
     }
 
     /// The topic's sticky partition, choosing one when there is none (or it is no longer available), counting
-    /// `counting.bytes` against it when given. Mutates the topic's state in place (one lookup, no copy).
+    /// `counting.bytes` against it when given.
     private static func take(
-        _ topicState: inout TopicState, random: inout any RandomNumberGenerator & Sendable,
+        _ topicState: TopicState, random: inout any RandomNumberGenerator & Sendable,
         topic: PartitionerTopicInfo, counting: (bytes: Int, threshold: Int, hardThreshold: Int)?
     ) -> Int32 {
         let partition: Int32
@@ -118,7 +115,6 @@ public final class StickyPartitionTracker: Sendable {
         let threshold = batchSize
         let hardThreshold = Self.saturatingAdd(threshold, threshold)
         state.withLockedValue { state in
-            // Updated in place: one lookup, no copy of the topic's state.
             state.topics[topic]?.sticky.count(
                 bytes: bytes, appendedTo: partition, threshold: threshold, hardThreshold: hardThreshold,
                 enableSwitch: enableSwitch)
@@ -141,16 +137,17 @@ public final class StickyPartitionTracker: Sendable {
     public func updatePartitionLoadStats(topic: String, loads: [PartitionLoad], partitionCount: Int) {
         let stats = LoadStats(loads: loads, partitionCount: partitionCount)
         state.withLockedValue { state in
-            var topicState = state.topics[topic] ?? TopicState()
-            topicState.loadStats = stats
-            state.topics[topic] = topicState
+            state.topic(topic).loadStats = stats
         }
     }
 
     /// Forgets everything about `topic` (its sticky partition and load statistics), for example when the producer
     /// stops tracking it.
     public func removeTopic(_ topic: String) {
-        state.withLockedValue { _ = $0.topics.removeValue(forKey: topic) }
+        state.withLockedValue { state in
+            state.topics.removeValue(forKey: topic)
+            if state.recent?.name == topic { state.recent = nil }
+        }
     }
 
     // MARK: - Choosing
@@ -184,11 +181,35 @@ public final class StickyPartitionTracker: Sendable {
     private struct State: Sendable {
         var random: any RandomNumberGenerator & Sendable
         var topics: [String: TopicState] = [:]
+        /// The topic of the previous call: found again by comparing its name (a pointer comparison when the caller
+        /// passes the same string), without hashing it.
+        var recent: TopicState?
+
+        /// The topic's state, created empty the first time.
+        mutating func topic(_ name: String) -> TopicState {
+            if let recent, recent.name == name { return recent }
+            let found: TopicState
+            if let existing = topics[name] {
+                found = existing
+            } else {
+                found = TopicState(name: name)
+                topics[name] = found
+            }
+            recent = found
+            return found
+        }
     }
 
-    private struct TopicState: Sendable {
+    /// A topic's sticky choice and load statistics. A reference type so that the previous call's topic can be kept
+    /// at hand; touched only under the tracker's lock, hence `@unchecked Sendable`.
+    private final class TopicState: @unchecked Sendable {
+        let name: String
         var sticky: StickyChoice?
         var loadStats: LoadStats?
+
+        init(name: String) {
+            self.name = name
+        }
     }
 
     /// A topic's sticky partition and the bytes appended to it since it was chosen.
