@@ -1,6 +1,7 @@
 public import KafkaProtocol
 public import Logging
 public import Metrics
+import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
 public import NIOSSL
@@ -231,19 +232,34 @@ public final class BrokerConnection: Sendable {
     ) throws -> ResponseFuture {
         var frame = channel.allocator.buffer(capacity: 256)
         try KafkaFrame.encodeRequest(request, version: version, correlationID: 0, clientID: clientID, into: &frame)
-        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let eventLoop = channel.eventLoop
+        let promise = eventLoop.makePromise(of: ByteBuffer.self)
         let item = KafkaConnectionHandler.Request(
             frame: frame, apiKey: R.apiKey, version: version, expectsResponse: expectsResponse,
             timeout: timeout ?? requestTimeout, promise: promise)
-        let write = channel.eventLoop.makePromise(of: Void.self)
-        write.futureResult.whenFailure { [brokerLabel] error in
-            promise.fail(
-                KafkaNetworkError(
-                    .connectionClosed, "the connection is closed (\(error))", broker: brokerLabel,
-                    api: R.apiKey))
+        let slot = ResponseSlot()
+        let channel = channel
+        let brokerLabel = brokerLabel
+        // One hop onto the event loop for everything (from another thread each of the three steps was a task of its
+        // own, and each task woke the event loop through its eventfd): the response is routed to the slot, where
+        // the caller picks it up without another hop, and the request is written.
+        let submit: @Sendable () -> Void = {
+            promise.futureResult.whenComplete { slot.complete($0) }
+            let write = eventLoop.makePromise(of: Void.self)
+            write.futureResult.whenFailure { error in
+                promise.fail(
+                    KafkaNetworkError(
+                        .connectionClosed, "the connection is closed (\(error))", broker: brokerLabel,
+                        api: R.apiKey))
+            }
+            channel.writeAndFlush(item, promise: write)
         }
-        channel.writeAndFlush(item, promise: write)
-        return ResponseFuture(promise: promise)
+        if eventLoop.inEventLoop {
+            submit()
+        } else {
+            eventLoop.execute(submit)
+        }
+        return ResponseFuture(promise: promise, slot: slot)
     }
 
     /// Closes the connection; requests in flight fail with a retriable error.
@@ -291,17 +307,65 @@ public struct PendingWrite: Sendable {
 /// Awaits a response promise, failing it (not the connection) when the waiting task is cancelled.
 struct ResponseFuture: Sendable {
     let promise: EventLoopPromise<ByteBuffer>
+    /// Where the event loop leaves the promise's result (the callback was registered when the request was written).
+    let slot: ResponseSlot
 
     /// The response frame, awaited on `isolation` (the continuation is resumed from the event loop and the caller
     /// continues on its own executor, with no hop through the global executor in between).
     func value(isolation: isolated (any Actor)? = #isolation) async throws -> ByteBuffer {
         let promise = promise
+        let slot = slot
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation(isolation: isolation) { continuation in
-                promise.futureResult.whenComplete { continuation.resume(with: $0) }
+                slot.wait(continuation)
             }
         } onCancel: {
             promise.fail(CancellationError())
         }
+    }
+}
+
+/// A one-shot result that the event loop fills and tasks await, in either order, without a hop onto the event loop
+/// to register a waiter.
+final class ResponseSlot: Sendable {
+    private enum State {
+        case pending
+        case waiting([CheckedContinuation<ByteBuffer, any Error>])
+        case done(Result<ByteBuffer, any Error>)
+    }
+
+    private let state = NIOLockedValueBox(State.pending)
+
+    func complete(_ result: Result<ByteBuffer, any Error>) {
+        let waiters: [CheckedContinuation<ByteBuffer, any Error>] = state.withLockedValue { state in
+            switch state {
+            case .pending:
+                state = .done(result)
+                return []
+            case .waiting(let continuations):
+                state = .done(result)
+                return continuations
+            case .done:
+                return []  // a promise completes once
+            }
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    func wait(_ continuation: CheckedContinuation<ByteBuffer, any Error>) {
+        let ready: Result<ByteBuffer, any Error>? = state.withLockedValue { state in
+            switch state {
+            case .pending:
+                state = .waiting([continuation])
+                return nil
+            case .waiting(var continuations):
+                continuations.append(continuation)
+                state = .waiting(continuations)
+                return nil
+            case .done(let result):
+                return result
+            }
+        }
+        if let ready { continuation.resume(with: ready) }
     }
 }
