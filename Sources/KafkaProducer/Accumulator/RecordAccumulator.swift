@@ -193,7 +193,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                 state.nextBatchID &+= 1
                 let batch = ProducerBatch<Completion>(
                     id: state.nextBatchID, topicPartition: partition, createdAt: now, reservedBytes: reserved,
-                    capacity: reserved)
+                    capacity: reserved, recordSize: recordSize)
                 let full = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
                     completion: completion, batchSize: configuration.batchSize
