@@ -190,7 +190,9 @@ public final class KafkaProducer: Sendable {
     ///   ``KafkaProducerError/Kind/invalidRecord``, ``KafkaProducerError/Kind/fatal``) or after it was
     ///   (``KafkaProducerError/Kind/broker(_:)``, ``KafkaProducerError/Kind/deliveryTimedOut``, …).
     @discardableResult
-    public func send(_ record: ProducerRecord) async throws(KafkaProducerError) -> RecordMetadata {
+    nonisolated(nonsending) public func send(_ record: ProducerRecord) async throws(KafkaProducerError)
+        -> RecordMetadata
+    {
         let promise = RecordPromise()
         switch try appendNow(record, target: .promise(promise)) {
         case .appended: break
@@ -212,7 +214,7 @@ public final class KafkaProducer: Sendable {
     /// case (metadata cached, buffer memory free) it returns without suspending.
     ///
     /// - Throws: ``KafkaProducerError`` when the record could not be handed over; `completion` is then not called.
-    public func send(
+    nonisolated(nonsending) public func send(
         _ record: ProducerRecord,
         completion: @escaping @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void
     ) async throws(KafkaProducerError) {
@@ -288,7 +290,7 @@ public final class KafkaProducer: Sendable {
 
     /// The rest of a send that must wait: for the topic's metadata and for buffer memory, together at most
     /// `max.block.ms` from the send's start.
-    private func appendWaiting(_ pending: PendingAppend) async throws(KafkaProducerError) {
+    nonisolated(nonsending) private func appendWaiting(_ pending: PendingAppend) async throws(KafkaProducerError) {
         do throws(KafkaProducerError) {
             let record = pending.record
             let deadline = pending.start + configuration.maxBlock

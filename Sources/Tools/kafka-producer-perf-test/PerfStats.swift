@@ -92,28 +92,28 @@ final class PerfStats: @unchecked Sendable {
     /// Whether the record sent `index`-th is timed (see the type's documentation).
     func isTimed(_ index: Int) -> Bool { index % sampling == 0 }
 
-    /// Records one acknowledged record of `bytes` bytes; `sendStart` when it is a timed one.
+    /// Records one acknowledged record of `bytes` bytes; `sendStart` when it is a timed one. The clock is read, and
+    /// the window checked, on timed records only (at least every `sampling`-th).
     func recordSuccess(sendStart: ContinuousClock.Instant?, bytes: Int) {
-        let now = ContinuousClock.now
-        let latency = sendStart.map { Self.microseconds($0.duration(to: now)) }
+        let now = sendStart == nil ? nil : ContinuousClock.now
         let window: Window? = lock.withLock {
             state.count += 1
             state.bytes += bytes
             state.windowCount += 1
             state.windowBytes += bytes
-            if let latency {
-                state.timed += 1
-                state.totalLatencyMicros += latency
-                if latency > state.maxLatencyMicros { state.maxLatencyMicros = latency }
-                state.windowTimed += 1
-                state.windowTotalLatencyMicros += latency
-                if latency > state.windowMaxLatencyMicros { state.windowMaxLatencyMicros = latency }
-                if state.sampleCount < state.samples.count {
-                    state.samples[state.sampleCount] = Int32(clamping: latency)
-                    state.sampleCount += 1
-                }
-            }
             state.completions += 1
+            guard let sendStart, let now else { return nil }
+            let latency = Self.microseconds(sendStart.duration(to: now))
+            state.timed += 1
+            state.totalLatencyMicros += latency
+            if latency > state.maxLatencyMicros { state.maxLatencyMicros = latency }
+            state.windowTimed += 1
+            state.windowTotalLatencyMicros += latency
+            if latency > state.windowMaxLatencyMicros { state.windowMaxLatencyMicros = latency }
+            if state.sampleCount < state.samples.count {
+                state.samples[state.sampleCount] = Int32(clamping: latency)
+                state.sampleCount += 1
+            }
             let elapsed = state.windowStart.duration(to: now)
             guard elapsed >= reportingInterval else { return nil }
             let window = Window(
