@@ -1,3 +1,4 @@
+import Atomics
 public import KafkaNetwork
 import KafkaProtocol
 public import Logging
@@ -63,6 +64,9 @@ public final class KafkaProducer: Sendable {
     struct ProducerStatus: Sendable {
         var closed = false
         var fatal: KafkaProducerError?
+        /// Set once `fatal` is: the sender checks it every loop without taking the lock (which the send path takes
+        /// for every record).
+        let fatalFlag = ManagedAtomic(false)
         /// The partitions of the topics sent to.
         var topics = TopicCache()
 
@@ -73,6 +77,7 @@ public final class KafkaProducer: Sendable {
         mutating func failFatally(_ error: KafkaProducerError) -> Bool {
             guard fatal == nil else { return false }
             fatal = error
+            fatalFlag.store(true, ordering: .releasing)
             return true
         }
     }

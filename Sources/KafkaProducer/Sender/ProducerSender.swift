@@ -48,6 +48,8 @@ actor ProducerSender {
     let logger: Logger
     /// The producer's fatal error, shared with `send` (which then fails at once).
     let status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>
+    /// The status's flag for a fatal error, read without its lock.
+    let fatalFlag: ManagedAtomic<Bool>
     /// The transaction's state, for a transactional producer: which partitions may be drained, which must be added.
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
@@ -91,6 +93,7 @@ actor ProducerSender {
         self.interceptors = interceptors
         self.logger = logger
         self.status = status
+        self.fatalFlag = status.withLockedValue { $0.fatalFlag }
         if settings.idempotent {
             self.idempotence = IdempotentProducerState(
                 maxInFlight: settings.maxInFlightPerConnection, isTransactional: settings.transactionalID != nil)
@@ -103,7 +106,7 @@ actor ProducerSender {
             while true {
                 let now = ContinuousClock.now
                 failExpiredBatches(now: now)
-                if status.withLockedValue({ $0.fatal }) != nil || forceClose {
+                if fatalFlag.load(ordering: .acquiring) || forceClose {
                     failQueuedBatches()
                 }
                 if forceClose {
