@@ -185,9 +185,13 @@ let package = Package(
         // What the command-line tools share: exit codes, one-line errors, bootstrap and --command-config.
         .target(
             name: "KafkaCLISupport",
-            dependencies: ["KafkaNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "KafkaNetwork", "CKafkaToolMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSwift
         ),
+        // The tools' malloc arena limit, set before main (see malloc_arenas.c); never linked into the SDK.
+        .target(name: "CKafkaToolMalloc"),
         // Kafka's `kafka-topics`, `kafka-console-producer`, `kafka-console-consumer`, `kafka-consumer-groups`.
         .executableTarget(
             name: "kafka-topics",
