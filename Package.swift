@@ -178,6 +178,7 @@ let package = Package(
                 "KafkaProducer", "KafkaNetwork", "KafkaProtocol", "KafkaCLISupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Atomics", package: "swift-atomics"),
             ],
             path: "Sources/Tools/kafka-producer-perf-test",
             swiftSettings: strictSwift

@@ -1,3 +1,4 @@
+import Atomics
 import KafkaCLISupport
 
 #if canImport(Darwin)
@@ -34,8 +35,8 @@ final class PerfLock: @unchecked Sendable {
 
 /// Latency and throughput statistics, as `ProducerPerformance.Stats` in Apache Kafka.
 ///
-/// Completions run on the producer's sender task while the send loop runs elsewhere, so the state sits behind a
-/// lock; each completion takes it once. Every 5 seconds (checked on completion, as Kafka does) a window line is
+/// Completions run on the producer's sender task while the send loop runs elsewhere: records and bytes are counted
+/// in atomics, and a timed completion takes a lock for the latency statistics and the window. Every 5 seconds (checked on completion, as Kafka does) a window line is
 /// printed. Latencies are kept in microseconds and measured on a sample: every `sampling`-th record
 /// (`numRecords / 500000`, at least 1), the records Kafka's tool keeps for its percentiles. With at most 500,000
 /// records every record is timed, as in Kafka; with more, the average and maximum come from that sample too (Kafka
@@ -47,18 +48,16 @@ final class PerfStats: @unchecked Sendable {
     static let maximumSamples = 500_000
 
     private struct State {
-        var count = 0
-        var bytes = 0
         var timed = 0
         var totalLatencyMicros = 0
         var maxLatencyMicros = 0
-        var completions = 0
         var samples: [Int32]
         var sampleCount = 0
         var windowStart: ContinuousClock.Instant
-        var windowCount = 0
+        /// `count` and `bytes` when the window started.
+        var windowStartCount = 0
+        var windowStartBytes = 0
         var windowTimed = 0
-        var windowBytes = 0
         var windowTotalLatencyMicros = 0
         var windowMaxLatencyMicros = 0
         var failures = 0
@@ -79,6 +78,9 @@ final class PerfStats: @unchecked Sendable {
     private let reportingInterval: Duration
     private let lock = PerfLock()
     private var state: State
+    /// Every acknowledged record, and their payload bytes.
+    private let count = ManagedAtomic(0)
+    private let bytes = ManagedAtomic(0)
 
     init(numRecords: Int, reportingInterval: Duration = .seconds(5), now: ContinuousClock.Instant = .now) {
         self.start = now
@@ -94,16 +96,13 @@ final class PerfStats: @unchecked Sendable {
 
     /// Records one acknowledged record of `bytes` bytes; `sendStart` when it is a timed one. The clock is read, and
     /// the window checked, on timed records only (at least every `sampling`-th).
-    func recordSuccess(sendStart: ContinuousClock.Instant?, bytes: Int) {
-        let now = sendStart == nil ? nil : ContinuousClock.now
+    func recordSuccess(sendStart: ContinuousClock.Instant?, bytes recordBytes: Int) {
+        let count = count.wrappingIncrementThenLoad(ordering: .relaxed)
+        let bytes = bytes.wrappingIncrementThenLoad(by: recordBytes, ordering: .relaxed)
+        guard let sendStart else { return }
+        let now = ContinuousClock.now
+        let latency = Self.microseconds(sendStart.duration(to: now))
         let window: Window? = lock.withLock {
-            state.count += 1
-            state.bytes += bytes
-            state.windowCount += 1
-            state.windowBytes += bytes
-            state.completions += 1
-            guard let sendStart, let now else { return nil }
-            let latency = Self.microseconds(sendStart.duration(to: now))
             state.timed += 1
             state.totalLatencyMicros += latency
             if latency > state.maxLatencyMicros { state.maxLatencyMicros = latency }
@@ -117,13 +116,13 @@ final class PerfStats: @unchecked Sendable {
             let elapsed = state.windowStart.duration(to: now)
             guard elapsed >= reportingInterval else { return nil }
             let window = Window(
-                count: state.windowCount, bytes: state.windowBytes, timed: state.windowTimed,
-                totalLatencyMicros: state.windowTotalLatencyMicros,
+                count: count - state.windowStartCount, bytes: bytes - state.windowStartBytes,
+                timed: state.windowTimed, totalLatencyMicros: state.windowTotalLatencyMicros,
                 maxLatencyMicros: state.windowMaxLatencyMicros, elapsed: elapsed)
             state.windowStart = now
-            state.windowCount = 0
+            state.windowStartCount = count
+            state.windowStartBytes = bytes
             state.windowTimed = 0
-            state.windowBytes = 0
             state.windowTotalLatencyMicros = 0
             state.windowMaxLatencyMicros = 0
             return window
@@ -146,7 +145,7 @@ final class PerfStats: @unchecked Sendable {
 
     /// Records acknowledged so far, and their payload bytes.
     var totals: (count: Int, bytes: Int) {
-        lock.withLock { (state.count, state.bytes) }
+        (count.load(ordering: .relaxed), bytes.load(ordering: .relaxed))
     }
 
     private static func printWindow(_ window: Window) {
@@ -163,9 +162,10 @@ final class PerfStats: @unchecked Sendable {
 
     /// The final summary line, in Kafka's format.
     func totalLine(now: ContinuousClock.Instant = .now) -> String {
-        let (count, bytes, timed, total, maximum, samples) = lock.withLock {
+        let (count, bytes) = totals
+        let (timed, total, maximum, samples) = lock.withLock {
             (
-                state.count, state.bytes, state.timed, state.totalLatencyMicros, state.maxLatencyMicros,
+                state.timed, state.totalLatencyMicros, state.maxLatencyMicros,
                 Array(state.samples.prefix(state.sampleCount))
             )
         }
