@@ -167,12 +167,17 @@ extension ProducerSender {
         // The batch's oldest record (appended when the batch was created) stands for the batch: one measurement per
         // batch, not per record.
         metrics.recordLatency.recordInterval(since: batch.createdAt, now: .now)
-        for (index, completion) in batch.completions.enumerated() {
-            let metadata = RecordMetadata(
-                topic: topic, partition: partition, offset: baseOffset >= 0 ? baseOffset + Int64(index) : -1,
-                timestamp: logAppendTime ?? completion.timestamp, serializedKeySize: Int(completion.keySize),
-                serializedValueSize: Int(completion.valueSize))
-            notify(completion, .success(metadata))
+        // Through the buffer: a copy of each completion (a for-in, or reading the array element) retained and
+        // released its callback's context, which the sending thread retained for the same record a moment before.
+        batch.completions.withUnsafeBufferPointer { completions in
+            for index in completions.indices {
+                let metadata = RecordMetadata(
+                    topic: topic, partition: partition, offset: baseOffset >= 0 ? baseOffset + Int64(index) : -1,
+                    timestamp: logAppendTime ?? completions[index].timestamp,
+                    serializedKeySize: Int(completions[index].keySize),
+                    serializedValueSize: Int(completions[index].valueSize))
+                notify(completions[index], .success(metadata))
+            }
         }
     }
 
@@ -196,7 +201,9 @@ extension ProducerSender {
     }
 
     func notify(_ completion: RecordCompletion, _ result: Result<RecordMetadata, KafkaProducerError>) {
-        for interceptor in interceptors { interceptor.onAcknowledgement(result) }
+        if !interceptors.isEmpty {  // a for-in over the empty array still retained and released it, per record
+            for interceptor in interceptors { interceptor.onAcknowledgement(result) }
+        }
         completion.complete(result)
     }
 
