@@ -195,14 +195,11 @@ import Testing
             process.standardOutput = output
             process.standardError = errors
             process.standardInput = FileHandle.nullDevice
-            let stdout = Locked(Data())
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let chunk = handle.availableData
-                stdout.withLock { $0.append(chunk) }
-            }
             try process.run()
+            let stdout = PipeReader(output.fileHandleForReading)
+            let stderrReader = PipeReader(errors.fileHandleForReading)
             let deadline = ContinuousClock.now + .seconds(30)
-            while stdout.withLock({ $0.count }) < "v0\nv1\nv2\n".utf8.count, ContinuousClock.now < deadline {
+            while stdout.snapshot.count < "v0\nv1\nv2\n".utf8.count, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
             kill(process.processIdentifier, SIGINT)
@@ -213,13 +210,11 @@ import Testing
                 Issue.record("kafka-console-consumer did not stop on SIGINT")
             }
             process.waitUntilExit()
-            output.fileHandleForReading.readabilityHandler = nil
-            let rest = output.fileHandleForReading.readDataToEndOfFile()
-            stdout.withLock { $0.append(rest) }
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let printed = try await stdout.data()
+            let stderr = String(decoding: try await stderrReader.data(), as: UTF8.self)
             #expect(process.terminationReason == .exit)
             #expect(process.terminationStatus == 0, "\(stderr)")
-            #expect(String(decoding: stdout.withLock { $0 }, as: UTF8.self) == "v0\nv1\nv2\n")
+            #expect(String(decoding: printed, as: UTF8.self) == "v0\nv1\nv2\n")
             #expect(stderr.contains("Processed a total of 3 messages"), "\(stderr)")
             // The group committed on the way out.
             let again = try await Self.consume(

@@ -395,24 +395,20 @@ struct ConsumerGroupsToolTests {
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
-            let text = Locked("")
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let chunk = String(decoding: handle.availableData, as: UTF8.self)
-                text.withLock { $0 += chunk }
-            }
             try process.run()
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let reader = PipeReader(output.fileHandleForReading)
+            let text = { String(decoding: reader.snapshot, as: UTF8.self) }
             let twice = try await Self.eventually(timeout: .seconds(20)) {
-                text.withLock { $0.components(separatedBy: "TOTAL LAG: 3").count } >= 3
+                text().components(separatedBy: "TOTAL LAG: 3").count >= 3
             }
-            #expect(twice, "\(text.withLock { $0 })")
+            #expect(twice, "\(text())")
             process.interrupt()
             let deadline = ContinuousClock.now + .seconds(10)
             while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(!process.isRunning)
             if !process.isRunning { #expect(process.terminationStatus == 0) }
-            output.fileHandleForReading.readabilityHandler = nil
-            let all = text.withLock { $0 }
+            let all = process.isRunning ? text() : String(decoding: try await reader.data(), as: UTF8.self)
             // Not a terminal: no screen clearing.
             #expect(!all.contains("\u{1B}["))
             #expect(all.contains(Self.header))

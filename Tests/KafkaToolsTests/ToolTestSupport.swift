@@ -50,17 +50,12 @@ enum ToolRunner {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input
-        let stdoutData = Locked(Data())
-        let stderrData = Locked(Data())
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            stdoutData.withLock { $0.append(chunk) }
-        }
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            stderrData.withLock { $0.append(chunk) }
-        }
+        // Read by a thread each, with blocking reads: `readabilityHandler` (a dispatch source per pipe, torn down
+        // while the descriptor closes) crashed libdispatch's event loop once in CI ("Bad pointer dereference" in
+        // `_dispatch_event_loop_drain`).
         try process.run()
+        let stdoutReader = PipeReader(output.fileHandleForReading)
+        let stderrReader = PipeReader(errors.fileHandleForReading)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
         let deadline = ContinuousClock.now + timeout
@@ -74,17 +69,41 @@ enum ToolRunner {
             Issue.record("\(tool) \(arguments) did not finish within \(timeout)")
         }
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        try await Task.sleep(for: .milliseconds(50))
-        output.fileHandleForReading.readabilityHandler = nil
-        errors.fileHandleForReading.readabilityHandler = nil
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
-        let restErrors = errors.fileHandleForReading.readDataToEndOfFile()
-        stdoutData.withLock { $0.append(rest) }
-        stderrData.withLock { $0.append(restErrors) }
+        let stdoutData = try await stdoutReader.data()
+        let stderrData = try await stderrReader.data()
         return Outcome(
             status: process.terminationStatus,
-            stdout: String(decoding: stdoutData.withLock { $0 }, as: UTF8.self),
-            stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self))
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own (blocking reads, no dispatch source).
+final class PipeReader: @unchecked Sendable {
+    private let state = Locked((data: Data(), done: false))
+
+    init(_ handle: FileHandle) {
+        let state = state
+        let thread = Thread {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                state.withLock { $0.data.append(chunk) }
+            }
+            state.withLock { $0.done = true }
+        }
+        thread.start()
+    }
+
+    /// What was read so far.
+    var snapshot: Data { state.withLock { $0.data } }
+
+    /// Everything read, once the writer closed the pipe (the process and its copies of the descriptor are gone).
+    func data() async throws -> Data {
+        while true {
+            if let data = state.withLock({ $0.done ? $0.data : nil }) { return data }
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 }
 
