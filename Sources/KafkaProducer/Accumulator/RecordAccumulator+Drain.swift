@@ -18,21 +18,19 @@ extension RecordAccumulator {
         return state.withLockedValue { state in
             var check = ReadyCheck(readyNodes: [], nextCheckDelay: nil, unknownLeaderTopics: [])
             let forceReady = exhausted || state.closed || state.flushesInProgress > 0
-            for (partition, queue) in state.queues {
-                guard !queue.isEmpty else { continue }
+            for (partition, queue) in state.queues.entries {
+                guard let first = queue.first else { continue }
                 guard let leader = leaderOf(partition) else {
                     check.unknownLeaderTopics.insert(partition.topic)
                     continue
                 }
                 guard !check.readyNodes.contains(leader) else { continue }
-                guard let first = queue.first else { continue }
-                let attempts = first.attempts
-                let createdAt = first.createdAt
                 let backingOff = first.isBackingOff(now: now, configuration: configuration)
-                let since = attempts > 0 ? (first.lastAttemptAt ?? createdAt) : createdAt
+                let since = first.attempts > 0 ? (first.lastAttemptAt ?? first.createdAt) : first.createdAt
                 let waited = now - since
                 let timeToWait =
-                    attempts > 0 ? configuration.retryBackoff(afterAttempts: attempts) : configuration.linger
+                    first.attempts > 0
+                    ? configuration.retryBackoff(afterAttempts: first.attempts) : configuration.linger
                 let full = queue.count > 1 || first.isFull(batchSize: configuration.batchSize)
                 let sendable = full || waited >= timeToWait || forceReady
                 if sendable && !backingOff {
@@ -62,7 +60,7 @@ extension RecordAccumulator {
         let configuration = configuration
         let taken: [Int32: [ProducerBatch<Completion>]] = state.withLockedValue { state in
             var byNode: [Int32: [TopicPartitionKey]] = [:]
-            for (partition, queue) in state.queues where !queue.isEmpty {
+            for (partition, queue) in state.queues.entries where !queue.isEmpty {
                 guard let leader = leaderOf(partition), nodes.contains(leader) else { continue }
                 byNode[leader, default: []].append(partition)
             }
@@ -78,7 +76,7 @@ extension RecordAccumulator {
                 for step in 0..<partitions.count {
                     let index = (start + step) % partitions.count
                     let partition = partitions[index]
-                    guard let queue = state.queues[partition], let first = queue.first,
+                    guard let queue = state.queues.entries[partition], let first = queue.first,
                         !first.isBackingOff(now: now, configuration: configuration)
                     else { continue }
                     if size + first.estimatedSize > maxRequestSize && !batches.isEmpty {
@@ -136,7 +134,7 @@ extension RecordAccumulator {
             // A queue's first batch is its oldest (retries keep their creation time): most passes find none expired,
             // and then neither sort nor copy anything.
             guard
-                state.queues.values.contains(where: { queue in
+                state.queues.entries.values.contains(where: { queue in
                     guard let first = queue.first else { return false }
                     return now - first.createdAt >= timeout
                 })
@@ -144,8 +142,8 @@ extension RecordAccumulator {
                 return []
             }
             var expired: [ProducerBatch<Completion>] = []
-            for partition in state.queues.keys.sorted() {
-                guard let queue = state.queues[partition] else { continue }
+            for partition in state.queues.entries.keys.sorted() {
+                guard let queue = state.queues.entries[partition] else { continue }
                 while let first = queue.first, now - first.createdAt >= timeout {
                     expired.append(queue.batches.removeFirst())
                 }
@@ -190,11 +188,10 @@ extension RecordAccumulator {
     public func abortAll() -> [DrainedBatch<Completion>] {
         let aborted: [ProducerBatch<Completion>] = state.withLockedValue { state in
             var aborted: [ProducerBatch<Completion>] = []
-            for partition in state.queues.keys.sorted() {
-                aborted.append(contentsOf: state.queues[partition]?.batches ?? [])
+            for partition in state.queues.entries.keys.sorted() {
+                aborted.append(contentsOf: state.queues.entries[partition]?.batches ?? [])
             }
-            state.queues = [:]
-            state.recent = nil
+            state.queues.removeAll()
             return aborted
         }
         return release(aborted)

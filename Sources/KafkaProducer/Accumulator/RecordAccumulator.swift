@@ -86,10 +86,9 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     }
 
     struct State: Sendable {
-        /// Each partition's batches. A queue, once created, stays (empty) until ``abortAll()``.
-        var queues: [TopicPartitionKey: PartitionQueue<Completion>] = [:]
-        /// The queue of the previous append: found again by comparing the key, without hashing the topic name.
-        var recent: PartitionQueue<Completion>?
+        /// Each partition's batches, the previous append's queue at hand. A queue, once created, stays (empty)
+        /// until ``abortAll()``.
+        var queues = RecentlyUsedDictionary<TopicPartitionKey, PartitionQueue<Completion>>()
         var nextBatchID: UInt64 = 0
         /// Batches created and not yet deallocated, expired or aborted (including those in flight).
         var incomplete: Set<UInt64> = []
@@ -230,17 +229,8 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
 }
 
 extension RecordAccumulator.State {
-    /// The partition's queue, created empty the first time; the previous append's queue is found without a hash.
+    /// The partition's queue, created empty the first time.
     mutating func queue(for partition: TopicPartitionKey) -> PartitionQueue<Completion> {
-        if let recent, recent.partition == partition { return recent }
-        let queue: PartitionQueue<Completion>
-        if let existing = queues[partition] {
-            queue = existing
-        } else {
-            queue = PartitionQueue(partition)
-            queues[partition] = queue
-        }
-        recent = queue
-        return queue
+        queues.value(for: partition) { PartitionQueue() }
     }
 }

@@ -97,7 +97,7 @@ public final class StickyPartitionTracker: Sendable {
 
     /// The topic's current sticky partition, or `nil` if none is chosen (never used, or due to switch).
     public func currentPartition(topic: String) -> Int32? {
-        state.withLockedValue { $0.topics[topic]?.sticky?.partition }
+        state.withLockedValue { $0.topics.value(for: topic)?.sticky?.partition }
     }
 
     /// Records that `bytes` were appended to `partition` of `topic` on behalf of the sticky partitioner.
@@ -115,7 +115,7 @@ public final class StickyPartitionTracker: Sendable {
         let threshold = batchSize
         let hardThreshold = Self.saturatingAdd(threshold, threshold)
         state.withLockedValue { state in
-            state.topics[topic]?.sticky.count(
+            state.topics.value(for: topic)?.sticky.count(
                 bytes: bytes, appendedTo: partition, threshold: threshold, hardThreshold: hardThreshold,
                 enableSwitch: enableSwitch)
         }
@@ -144,10 +144,7 @@ public final class StickyPartitionTracker: Sendable {
     /// Forgets everything about `topic` (its sticky partition and load statistics), for example when the producer
     /// stops tracking it.
     public func removeTopic(_ topic: String) {
-        state.withLockedValue { state in
-            state.topics.removeValue(forKey: topic)
-            if state.recent?.name == topic { state.recent = nil }
-        }
+        state.withLockedValue { $0.topics.removeValue(forKey: topic) }
     }
 
     // MARK: - Choosing
@@ -180,36 +177,20 @@ public final class StickyPartitionTracker: Sendable {
 
     private struct State: Sendable {
         var random: any RandomNumberGenerator & Sendable
-        var topics: [String: TopicState] = [:]
-        /// The topic of the previous call: found again by comparing its name (a pointer comparison when the caller
-        /// passes the same string), without hashing it.
-        var recent: TopicState?
+        /// The topics' states, the previous call's at hand.
+        var topics = RecentlyUsedDictionary<String, TopicState>()
 
         /// The topic's state, created empty the first time.
         mutating func topic(_ name: String) -> TopicState {
-            if let recent, recent.name == name { return recent }
-            let found: TopicState
-            if let existing = topics[name] {
-                found = existing
-            } else {
-                found = TopicState(name: name)
-                topics[name] = found
-            }
-            recent = found
-            return found
+            topics.value(for: name) { TopicState() }
         }
     }
 
-    /// A topic's sticky choice and load statistics. A reference type so that the previous call's topic can be kept
-    /// at hand; touched only under the tracker's lock, hence `@unchecked Sendable`.
+    /// A topic's sticky choice and load statistics. A reference type, updated where it is found; touched only under
+    /// the tracker's lock, hence `@unchecked Sendable`.
     private final class TopicState: @unchecked Sendable {
-        let name: String
         var sticky: StickyChoice?
         var loadStats: LoadStats?
-
-        init(name: String) {
-            self.name = name
-        }
     }
 
     /// A topic's sticky partition and the bytes appended to it since it was chosen.

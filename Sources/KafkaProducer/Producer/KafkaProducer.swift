@@ -67,8 +67,8 @@ public final class KafkaProducer: Sendable {
         /// Set once `fatal` is: the sender checks it every loop without taking the lock (which the send path takes
         /// for every record).
         let fatalFlag = ManagedAtomic(false)
-        /// The partitions of the topics sent to.
-        var topics = TopicCache()
+        /// The partitions of the topics sent to, the previous send's at hand.
+        var topics = RecentlyUsedDictionary<String, CachedTopic>()
 
         var refusesSends: Bool { closed || fatal != nil }
 
@@ -85,26 +85,6 @@ public final class KafkaProducer: Sendable {
     struct CachedTopic: Sendable {
         var generation: UInt64
         var info: PartitionerTopicInfo
-    }
-
-    /// The topics' partitions by name, with the most recently used entry at hand: a send to the topic of the
-    /// previous send (the common case) compares the name (identical strings compare by their storage) instead of
-    /// hashing it.
-    struct TopicCache: Sendable {
-        var byName: [String: CachedTopic] = [:]
-        var recent: (name: String, topic: CachedTopic)?
-
-        mutating func lookup(_ name: String) -> CachedTopic? {
-            if let recent, recent.name == name { return recent.topic }
-            guard let found = byName[name] else { return nil }
-            recent = (name, found)
-            return found
-        }
-
-        mutating func store(_ topic: CachedTopic, for name: String) {
-            byName[name] = topic
-            recent = (name, topic)
-        }
     }
 
     /// Creates a producer and starts its sender.
@@ -249,25 +229,28 @@ public final class KafkaProducer: Sendable {
         -> Attempt
     {
         do throws(KafkaProducerError) {
-            if interceptors.isEmpty {
-                // The caller's record as it is (no copy); open or not and the topic's partitions under one lock.
-                let generation = cluster.metadataGeneration
-                let name = original.topic  // captured alone: capturing the record would copy all of it
-                let (refused, topic) = status.withLockedValue { status in
-                    (status.refusesSends, status.refusesSends ? nil : status.topics.lookup(name))
-                }
-                if refused { try checkOpen(original.topic) }
-                return try appendNow(
-                    prepared: original, topic: topic.flatMap { $0.generation == generation ? $0.info : nil },
-                    target: target)
-            }
-            try checkOpen(original.topic)
-            let record = try intercept(original)
-            return try appendNow(prepared: record, topic: cachedTopicInfo(record.topic), target: target)
+            if interceptors.isEmpty { return try appendNow(open: original, target: target) }
+            try checkOpen(original.topic)  // interceptors see records of an open producer only
+            return try appendNow(open: try intercept(original), target: target)
         } catch {
             reportFailure(error)
             throw error
         }
+    }
+
+    /// Whether the producer is open and the topic's cached partitions, under one lock, then the append. The record is
+    /// passed on as it is (no copy).
+    private func appendNow(open record: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
+        -> Attempt
+    {
+        let generation = cluster.metadataGeneration
+        let name = record.topic  // captured alone: capturing the record would copy all of it
+        let (refused, cached) = status.withLockedValue { status in
+            (status.refusesSends, status.refusesSends ? nil : status.topics.value(for: name))
+        }
+        if refused { try checkOpen(name) }
+        return try appendNow(
+            prepared: record, topic: cached.flatMap { $0.generation == generation ? $0.info : nil }, target: target)
     }
 
     private func appendNow(
@@ -434,7 +417,7 @@ public final class KafkaProducer: Sendable {
     /// The topic's partitions from the cache, when the metadata did not change since they were cached.
     private func cachedTopicInfo(_ topic: String) -> PartitionerTopicInfo? {
         let current = cluster.metadataGeneration
-        guard let cached = status.withLockedValue({ $0.topics.lookup(topic) }), cached.generation == current else {
+        guard let cached = status.withLockedValue({ $0.topics.value(for: topic) }), cached.generation == current else {
             return nil
         }
         return cached.info
@@ -454,7 +437,7 @@ public final class KafkaProducer: Sendable {
                 let info = PartitionerTopicInfo(
                     topic: topic, partitionCount: described.partitions.count,
                     availablePartitions: described.partitions.filter { $0.leader != nil }.map(\.partition))
-                status.withLockedValue { $0.topics.store(CachedTopic(generation: generation, info: info), for: topic) }
+                status.withLockedValue { $0.topics.set(CachedTopic(generation: generation, info: info), for: topic) }
                 return info
             }
             let now = ContinuousClock.now
