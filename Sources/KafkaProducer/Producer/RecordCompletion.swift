@@ -7,14 +7,6 @@ enum RecordCompletionTarget: Sendable {
     case promise(RecordPromise)
     /// A send with a completion handler.
     case callback(@Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void)
-
-    /// Reports the outcome (the payload is used in place, not copied out of the enum).
-    func complete(_ result: Result<RecordMetadata, KafkaProducerError>) {
-        switch self {
-        case .promise(let promise): promise.complete(result)
-        case .callback(let callback): callback(result)
-        }
-    }
 }
 
 /// The accumulator's completion token for one record: where to report its outcome, and what its metadata needs.
@@ -26,7 +18,10 @@ struct RecordCompletion: Sendable {
     let valueSize: Int32
 
     func complete(_ result: Result<RecordMetadata, KafkaProducerError>) {
-        target.complete(result)
+        switch target {
+        case .promise(let promise): promise.complete(result)
+        case .callback(let callback): callback(result)
+        }
     }
 }
 
