@@ -10,7 +10,7 @@ public enum KafkaTool {
     /// Runs `Command` as the process's main: usage errors print the usage message and exit 2; other
     /// errors print one line (`<tool>: <message>`) and exit 1; `ExitCode`s pass through.
     public static func main<Command: AsyncParsableCommand>(_ command: Command.Type) async {
-        limitMallocArenas()
+        _ = mallocArenaLimit
         do {
             var parsed = try Command.parseAsRoot()
             if var asyncCommand = parsed as? any AsyncParsableCommand {
@@ -35,12 +35,9 @@ public enum KafkaTool {
         }
     }
 
-    /// The malloc arena limit the tool runs with (set before `main`, see `CKafkaToolMalloc`); 0 when none was set.
-    /// Referenced from `main` so that the constructor's object file is always linked.
-    @discardableResult
-    static func limitMallocArenas() -> Int {
-        Int(kafka_tool_malloc_arena_limit())
-    }
+    /// The malloc arena limit the tool runs with (set before `main` by `CKafkaToolMalloc`); 0 when none was set.
+    /// Read in `main` so that the constructor's object file is always linked.
+    static var mallocArenaLimit: Int { Int(kafka_tool_malloc_arena_limit()) }
 
     /// The running tool's name (the executable's file name), as errors and warnings are prefixed with it.
     public static var toolName: String {

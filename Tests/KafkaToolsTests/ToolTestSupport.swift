@@ -79,7 +79,7 @@ enum ToolRunner {
 }
 
 /// Reads a pipe to its end on a thread of its own (blocking reads, no dispatch source).
-final class PipeReader: @unchecked Sendable {
+final class PipeReader: Sendable {
     private let state = Locked((data: Data(), done: false))
 
     init(_ handle: FileHandle) {

@@ -1,5 +1,6 @@
 import Atomics
 import KafkaCLISupport
+import KafkaProducer
 
 #if canImport(Darwin)
     import Darwin
@@ -36,13 +37,14 @@ final class PerfLock: @unchecked Sendable {
 /// Latency and throughput statistics, as `ProducerPerformance.Stats` in Apache Kafka.
 ///
 /// Completions run on the producer's sender task while the send loop runs elsewhere: records and bytes are counted
-/// in atomics, and a timed completion takes a lock for the latency statistics and the window. Every 5 seconds (checked on completion, as Kafka does) a window line is
-/// printed. Latencies are kept in microseconds and measured on a sample: every `sampling`-th record
-/// (`numRecords / 500000`, at least 1), the records Kafka's tool keeps for its percentiles. With at most 500,000
-/// records every record is timed, as in Kafka; with more, the average and maximum come from that sample too (Kafka
-/// times every record): timing a record takes a completion closure of its own, allocated by the send loop and
-/// freed by the sender, and for millions of records per second that cost (and the allocator's lock, which the two
-/// threads then contend for) was a large part of what the tool measured. Record and byte counts cover every record.
+/// in atomics, and a timed completion takes a lock for the latency statistics and the window. Latencies are kept in
+/// microseconds and measured on a sample: every `sampling`-th record (`numRecords / 500000`, at least 1), the records
+/// Kafka's tool keeps for its percentiles. With at most 500,000 records every record is timed, as in Kafka; with
+/// more, the average and maximum come from that sample too (Kafka times every record): timing a record takes a
+/// completion closure of its own, allocated by the send loop and freed by the sender, and for millions of records
+/// per second that cost (and the allocator's lock, which the two threads then contend for) was a large part of what
+/// the tool measured. Record and byte counts cover every record. Every 5 seconds a window line is printed, checked
+/// on timed completions (Kafka checks on every completion).
 final class PerfStats: @unchecked Sendable {
     /// Kafka's cap on latency samples.
     static let maximumSamples = 500_000
@@ -93,6 +95,14 @@ final class PerfStats: @unchecked Sendable {
 
     /// Whether the record sent `index`-th is timed (see the type's documentation).
     func isTimed(_ index: Int) -> Bool { index % sampling == 0 }
+
+    /// Records one record's outcome; `sendStart` when it is a timed one.
+    func record(_ result: Result<RecordMetadata, KafkaProducerError>, sendStart: ContinuousClock.Instant?) {
+        switch result {
+        case .success(let metadata): recordSuccess(sendStart: sendStart, bytes: max(metadata.serializedValueSize, 0))
+        case .failure(let error): recordFailure(error)
+        }
+    }
 
     /// Records one acknowledged record of `bytes` bytes; `sendStart` when it is a timed one. The clock is read, and
     /// the window checked, on timed records only (at least every `sampling`-th).

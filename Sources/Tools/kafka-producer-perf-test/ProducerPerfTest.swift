@@ -187,12 +187,8 @@ struct ProducerPerfTest: AsyncParsableCommand {
         )
         // Untimed records share one completion (see PerfStats: a closure capturing the send's start is allocated
         // per record); timed ones capture their start.
-        let untimed: @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void = { result in
-            switch result {
-            case .success(let metadata):
-                stats.recordSuccess(sendStart: nil, bytes: max(metadata.serializedValueSize, 0))
-            case .failure(let error): stats.recordFailure(error)
-            }
+        let untimed: @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void = {
+            stats.record($0, sendStart: nil)
         }
         let throttling = throughput > 0
         for index in 0..<numRecords {
@@ -205,13 +201,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
             do {
                 if stats.isTimed(index) {
                     let sendStart = ContinuousClock.now
-                    try await producer.send(record) { result in
-                        switch result {
-                        case .success(let metadata):
-                            stats.recordSuccess(sendStart: sendStart, bytes: max(metadata.serializedValueSize, 0))
-                        case .failure(let error): stats.recordFailure(error)
-                        }
-                    }
+                    try await producer.send(record) { stats.record($0, sendStart: sendStart) }
                 } else {
                     try await producer.send(record, completion: untimed)
                 }
