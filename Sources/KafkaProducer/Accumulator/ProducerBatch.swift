@@ -7,7 +7,9 @@ public import NIOCore
 /// A reference type so that an append mutates the batch where it sits in its partition's queue: a `Deque` element
 /// mutated through its subscript is moved out and copied back, which retained and released every field of the batch
 /// for every record. Touched only under the accumulator's lock while queued, and by the one drain that removed it
-/// afterwards (never shared), hence `@unchecked Sendable`. While open it owns a `RecordBatchBuilder`; once drained
+/// afterwards (never shared), hence `@unchecked Sendable`, and its properties skip the run-time exclusivity checks
+/// (`@exclusivity(unchecked)`: the lock already rules out overlapping accesses; the checks cost a thread-local lookup
+/// per access, several per record). While open it owns a `RecordBatchBuilder`; once drained
 /// and re-enqueued for a retry it holds the finished bytes.
 final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// A unique, increasing id: batches of a partition are ordered by it.
@@ -17,15 +19,15 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// The bytes reserved in the ``BufferPool`` for this batch.
     let reservedBytes: Int
     /// The open batch's builder, `nil` once the batch is closed.
-    private var builder: RecordBatchBuilder?
+    @exclusivity(unchecked) private var builder: RecordBatchBuilder?
     /// A closed batch's finished bytes and record count (a batch re-enqueued for a retry).
-    private var closedRecords = ByteBuffer()
-    private var closedCount = 0
-    private(set) var completions: [Completion]
-    private(set) var attempts = 0
-    private(set) var lastAttemptAt: ContinuousClock.Instant?
+    @exclusivity(unchecked) private var closedRecords = ByteBuffer()
+    @exclusivity(unchecked) private var closedCount = 0
+    @exclusivity(unchecked) private(set) var completions: [Completion]
+    @exclusivity(unchecked) private(set) var attempts = 0
+    @exclusivity(unchecked) private(set) var lastAttemptAt: ContinuousClock.Instant?
     /// The idempotent producer's sequence for the batch, once assigned at its first drain.
-    var sequence: IdempotentProducerState.BatchSequence?
+    @exclusivity(unchecked) var sequence: IdempotentProducerState.BatchSequence?
 
     /// Creates an open batch of `capacity` bytes, expecting records of about `recordSize` bytes.
     init(

@@ -192,6 +192,7 @@ extension RecordAccumulator {
                 aborted.append(contentsOf: state.queues.entries[partition]?.batches ?? [])
             }
             state.queues.removeAll()
+            for route in state.routes.entries.values { route.forgetQueues() }
             return aborted
         }
         return release(aborted)

@@ -89,6 +89,9 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         /// Each partition's batches, the previous append's queue at hand. A queue, once created, stays (empty)
         /// until ``abortAll()``.
         var queues = RecentlyUsedDictionary<TopicPartitionKey, PartitionQueue<Completion>>()
+        /// Per topic: its partitions as of a metadata generation, the sticky partition, and its partitions' queues by
+        /// index (the same objects as in `queues`), for ``appendRouted(_:)`` (see `RecordAccumulator+Routing.swift`).
+        var routes = RecentlyUsedDictionary<String, TopicRoute<Completion>>()
         var nextBatchID: UInt64 = 0
         /// Batches created and not yet deallocated, expired or aborted (including those in flight).
         var incomplete: Set<UInt64> = []
@@ -163,7 +166,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     }
 
     /// The record's encoded size and the size of a batch holding only it; refuses records over `max.request.size`.
-    private func sizes(
+    func sizes(
         key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader]
     ) throws(ProducerBufferError) -> (record: Int, batch: Int) {
         let recordSize = RecordBatchBuilder.maximumRecordSize(
@@ -177,7 +180,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
 
     /// Appends with `reserved` pool bytes in hand: to the last batch if another task made room meanwhile (the
     /// reservation goes back), otherwise to a new batch that owns the reservation.
-    private func appendReserved(
+    func appendReserved(
         _ reserved: Int, _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
         headers: [RecordHeader], recordSize: Int, completion: Completion, now: ContinuousClock.Instant
     ) throws -> AppendResult {

@@ -73,3 +73,11 @@ public enum PartitionerStrategy: Sendable {
     /// A user-supplied partitioner (Java's `partitioner.class`).
     case custom(any KafkaPartitioner)
 }
+
+extension PartitionerStrategy {
+    /// Whether this is ``default``.
+    var isDefault: Bool {
+        if case .default = self { return true }
+        return false
+    }
+}

@@ -57,7 +57,7 @@ public struct ProducerPartitioner: Sendable {
         self.configuration = configuration
         self.stickyTracker = StickyPartitionTracker(batchSize: configuration.batchSize, random: random)
         self.roundRobin = RoundRobinPartitioner()
-        if case .default = strategy { self.isDefaultStrategy = true } else { self.isDefaultStrategy = false }
+        self.isDefaultStrategy = strategy.isDefault
     }
 
     /// Chooses the partition for one record.

@@ -68,7 +68,7 @@ public final class StickyPartitionTracker: Sendable {
     /// - Returns: as ``partition(for:)``.
     public func partition(for topic: PartitionerTopicInfo, countingBytes bytes: Int) -> Int32 {
         guard topic.partitionCount > 0 else { return -1 }
-        let counting = (bytes: bytes, threshold: batchSize, hardThreshold: Self.saturatingAdd(batchSize, batchSize))
+        let counting = Counting(bytes: bytes, batchSize: batchSize)
         return state.withLockedValue { state in
             Self.take(state.topic(topic.topic), random: &state.random, topic: topic, counting: counting)
         }
@@ -78,17 +78,41 @@ public final class StickyPartitionTracker: Sendable {
     /// `counting.bytes` against it when given.
     private static func take(
         _ topicState: TopicState, random: inout any RandomNumberGenerator & Sendable,
-        topic: PartitionerTopicInfo, counting: (bytes: Int, threshold: Int, hardThreshold: Int)?
+        topic: PartitionerTopicInfo, counting: Counting?
+    ) -> Int32 {
+        choose(&topicState.sticky, loadStats: topicState.loadStats, topic: topic, counting: counting, random: &random)
+    }
+
+    /// The bytes of a record counted against the sticky partition as it is chosen, and the thresholds that end it.
+    struct Counting {
+        var bytes: Int
+        var threshold: Int
+        var hardThreshold: Int
+
+        /// `bytes` against `batchSize` (soft) and `2 × batchSize` (hard), as ``partition(for:countingBytes:)`` counts.
+        init(bytes: Int, batchSize: Int) {
+            self.bytes = bytes
+            self.threshold = batchSize
+            self.hardThreshold = StickyPartitionTracker.saturatingAdd(batchSize, batchSize)
+        }
+    }
+
+    /// The sticky choice itself, on state the caller keeps: the tracker's own topics, or the record accumulator's
+    /// topic routes (which choose under the accumulator's lock, see `RecordAccumulator+Routing.swift`). Keeps
+    /// `sticky` when it is still one of the topic's partitions, otherwise chooses anew; then counts `counting`.
+    static func choose(
+        _ sticky: inout StickyChoice?, loadStats: LoadStats?, topic: PartitionerTopicInfo, counting: Counting?,
+        random: inout some RandomNumberGenerator
     ) -> Int32 {
         let partition: Int32
-        if let sticky = topicState.sticky, topic.contains(partition: sticky.partition) {
-            partition = sticky.partition
+        if let current = sticky, topic.contains(partition: current.partition) {
+            partition = current.partition
         } else {
-            partition = nextPartition(random: &random, loadStats: topicState.loadStats, topic: topic)
-            topicState.sticky = StickyChoice(partition: partition, producedBytes: 0)
+            partition = nextPartition(random: &random, loadStats: loadStats, topic: topic)
+            sticky = StickyChoice(partition: partition, producedBytes: 0)
         }
         if let counting {
-            topicState.sticky.count(
+            sticky.count(
                 bytes: counting.bytes, appendedTo: partition, threshold: counting.threshold,
                 hardThreshold: counting.hardThreshold, enableSwitch: true)
         }
@@ -150,7 +174,7 @@ public final class StickyPartitionTracker: Sendable {
     // MARK: - Choosing
 
     private static func nextPartition(
-        random: inout any RandomNumberGenerator & Sendable,
+        random: inout some RandomNumberGenerator,
         loadStats: LoadStats?,
         topic: PartitionerTopicInfo
     ) -> Int32 {
@@ -189,8 +213,8 @@ public final class StickyPartitionTracker: Sendable {
     /// A topic's sticky choice and load statistics. A reference type, updated where it is found; touched only under
     /// the tracker's lock, hence `@unchecked Sendable`.
     private final class TopicState: @unchecked Sendable {
-        var sticky: StickyChoice?
-        var loadStats: LoadStats?
+        @exclusivity(unchecked) var sticky: StickyChoice?
+        @exclusivity(unchecked) var loadStats: LoadStats?
     }
 
     /// A topic's sticky partition and the bytes appended to it since it was chosen.

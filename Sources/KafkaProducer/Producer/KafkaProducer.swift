@@ -7,14 +7,6 @@ import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A Kafka producer: hands records to the brokers in batches, as the Java client's `KafkaProducer`.
 ///
 /// ```swift
@@ -48,9 +40,14 @@ public final class KafkaProducer: Sendable {
     let wakeup: SenderWakeup
     let metrics: ProducerMetrics
     let logger: Logger
-    /// Whether sends are refused (closed, or failed fatally: set by the sender), and the topics' cached partitions:
-    /// one lock on the send path.
+    /// Whether sends are refused (closed, or failed fatally: set by the sender).
     let status: SpinningLockedValueBox<ProducerStatus>
+    /// The status's `fatalFlag`, read by the send path without the lock.
+    let fatalFlag: ManagedAtomic<Bool>
+    /// Whether the send path chooses partitions inside the accumulator (``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``):
+    /// with the default partitioner outside a transaction. A custom or round-robin partitioner runs outside the
+    /// accumulator's lock, and a transactional send notes its partition before the append.
+    let routesRecords: Bool
     let lifecycle: NIOLockedValueBox<Lifecycle>
     /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
@@ -64,11 +61,8 @@ public final class KafkaProducer: Sendable {
     struct ProducerStatus: Sendable {
         var closed = false
         var fatal: KafkaProducerError?
-        /// Set once `fatal` is: the sender checks it every loop without taking the lock (which the send path takes
-        /// for every record).
+        /// Set once `fatal` is: the send path and the sender check it without taking the lock.
         let fatalFlag = ManagedAtomic(false)
-        /// The partitions of the topics sent to, the previous send's at hand.
-        var topics = RecentlyUsedDictionary<String, CachedTopic>()
 
         var refusesSends: Bool { closed || fatal != nil }
 
@@ -80,11 +74,6 @@ public final class KafkaProducer: Sendable {
             fatalFlag.store(true, ordering: .releasing)
             return true
         }
-    }
-
-    struct CachedTopic: Sendable {
-        var generation: UInt64
-        var info: PartitionerTopicInfo
     }
 
     /// Creates a producer and starts its sender.
@@ -136,7 +125,10 @@ public final class KafkaProducer: Sendable {
             configuration: .init(batchSize: configuration.batchSize, ignoreKeys: configuration.partitionerIgnoreKeys))
         self.interceptors = interceptors
         self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
-        self.status = SpinningLockedValueBox(ProducerStatus())
+        let status = SpinningLockedValueBox(ProducerStatus())
+        self.status = status
+        self.fatalFlag = status.withLockedValue { $0.fatalFlag }
+        self.routesRecords = partitioner.isDefault && configuration.transactionalID == nil
         self.lifecycle = NIOLockedValueBox(Lifecycle())
         self.transactions = configuration.transactionalID.map {
             NIOLockedValueBox(TransactionStateMachine(transactionalID: $0))
@@ -207,265 +199,6 @@ public final class KafkaProducer: Sendable {
         case .appended: return
         case .mustWait(let pending): try await appendWaiting(pending)
         }
-    }
-
-    /// What ``appendNow(_:target:)`` leaves to ``appendWaiting(_:)``.
-    private enum Attempt {
-        case appended
-        case mustWait(PendingAppend)
-    }
-
-    /// A record past its interceptors that needs a metadata fetch (no `placement` yet) or buffer memory.
-    private struct PendingAppend {
-        var record: ProducerRecord
-        var target: RecordCompletionTarget
-        var start: ContinuousClock.Instant
-        var placement: Placement?
-    }
-
-    /// The send path's common case, synchronous (no suspension, no task allocation): the topic's metadata is cached
-    /// and the record fits the partition's last batch or a new batch whose memory is free now.
-    private func appendNow(_ original: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
-        -> Attempt
-    {
-        do throws(KafkaProducerError) {
-            if interceptors.isEmpty { return try appendNow(open: original, target: target) }
-            try checkOpen(original.topic)  // interceptors see records of an open producer only
-            return try appendNow(open: try intercept(original), target: target)
-        } catch {
-            reportFailure(error)
-            throw error
-        }
-    }
-
-    /// Whether the producer is open and the topic's cached partitions, under one lock, then the append. The record is
-    /// passed on as it is (no copy).
-    private func appendNow(open record: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
-        -> Attempt
-    {
-        let generation = cluster.metadataGeneration
-        let name = record.topic  // captured alone: capturing the record would copy all of it
-        let (refused, cached) = status.withLockedValue { status in
-            (status.refusesSends, status.refusesSends ? nil : status.topics.value(for: name))
-        }
-        if refused { try checkOpen(name) }
-        return try appendNow(
-            prepared: record, topic: cached.flatMap { $0.generation == generation ? $0.info : nil }, target: target)
-    }
-
-    private func appendNow(
-        prepared record: ProducerRecord, topic: PartitionerTopicInfo?, target: RecordCompletionTarget
-    ) throws(KafkaProducerError) -> Attempt {
-        guard let topic else {
-            return .mustWait(PendingAppend(record: record, target: target, start: .now))
-        }
-        let placement = try place(record, topic: topic, target: target)
-        let result: RecordAccumulator<RecordCompletion>.AppendResult?
-        do {
-            result = try accumulator.appendWithoutWaiting(
-                placement.partition, key: record.key, value: record.value,
-                timestamp: placement.completion.timestamp, headers: record.headers,
-                completion: placement.completion, now: .now)  // read only for a new batch
-        } catch {
-            throw Self.appendError(error, partition: placement.partition)
-        }
-        guard let result else {
-            return .mustWait(PendingAppend(record: record, target: target, start: .now, placement: placement))
-        }
-        appended(result)
-        return .appended
-    }
-
-    /// The rest of a send that must wait: for the topic's metadata and for buffer memory, together at most
-    /// `max.block.ms` from the send's start.
-    nonisolated(nonsending) private func appendWaiting(_ pending: PendingAppend) async throws(KafkaProducerError) {
-        do throws(KafkaProducerError) {
-            let record = pending.record
-            let deadline = pending.start + configuration.maxBlock
-            let placement: Placement
-            if let placed = pending.placement {
-                placement = placed
-            } else {
-                let topic = try await topicInfo(record.topic, deadline: deadline)
-                placement = try place(record, topic: topic, target: pending.target)
-            }
-            let result: RecordAccumulator<RecordCompletion>.AppendResult
-            do {
-                result = try await accumulator.append(
-                    placement.partition, key: record.key, value: record.value,
-                    timestamp: placement.completion.timestamp, headers: record.headers,
-                    completion: placement.completion, maxBlock: max(.zero, deadline - ContinuousClock.now),
-                    now: pending.start)
-            } catch {
-                throw Self.appendError(error, partition: placement.partition)
-            }
-            appended(result)
-        } catch {
-            reportFailure(error)
-            throw error
-        }
-    }
-
-    /// Wakes the sender: a full batch is sendable now (later appends behind it need no wake: the sender already
-    /// knows); a new batch needs the sender once its linger time is up.
-    ///
-    /// While a request is in flight, a batch that fills does not wake the sender at once: the answer runs the sender
-    /// loop anyway (usually well within a millisecond), which then drains every full batch together, and the
-    /// linger timer armed for the batch bounds the wait by `linger.ms`, as for any batch. With Java's rule (wake at
-    /// once) the loop woke for every batch, which with 16 KiB batches cost a thread wake-up per 150 records.
-    private func appended(_ result: RecordAccumulator<RecordCompletion>.AppendResult) {
-        if result.batchIsFull && !result.wasFullBefore {
-            if sender.requestsInFlight.load(ordering: .relaxed) == 0 {
-                wakeup.wake()
-            } else {
-                wakeup.wake(unlessDueBy: .now + configuration.linger)
-            }
-        } else if result.newBatchCreated {
-            wakeup.wake(unlessDueBy: .now + configuration.linger)
-        }
-    }
-
-    /// A send that failed before its record was handed over: the interceptors and the error count learn of it.
-    private func reportFailure(_ error: KafkaProducerError) {
-        for interceptor in interceptors { interceptor.onAcknowledgement(.failure(error)) }
-        metrics.recordErrors.increment()
-    }
-
-    /// Refuses sends once closed or failed.
-    private func checkOpen(_ topic: String) throws(KafkaProducerError) {
-        guard status.withLockedValue({ $0.refusesSends }) else { return }  // a Bool: no copy of the error
-        if let fatal = status.withLockedValue({ $0.fatal }) { throw fatal }
-        throw KafkaProducerError(.closed, topic: topic, "the producer is closed")
-    }
-
-    /// Runs the interceptors' `onSend`.
-    private func intercept(_ original: ProducerRecord) throws(KafkaProducerError) -> ProducerRecord {
-        var record = original
-        for interceptor in interceptors {
-            do {
-                record = try interceptor.onSend(record)
-            } catch {
-                throw KafkaProducerError(
-                    .invalidRecord, topic: record.topic, "interceptor \(type(of: interceptor)) rejected it: \(error)")
-            }
-        }
-        return record
-    }
-
-    /// Where a record goes and how its outcome is reported.
-    private struct Placement {
-        var partition: TopicPartitionKey
-        var completion: RecordCompletion
-    }
-
-    /// Partitions the record and, in a transaction, notes its partition (waking the sender to add a new one).
-    private func place(
-        _ record: ProducerRecord, topic: PartitionerTopicInfo, target: RecordCompletionTarget
-    ) throws(KafkaProducerError) -> Placement {
-        let keySize = record.key?.readableBytes ?? -1
-        let valueSize = record.value?.readableBytes ?? -1
-        let bytes = max(keySize, 0) + max(valueSize, 0)
-        let selection: PartitionSelection
-        do {
-            // The sticky partitioner counts the record's bytes while choosing (one lock instead of two).
-            selection = try partitioner.partition(
-                topic: topic, keyBuffer: record.key, valueBuffer: record.value, explicitPartition: record.partition,
-                countingBytes: bytes)
-        } catch {
-            throw KafkaProducerError(.invalidPartition, topic: record.topic, partition: record.partition, "\(error)")
-        }
-        let completion = RecordCompletion(
-            target: target, timestamp: record.timestamp ?? Self.currentTimeMillis(),
-            keySize: Int32(clamping: keySize), valueSize: Int32(clamping: valueSize))
-        let partition = TopicPartitionKey(topic: record.topic, partition: selection.partition)
-        if let transactions {
-            let added: Result<Bool, KafkaProducerError> = transactions.withLockedValue { state in
-                do throws(KafkaProducerError) {
-                    return .success(try state.recordSend(to: partition))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            if try added.get() { wakeup.wake() }
-        }
-        return Placement(partition: partition, completion: completion)
-    }
-
-    /// The send's error for an accumulator failure.
-    private static func appendError(_ error: any Error, partition: TopicPartitionKey) -> KafkaProducerError {
-        switch error {
-        case ProducerBufferError.recordTooLarge(let size, let limit):
-            KafkaProducerError(
-                .recordTooLarge, topic: partition.topic, partition: partition.partition,
-                "the record is \(size) bytes when serialized, more than \(limit) bytes "
-                    + "(max.request.size / buffer.memory)")
-        case ProducerBufferError.timedOut(let size, let waited):
-            KafkaProducerError(
-                .bufferExhausted, topic: partition.topic, partition: partition.partition,
-                "no \(size) bytes of buffer.memory became free within \(waited.clampedMilliseconds) ms (max.block.ms)")
-        case ProducerBufferError.closed:
-            KafkaProducerError(.closed, topic: partition.topic, "the producer is closed")
-        case is CancellationError:
-            KafkaProducerError(.invalidRecord, topic: partition.topic, "the send was cancelled")
-        default:
-            KafkaProducerError(
-                .invalidRecord, topic: partition.topic, partition: partition.partition,
-                "the record cannot be encoded: \(error)")
-        }
-    }
-
-    /// The topic's partitions from the cache, when the metadata did not change since they were cached.
-    private func cachedTopicInfo(_ topic: String) -> PartitionerTopicInfo? {
-        let current = cluster.metadataGeneration
-        guard let cached = status.withLockedValue({ $0.topics.value(for: topic) }), cached.generation == current else {
-            return nil
-        }
-        return cached.info
-    }
-
-    /// The topic's partitions, from the cached metadata when it has them, otherwise waiting for a refresh until
-    /// `deadline` (`max.block.ms`).
-    private func topicInfo(
-        _ topic: String, deadline: ContinuousClock.Instant
-    ) async throws(KafkaProducerError) -> PartitionerTopicInfo {
-        guard !topic.isEmpty else { throw KafkaProducerError(.invalidRecord, "the record has an empty topic name") }
-        if let cached = cachedTopicInfo(topic) { return cached }
-        var attempt = 0
-        while true {
-            let (metadata, generation) = cluster.cachedMetadataWithGeneration
-            if let described = metadata.topics[topic], !described.partitions.isEmpty {
-                let info = PartitionerTopicInfo(
-                    topic: topic, partitionCount: described.partitions.count,
-                    availablePartitions: described.partitions.filter { $0.leader != nil }.map(\.partition))
-                status.withLockedValue { $0.topics.set(CachedTopic(generation: generation, info: info), for: topic) }
-                return info
-            }
-            let now = ContinuousClock.now
-            if now >= deadline {
-                let reason = metadata.topics[topic]?.error.map { " (\($0.name))" } ?? ""
-                throw KafkaProducerError(
-                    .unknownTopic, topic: topic,
-                    "topic not present in metadata after \(configuration.maxBlock.clampedMilliseconds) ms\(reason) "
-                        + "(max.block.ms)")
-            }
-            if attempt > 0 {
-                let pause = min(cluster.retryPolicy.delay(beforeRetry: attempt, random: 0.5), deadline - now)
-                try? await Task.sleep(for: pause)
-            }
-            attempt += 1
-            do {
-                cluster.invalidateMetadata(topic: topic)
-                _ = try await cluster.metadata(for: [topic])
-            } catch {
-                logger.debug("metadata for \(topic) failed", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
-    static func currentTimeMillis() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 
     // MARK: flush, close

@@ -1,0 +1,177 @@
+import KafkaNetwork
+import KafkaProtocol
+import NIOCore
+
+/// How the partition of a record appended with ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``
+/// is chosen, under the accumulator's lock: the producer's default partitioner, as the Java client's accumulator
+/// does with its `BuiltInPartitioner`.
+enum PartitionRule: Sendable, Equatable {
+    /// The record names its partition (checked against the topic's partition count).
+    case explicit(Int32)
+    /// A keyed record: `toPositive(murmur2(key))`, taken modulo the partition count.
+    case keyHash(Int32)
+    /// The uniform sticky partitioner; `bytes` (the record's key and value sizes) count against the sticky
+    /// partition.
+    case sticky(bytes: Int)
+}
+
+/// A topic's routing state inside the accumulator: the partitions as of a metadata generation, the sticky partition,
+/// and the partitions' queues by index. Touched only under the accumulator's lock, hence `@unchecked Sendable` and no
+/// run-time exclusivity checks (as ``ProducerBatch``).
+///
+/// One lookup of the topic (the previous record's topic is at hand) then gives the partition and its queue without
+/// hashing a `TopicPartitionKey`, without the sticky partitioner's own lock, and without copying the topic's
+/// partitions out of a cache: the send path's one lock.
+final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
+    @exclusivity(unchecked) private(set) var generation: UInt64
+    @exclusivity(unchecked) private(set) var info: PartitionerTopicInfo
+    /// `info.partitionCount`, read per record without copying `info`.
+    @exclusivity(unchecked) private var partitionCount: Int
+    @exclusivity(unchecked) var sticky: StickyPartitionTracker.StickyChoice?
+    /// The queues of the partitions appended to so far, by partition (the same objects as the accumulator's map).
+    @exclusivity(unchecked) private var queues: [PartitionQueue<Completion>?]
+
+    init(info: PartitionerTopicInfo, generation: UInt64) {
+        self.generation = generation
+        self.info = info
+        self.partitionCount = max(info.partitionCount, 0)
+        self.queues = Array(repeating: nil, count: max(info.partitionCount, 0))
+    }
+
+    /// Takes newer partitions; the queues found so far stay (a topic's partitions are only ever added).
+    func update(info: PartitionerTopicInfo, generation: UInt64) {
+        self.generation = generation
+        self.info = info
+        let count = max(info.partitionCount, 0)
+        partitionCount = count
+        if queues.count < count {
+            queues.append(contentsOf: repeatElement(nil, count: count - queues.count))
+        } else if queues.count > count {
+            queues.removeLast(queues.count - count)
+        }
+    }
+
+    /// Forgets the queues (the accumulator dropped them all, ``RecordAccumulator/abortAll()``).
+    func forgetQueues() {
+        for index in queues.indices { queues[index] = nil }
+    }
+
+    /// The partition for a record, per `rule`.
+    func partition(
+        for rule: PartitionRule, batchSize: Int, random: inout some RandomNumberGenerator
+    ) throws(KafkaProducerPartitionError) -> Int32 {
+        switch rule {
+        case .explicit(let partition):
+            guard partition >= 0 && Int(partition) < partitionCount else {
+                throw .invalidExplicitPartition(topic: info.topic, partition: partition, partitionCount: partitionCount)
+            }
+            return partition
+        case .keyHash(let hash):
+            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
+            return Int32(truncatingIfNeeded: Int(Murmur2.toPositive(hash)) % partitionCount)
+        case .sticky(let bytes):
+            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
+            let counting = StickyPartitionTracker.Counting(bytes: bytes, batchSize: batchSize)
+            // The common case (the sticky partition stays) without copying `info`.
+            if let current = sticky, current.partition >= 0 && Int(current.partition) < partitionCount {
+                sticky.count(
+                    bytes: bytes, appendedTo: current.partition, threshold: counting.threshold,
+                    hardThreshold: counting.hardThreshold, enableSwitch: true)
+                return current.partition
+            }
+            return StickyPartitionTracker.choose(
+                &sticky, loadStats: nil, topic: info, counting: counting, random: &random)
+        }
+    }
+
+    /// The partition's queue, found in (or added to) `all` the first time. `partition` is one of the topic's.
+    func queue(
+        _ partition: Int32, in all: inout RecentlyUsedDictionary<TopicPartitionKey, PartitionQueue<Completion>>
+    ) -> PartitionQueue<Completion> {
+        let index = Int(partition)
+        if let queue = queues[index] { return queue }
+        let queue = all.value(for: TopicPartitionKey(topic: info.topic, partition: partition)) { PartitionQueue() }
+        queues[index] = queue
+        return queue
+    }
+}
+
+extension RecordAccumulator {
+    /// The outcome of ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``.
+    enum RoutedAppend: Equatable {
+        /// The record is in a batch.
+        case appended(AppendResult, partition: Int32)
+        /// No route for the topic at this metadata generation (or a later one): cache one (``RecordAccumulator/cacheRoute(topic:info:generation:)``)
+        /// and append again.
+        case unknownTopic
+        /// The record needs a new batch whose memory is not free now: append it to `partition` with the waiting
+        /// ``RecordAccumulator/append(_:key:value:timestamp:headers:completion:maxBlock:now:)``.
+        case needsMemory(partition: Int32)
+    }
+
+    /// Caches the topic's partitions for ``appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``
+    /// as of metadata `generation` (the sticky partition and the queues found so far stay).
+    func cacheRoute(topic: String, info: PartitionerTopicInfo, generation: UInt64) {
+        state.withLockedValue { state in
+            if let route = state.routes.value(for: topic) {
+                // A slower task may bring older partitions than another cached already: the newest stay.
+                if generation >= route.generation { route.update(info: info, generation: generation) }
+            } else {
+                state.routes.set(TopicRoute(info: info, generation: generation), for: topic)
+            }
+        }
+    }
+
+    /// The topic's cached partitions, when they were cached at metadata `generation` or later.
+    func cachedTopicInfo(_ topic: String, generation: UInt64) -> PartitionerTopicInfo? {
+        state.withLockedValue { state in
+            guard let route = state.routes.value(for: topic), route.generation >= generation else { return nil }
+            return route.info
+        }
+    }
+
+    /// Chooses the record's partition per `rule` and appends the record, under one lock: to the partition's last
+    /// batch, or to a new batch whose memory the pool has free right now. The producer's send path with its default
+    /// partitioner.
+    ///
+    /// - Parameters:
+    ///   - generation: the metadata generation the caller sees; a route cached at an older generation is not used.
+    ///   - now: read only when a new batch is created.
+    /// - Throws: ``KafkaProducerPartitionError`` for an explicit partition the topic does not have; otherwise as
+    ///   ``appendWithoutWaiting(_:key:value:timestamp:headers:completion:now:)``.
+    func appendRouted(
+        topic: String, generation: UInt64, rule: PartitionRule, key: ByteBuffer?, value: ByteBuffer?,
+        timestamp: Int64, headers: [RecordHeader], completion: Completion, random: inout some RandomNumberGenerator,
+        now: @autoclosure () -> ContinuousClock.Instant
+    ) throws -> RoutedAppend {
+        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
+        let batchSize = configuration.batchSize
+        let routed: RoutedAppend = try state.withLockedValue { state in
+            guard !state.closed else { throw ProducerBufferError.closed }
+            guard let route = state.routes.value(for: topic), route.generation >= generation else {
+                return .unknownTopic
+            }
+            let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
+            let queue = route.queue(partition, in: &state.queues)
+            guard let last = queue.batches.last else { return .needsMemory(partition: partition) }
+            let outcome = try last.tryAppend(
+                key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
+                completion: completion, batchSize: batchSize)
+            guard outcome.appended else { return .needsMemory(partition: partition) }
+            let count = queue.count
+            return .appended(
+                .init(batchIsFull: count > 1 || outcome.full, newBatchCreated: false, wasFullBefore: count > 1),
+                partition: partition)
+        }
+        guard case .needsMemory(let partition) = routed else { return routed }
+        let reserved = max(batchSize, batchBytes)
+        guard try pool.tryReserve(reserved) else { return routed }
+        let result = try appendReserved(
+            reserved, TopicPartitionKey(topic: topic, partition: partition), key: key, value: value,
+            timestamp: timestamp, headers: headers, recordSize: recordSize, completion: completion, now: now())
+        return .appended(
+            .init(
+                batchIsFull: result.batchIsFull, newBatchCreated: result.newBatchCreated,
+                wasFullBefore: result.wasFullBefore), partition: partition)
+    }
+}
