@@ -33,10 +33,14 @@ import Testing
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9092)).wait()
         }
 
-        /// The next request the client wrote: its header and body.
+        /// The next request the client wrote: its header and body. A request may go out in several writes (a
+        /// request's first bytes are written apart from the rest of its frame): they are joined up to the size.
         func nextRequest() throws -> (header: RequestHeader, body: ByteBuffer)? {
             guard var frame = try channel.readOutbound(as: ByteBuffer.self) else { return nil }
             guard let size = frame.readInteger(as: Int32.self) else { return nil }
+            while frame.readableBytes < Int(size), var more = try channel.readOutbound(as: ByteBuffer.self) {
+                frame.writeBuffer(&more)
+            }
             #expect(Int(size) == frame.readableBytes)
             let header = try KafkaFrame.decodeRequestHeader(&frame)
             return (header, frame)

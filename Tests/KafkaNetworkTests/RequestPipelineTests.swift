@@ -36,6 +36,24 @@ import Testing
         #expect(pipeline.queuedCount == 0)
     }
 
+    @Test func inFlightEntriesKeepOnlyWhatTheResponseNeeds() {
+        // The handler drops a written request's frame: the write gets the whole payload, the entry the retained one.
+        var pipeline = Pipeline(maximumInFlight: 1) { "kept:" + $0.prefix(1) }
+        let a = pipeline.submit("a-frame", expectsResponse: true, timeout: .seconds(30), now: t0)
+        let b = pipeline.submit("b-frame", expectsResponse: true, timeout: .seconds(30), now: t0)
+        #expect(writes(a.actions).map(\.1) == ["a-frame"])
+        #expect(b.actions.isEmpty)
+        #expect(pipeline.inFlight.map(\.payload) == ["kept:a"])
+        guard case .deliver(let payload, let next) = pipeline.receive(correlationID: 1, now: t0) else {
+            Issue.record("expected delivery")
+            return
+        }
+        #expect(payload == "kept:a")
+        #expect(writes(next).map(\.1) == ["b-frame"])  // queued requests keep their frame until written
+        #expect(pipeline.inFlight.map(\.payload) == ["kept:b"])
+        #expect(pipeline.close() == ["kept:b"])
+    }
+
     @Test func requestsWithoutResponseDoNotHoldASlot() {
         var pipeline = Pipeline(maximumInFlight: 1)
         _ = pipeline.submit("fetch", expectsResponse: true, timeout: .seconds(30), now: t0)

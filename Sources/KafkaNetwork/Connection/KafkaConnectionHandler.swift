@@ -15,6 +15,9 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     /// One request for the ready connection.
+    /// A request frame's size prefix, api key, version and correlation id.
+    static let headerBytes = 12
+
     struct Request: Sendable {
         /// The complete frame (size prefix, header, body); bytes 8..<12 are the correlation id.
         var frame: ByteBuffer
@@ -143,8 +146,18 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     private func run(_ actions: [RequestPipeline<Request>.Action], context: ChannelHandlerContext) {
         guard !actions.isEmpty else { return }
-        for case .write(let correlationID, var request, let expectsResponse) in actions {
-            request.frame.setInteger(correlationID, at: request.frame.readerIndex + 8, endianness: .big)
+        for case .write(let correlationID, let request, let expectsResponse) in actions {
+            // The first 12 bytes (size, api key, version, correlation id) go out as a small buffer of their own and the
+            // rest as a slice of the frame: setting the id in the frame itself copied all of it (the action and the
+            // pipeline both held the frame), a produce request's batches included.
+            var header = context.channel.allocator.buffer(capacity: Self.headerBytes)
+            header.writeImmutableBuffer(
+                request.frame.getSlice(at: request.frame.readerIndex, length: 8) ?? ByteBuffer())
+            header.writeInteger(correlationID, endianness: .big)
+            let body =
+                request.frame.getSlice(
+                    at: request.frame.readerIndex + Self.headerBytes,
+                    length: max(request.frame.readableBytes - Self.headerBytes, 0)) ?? ByteBuffer()
             metrics.requestSent(
                 api: request.apiKey, bytes: request.frame.readableBytes, awaitsResponse: expectsResponse)
             if logger.logLevel <= .trace {
@@ -155,8 +168,9 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                         "kafka.correlation_id": "\(correlationID)",
                     ])
             }
+            context.write(wrapOutboundOut(header), promise: nil)
             if expectsResponse {
-                context.write(wrapOutboundOut(request.frame), promise: nil)
+                context.write(wrapOutboundOut(body), promise: nil)
             } else {
                 let done = request.promise
                 let write = context.eventLoop.makePromise(of: Void.self)
@@ -166,7 +180,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                     case .failure(let error): done.fail(error)
                     }
                 }
-                context.write(wrapOutboundOut(request.frame), promise: write)
+                context.write(wrapOutboundOut(body), promise: write)
             }
         }
         context.flush()
@@ -282,7 +296,12 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             timer = nil
             // Correlation ids continue after the setup's so a late setup answer can never match.
             let next = setupCorrelationID == Int32.max ? 0 : setupCorrelationID + 1
-            state = .ready(RequestPipeline(maximumInFlight: maximumInFlight, firstCorrelationID: next))
+            state = .ready(
+                RequestPipeline(maximumInFlight: maximumInFlight, firstCorrelationID: next) { request in
+                    var kept = request
+                    kept.frame = ByteBuffer()  // written by then; the response needs only the promise
+                    return kept
+                })
             logger.debug("connection ready")
             readyPromise.succeed(versions)
         case .fail(let error):

@@ -46,6 +46,9 @@ struct RequestPipeline<Payload> {
     static var unansweredMemory: Int { 256 }
 
     let maximumInFlight: Int
+    /// What an in-flight entry keeps of a payload that was handed out to be written: the handler keeps its promise
+    /// and drops the encoded frame, so a produce request's bytes are not held until the response comes.
+    private let retained: (Payload) -> Payload
     private(set) var inFlight: [Entry] = []
     private var queue: [Queued] = []
     private var queueHead = 0
@@ -54,8 +57,9 @@ struct RequestPipeline<Payload> {
     /// Correlation ids of recent requests that expect no response, oldest first.
     private var unanswered: [Int32] = []
 
-    init(maximumInFlight: Int, firstCorrelationID: Int32 = 1) {
+    init(maximumInFlight: Int, firstCorrelationID: Int32 = 1, retained: @escaping (Payload) -> Payload = { $0 }) {
         self.maximumInFlight = max(1, maximumInFlight)
+        self.retained = retained
         self.nextCorrelationID = max(0, firstCorrelationID)
     }
 
@@ -120,7 +124,8 @@ struct RequestPipeline<Payload> {
         let id = nextCorrelationID
         nextCorrelationID = nextCorrelationID == Int32.max ? 0 : nextCorrelationID + 1
         if item.expectsResponse {
-            inFlight.append(Entry(correlationID: id, payload: item.payload, deadline: now.advanced(by: item.timeout)))
+            inFlight.append(
+                Entry(correlationID: id, payload: retained(item.payload), deadline: now.advanced(by: item.timeout)))
         } else {
             if unanswered.count >= Self.unansweredMemory { unanswered.removeFirst(unanswered.count / 2) }
             unanswered.append(id)

@@ -29,21 +29,22 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// The idempotent producer's sequence for the batch, once assigned at its first drain.
     @exclusivity(unchecked) var sequence: IdempotentProducerState.BatchSequence?
 
-    /// Creates an open batch of `capacity` bytes, expecting records of about `recordSize` bytes.
+    /// Creates an open batch of `capacity` bytes.
     init(
         id: UInt64, topicPartition: TopicPartitionKey, createdAt: ContinuousClock.Instant, reservedBytes: Int,
-        capacity: Int, recordSize: Int
+        capacity: Int
     ) {
         self.id = id
         self.topicPartition = topicPartition
         self.createdAt = createdAt
         self.reservedBytes = reservedBytes
         self.builder = RecordBatchBuilder(capacity: capacity)
+        self.capacity = capacity
         self.completions = []
-        // Room for a full batch of records like the first (up to a bound): growing from empty reallocated the
-        // array about ten times per batch, on the sending thread, and freed it on the sender's.
-        completions.reserveCapacity(min(capacity / max(recordSize, 1) + 1, Self.completionsReserveLimit))
     }
+
+    /// The bytes the batch was created for.
+    private let capacity: Int
 
     /// The most completion slots reserved up front.
     static var completionsReserveLimit: Int { 1024 }
@@ -53,6 +54,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.topicPartition = drained.topicPartition
         self.createdAt = drained.createdAt
         self.reservedBytes = drained.reservedBytes
+        self.capacity = drained.reservedBytes
         self.closedRecords = drained.records
         self.closedCount = drained.recordCount
         self.completions = drained.completions
@@ -90,6 +92,13 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return (false, true) }
         guard isEmpty || size + recordSize <= batchSize else { return (false, size >= batchSize) }
         try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
+        if completions.isEmpty {
+            // Room for a full batch of records like the first, by its encoded size (up to a bound): growing from
+            // empty reallocated the array about ten times per batch, and the size bound `recordSize` (varints at
+            // their longest) reserved too few slots, so the array doubled once more in every batch.
+            let first = max((builder?.sizeInBytes ?? capacity) - size, 1)
+            completions.reserveCapacity(min(max(capacity - size, 0) / first + 1, Self.completionsReserveLimit))
+        }
         completions.append(completion)
         return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize)
     }

@@ -195,7 +195,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                 state.nextBatchID &+= 1
                 let batch = ProducerBatch<Completion>(
                     id: state.nextBatchID, topicPartition: partition, createdAt: now, reservedBytes: reserved,
-                    capacity: reserved, recordSize: recordSize)
+                    capacity: reserved)
                 let full = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
                     completion: completion, batchSize: configuration.batchSize

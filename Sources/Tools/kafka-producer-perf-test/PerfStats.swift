@@ -81,7 +81,9 @@ final class PerfStats: @unchecked Sendable {
     private let lock = PerfLock()
     /// Guarded by `lock`, hence no run-time exclusivity checks (each costs a thread-local lookup).
     @exclusivity(unchecked) private var state: State
-    /// Every acknowledged record, and their payload bytes.
+    /// Every acknowledged record, and their payload bytes. One writer at a time: the producer calls completions on
+    /// its sender task, one after another, so an increment is a relaxed load and store (no locked read-modify-write,
+    /// which cost more than the rest of a completion); other threads only read them.
     private let count = ManagedAtomic(0)
     private let bytes = ManagedAtomic(0)
 
@@ -108,8 +110,10 @@ final class PerfStats: @unchecked Sendable {
     /// Records one acknowledged record of `bytes` bytes; `sendStart` when it is a timed one. The clock is read, and
     /// the window checked, on timed records only (at least every `sampling`-th).
     func recordSuccess(sendStart: ContinuousClock.Instant?, bytes recordBytes: Int) {
-        let count = count.wrappingIncrementThenLoad(ordering: .relaxed)
-        let bytes = bytes.wrappingIncrementThenLoad(by: recordBytes, ordering: .relaxed)
+        let count = count.load(ordering: .relaxed) &+ 1
+        self.count.store(count, ordering: .relaxed)
+        let bytes = bytes.load(ordering: .relaxed) &+ recordBytes
+        self.bytes.store(bytes, ordering: .relaxed)
         guard let sendStart else { return }
         let now = ContinuousClock.now
         let latency = Self.microseconds(sendStart.duration(to: now))
