@@ -39,12 +39,8 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.createdAt = createdAt
         self.reservedBytes = reservedBytes
         self.builder = RecordBatchBuilder(capacity: capacity)
-        self.capacity = capacity
         self.completions = []
     }
-
-    /// The bytes the batch was created for.
-    private let capacity: Int
 
     /// The most completion slots reserved up front.
     static var completionsReserveLimit: Int { 1024 }
@@ -54,7 +50,6 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.topicPartition = drained.topicPartition
         self.createdAt = drained.createdAt
         self.reservedBytes = drained.reservedBytes
-        self.capacity = drained.reservedBytes
         self.closedRecords = drained.records
         self.closedCount = drained.recordCount
         self.completions = drained.completions
@@ -96,8 +91,9 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
             // Room for a full batch of records like the first, by its encoded size (up to a bound): growing from
             // empty reallocated the array about ten times per batch, and the size bound `recordSize` (varints at
             // their longest) reserved too few slots, so the array doubled once more in every batch.
-            let first = max((builder?.sizeInBytes ?? capacity) - size, 1)
-            completions.reserveCapacity(min(max(capacity - size, 0) / first + 1, Self.completionsReserveLimit))
+            let first = max((builder?.sizeInBytes ?? reservedBytes) - size, 1)
+            completions.reserveCapacity(
+                min(max(reservedBytes - size, 0) / first + 1, Self.completionsReserveLimit))
         }
         completions.append(completion)
         return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize)

@@ -71,16 +71,10 @@ final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
             return Int32(truncatingIfNeeded: Int(Murmur2.toPositive(hash)) % partitionCount)
         case .sticky(let bytes):
             guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
-            let counting = StickyPartitionTracker.Counting(bytes: bytes, batchSize: batchSize)
-            // The common case (the sticky partition stays) without copying `info`.
-            if let current = sticky, current.partition >= 0 && Int(current.partition) < partitionCount {
-                sticky.count(
-                    bytes: bytes, appendedTo: current.partition, threshold: counting.threshold,
-                    hardThreshold: counting.hardThreshold, enableSwitch: true)
-                return current.partition
-            }
+            // `info` is read only to choose anew (copying it per record cost a retain and a release).
             return StickyPartitionTracker.choose(
-                &sticky, loadStats: nil, topic: info, counting: counting, random: &random)
+                &sticky, partitionCount: partitionCount, counting: .init(bytes: bytes, batchSize: batchSize)
+            ) { StickyPartitionTracker.nextPartition(random: &random, loadStats: nil, topic: info) }
         }
     }
 
@@ -152,16 +146,14 @@ extension RecordAccumulator {
                 return .unknownTopic
             }
             let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
-            let queue = route.queue(partition, in: &state.queues)
-            guard let last = queue.batches.last else { return .needsMemory(partition: partition) }
-            let outcome = try last.tryAppend(
-                key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
-                completion: completion, batchSize: batchSize)
-            guard outcome.appended else { return .needsMemory(partition: partition) }
-            let count = queue.count
-            return .appended(
-                .init(batchIsFull: count > 1 || outcome.full, newBatchCreated: false, wasFullBefore: count > 1),
-                partition: partition)
+            guard
+                let result = try self.appendToLast(
+                    of: route.queue(partition, in: &state.queues), key: key, value: value, timestamp: timestamp,
+                    headers: headers, recordSize: recordSize, completion: completion)
+            else {
+                return .needsMemory(partition: partition)
+            }
+            return .appended(result, partition: partition)
         }
         guard case .needsMemory(let partition) = routed else { return routed }
         let reserved = max(batchSize, batchBytes)
@@ -169,9 +161,6 @@ extension RecordAccumulator {
         let result = try appendReserved(
             reserved, TopicPartitionKey(topic: topic, partition: partition), key: key, value: value,
             timestamp: timestamp, headers: headers, recordSize: recordSize, completion: completion, now: now())
-        return .appended(
-            .init(
-                batchIsFull: result.batchIsFull, newBatchCreated: result.newBatchCreated,
-                wasFullBefore: result.wasFullBefore), partition: partition)
+        return .appended(result, partition: partition)
     }
 }

@@ -220,7 +220,16 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         timestamp: Int64, headers: [RecordHeader], recordSize: Int, completion: Completion
     ) throws -> AppendResult? {
         guard !state.closed else { throw ProducerBufferError.closed }
-        let queue = state.queue(for: partition)
+        return try appendToLast(
+            of: state.queue(for: partition), key: key, value: value, timestamp: timestamp, headers: headers,
+            recordSize: recordSize, completion: completion)
+    }
+
+    /// Tries the last batch of `queue` (under the lock); `nil` when a new batch is needed.
+    func appendToLast(
+        of queue: PartitionQueue<Completion>, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
+        headers: [RecordHeader], recordSize: Int, completion: Completion
+    ) throws -> AppendResult? {
         guard let last = queue.batches.last else { return nil }
         let outcome = try last.tryAppend(
             key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,

@@ -80,7 +80,9 @@ public final class StickyPartitionTracker: Sendable {
         _ topicState: TopicState, random: inout any RandomNumberGenerator & Sendable,
         topic: PartitionerTopicInfo, counting: Counting?
     ) -> Int32 {
-        choose(&topicState.sticky, loadStats: topicState.loadStats, topic: topic, counting: counting, random: &random)
+        choose(&topicState.sticky, partitionCount: topic.partitionCount, counting: counting) {
+            nextPartition(random: &random, loadStats: topicState.loadStats, topic: topic)
+        }
     }
 
     /// The bytes of a record counted against the sticky partition as it is chosen, and the thresholds that end it.
@@ -99,16 +101,16 @@ public final class StickyPartitionTracker: Sendable {
 
     /// The sticky choice itself, on state the caller keeps: the tracker's own topics, or the record accumulator's
     /// topic routes (which choose under the accumulator's lock, see `RecordAccumulator+Routing.swift`). Keeps
-    /// `sticky` when it is still one of the topic's partitions, otherwise chooses anew; then counts `counting`.
+    /// `sticky` when it is still one of the topic's `partitionCount` partitions, otherwise takes `next()`; then
+    /// counts `counting`.
     static func choose(
-        _ sticky: inout StickyChoice?, loadStats: LoadStats?, topic: PartitionerTopicInfo, counting: Counting?,
-        random: inout some RandomNumberGenerator
+        _ sticky: inout StickyChoice?, partitionCount: Int, counting: Counting?, next: () -> Int32
     ) -> Int32 {
         let partition: Int32
-        if let current = sticky, topic.contains(partition: current.partition) {
+        if let current = sticky, current.partition >= 0 && Int(current.partition) < partitionCount {
             partition = current.partition
         } else {
-            partition = nextPartition(random: &random, loadStats: loadStats, topic: topic)
+            partition = next()
             sticky = StickyChoice(partition: partition, producedBytes: 0)
         }
         if let counting {
@@ -173,7 +175,7 @@ public final class StickyPartitionTracker: Sendable {
 
     // MARK: - Choosing
 
-    private static func nextPartition(
+    static func nextPartition(
         random: inout some RandomNumberGenerator,
         loadStats: LoadStats?,
         topic: PartitionerTopicInfo

@@ -49,8 +49,11 @@ extension KafkaProducer {
         -> Attempt
     {
         let generation = cluster.metadataGeneration
-        if fatalFlag.load(ordering: .acquiring) { try checkOpen(record.topic) }  // closed: the accumulator refuses
-        if routesRecords { return try appendRouted(record, target: target, generation: generation) }
+        if routesRecords {
+            // A closed producer is refused by the accumulator; a failed one is seen through the atomic flag.
+            if fatalFlag.load(ordering: .acquiring) { try checkOpen(record.topic) }
+            return try appendRouted(record, target: target, generation: generation)
+        }
         try checkOpen(record.topic)
         guard let topic = accumulator.cachedTopicInfo(record.topic, generation: generation) else {
             return .mustWait(PendingAppend(record: record, target: target, start: .now))
@@ -130,24 +133,23 @@ extension KafkaProducer {
         do throws(KafkaProducerError) {
             let record = pending.record
             let deadline = pending.start + configuration.maxBlock
-            var placement: Placement
+            let placement: Placement
             if let placed = pending.placement {
                 placement = placed
             } else {
                 let (topic, generation) = try await topicInfo(record.topic, deadline: deadline)
-                guard routesRecords else {
+                if !routesRecords {
                     placement = try place(record, topic: topic, target: pending.target)
-                    return try await appendWaiting(
-                        record, placement: placement, deadline: deadline, start: pending.start)
-                }
-                switch try appendRouted(record, target: pending.target, generation: generation) {
-                case .appended: return
-                case .mustWait(let again):
+                } else if case .mustWait(let again) = try appendRouted(
+                    record, target: pending.target, generation: generation)
+                {
+                    // The route just cached is at least as new as `generation`: only memory can be missing.
                     guard let placed = again.placement else {
-                        // Cannot happen: the route just cached is at least as new as `generation`.
                         throw KafkaProducerError(.unknownTopic, topic: record.topic, "the topic's metadata changed")
                     }
                     placement = placed
+                } else {
+                    return  // appended
                 }
             }
             try await appendWaiting(record, placement: placement, deadline: deadline, start: pending.start)
