@@ -157,7 +157,8 @@ extension RecordAccumulatorTests {
     }
 
     @Test func appendBlocksWhenMemoryIsExhaustedUntilADeallocate() async throws {
-        let (accumulator, pool) = makeAccumulator(batchSize: 200, linger: .seconds(60), memory: 400)
+        let reserved = reservation(capacity: 200, valueLength: 1)
+        let (accumulator, pool) = makeAccumulator(batchSize: 200, linger: .seconds(60), memory: 2 * reserved)
         try await accumulator.add(tp("t", 0), "a", id: 0, at: t0)
         try await accumulator.add(tp("t", 1), "b", id: 1, at: t0)
         #expect(pool.availableMemory == 0)
@@ -178,13 +179,14 @@ extension RecordAccumulatorTests {
         #expect(pool.availableMemory == 0)
 
         // And with a short max.block.ms the append fails clearly instead.
-        await #expect(throws: ProducerBufferError.timedOut(size: 200, waited: .milliseconds(50))) {
+        await #expect(throws: ProducerBufferError.timedOut(size: reserved, waited: .milliseconds(50))) {
             try await accumulator.add(tp("t", 3), "d", id: 3, at: t0, maxBlock: .milliseconds(50))
         }
     }
 
     @Test func aCancelledBlockedAppendLeavesNothingBehind() async throws {
-        let (accumulator, pool) = makeAccumulator(batchSize: 200, linger: .seconds(60), memory: 200)
+        let memory = reservation(capacity: 200, valueLength: 1)
+        let (accumulator, pool) = makeAccumulator(batchSize: 200, linger: .seconds(60), memory: memory)
         try await accumulator.add(tp("t", 0), "a", id: 0, at: t0)
         let blocked = Task { try await accumulator.add(tp("t", 1), "b", id: 1, at: t0) }
         await BufferPoolTests.eventually { pool.queuedWaiters == 1 }
@@ -195,6 +197,6 @@ extension RecordAccumulatorTests {
         let all = accumulator.abortAll()
         #expect(all.map(\.completions) == [[0]])  // the cancelled record was never queued
         #expect(!accumulator.hasIncomplete)
-        #expect(pool.availableMemory == 200)
+        #expect(pool.availableMemory == memory)
     }
 }

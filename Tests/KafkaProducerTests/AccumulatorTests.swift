@@ -27,7 +27,11 @@ extension RecordAccumulator where Completion == Int {
         let value = String(repeating: "v", count: 100)
         let first = try await accumulator.add(tp("t", 0), value, id: 0, at: t0)
         #expect(first == .init(batchIsFull: false, newBatchCreated: true))
-        #expect(pool.availableMemory == (1 << 20) - 500)
+        let reserved = reservation(capacity: 500, valueLength: 100)
+        // A 512-byte buffer (ByteBuffer allocates powers of two) and a slot for each of the three 110-byte records like
+        // the first that fit in 439 bytes.
+        #expect(reserved == 512 + 3 * 8)
+        #expect(pool.availableMemory == (1 << 20) - reserved)
         var appended = 1
         while true {
             let result = try await accumulator.add(tp("t", 0), value, id: appended, at: t0)
@@ -38,7 +42,7 @@ extension RecordAccumulator where Completion == Int {
             }
             #expect(appended < 10)
         }
-        #expect(pool.availableMemory == (1 << 20) - 1_000)
+        #expect(pool.availableMemory == (1 << 20) - 2 * reserved)
         let drained = accumulator.drain(nodes: [1], leaderOf: leaderOne, maxRequestSize: 1 << 20, now: t0)
         let batch = try #require(drained[1]?.first)
         #expect(drained[1]?.count == 1)  // one batch per partition per drain
@@ -46,7 +50,28 @@ extension RecordAccumulator where Completion == Int {
         #expect(batch.completions == Array(0..<(appended - 1)))
         #expect(batch.records.readableBytes <= 500)
         #expect(batch.records.readableBytes + recordBound(valueLength: 100) > 500)
-        #expect(batch.reservedBytes == 500)
+        #expect(batch.reservedBytes == reserved)
+    }
+
+    @Test func aBatchTakesNoMoreRecordsThanItReservedCompletionSlotsFor() async throws {
+        let (accumulator, pool) = makeAccumulator(batchSize: 500)
+        // The first record (a 100-byte value) sizes the batch's slots: 3, reserved with the batch.
+        try await accumulator.add(tp("t", 0), String(repeating: "v", count: 100), id: 0, at: t0)
+        #expect(pool.availableMemory == (1 << 20) - 512 - 3 * 8)
+        // Smaller records would fit the bytes, but the slots run out after the third record: the batch is full.
+        #expect(
+            try await accumulator.add(tp("t", 0), "a", id: 1, at: t0)
+                == .init(batchIsFull: false, newBatchCreated: false))
+        #expect(
+            try await accumulator.add(tp("t", 0), "b", id: 2, at: t0)
+                == .init(batchIsFull: true, newBatchCreated: false))
+        #expect(accumulator.ready(now: t0, leaderOf: leaderOne).readyNodes == [1])
+        let next = try await accumulator.add(tp("t", 0), "c", id: 3, at: t0)
+        #expect(next.newBatchCreated)
+        let drained = try #require(
+            accumulator.drain(nodes: [1], leaderOf: leaderOne, maxRequestSize: 1 << 20, now: t0)[1]?.first)
+        #expect(drained.completions == [0, 1, 2])
+        #expect(drained.records.readableBytes < 300)
     }
 
     @Test func aLargeRecordGetsItsOwnBatch() async throws {
@@ -55,8 +80,10 @@ extension RecordAccumulator where Completion == Int {
         let big = String(repeating: "x", count: 1_000)
         let result = try await accumulator.add(tp("t", 0), big, id: 1, at: t0)
         #expect(result == .init(batchIsFull: true, newBatchCreated: true))
-        let reserved = RecordBatch.headerSize + recordBound(valueLength: 1_000)
-        #expect(pool.availableMemory == (1 << 20) - 200 - reserved)
+        // One record, one slot, in a buffer of the next power of two.
+        let reserved = BufferPool.allocatedCapacity(RecordBatch.headerSize + recordBound(valueLength: 1_000)) + 8
+        #expect(reserved == 2_048 + 8)
+        #expect(pool.availableMemory == (1 << 20) - reservation(capacity: 200, valueLength: 5) - reserved)
         let next = try await accumulator.add(tp("t", 0), "small", id: 2, at: t0)
         #expect(next.newBatchCreated)
 
@@ -153,6 +180,14 @@ extension RecordAccumulatorTests {
     /// The encoded size bound the accumulator uses for a record with a 1-byte key and an `n`-byte value.
     func recordBound(valueLength: Int) -> Int {
         RecordBatchBuilder.maximumRecordSize(keyLength: 1, valueLength: valueLength, headers: [])
+    }
+
+    /// What a new batch of `capacity` bytes reserves when its first record has a 1-byte key and an `n`-byte value:
+    /// the buffer as allocated and an 8-byte completion slot (an `Int`) for each record like it that fits.
+    func reservation(capacity: Int, valueLength: Int) -> Int {
+        let first = RecordBatchBuilder.minimumRecordSize(keyLength: 1, valueLength: valueLength)
+        return BufferPool.allocatedCapacity(capacity)
+            + max((capacity - RecordBatch.headerSize) / first, 1) * MemoryLayout<Int>.stride
     }
 
     func makeAccumulator(

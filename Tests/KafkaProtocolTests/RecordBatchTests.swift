@@ -426,4 +426,21 @@ struct RecordBatchTests {
         let bound = RecordBatchBuilder.maximumRecordSize(keyLength: 300, valueLength: 5000, headers: headers)
         #expect(actual <= bound && bound - actual < 32)
     }
+
+    @Test(arguments: [(nil, nil), (nil, 100), (3, 63), (300, 5000)] as [(Int?, Int?)])
+    func minimumRecordSizeIsTheFirstRecordsSizeAndALowerBoundAfter(keyLength: Int?, valueLength: Int?) throws {
+        let headers = keyLength == 300 ? [RecordHeader(key: "trace", value: ByteBuffer(repeating: 1, count: 200))] : []
+        let key = keyLength.map { ByteBuffer(repeating: 0, count: $0) }
+        let value = valueLength.map { ByteBuffer(repeating: 0, count: $0) }
+        let minimum = RecordBatchBuilder.minimumRecordSize(
+            keyLength: keyLength, valueLength: valueLength, headers: headers)
+        var builder = RecordBatchBuilder()
+        try builder.append(key: key, value: value, timestamp: 1_000, headers: headers)
+        #expect(builder.sizeInBytes - RecordBatch.headerSize == minimum)
+        for index in 1...200 {
+            let before = builder.sizeInBytes
+            try builder.append(key: key, value: value, timestamp: 1_000 + Int64(index) * 5_000, headers: headers)
+            #expect(builder.sizeInBytes - before >= minimum)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import KafkaNetwork
 import NIOConcurrencyHelpers
+public import NIOCore
 
 /// Errors of the producer's memory accounting and record accumulation.
 public enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -24,27 +25,37 @@ public enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvert
     }
 }
 
-/// Bounds the memory of records waiting to be sent (`buffer.memory`), in bytes.
+/// Bounds the memory of records waiting to be sent (`buffer.memory`), in bytes, and keeps the buffers of finished
+/// batches for the next ones, as the Java client's `BufferPool`.
 ///
-/// The pool only counts bytes: callers reserve before allocating a batch and release when the batch is done.
-/// Waiters in ``reserve(_:maxBlock:)`` are served in FIFO order, and while any waiter is queued no new
-/// reservation may overtake it (``tryReserve(_:)`` returns `false`).
+/// Callers reserve bytes before creating a batch and release them when the batch is done. Waiters in
+/// ``reserve(_:maxBlock:)`` are served in FIFO order, and while any waiter is queued no new reservation may overtake
+/// it (``tryReserve(_:)`` returns `false`).
 ///
-/// Thread-safe: all state sits behind one lock; continuations are resumed outside it.
+/// A finished batch's buffer of the usual size (``poolableCapacity``), and its completion slots, are kept on a free
+/// list and handed to the next batch instead of going back to `malloc` (see `BufferPool+FreeList.swift`).
+///
+/// Thread-safe: all state sits behind one lock; continuations are resumed and dropped buffers freed outside it.
 public final class BufferPool: Sendable {
     /// The total memory (`buffer.memory`), in bytes.
     public let totalMemory: Int
     /// The usual reservation size (`batch.size`); informational, kept for metrics and diagnostics.
     public let poolableSize: Int
+    /// The capacity of a `batch.size` buffer as `ByteBuffer` allocates it (the next power of two): the capacity of
+    /// the buffers the free list keeps.
+    public let poolableCapacity: Int
 
-    private struct Waiter {
+    struct Waiter {
         let id: UInt64
         let size: Int
         let continuation: CheckedContinuation<Void, any Error>
     }
 
-    private struct State {
+    struct State {
         var available: Int
+        /// Finished batches' memory for the next batches (see `BufferPool+FreeList.swift`); `freeBytes <= available`.
+        var free: [FreeBatchMemory] = []
+        var freeBytes = 0
         var waiters: [Waiter] = []
         var nextID: UInt64 = 0
         /// Waiters cancelled or timed out before they were queued, with the error to throw.
@@ -53,7 +64,7 @@ public final class BufferPool: Sendable {
         var pending: Set<UInt64> = []
     }
 
-    private let state: SpinningLockedValueBox<State>
+    let state: SpinningLockedValueBox<State>
 
     /// Creates a pool of `totalMemory` bytes.
     ///
@@ -63,6 +74,7 @@ public final class BufferPool: Sendable {
     public init(totalMemory: Int, poolableSize: Int) {
         self.totalMemory = max(0, totalMemory)
         self.poolableSize = max(0, poolableSize)
+        self.poolableCapacity = Self.allocatedCapacity(poolableSize)
         self.state = SpinningLockedValueBox(State(available: max(0, totalMemory)))
     }
 
@@ -72,17 +84,26 @@ public final class BufferPool: Sendable {
     /// The number of tasks suspended in ``reserve(_:maxBlock:)``.
     public var queuedWaiters: Int { state.withLockedValue { $0.waiters.count } }
 
+    /// The capacity `ByteBuffer` allocates for `size` bytes: the next power of two (0 for 0).
+    public static func allocatedCapacity(_ size: Int) -> Int {
+        guard size > 1 else { return max(size, 0) }
+        let bits = Int.bitWidth - (size - 1).leadingZeroBitCount
+        return bits >= Int.bitWidth - 1 ? size : 1 << bits
+    }
+
     /// Reserves `size` bytes now if they are available and nobody is waiting; never blocks.
     ///
     /// - Returns: `true` when the bytes were reserved.
     /// - Throws: ``ProducerBufferError/recordTooLarge(size:limit:)`` when `size` exceeds ``totalMemory``.
     public func tryReserve(_ size: Int) throws(ProducerBufferError) -> Bool {
         try check(size)
-        return state.withLockedValue { state in
-            guard state.waiters.isEmpty, state.available >= size else { return false }
+        let (reserved, dropped): (Bool, [FreeBatchMemory]) = state.withLockedValue { state in
+            guard state.waiters.isEmpty, state.available >= size else { return (false, []) }
             state.available -= size
-            return true
+            return (true, Self.trimFreeList(&state))
         }
+        withExtendedLifetime(dropped) {}  // freed here, outside the lock
+        return reserved
     }
 
     /// Reserves `size` bytes, suspending until enough memory is released or `maxBlock` (`max.block.ms`) passed.
@@ -92,15 +113,16 @@ public final class BufferPool: Sendable {
     ///   cancelled while waiting (the waiter is removed).
     public func reserve(_ size: Int, maxBlock: Duration) async throws {
         try check(size)
-        let id: UInt64? = state.withLockedValue { state in
+        let (id, dropped): (UInt64?, [FreeBatchMemory]) = state.withLockedValue { state in
             if state.waiters.isEmpty, state.available >= size {
                 state.available -= size
-                return nil
+                return (nil, Self.trimFreeList(&state))
             }
             state.nextID &+= 1
             state.pending.insert(state.nextID)
-            return state.nextID
+            return (state.nextID, [])
         }
+        withExtendedLifetime(dropped) {}
         guard let id else { return }
         defer {
             state.withLockedValue { state in
@@ -117,15 +139,16 @@ public final class BufferPool: Sendable {
         defer { timer.cancel() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let outcome: Result<Void, any Error>? = state.withLockedValue { state in
-                    if let error = state.abandoned.removeValue(forKey: id) { return .failure(error) }
+                let (outcome, dropped): (Result<Void, any Error>?, [FreeBatchMemory]) = state.withLockedValue { state in
+                    if let error = state.abandoned.removeValue(forKey: id) { return (.failure(error), []) }
                     if state.waiters.isEmpty, state.available >= size {
                         state.available -= size
-                        return .success(())
+                        return (.success(()), Self.trimFreeList(&state))
                     }
                     state.waiters.append(Waiter(id: id, size: size, continuation: continuation))
-                    return nil
+                    return (nil, [])
                 }
+                withExtendedLifetime(dropped) {}
                 if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
@@ -136,10 +159,12 @@ public final class BufferPool: Sendable {
     /// Returns `size` bytes to the pool and wakes the waiters that now fit, in order.
     public func release(_ size: Int) {
         guard size > 0 else { return }
-        let woken = state.withLockedValue { state in
+        let (woken, dropped) = state.withLockedValue { state in
             state.available = min(totalMemory, state.available + size)
-            return Self.serve(&state)
+            let woken = Self.serve(&state)
+            return (woken, Self.trimFreeList(&state))
         }
+        withExtendedLifetime(dropped) {}
         for continuation in woken { continuation.resume() }
     }
 
@@ -159,7 +184,11 @@ public final class BufferPool: Sendable {
         guard let removed else { return }
         removed.resume(throwing: error)
         // A removed head may unblock smaller waiters behind it.
-        let next = state.withLockedValue { Self.serve(&$0) }
+        let (next, dropped) = state.withLockedValue { state in
+            let woken = Self.serve(&state)
+            return (woken, Self.trimFreeList(&state))
+        }
+        withExtendedLifetime(dropped) {}
         for continuation in next { continuation.resume() }
     }
 

@@ -29,21 +29,24 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// The idempotent producer's sequence for the batch, once assigned at its first drain.
     @exclusivity(unchecked) var sequence: IdempotentProducerState.BatchSequence?
 
-    /// Creates an open batch of `capacity` bytes.
+    /// The most records the batch takes: its completion slots, reserved up front and counted in ``reservedBytes``.
+    let slots: Int
+
+    /// Creates an open batch with room for `reservation`'s bytes of records and completion slots, written into
+    /// `buffer` and `slots` (a finished batch's, cleared and emptied, from the pool's free list) or new ones.
     init(
-        id: UInt64, topicPartition: TopicPartitionKey, createdAt: ContinuousClock.Instant, reservedBytes: Int,
-        capacity: Int
+        id: UInt64, topicPartition: TopicPartitionKey, createdAt: ContinuousClock.Instant,
+        reservation: BatchReservation, buffer: consuming ByteBuffer? = nil, slots: consuming [Completion]? = nil
     ) {
         self.id = id
         self.topicPartition = topicPartition
         self.createdAt = createdAt
-        self.reservedBytes = reservedBytes
-        self.builder = RecordBatchBuilder(capacity: capacity)
-        self.completions = []
+        self.reservedBytes = reservation.bytes
+        self.slots = reservation.slots
+        self.builder = RecordBatchBuilder(appendingTo: (consume buffer) ?? ByteBuffer(), capacity: reservation.capacity)
+        self.completions = (consume slots) ?? []
+        completions.reserveCapacity(reservation.slots)  // a no-op for reused slots of a batch like this one
     }
-
-    /// The most completion slots reserved up front.
-    static var completionsReserveLimit: Int { 1024 }
 
     init(drained: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
         self.id = drained.id
@@ -53,6 +56,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.closedRecords = drained.records
         self.closedCount = drained.recordCount
         self.completions = drained.completions
+        self.slots = drained.completions.count
         self.attempts = drained.attempts + 1
         self.lastAttemptAt = now
         self.sequence = drained.sequence
@@ -65,9 +69,9 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// The uncompressed size so far (open) or the encoded size (closed).
     var estimatedSize: Int { builder?.sizeInBytes ?? closedRecords.readableBytes }
 
-    /// Whether no further record should be appended (closed, or `batchSize` reached).
+    /// Whether no further record should be appended (closed, `batchSize` reached, or no completion slot left).
     func isFull(batchSize: Int) -> Bool {
-        isClosed || estimatedSize >= batchSize
+        isClosed || estimatedSize >= batchSize || completions.count >= slots
     }
 
     /// Whether the batch waits for its retry backoff at `now`.
@@ -76,7 +80,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         return now < lastAttemptAt + configuration.retryBackoff(afterAttempts: attempts)
     }
 
-    /// Appends a record if it fits in `batchSize` (an empty batch accepts any record).
+    /// Appends a record if it fits in `batchSize` and a completion slot is left (an empty batch accepts any record).
     ///
     /// - Returns: whether the record was appended (`false` when it does not fit or the batch is closed), and
     ///   whether the batch is full now.
@@ -85,18 +89,12 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         completion: Completion, batchSize: Int
     ) throws -> (appended: Bool, full: Bool) {
         guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return (false, true) }
-        guard isEmpty || size + recordSize <= batchSize else { return (false, size >= batchSize) }
-        try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
-        if completions.isEmpty {
-            // Room for a full batch of records like the first, by its encoded size (up to a bound): growing from
-            // empty reallocated the array about ten times per batch, and the size bound `recordSize` (varints at
-            // their longest) reserved too few slots, so the array doubled once more in every batch.
-            let first = max((builder?.sizeInBytes ?? reservedBytes) - size, 1)
-            completions.reserveCapacity(
-                min(max(reservedBytes - size, 0) / first + 1, Self.completionsReserveLimit))
+        guard isEmpty || (size + recordSize <= batchSize && completions.count < slots) else {
+            return (false, size >= batchSize || completions.count >= slots)
         }
+        try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
         completions.append(completion)
-        return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize)
+        return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize || completions.count >= slots)
     }
 
     /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`, and

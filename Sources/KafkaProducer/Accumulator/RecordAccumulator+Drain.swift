@@ -1,5 +1,6 @@
 public import KafkaNetwork
 import KafkaProtocol
+import NIOCore
 
 extension RecordAccumulator {
     /// Which leaders have sendable data, as Java's `RecordAccumulator.ready`.
@@ -123,6 +124,33 @@ extension RecordAccumulator {
     public func deallocate(_ batch: DrainedBatch<Completion>) {
         let wasIncomplete = state.withLockedValue { $0.incomplete.remove(batch.id) != nil }
         if wasIncomplete { pool.release(batch.reservedBytes) }
+    }
+
+    /// Gives the memory of finished batches (deallocated, expired or aborted; not those re-enqueued for a retry), their
+    /// buffers and completion slots, to the pool's free list, for the next batches to write into.
+    ///
+    /// Call when done with the batches, handing over the last copy of the array (`recycle(consume batches)`): the
+    /// batches are dropped here, so that each buffer and slot array is referenced once and is reused in place. (Memory
+    /// still referenced elsewhere is safe too: reusing it then allocates anew.)
+    public func recycle(_ batches: consuming [DrainedBatch<Completion>]) {
+        var finished: [(records: ByteBuffer, completions: [Completion])] = state.withLockedValue { state in
+            batches.compactMap { state.incomplete.contains($0.id) ? nil : ($0.records, $0.completions) }
+        }
+        batches = []
+        guard !finished.isEmpty else { return }
+        let stride = MemoryLayout<Completion>.stride
+        var entries: [FreeBatchMemory] = []
+        entries.reserveCapacity(finished.count)
+        for index in finished.indices {
+            var slots: [Completion] = []
+            swap(&slots, &finished[index].completions)
+            slots.removeAll(keepingCapacity: true)  // the tokens were reported: only the storage is kept
+            let records = finished[index].records
+            entries.append(
+                FreeBatchMemory(buffer: records, slots: slots, bytes: records.capacity + slots.capacity * stride))
+        }
+        finished = []
+        pool.recycle(entries)
     }
 
     /// Removes the queued batches (not those in flight) older than `delivery.timeout.ms`, from the front of each

@@ -138,7 +138,7 @@ extension RecordAccumulator {
         timestamp: Int64, headers: [RecordHeader], completion: Completion, random: inout some RandomNumberGenerator,
         now: @autoclosure () -> ContinuousClock.Instant
     ) throws -> RoutedAppend {
-        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
+        let (recordSize, reservation) = try sizes(key: key, value: value, headers: headers)
         let batchSize = configuration.batchSize
         let routed: RoutedAppend = try state.withLockedValue { state in
             guard !state.closed else { throw ProducerBufferError.closed }
@@ -156,10 +156,9 @@ extension RecordAccumulator {
             return .appended(result, partition: partition)
         }
         guard case .needsMemory(let partition) = routed else { return routed }
-        let reserved = max(batchSize, batchBytes)
-        guard try pool.tryReserve(reserved) else { return routed }
+        guard try pool.tryReserve(reservation.bytes) else { return routed }
         let result = try appendReserved(
-            reserved, TopicPartitionKey(topic: topic, partition: partition), key: key, value: value,
+            reservation, TopicPartitionKey(topic: topic, partition: partition), key: key, value: value,
             timestamp: timestamp, headers: headers, recordSize: recordSize, completion: completion, now: now())
         return .appended(result, partition: partition)
     }

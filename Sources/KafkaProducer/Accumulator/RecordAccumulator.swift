@@ -132,11 +132,10 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         {
             return result
         }
-        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
-        let reserved = max(configuration.batchSize, batchBytes)
-        try await pool.reserve(reserved, maxBlock: maxBlock)
+        let (recordSize, reservation) = try sizes(key: key, value: value, headers: headers)
+        try await pool.reserve(reservation.bytes, maxBlock: maxBlock)
         return try appendReserved(
-            reserved, partition, key: key, value: value, timestamp: timestamp, headers: headers,
+            reservation, partition, key: key, value: value, timestamp: timestamp, headers: headers,
             recordSize: recordSize, completion: completion, now: now)
     }
 
@@ -151,37 +150,47 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
         headers: [RecordHeader], completion: Completion, now: @autoclosure () -> ContinuousClock.Instant
     ) throws -> AppendResult? {
-        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
+        let (recordSize, reservation) = try sizes(key: key, value: value, headers: headers)
         let appended = try state.withLockedValue { state in
             try self.appendToLast(
                 &state, partition, key: key, value: value, timestamp: timestamp, headers: headers,
                 recordSize: recordSize, completion: completion)
         }
         if let appended { return appended }
-        let reserved = max(configuration.batchSize, batchBytes)
-        guard try pool.tryReserve(reserved) else { return nil }
+        guard try pool.tryReserve(reservation.bytes) else { return nil }
         return try appendReserved(
-            reserved, partition, key: key, value: value, timestamp: timestamp, headers: headers,
+            reservation, partition, key: key, value: value, timestamp: timestamp, headers: headers,
             recordSize: recordSize, completion: completion, now: now())
     }
 
-    /// The record's encoded size and the size of a batch holding only it; refuses records over `max.request.size`.
+    /// The record's encoded size (an upper bound) and what a new batch starting with it reserves; refuses records
+    /// over `max.request.size`.
     func sizes(
         key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader]
-    ) throws(ProducerBufferError) -> (record: Int, batch: Int) {
+    ) throws(ProducerBufferError) -> (record: Int, batch: BatchReservation) {
+        let keyLength = key?.readableBytes
+        let valueLength = value?.readableBytes
         let recordSize = RecordBatchBuilder.maximumRecordSize(
-            keyLength: key?.readableBytes, valueLength: value?.readableBytes, headers: headers)
+            keyLength: keyLength, valueLength: valueLength, headers: headers)
         let batchBytes = RecordBatch.headerSize + recordSize
         guard batchBytes <= configuration.maxRequestSize else {
             throw ProducerBufferError.recordTooLarge(size: batchBytes, limit: configuration.maxRequestSize)
         }
-        return (recordSize, batchBytes)
+        let first = RecordBatchBuilder.minimumRecordSize(
+            keyLength: keyLength, valueLength: valueLength, headers: headers)
+        return (
+            recordSize,
+            BatchReservation(
+                capacity: max(configuration.batchSize, batchBytes), firstRecordSize: first,
+                slotSize: MemoryLayout<Completion>.stride, totalMemory: pool.totalMemory)
+        )
     }
 
-    /// Appends with `reserved` pool bytes in hand: to the last batch if another task made room meanwhile (the
+    /// Appends with `reservation`'s pool bytes in hand: to the last batch if another task made room meanwhile (the
     /// reservation goes back), otherwise to a new batch that owns the reservation.
     func appendReserved(
-        _ reserved: Int, _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
+        _ reservation: BatchReservation, _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?,
+        timestamp: Int64,
         headers: [RecordHeader], recordSize: Int, completion: Completion, now: ContinuousClock.Instant
     ) throws -> AppendResult {
         do {
@@ -193,9 +202,13 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                     return result
                 }
                 state.nextBatchID &+= 1
+                // A batch of the usual size reuses a finished batch's memory when the pool kept one, handed over with
+                // `consume`: a copy alive while the batch writes would make the buffer copy itself.
+                let (buffer, slots) =
+                    (reservation.allocation == pool.poolableCapacity ? pool.take() : nil) ?? (nil, nil)
                 let batch = ProducerBatch<Completion>(
-                    id: state.nextBatchID, topicPartition: partition, createdAt: now, reservedBytes: reserved,
-                    capacity: reserved)
+                    id: state.nextBatchID, topicPartition: partition, createdAt: now, reservation: reservation,
+                    buffer: consume buffer, slots: (consume slots) as? [Completion])
                 let full = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
                     completion: completion, batchSize: configuration.batchSize
@@ -206,10 +219,10 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                 return AppendResult(batchIsFull: queue.count > 1 || full, newBatchCreated: true)
             }
             // Another task created a batch with room for the record meanwhile: give the reservation back.
-            if !result.newBatchCreated { pool.release(reserved) }
+            if !result.newBatchCreated { pool.release(reservation.bytes) }
             return result
         } catch {
-            pool.release(reserved)
+            pool.release(reservation.bytes)
             throw error
         }
     }

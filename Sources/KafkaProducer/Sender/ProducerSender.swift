@@ -299,7 +299,7 @@ actor ProducerSender {
     }
 
     private func handleOutcomes(node: Int32, _ pending: AsyncStream<PendingProduce>) async {
-        for await item in pending { await handleOutcome(node: node, item) }
+        for await item in pending { await handleOutcome(node: node, consume item) }
     }
 
     /// The connection for produce requests to `node`: the one in use while it is open, otherwise a new one.
@@ -333,7 +333,7 @@ actor ProducerSender {
     }
 
     /// Awaits one request's outcome and handles it; a connection that failed is discarded.
-    private func handleOutcome(node: Int32, _ item: PendingProduce) async {
+    private func handleOutcome(node: Int32, _ item: consuming PendingProduce) async {
         let keys = item.batches.map(\.topicPartition)
         let result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
         do {
@@ -357,7 +357,11 @@ actor ProducerSender {
             }
             result = .failure(error)
         }
-        requestCompleted(node: node, batches: item.batches, result: result)
+        let batches = item.batches
+        _ = consume item
+        requestCompleted(node: node, batches: batches, result: result)
+        // The last copy of the batches: their buffers go back to the pool unshared, to be written into again.
+        accumulator.recycle(consume batches)
     }
 
     /// Obtains a producer id and epoch (`InitProducerId`) for the idempotent producer.

@@ -46,7 +46,7 @@ public struct RecordBatchBuilder: Sendable {
     public init(
         baseOffset: Int64 = 0, partitionLeaderEpoch: Int32 = -1, producerId: Int64 = -1, producerEpoch: Int16 = -1,
         baseSequence: Int32 = -1, isTransactional: Bool = false, isControlBatch: Bool = false,
-        timestampType: RecordTimestampType = .createTime, appendingTo buffer: ByteBuffer = ByteBuffer(),
+        timestampType: RecordTimestampType = .createTime, appendingTo buffer: consuming ByteBuffer = ByteBuffer(),
         capacity: Int = 0
     ) {
         self.baseOffset = baseOffset
@@ -57,7 +57,8 @@ public struct RecordBatchBuilder: Sendable {
         self.isTransactional = isTransactional
         self.isControlBatch = isControlBatch
         self.timestampType = timestampType
-        var buffer = buffer
+        // Written in place: the buffer is consumed, so a caller handing over its only copy (a recycled batch buffer)
+        // keeps the storage unique and nothing is copied.
         buffer.reserveCapacity(minimumWritableBytes: max(capacity, RecordBatch.headerSize))
         self.start = buffer.writerIndex
         buffer.writeRepeatingByte(0, count: RecordBatch.headerSize)
@@ -79,6 +80,22 @@ public struct RecordBatchBuilder: Sendable {
         var size = 5 + 1 + 10 + 5 + key + value + 5
         for header in headers { size += headerSize(header) }
         return size
+    }
+
+    /// The encoded size of a record with these key and value sizes (`nil` for null) and headers when its timestamp
+    /// and offset deltas are 0 (a batch's first record): a lower bound for the same record at any position, so
+    /// `batch bytes / minimumRecordSize` bounds how many records like it a batch holds. Sizes are clamped to
+    /// `Int32.max`, as ``append(key:value:timestamp:headers:)`` refuses larger ones.
+    public static func minimumRecordSize(keyLength: Int?, valueLength: Int?, headers: [RecordHeader] = []) -> Int {
+        func field(_ length: Int?) -> Int {
+            guard let length else { return 1 }  // -1: one varint byte
+            let clamped = Int32(clamping: length)
+            return RawVarint.size(RawVarint.zigZag(clamped)) + Int(clamped)
+        }
+        var body = 3 + field(keyLength) + field(valueLength)  // attributes and two zero deltas: a byte each
+        body += RawVarint.size(RawVarint.zigZag(Int32(clamping: headers.count)))
+        for header in headers { body += headerSize(header) }
+        return RawVarint.size(RawVarint.zigZag(Int32(clamping: body))) + body
     }
 
     /// Appends a record.

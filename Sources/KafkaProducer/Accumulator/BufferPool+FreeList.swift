@@ -1,0 +1,77 @@
+public import NIOCore
+
+/// A finished batch's memory on the pool's free list: its cleared buffer and, for the accumulator, its emptied
+/// completion slots (an array of the accumulator's token type, type-erased as the pool is not generic).
+struct FreeBatchMemory: @unchecked Sendable {
+    // @unchecked: `slots` is an array of the accumulator's `Sendable` completion type, erased.
+    var buffer: ByteBuffer
+    var slots: Any?
+    /// What it takes: the buffer's capacity and the slots' capacity.
+    var bytes: Int
+}
+
+/// The free list, as the Java client's `BufferPool` keeps its free `batch.size` buffers.
+///
+/// Batches used to allocate their buffer and completion slots and free them when the broker answered. The memory
+/// freed on the sender's thread and allocated again on the sending thread spread over glibc's per-thread arenas, each
+/// keeping its own high-water mark: with `buffer.memory` full, resident memory reached twice `buffer.memory`. Kept
+/// here and reused, the batch memory is allocated once.
+///
+/// Free memory counts as available (a reservation may use its room) and never exceeds it: every reservation drops
+/// free entries until `freeBytes <= available` (they are freed outside the lock).
+extension BufferPool {
+    /// The number of finished batches' buffers on the free list.
+    public var freeBuffers: Int { state.withLockedValue { $0.free.count } }
+
+    /// A buffer of ``poolableCapacity`` from the free list, cleared, or `nil` when the list is empty. Call with the
+    /// bytes reserved: the buffer's memory is the reservation's.
+    public func takeBuffer() -> ByteBuffer? { take()?.buffer }
+
+    /// A finished batch's memory from the free list: the buffer cleared, the slots as recycled (emptied).
+    func take() -> (buffer: ByteBuffer, slots: Any?)? {
+        guard
+            var entry: FreeBatchMemory = state.withLockedValue({ state in
+                guard let entry = state.free.popLast() else { return nil }
+                state.freeBytes -= entry.bytes
+                return entry
+            })
+        else { return nil }
+        entry.buffer.clear()  // unique when recycled as documented: no allocation
+        return (entry.buffer, entry.slots)
+    }
+
+    /// Keeps finished batches' buffers on the free list, those of capacity ``poolableCapacity`` while the available
+    /// memory has room for them (their bytes were released already); the others are dropped.
+    ///
+    /// Pass buffers nobody else references, so that ``takeBuffer()`` clears them in place (a shared buffer is still
+    /// safe: clearing it allocates new storage, and the old one is freed with its last reference).
+    public func recycle(_ buffers: consuming [ByteBuffer]) {
+        recycle(buffers.map { FreeBatchMemory(buffer: $0, slots: nil, bytes: $0.capacity) })
+    }
+
+    /// Keeps finished batches' memory on the free list (see ``recycle(_:)-(consuming[ByteBuffer])``).
+    func recycle(_ entries: consuming [FreeBatchMemory]) {
+        var kept = entries
+        kept.removeAll { $0.buffer.capacity != poolableCapacity || poolableCapacity == 0 }
+        guard !kept.isEmpty else { return }
+        let dropped: [FreeBatchMemory] = state.withLockedValue { state in
+            for entry in kept {
+                state.free.append(entry)
+                state.freeBytes += entry.bytes
+            }
+            return Self.trimFreeList(&state)
+        }
+        kept = []  // the free list holds the only references now
+        withExtendedLifetime(dropped) {}
+    }
+
+    /// Drops free entries until their memory fits the available memory (returned, to be freed outside the lock).
+    static func trimFreeList(_ state: inout State) -> [FreeBatchMemory] {
+        var dropped: [FreeBatchMemory] = []
+        while state.freeBytes > max(state.available, 0), let entry = state.free.popLast() {
+            state.freeBytes -= entry.bytes
+            dropped.append(entry)
+        }
+        return dropped
+    }
+}
