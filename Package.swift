@@ -188,6 +188,7 @@ let package = Package(
             name: "KafkaCLISupport",
             dependencies: [
                 "KafkaNetwork", "CKafkaToolMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Formats like C's (and Java's) `printf`, as Kafka's tools print their figures (`%.2f`, `%d`, …).
 public func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {

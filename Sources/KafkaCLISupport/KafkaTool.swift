@@ -1,7 +1,20 @@
 public import ArgumentParser
 import CKafkaToolMalloc
-import Foundation
 import KafkaNetwork
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What every command-line tool of this package shares: Kafka's exit codes (0 ok, 1 error, 2 usage),
 /// one-line errors on standard error, `--bootstrap-server` with `KAFKA_BOOTSTRAP_SERVERS` as fallback,
@@ -19,19 +32,19 @@ public enum KafkaTool {
                 try parsed.run()
             }
         } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
+            exitProcess(exit.rawValue)
         } catch {
             let code = Command.exitCode(for: error)
             if code == .validationFailure {
                 // Unknown options, missing values, failed validation: the usage message, exit 2.
-                FileHandle.standardError.write(Data((Command.fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+                writeStandardError(Command.fullMessage(for: error) + "\n")
+                exitProcess(2)
             }
             if code == .success {
                 Command.exit(withError: error)  // --help, --version
             }
             printError("\(Command.configuration.commandName ?? "kafka"): \(oneLine(error))")
-            Foundation.exit(1)
+            exitProcess(1)
         }
     }
 
@@ -46,7 +59,27 @@ public enum KafkaTool {
 
     /// Writes `message` and a newline to standard error.
     public static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        writeStandardError(message + "\n")
+    }
+
+    /// Writes `text` to standard error (unbuffered, whole: short writes are continued).
+    public static func writeStandardError(_ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return 0 }
+                return write(STDERR_FILENO, base + offset, raw.count - offset)
+            }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
+
+    /// Ends the process with `code`.
+    static func exitProcess(_ code: Int32) -> Never {
+        exit(code)
     }
 
     /// The error's description on one line.

@@ -1,4 +1,4 @@
-import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -21,7 +21,7 @@ import Foundation
 /// ```
 public final class ProgressLine: @unchecked Sendable {
     // Mutable state is guarded by `lock`.
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private let label: String
     private let unit: String
     private let total: Int?
@@ -56,7 +56,7 @@ public final class ProgressLine: @unchecked Sendable {
         self.enabled = isTerminal
         self.interval = interval
         self.now = now
-        self.write = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
+        self.write = write ?? { KafkaTool.writeStandardError($0) }
     }
 
     /// The text of the line for `count`: `label: count/total unit` or `label: count unit`.

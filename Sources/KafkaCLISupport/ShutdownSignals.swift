@@ -1,4 +1,12 @@
-import Foundation
+import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs `handler` on every SIGINT or SIGTERM (their default actions are turned off) until cancelled: how
 /// the tools stop cleanly on Ctrl-C.
