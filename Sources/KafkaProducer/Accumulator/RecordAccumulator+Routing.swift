@@ -138,7 +138,7 @@ extension RecordAccumulator {
         timestamp: Int64, headers: [RecordHeader], completion: Completion, random: inout some RandomNumberGenerator,
         now: @autoclosure () -> ContinuousClock.Instant
     ) throws -> RoutedAppend {
-        let (recordSize, reservation) = try sizes(key: key, value: value, headers: headers)
+        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
         let batchSize = configuration.batchSize
         let routed: RoutedAppend = try state.withLockedValue { state in
             guard !state.closed else { throw ProducerBufferError.closed }
@@ -156,6 +156,7 @@ extension RecordAccumulator {
             return .appended(result, partition: partition)
         }
         guard case .needsMemory(let partition) = routed else { return routed }
+        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes)
         guard try pool.tryReserve(reservation.bytes) else { return routed }
         let result = try appendReserved(
             reservation, TopicPartitionKey(topic: topic, partition: partition), key: key, value: value,

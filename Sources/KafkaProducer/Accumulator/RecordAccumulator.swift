@@ -132,7 +132,8 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         {
             return result
         }
-        let (recordSize, reservation) = try sizes(key: key, value: value, headers: headers)
+        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
+        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes)
         try await pool.reserve(reservation.bytes, maxBlock: maxBlock)
         return try appendReserved(
             reservation, partition, key: key, value: value, timestamp: timestamp, headers: headers,
@@ -150,40 +151,41 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
         headers: [RecordHeader], completion: Completion, now: @autoclosure () -> ContinuousClock.Instant
     ) throws -> AppendResult? {
-        let (recordSize, reservation) = try sizes(key: key, value: value, headers: headers)
+        let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
         let appended = try state.withLockedValue { state in
             try self.appendToLast(
                 &state, partition, key: key, value: value, timestamp: timestamp, headers: headers,
                 recordSize: recordSize, completion: completion)
         }
         if let appended { return appended }
+        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes)
         guard try pool.tryReserve(reservation.bytes) else { return nil }
         return try appendReserved(
             reservation, partition, key: key, value: value, timestamp: timestamp, headers: headers,
             recordSize: recordSize, completion: completion, now: now())
     }
 
-    /// The record's encoded size (an upper bound) and what a new batch starting with it reserves; refuses records
-    /// over `max.request.size`.
+    /// The record's encoded size (an upper bound) and the size of a batch holding only it; refuses records over
+    /// `max.request.size`.
     func sizes(
         key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader]
-    ) throws(ProducerBufferError) -> (record: Int, batch: BatchReservation) {
-        let keyLength = key?.readableBytes
-        let valueLength = value?.readableBytes
+    ) throws(ProducerBufferError) -> (record: Int, batch: Int) {
         let recordSize = RecordBatchBuilder.maximumRecordSize(
-            keyLength: keyLength, valueLength: valueLength, headers: headers)
+            keyLength: key?.readableBytes, valueLength: value?.readableBytes, headers: headers)
         let batchBytes = RecordBatch.headerSize + recordSize
         guard batchBytes <= configuration.maxRequestSize else {
             throw ProducerBufferError.recordTooLarge(size: batchBytes, limit: configuration.maxRequestSize)
         }
-        let first = RecordBatchBuilder.minimumRecordSize(
-            keyLength: keyLength, valueLength: valueLength, headers: headers)
-        return (
-            recordSize,
-            BatchReservation(
-                capacity: max(configuration.batchSize, batchBytes), firstRecordSize: first,
-                slotSize: MemoryLayout<Completion>.stride, totalMemory: pool.totalMemory)
-        )
+        return (recordSize, batchBytes)
+    }
+
+    /// What a new batch starting with this record reserves (computed only when one is needed).
+    func newBatch(key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], batchBytes: Int) -> BatchReservation {
+        BatchReservation(
+            capacity: max(configuration.batchSize, batchBytes),
+            firstRecordSize: RecordBatchBuilder.minimumRecordSize(
+                keyLength: key?.readableBytes, valueLength: value?.readableBytes, headers: headers),
+            slotSize: MemoryLayout<Completion>.stride, totalMemory: pool.totalMemory)
     }
 
     /// Appends with `reservation`'s pool bytes in hand: to the last batch if another task made room meanwhile (the
