@@ -31,20 +31,20 @@ public enum KafkaTool {
             } else {
                 try parsed.run()
             }
-        } catch let exit as ExitCode {
-            exitProcess(exit.rawValue)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
         } catch {
             let code = Command.exitCode(for: error)
             if code == .validationFailure {
                 // Unknown options, missing values, failed validation: the usage message, exit 2.
                 writeStandardError(Command.fullMessage(for: error) + "\n")
-                exitProcess(2)
+                exit(2)
             }
             if code == .success {
                 Command.exit(withError: error)  // --help, --version
             }
             printError("\(Command.configuration.commandName ?? "kafka"): \(oneLine(error))")
-            exitProcess(1)
+            exit(1)
         }
     }
 
@@ -75,11 +75,6 @@ public enum KafkaTool {
             guard written > 0 else { return }
             offset += written
         }
-    }
-
-    /// Ends the process with `code`.
-    static func exitProcess(_ code: Int32) -> Never {
-        exit(code)
     }
 
     /// The error's description on one line.

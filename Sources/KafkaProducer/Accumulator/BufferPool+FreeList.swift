@@ -17,8 +17,9 @@ struct FreeBatchMemory: @unchecked Sendable {
 /// keeping its own high-water mark: with `buffer.memory` full, resident memory reached twice `buffer.memory`. Kept
 /// here and reused, the batch memory is allocated once.
 ///
-/// Free memory counts as available (a reservation may use its room) and never exceeds it: every reservation drops
-/// free entries until `freeBytes <= available` (they are freed outside the lock).
+/// Free memory counts as available (a reservation may use its room) and never exceeds it: every change under the
+/// pool's lock goes through ``BufferPool/withTrimmedState(_:)``, which drops free entries until
+/// `freeBytes <= available` (they are freed outside the lock).
 extension BufferPool {
     /// The number of finished batches' buffers on the free list.
     public var freeBuffers: Int { state.withLockedValue { $0.free.count } }
@@ -54,24 +55,29 @@ extension BufferPool {
         var kept = entries
         kept.removeAll { $0.buffer.capacity != poolableCapacity || poolableCapacity == 0 }
         guard !kept.isEmpty else { return }
-        let dropped: [FreeBatchMemory] = state.withLockedValue { state in
+        withTrimmedState { state in
             for entry in kept {
                 state.free.append(entry)
                 state.freeBytes += entry.bytes
             }
-            return Self.trimFreeList(&state)
         }
         kept = []  // the free list holds the only references now
-        withExtendedLifetime(dropped) {}
     }
 
-    /// Drops free entries until their memory fits the available memory (returned, to be freed outside the lock).
-    static func trimFreeList(_ state: inout State) -> [FreeBatchMemory] {
-        var dropped: [FreeBatchMemory] = []
-        while state.freeBytes > max(state.available, 0), let entry = state.free.popLast() {
-            state.freeBytes -= entry.bytes
-            dropped.append(entry)
+    /// Runs `body` on the pool's state under its lock, then drops free entries until their memory fits the available
+    /// memory again (every change of `available` or of the free list goes through here); the dropped entries are
+    /// freed after the lock is released.
+    func withTrimmedState<Result>(_ body: (inout State) -> Result) -> Result {
+        let (result, dropped): (Result, [FreeBatchMemory]) = state.withLockedValue { state in
+            let result = body(&state)
+            var dropped: [FreeBatchMemory] = []
+            while state.freeBytes > max(state.available, 0), let entry = state.free.popLast() {
+                state.freeBytes -= entry.bytes
+                dropped.append(entry)
+            }
+            return (result, dropped)
         }
-        return dropped
+        withExtendedLifetime(dropped) {}
+        return result
     }
 }

@@ -97,13 +97,11 @@ public final class BufferPool: Sendable {
     /// - Throws: ``ProducerBufferError/recordTooLarge(size:limit:)`` when `size` exceeds ``totalMemory``.
     public func tryReserve(_ size: Int) throws(ProducerBufferError) -> Bool {
         try check(size)
-        let (reserved, dropped): (Bool, [FreeBatchMemory]) = state.withLockedValue { state in
-            guard state.waiters.isEmpty, state.available >= size else { return (false, []) }
+        return withTrimmedState { state in
+            guard state.waiters.isEmpty, state.available >= size else { return false }
             state.available -= size
-            return (true, Self.trimFreeList(&state))
+            return true
         }
-        withExtendedLifetime(dropped) {}  // freed here, outside the lock
-        return reserved
     }
 
     /// Reserves `size` bytes, suspending until enough memory is released or `maxBlock` (`max.block.ms`) passed.
@@ -113,16 +111,15 @@ public final class BufferPool: Sendable {
     ///   cancelled while waiting (the waiter is removed).
     public func reserve(_ size: Int, maxBlock: Duration) async throws {
         try check(size)
-        let (id, dropped): (UInt64?, [FreeBatchMemory]) = state.withLockedValue { state in
+        let id: UInt64? = withTrimmedState { state in
             if state.waiters.isEmpty, state.available >= size {
                 state.available -= size
-                return (nil, Self.trimFreeList(&state))
+                return nil
             }
             state.nextID &+= 1
             state.pending.insert(state.nextID)
-            return (state.nextID, [])
+            return state.nextID
         }
-        withExtendedLifetime(dropped) {}
         guard let id else { return }
         defer {
             state.withLockedValue { state in
@@ -139,16 +136,15 @@ public final class BufferPool: Sendable {
         defer { timer.cancel() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let (outcome, dropped): (Result<Void, any Error>?, [FreeBatchMemory]) = state.withLockedValue { state in
-                    if let error = state.abandoned.removeValue(forKey: id) { return (.failure(error), []) }
+                let outcome: Result<Void, any Error>? = withTrimmedState { state in
+                    if let error = state.abandoned.removeValue(forKey: id) { return .failure(error) }
                     if state.waiters.isEmpty, state.available >= size {
                         state.available -= size
-                        return (.success(()), Self.trimFreeList(&state))
+                        return .success(())
                     }
                     state.waiters.append(Waiter(id: id, size: size, continuation: continuation))
-                    return (nil, [])
+                    return nil
                 }
-                withExtendedLifetime(dropped) {}
                 if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
@@ -159,12 +155,10 @@ public final class BufferPool: Sendable {
     /// Returns `size` bytes to the pool and wakes the waiters that now fit, in order.
     public func release(_ size: Int) {
         guard size > 0 else { return }
-        let (woken, dropped) = state.withLockedValue { state in
+        let woken = withTrimmedState { state in
             state.available = min(totalMemory, state.available + size)
-            let woken = Self.serve(&state)
-            return (woken, Self.trimFreeList(&state))
+            return Self.serve(&state)
         }
-        withExtendedLifetime(dropped) {}
         for continuation in woken { continuation.resume() }
     }
 
@@ -184,11 +178,7 @@ public final class BufferPool: Sendable {
         guard let removed else { return }
         removed.resume(throwing: error)
         // A removed head may unblock smaller waiters behind it.
-        let (next, dropped) = state.withLockedValue { state in
-            let woken = Self.serve(&state)
-            return (woken, Self.trimFreeList(&state))
-        }
-        withExtendedLifetime(dropped) {}
+        let next = withTrimmedState { Self.serve(&$0) }
         for continuation in next { continuation.resume() }
     }
 

@@ -71,8 +71,11 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
 
     /// Whether no further record should be appended (closed, `batchSize` reached, or no completion slot left).
     func isFull(batchSize: Int) -> Bool {
-        isClosed || estimatedSize >= batchSize || completions.count >= slots
+        isClosed || estimatedSize >= batchSize || slotsUsedUp
     }
+
+    /// Whether every completion slot the batch reserved holds a record.
+    private var slotsUsedUp: Bool { completions.count >= slots }
 
     /// Whether the batch waits for its retry backoff at `now`.
     func isBackingOff<C>(now: ContinuousClock.Instant, configuration: RecordAccumulator<C>.Configuration) -> Bool {
@@ -89,12 +92,12 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         completion: Completion, batchSize: Int
     ) throws -> (appended: Bool, full: Bool) {
         guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return (false, true) }
-        guard isEmpty || (size + recordSize <= batchSize && completions.count < slots) else {
-            return (false, size >= batchSize || completions.count >= slots)
+        guard isEmpty || (size + recordSize <= batchSize && !slotsUsedUp) else {
+            return (false, size >= batchSize || slotsUsedUp)
         }
         try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
         completions.append(completion)
-        return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize || completions.count >= slots)
+        return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize || slotsUsedUp)
     }
 
     /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`, and

@@ -137,17 +137,13 @@ extension RecordAccumulator {
             batches.compactMap { state.incomplete.contains($0.id) ? nil : ($0.records, $0.completions) }
         }
         batches = []
-        guard !finished.isEmpty else { return }
+        // Unshared now: emptied in place (the tokens were reported, only the storage is kept).
+        for index in finished.indices { finished[index].completions.removeAll(keepingCapacity: true) }
         let stride = MemoryLayout<Completion>.stride
-        var entries: [FreeBatchMemory] = []
-        entries.reserveCapacity(finished.count)
-        for index in finished.indices {
-            var slots: [Completion] = []
-            swap(&slots, &finished[index].completions)
-            slots.removeAll(keepingCapacity: true)  // the tokens were reported: only the storage is kept
-            let records = finished[index].records
-            entries.append(
-                FreeBatchMemory(buffer: records, slots: slots, bytes: records.capacity + slots.capacity * stride))
+        let entries = finished.map {
+            FreeBatchMemory(
+                buffer: $0.records, slots: $0.completions, bytes: $0.records.capacity + $0.completions.capacity * stride
+            )
         }
         finished = []
         pool.recycle(entries)
