@@ -230,7 +230,9 @@ public final class BrokerConnection: Sendable {
     private func submit<R: KafkaRequest>(
         _ request: R, version: Int16, expectsResponse: Bool, timeout: Duration?
     ) throws -> ResponseFuture {
-        var frame = channel.allocator.buffer(capacity: 256)
+        // Room for the size prefix, the header (client id included) and the body as the request estimates it.
+        let capacity = 64 + clientID.utf8.count + max(192, request.encodedSizeHint)
+        var frame = channel.allocator.buffer(capacity: capacity)
         try KafkaFrame.encodeRequest(request, version: version, correlationID: 0, clientID: clientID, into: &frame)
         let eventLoop = channel.eventLoop
         let promise = eventLoop.makePromise(of: ByteBuffer.self)

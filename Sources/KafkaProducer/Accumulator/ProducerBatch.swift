@@ -152,8 +152,8 @@ public struct DrainedBatch<Completion: Sendable>: Sendable {
     public let records: ByteBuffer
     /// The number of records in the batch.
     public let recordCount: Int
-    /// The completion tokens of the records, in record order.
-    public let completions: [Completion]
+    /// The completion tokens of the records, in record order (emptied by ``takeCompletions(_:)``).
+    public internal(set) var completions: [Completion]
     /// When the batch was created.
     public let createdAt: ContinuousClock.Instant
     /// How many times the batch was re-enqueued after a failed attempt.
@@ -166,6 +166,24 @@ public struct DrainedBatch<Completion: Sendable>: Sendable {
 }
 
 /// What the sender decides for the first batch of a partition during ``RecordAccumulator/drain(nodes:leaderOf:maxRequestSize:now:admit:)``.
+extension DrainedBatch {
+    /// Hands the records' completion tokens to `body` in record order, each moved out of the batch, and leaves the
+    /// batch without tokens (their storage is kept, for the pool to reuse).
+    ///
+    /// Moving, not copying: a copy of a token retains its callback's context, which the sending thread retained for
+    /// the same record a moment before on another core, and the copy and the array's own reference were then
+    /// released one after the other. A token moved out is released once, after `body`. (If the tokens' storage is
+    /// shared, it is copied first, and the result is the same.)
+    mutating func takeCompletions(_ body: (_ index: Int, _ completion: consuming Completion) -> Void) {
+        completions.reverse()  // moves, in place: popLast() then yields them in record order
+        var index = 0
+        while let completion = completions.popLast() {
+            body(index, completion)
+            index += 1
+        }
+    }
+}
+
 public enum DrainDecision: Sendable, Equatable {
     /// Leave the partition's batches queued this time.
     case skip

@@ -20,11 +20,24 @@ extension KafkaProducer {
     }
 
     /// A record past its interceptors that needs a metadata fetch (no `placement` yet) or buffer memory.
+    @usableFromInline
     struct PendingAppend {
         var record: ProducerRecord
         var target: RecordCompletionTarget
         var start: ContinuousClock.Instant
         var placement: Placement?
+    }
+
+    /// ``send(_:completion:)``'s common case, synchronous: `nil` once appended, otherwise what
+    /// ``appendWaiting(_:)`` must finish.
+    @usableFromInline
+    func appendNow(
+        _ record: ProducerRecord, completion: @escaping @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void
+    ) throws(KafkaProducerError) -> PendingAppend? {
+        switch try appendNow(record, target: .callback(completion)) {
+        case .appended: nil
+        case .mustWait(let pending): pending
+        }
     }
 
     /// The send path's common case, synchronous (no suspension, no task allocation): the topic's metadata is cached
@@ -129,6 +142,7 @@ extension KafkaProducer {
 
     /// The rest of a send that must wait: for the topic's metadata and for buffer memory, together at most
     /// `max.block.ms` from the send's start.
+    @usableFromInline
     nonisolated(nonsending) func appendWaiting(_ pending: PendingAppend) async throws(KafkaProducerError) {
         do throws(KafkaProducerError) {
             let record = pending.record

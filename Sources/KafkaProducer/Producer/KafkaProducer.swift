@@ -191,13 +191,13 @@ public final class KafkaProducer: Sendable {
     /// case (metadata cached, buffer memory free) it returns without suspending.
     ///
     /// - Throws: ``KafkaProducerError`` when the record could not be handed over; `completion` is then not called.
+    @inlinable  // the common case then costs the caller no async call (a task-allocated frame per record)
     nonisolated(nonsending) public func send(
         _ record: ProducerRecord,
         completion: @escaping @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void
     ) async throws(KafkaProducerError) {
-        switch try appendNow(record, target: .callback(completion)) {
-        case .appended: return
-        case .mustWait(let pending): try await appendWaiting(pending)
+        if let pending = try appendNow(record, completion: completion) {
+            try await appendWaiting(pending)
         }
     }
 

@@ -17,7 +17,7 @@ struct RecordCompletion: Sendable {
     let keySize: Int32
     let valueSize: Int32
 
-    func complete(_ result: Result<RecordMetadata, KafkaProducerError>) {
+    consuming func complete(_ result: Result<RecordMetadata, KafkaProducerError>) {
         switch target {
         case .promise(let promise): promise.complete(result)
         case .callback(let callback): callback(result)

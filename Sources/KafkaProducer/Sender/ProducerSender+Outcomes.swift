@@ -25,7 +25,7 @@ struct BatchFailure: Sendable {
 extension ProducerSender {
     /// Handles a finished ProduceRequest: every batch of it is acknowledged, retried or failed.
     func requestCompleted(
-        node: Int32, batches: [DrainedBatch<RecordCompletion>],
+        node: Int32, batches: inout [DrainedBatch<RecordCompletion>],
         result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
     ) {
         inFlightRequests[node, default: 1] -= 1
@@ -33,16 +33,18 @@ extension ProducerSender {
         let now = ContinuousClock.now
         switch result {
         case .success(let outcomes):
-            for batch in batches {
+            for index in batches.indices {
                 // A batch failed by a forced close is no longer ours to complete.
-                guard removeInFlight(batch) else { continue }
+                guard removeInFlight(batches[index]) else { continue }
+                let partition = batches[index].topicPartition
                 let outcome =
-                    outcomes[batch.topicPartition]
-                    ?? PartitionProduceOutcome(topicPartition: batch.topicPartition, error: .unknownServerError)
+                    outcomes[partition]
+                    ?? PartitionProduceOutcome(topicPartition: partition, error: .unknownServerError)
                 if outcome.error == .none {
-                    succeed(batch, baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime)
+                    succeed(&batches[index], baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime)
                     continue
                 }
+                let batch = batches[index]
                 if outcome.error.invalidatesMetadata {
                     cluster.invalidateMetadata(topic: batch.topicPartition.topic)
                     metadataRefreshWanted = true
@@ -123,7 +125,8 @@ extension ProducerSender {
             retryOrExpire(batch, failure, now: now)
         case .treatAsSuccess:
             // A duplicate: the broker has the batch; it may still tell where (Kafka before 1.0, the dev cluster).
-            succeed(batch, baseOffset: max(failure.baseOffset ?? -1, -1), logAppendTime: failure.logAppendTime)
+            var duplicate = batch
+            succeed(&duplicate, baseOffset: max(failure.baseOffset ?? -1, -1), logAppendTime: failure.logAppendTime)
         case .fail(let reason):
             fail(batch, KafkaProducerError(failure.kind, reason))
         case .fatal(let reason):
@@ -152,7 +155,7 @@ extension ProducerSender {
     }
 
     /// Completes every record of an acknowledged batch.
-    func succeed(_ batch: DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?) {
+    func succeed(_ batch: inout DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?) {
         if let sequence = batch.sequence {
             let lastOffset = baseOffset >= 0 ? baseOffset + Int64(batch.recordCount) - 1 : -1
             idempotence?.batchSucceeded(batch.topicPartition, sequence, lastOffset: lastOffset)
@@ -167,17 +170,12 @@ extension ProducerSender {
         // The batch's oldest record (appended when the batch was created) stands for the batch: one measurement per
         // batch, not per record.
         metrics.recordLatency.recordInterval(since: batch.createdAt, now: .now)
-        // Through the buffer: a copy of each completion (a for-in, or reading the array element) retained and
-        // released its callback's context, which the sending thread retained for the same record a moment before.
-        batch.completions.withUnsafeBufferPointer { completions in
-            for index in completions.indices {
-                let metadata = RecordMetadata(
-                    topic: topic, partition: partition, offset: baseOffset >= 0 ? baseOffset + Int64(index) : -1,
-                    timestamp: logAppendTime ?? completions[index].timestamp,
-                    serializedKeySize: Int(completions[index].keySize),
-                    serializedValueSize: Int(completions[index].valueSize))
-                notify(completions[index], .success(metadata))
-            }
+        batch.takeCompletions { index, completion in
+            let metadata = RecordMetadata(
+                topic: topic, partition: partition, offset: baseOffset >= 0 ? baseOffset + Int64(index) : -1,
+                timestamp: logAppendTime ?? completion.timestamp, serializedKeySize: Int(completion.keySize),
+                serializedValueSize: Int(completion.valueSize))
+            notify(completion, .success(metadata))
         }
     }
 
@@ -200,7 +198,7 @@ extension ProducerSender {
         }
     }
 
-    func notify(_ completion: RecordCompletion, _ result: Result<RecordMetadata, KafkaProducerError>) {
+    func notify(_ completion: consuming RecordCompletion, _ result: Result<RecordMetadata, KafkaProducerError>) {
         if !interceptors.isEmpty {  // a for-in over the empty array still retained and released it, per record
             for interceptor in interceptors { interceptor.onAcknowledgement(result) }
         }

@@ -357,9 +357,9 @@ actor ProducerSender {
             }
             result = .failure(error)
         }
-        let batches = item.batches
+        var batches = item.batches
         _ = consume item
-        requestCompleted(node: node, batches: batches, result: result)
+        requestCompleted(node: node, batches: &batches, result: result)
         // The last copy of the batches: their buffers go back to the pool unshared, to be written into again.
         accumulator.recycle(consume batches)
     }

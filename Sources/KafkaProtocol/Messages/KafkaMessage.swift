@@ -61,6 +61,14 @@ public protocol KafkaRequest: KafkaMessage {
     associatedtype Response: KafkaResponse
     /// The API key of this request.
     static var apiKey: KafkaAPIKey { get }
+    /// About how many bytes the request's body takes encoded (0 when unknown), so that the frame it is written into
+    /// is allocated once, not grown by doubling; a hint only, never a limit.
+    var encodedSizeHint: Int { get }
+}
+
+extension KafkaRequest {
+    /// Unknown: small requests grow their frame from a small start.
+    public var encodedSizeHint: Int { 0 }
 }
 
 /// A response message.
