@@ -31,3 +31,36 @@ extension RecordAccumulatorTests {
         #expect(copy.completions == [10, 11, 12])
     }
 }
+
+extension RecordAccumulatorTests {
+    @Test func theReadyCheckTellsWhenTheOldestQueuedBatchWasCreatedAndWhetherAnyIsIncomplete() async throws {
+        let (accumulator, _) = makeAccumulator(linger: .seconds(60), deliveryTimeout: .seconds(1))
+        let empty = accumulator.ready(now: t0, leaderOf: leaderOne)
+        #expect(empty.oldestQueuedBatchCreatedAt == nil)
+        #expect(!empty.hasIncomplete)
+        try await accumulator.add(tp("t", 1), "newer", id: 1, at: t0 + .seconds(2))
+        try await accumulator.add(tp("t", 0), "older", id: 0, at: t0 + .seconds(1))
+        let queued = accumulator.ready(now: t0 + .seconds(3), leaderOf: leaderOne)
+        #expect(queued.oldestQueuedBatchCreatedAt == t0 + .seconds(1))
+        #expect(queued.hasIncomplete)
+        // What the sender does with it: expiry is checked once the oldest batch is delivery.timeout.ms old.
+        #expect(accumulator.expireBatches(now: t0 + .milliseconds(1_999)).isEmpty)
+        #expect(accumulator.expireBatches(now: t0 + .seconds(2)).map(\.completions) == [[0]])
+    }
+
+    @Test func deallocatingSeveralBatchesReleasesEachOnce() async throws {
+        let (accumulator, pool) = makeAccumulator(batchSize: 100, linger: .zero)
+        for partition in Int32(0)..<3 {
+            try await accumulator.add(tp("t", partition), "value", id: Int(partition), at: t0)
+        }
+        let drained = try #require(
+            accumulator.drain(nodes: [1], leaderOf: leaderOne, maxRequestSize: 1 << 20, now: t0)[1])
+        #expect(drained.count == 3)
+        #expect(pool.availableMemory < 1 << 20)
+        accumulator.deallocate(drained[...1])
+        #expect(accumulator.hasIncomplete)  // the third batch
+        accumulator.deallocate(drained)  // the first two again: released once only
+        #expect(!accumulator.hasIncomplete)
+        #expect(pool.availableMemory == 1 << 20)
+    }
+}

@@ -17,10 +17,13 @@ extension RecordAccumulator {
         let exhausted = pool.queuedWaiters > 0
         let configuration = configuration
         return state.withLockedValue { state in
-            var check = ReadyCheck(readyNodes: [], nextCheckDelay: nil, unknownLeaderTopics: [])
+            var check = ReadyCheck(
+                readyNodes: [], nextCheckDelay: nil, unknownLeaderTopics: [], hasIncomplete: !state.incomplete.isEmpty)
             let forceReady = exhausted || state.closed || state.flushesInProgress > 0
             for (partition, queue) in state.queues.entries {
                 guard let first = queue.first else { continue }
+                check.oldestQueuedBatchCreatedAt = min(
+                    check.oldestQueuedBatchCreatedAt ?? first.createdAt, first.createdAt)
                 guard let leader = leaderOf(partition) else {
                     check.unknownLeaderTopics.insert(partition.topic)
                     continue
@@ -124,6 +127,17 @@ extension RecordAccumulator {
     public func deallocate(_ batch: DrainedBatch<Completion>) {
         let wasIncomplete = state.withLockedValue { $0.incomplete.remove(batch.id) != nil }
         if wasIncomplete { pool.release(batch.reservedBytes) }
+    }
+
+    /// Releases the memory of several completed batches in one pass (one acquisition of each lock); as
+    /// ``deallocate(_:)`` for each.
+    public func deallocate(_ batches: some Sequence<DrainedBatch<Completion>>) {
+        let released = state.withLockedValue { state in
+            var bytes = 0
+            for batch in batches where state.incomplete.remove(batch.id) != nil { bytes += batch.reservedBytes }
+            return bytes
+        }
+        pool.release(released)
     }
 
     /// Gives the memory of finished batches (deallocated, expired or aborted; not those re-enqueued for a retry), their

@@ -76,12 +76,24 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         public var nextCheckDelay: Duration?
         /// The topics with queued data whose partition leader is unknown (metadata should be refreshed).
         public var unknownLeaderTopics: Set<String>
+        /// When the oldest queued batch (the oldest first batch of a partition) was created, `nil` when none is
+        /// queued: no batch can have expired before `delivery.timeout.ms` after it, so the sender checks expiry
+        /// (``RecordAccumulator/expireBatches(now:)``, another pass under the lock) only then.
+        public var oldestQueuedBatchCreatedAt: ContinuousClock.Instant?
+        /// Whether batches exist that were not deallocated, expired or aborted (queued or in flight), as
+        /// ``RecordAccumulator/hasIncomplete`` at the time of the check.
+        public var hasIncomplete: Bool
 
         /// Creates a result.
-        public init(readyNodes: Set<Int32>, nextCheckDelay: Duration?, unknownLeaderTopics: Set<String>) {
+        public init(
+            readyNodes: Set<Int32>, nextCheckDelay: Duration?, unknownLeaderTopics: Set<String>,
+            oldestQueuedBatchCreatedAt: ContinuousClock.Instant? = nil, hasIncomplete: Bool = false
+        ) {
             self.readyNodes = readyNodes
             self.nextCheckDelay = nextCheckDelay
             self.unknownLeaderTopics = unknownLeaderTopics
+            self.oldestQueuedBatchCreatedAt = oldestQueuedBatchCreatedAt
+            self.hasIncomplete = hasIncomplete
         }
     }
 

@@ -33,6 +33,9 @@ extension ProducerSender {
         let now = ContinuousClock.now
         switch result {
         case .success(let outcomes):
+            // The acknowledged batches' memory goes back in one pass, before their records' callbacks run (a batch
+            // failed by a forced close was deallocated already: deallocating is idempotent).
+            accumulator.deallocate(batches.lazy.filter { outcomes[$0.topicPartition]?.error == KafkaErrorCode.none })
             for index in batches.indices {
                 // A batch failed by a forced close is no longer ours to complete.
                 guard removeInFlight(batches[index]) else { continue }
@@ -41,7 +44,9 @@ extension ProducerSender {
                     outcomes[partition]
                     ?? PartitionProduceOutcome(topicPartition: partition, error: .unknownServerError)
                 if outcome.error == .none {
-                    succeed(&batches[index], baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime)
+                    succeed(
+                        &batches[index], baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime,
+                        deallocated: true)
                     continue
                 }
                 let batch = batches[index]
@@ -155,12 +160,15 @@ extension ProducerSender {
     }
 
     /// Completes every record of an acknowledged batch.
-    func succeed(_ batch: inout DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?) {
+    func succeed(
+        _ batch: inout DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?,
+        deallocated: Bool = false
+    ) {
         if let sequence = batch.sequence {
             let lastOffset = baseOffset >= 0 ? baseOffset + Int64(batch.recordCount) - 1 : -1
             idempotence?.batchSucceeded(batch.topicPartition, sequence, lastOffset: lastOffset)
         }
-        accumulator.deallocate(batch)
+        if !deallocated { accumulator.deallocate(batch) }
         metrics.recordsSent.increment(by: batch.recordCount)
         metrics.bytesSent.increment(by: batch.records.readableBytes)
         metrics.batchSize.record(batch.records.readableBytes)

@@ -105,7 +105,6 @@ actor ProducerSender {
         await withDiscardingTaskGroup { group in
             while true {
                 let now = ContinuousClock.now
-                failExpiredBatches(now: now)
                 if fatalFlag.load(ordering: .acquiring) || forceClose {
                     failQueuedBatches()
                 }
@@ -126,6 +125,9 @@ actor ProducerSender {
                     metadata.partition(topic: key.topic, partition: key.partition)?.leader
                 }
                 let check = accumulator.ready(now: now, leaderOf: leaderOf)
+                if let oldest = check.oldestQueuedBatchCreatedAt, now - oldest >= settings.deliveryTimeout {
+                    failExpiredBatches(now: now)
+                }
                 if !check.unknownLeaderTopics.isEmpty { metadataRefreshWanted = true }
                 startMetadataRefreshIfWanted(now: now, group: &group)
 
@@ -154,7 +156,7 @@ actor ProducerSender {
                 }
                 if sent { continue }
                 var timeout = check.nextCheckDelay
-                if accumulator.hasIncomplete {
+                if check.hasIncomplete {
                     // Expiry, unknown leaders and blocked partitions are re-checked at least this often.
                     timeout = min(timeout ?? .milliseconds(250), .milliseconds(250))
                 }
