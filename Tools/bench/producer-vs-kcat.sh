@@ -42,6 +42,8 @@
 #   KEEP_TMP    1 = keep the temporary directory with logs   (default 0)
 #   OUR_PROPS   extra producer properties for ours, e.g. "batch.size=1000000" (librdkafka's default
 #               batch size) — space separated k=v                 (default: none)
+#   KCAT_PROPS  extra librdkafka properties for kcat, e.g. "batch.size=16384" (Java's and our default
+#               batch size) — space separated k=v, each passed as -X k=v  (default: none)
 #
 # Output: progress on stderr; at the end three markdown tables on stdout (MB = 2^20 bytes, as in
 # Kafka's tool; RSS in MiB).
@@ -57,6 +59,9 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 KCAT_LINES=${KCAT_LINES:-random}
 KEEP_TMP=${KEEP_TMP:-0}
 OUR_PROPS=${OUR_PROPS:-}
+KCAT_PROPS=${KCAT_PROPS:-}
+kcat_props=()
+for property in $KCAT_PROPS; do kcat_props+=(-X "$property"); done
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -152,7 +157,7 @@ for acks in 1 all; do
         kcat_rc=0
         /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" \
             kcat -P -b "$BS" -t perf -l "$PAYLOAD" \
-            -X acks="$acks" -X compression.codec="$codec" -X linger.ms="$LINGER_MS" \
+            -X acks="$acks" -X compression.codec="$codec" -X linger.ms="$LINGER_MS" "${kcat_props[@]}" \
             >"$WORK/kcat-$acks-$codec.log" 2>&1 || kcat_rc=$?
         stored=$(stored_records)
         stop_cluster
@@ -187,7 +192,8 @@ done
 
 # 4. The tables.
 echo
-echo "RECORDS=$RECORDS SIZE=$SIZE PARTITIONS=$PARTITIONS BROKERS=$BROKERS linger.ms=$LINGER_MS kcat lines: $KCAT_LINES"
+echo "RECORDS=$RECORDS SIZE=$SIZE PARTITIONS=$PARTITIONS BROKERS=$BROKERS linger.ms=$LINGER_MS kcat lines: $KCAT_LINES" \
+    "ours: ${OUR_PROPS:-defaults} kcat: ${KCAT_PROPS:-defaults}"
 echo
 awk -F'\t' -v records="$RECORDS" -v size="$SIZE" '
 function fmt(x, d) { return sprintf("%." d "f", x) }
