@@ -14,10 +14,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = Request
     typealias OutboundOut = ByteBuffer
 
-    /// One request for the ready connection.
     /// A request frame's size prefix, api key, version and correlation id.
     static let headerBytes = 12
 
+    /// One request for the ready connection.
     struct Request: Sendable {
         /// The complete frame (size prefix, header, body); bytes 8..<12 are the correlation id.
         var frame: ByteBuffer

@@ -165,7 +165,6 @@ public struct DrainedBatch<Completion: Sendable>: Sendable {
     public let sequence: IdempotentProducerState.BatchSequence?
 }
 
-/// What the sender decides for the first batch of a partition during ``RecordAccumulator/drain(nodes:leaderOf:maxRequestSize:now:admit:)``.
 extension DrainedBatch {
     /// Hands the records' completion tokens to `body` in record order, each moved out of the batch, and leaves the
     /// batch without tokens (their storage is kept, for the pool to reuse).
@@ -184,6 +183,7 @@ extension DrainedBatch {
     }
 }
 
+/// What the sender decides for the first batch of a partition during ``RecordAccumulator/drain(nodes:leaderOf:maxRequestSize:now:admit:)``.
 public enum DrainDecision: Sendable, Equatable {
     /// Leave the partition's batches queued this time.
     case skip

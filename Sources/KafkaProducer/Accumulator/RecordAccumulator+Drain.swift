@@ -125,8 +125,7 @@ extension RecordAccumulator {
     /// Releases a completed batch's memory back to the pool. Releasing a batch twice (or one returned by
     /// ``expireBatches(now:)`` or ``abortAll()``, whose memory is already released) does nothing.
     public func deallocate(_ batch: DrainedBatch<Completion>) {
-        let wasIncomplete = state.withLockedValue { $0.incomplete.remove(batch.id) != nil }
-        if wasIncomplete { pool.release(batch.reservedBytes) }
+        deallocate(CollectionOfOne(batch))
     }
 
     /// Releases the memory of several completed batches in one pass (one acquisition of each lock); as

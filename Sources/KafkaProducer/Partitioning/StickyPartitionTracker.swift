@@ -138,12 +138,11 @@ public final class StickyPartitionTracker: Sendable {
     ///   - enableSwitch: Whether reaching `batchSize` may switch partitions. Java passes `true` only when every
     ///     batch queued for the partition is full; `2 × batchSize` bytes switch regardless.
     public func recordAppended(topic: String, partition: Int32, bytes: Int, enableSwitch: Bool = true) {
-        let threshold = batchSize
-        let hardThreshold = Self.saturatingAdd(threshold, threshold)
+        let counting = Counting(bytes: bytes, batchSize: batchSize)
         state.withLockedValue { state in
             state.topics.value(for: topic)?.sticky.count(
-                bytes: bytes, appendedTo: partition, threshold: threshold, hardThreshold: hardThreshold,
-                enableSwitch: enableSwitch)
+                bytes: counting.bytes, appendedTo: partition, threshold: counting.threshold,
+                hardThreshold: counting.hardThreshold, enableSwitch: enableSwitch)
         }
     }
 

@@ -13,12 +13,6 @@ import NIOCore
 /// The send path behind ``KafkaProducer/send(_:)`` and ``KafkaProducer/send(_:completion:)``: interceptors, the
 /// topic's partitions, the partition, the append to the accumulator, and the waits for metadata and buffer memory.
 extension KafkaProducer {
-    /// What ``appendNow(_:target:)`` leaves to ``appendWaiting(_:)``.
-    enum Attempt {
-        case appended
-        case mustWait(PendingAppend)
-    }
-
     /// A record past its interceptors that needs a metadata fetch (no `placement` yet) or buffer memory.
     @usableFromInline
     struct PendingAppend {
@@ -28,22 +22,12 @@ extension KafkaProducer {
         var placement: Placement?
     }
 
-    /// ``send(_:completion:)``'s common case, synchronous: `nil` once appended, otherwise what
-    /// ``appendWaiting(_:)`` must finish.
-    @usableFromInline
-    func appendNow(
-        _ record: ProducerRecord, completion: @escaping @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void
-    ) throws(KafkaProducerError) -> PendingAppend? {
-        switch try appendNow(record, target: .callback(completion)) {
-        case .appended: nil
-        case .mustWait(let pending): pending
-        }
-    }
-
     /// The send path's common case, synchronous (no suspension, no task allocation): the topic's metadata is cached
-    /// and the record fits the partition's last batch or a new batch whose memory is free now.
+    /// and the record fits the partition's last batch or a new batch whose memory is free now. Returns `nil` once
+    /// the record is appended, otherwise what ``appendWaiting(_:)`` must finish.
+    @usableFromInline
     func appendNow(_ original: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
-        -> Attempt
+        -> PendingAppend?
     {
         do throws(KafkaProducerError) {
             if interceptors.isEmpty { return try appendNow(open: original, target: target) }
@@ -59,7 +43,7 @@ extension KafkaProducer {
     /// inside the accumulator (one lock), otherwise here from the topic's cached partitions. The record is passed on
     /// as it is (no copy).
     private func appendNow(open record: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
-        -> Attempt
+        -> PendingAppend?
     {
         let generation = cluster.metadataGeneration
         if routesRecords {
@@ -69,7 +53,7 @@ extension KafkaProducer {
         }
         try checkOpen(record.topic)
         guard let topic = accumulator.cachedTopicInfo(record.topic, generation: generation) else {
-            return .mustWait(PendingAppend(record: record, target: target, start: .now))
+            return PendingAppend(record: record, target: target, start: .now)
         }
         let placement = try place(record, topic: topic, target: target)
         let result: RecordAccumulator<RecordCompletion>.AppendResult?
@@ -82,17 +66,17 @@ extension KafkaProducer {
             throw Self.appendError(error, topic: record.topic, partition: placement.partition.partition)
         }
         guard let result else {
-            return .mustWait(PendingAppend(record: record, target: target, start: .now, placement: placement))
+            return PendingAppend(record: record, target: target, start: .now, placement: placement)
         }
         appended(result)
-        return .appended
+        return nil
     }
 
     /// The default partitioner's append: the partition is chosen under the accumulator's lock (see
     /// ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``).
     private func appendRouted(
         _ record: ProducerRecord, target: RecordCompletionTarget, generation: UInt64
-    ) throws(KafkaProducerError) -> Attempt {
+    ) throws(KafkaProducerError) -> PendingAppend? {
         let timestamp = record.timestamp ?? Self.currentTimeMillis()
         var random = SystemRandomNumberGenerator()
         let routed: RecordAccumulator<RecordCompletion>.RoutedAppend
@@ -109,14 +93,14 @@ extension KafkaProducer {
         switch routed {
         case .appended(let result, _):
             appended(result)
-            return .appended
+            return nil
         case .unknownTopic:
-            return .mustWait(PendingAppend(record: record, target: target, start: .now))
+            return PendingAppend(record: record, target: target, start: .now)
         case .needsMemory(let partition):
             let placement = Placement(
                 partition: TopicPartitionKey(topic: record.topic, partition: partition),
                 completion: completion(for: record, target: target, timestamp: timestamp))
-            return .mustWait(PendingAppend(record: record, target: target, start: .now, placement: placement))
+            return PendingAppend(record: record, target: target, start: .now, placement: placement)
         }
     }
 
@@ -154,9 +138,7 @@ extension KafkaProducer {
                 let (topic, generation) = try await topicInfo(record.topic, deadline: deadline)
                 if !routesRecords {
                     placement = try place(record, topic: topic, target: pending.target)
-                } else if case .mustWait(let again) = try appendRouted(
-                    record, target: pending.target, generation: generation)
-                {
+                } else if let again = try appendRouted(record, target: pending.target, generation: generation) {
                     // The route just cached is at least as new as `generation`: only memory can be missing.
                     guard let placed = again.placement else {
                         throw KafkaProducerError(.unknownTopic, topic: record.topic, "the topic's metadata changed")

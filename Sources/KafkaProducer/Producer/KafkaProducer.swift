@@ -171,9 +171,8 @@ public final class KafkaProducer: Sendable {
         -> RecordMetadata
     {
         let promise = RecordPromise()
-        switch try appendNow(record, target: .promise(promise)) {
-        case .appended: break
-        case .mustWait(let pending): try await appendWaiting(pending)
+        if let pending = try appendNow(record, target: .promise(promise)) {
+            try await appendWaiting(pending)
         }
         do {
             return try await promise.wait()
@@ -196,7 +195,7 @@ public final class KafkaProducer: Sendable {
         _ record: ProducerRecord,
         completion: @escaping @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void
     ) async throws(KafkaProducerError) {
-        if let pending = try appendNow(record, completion: completion) {
+        if let pending = try appendNow(record, target: .callback(completion)) {
             try await appendWaiting(pending)
         }
     }

@@ -2,6 +2,7 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 
 /// How the caller of a send learns the outcome of one record.
+@usableFromInline
 enum RecordCompletionTarget: Sendable {
     /// A send that awaits the acknowledgement.
     case promise(RecordPromise)
@@ -27,6 +28,7 @@ struct RecordCompletion: Sendable {
 
 /// A one-shot result holder for ``KafkaProducer/send(_:)``: the sender may complete it before or after the caller
 /// starts waiting.
+@usableFromInline
 final class RecordPromise: Sendable {
     private enum State {
         case pending

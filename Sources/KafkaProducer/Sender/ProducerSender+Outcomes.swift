@@ -44,9 +44,7 @@ extension ProducerSender {
                     outcomes[partition]
                     ?? PartitionProduceOutcome(topicPartition: partition, error: .unknownServerError)
                 if outcome.error == .none {
-                    succeed(
-                        &batches[index], baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime,
-                        deallocated: true)
+                    succeed(&batches[index], baseOffset: outcome.baseOffset, logAppendTime: outcome.logAppendTime)
                     continue
                 }
                 let batch = batches[index]
@@ -130,6 +128,7 @@ extension ProducerSender {
             retryOrExpire(batch, failure, now: now)
         case .treatAsSuccess:
             // A duplicate: the broker has the batch; it may still tell where (Kafka before 1.0, the dev cluster).
+            accumulator.deallocate(batch)
             var duplicate = batch
             succeed(&duplicate, baseOffset: max(failure.baseOffset ?? -1, -1), logAppendTime: failure.logAppendTime)
         case .fail(let reason):
@@ -159,16 +158,12 @@ extension ProducerSender {
         accumulator.reenqueue(batch, now: now)
     }
 
-    /// Completes every record of an acknowledged batch.
-    func succeed(
-        _ batch: inout DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?,
-        deallocated: Bool = false
-    ) {
+    /// Completes every record of an acknowledged batch; the caller has deallocated the batch.
+    func succeed(_ batch: inout DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?) {
         if let sequence = batch.sequence {
             let lastOffset = baseOffset >= 0 ? baseOffset + Int64(batch.recordCount) - 1 : -1
             idempotence?.batchSucceeded(batch.topicPartition, sequence, lastOffset: lastOffset)
         }
-        if !deallocated { accumulator.deallocate(batch) }
         metrics.recordsSent.increment(by: batch.recordCount)
         metrics.bytesSent.increment(by: batch.records.readableBytes)
         metrics.batchSize.record(batch.records.readableBytes)
