@@ -77,7 +77,7 @@ public enum ConfluentTransactions {
         group: String = "confluent-transactions-group"
     ) async throws -> Result {
         let arguments = ["python3", script, bootstrap, topic, "\(transactions)", "\(partitions)", group]
-        let (status, output, errors) = try await Task.detached { try run(arguments) }.value
+        let (status, output, errors) = try await runOffThePool { try run(arguments) }
         guard status == 0 else {
             throw Failure(description: "confluent-transactions.py exited \(status):\n\(errors)\n\(output)")
         }

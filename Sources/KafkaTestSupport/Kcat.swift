@@ -121,7 +121,7 @@ public struct KcatError: Error, CustomStringConvertible {
 /// The `kcat` command-line tool (librdkafka-based), as an independent consumer and producer for integration tests.
 ///
 /// Test support only: it checks what our producer wrote with a client that shares none of our code, and writes data
-/// with a producer that is not ours. Every call runs one kcat process synchronously, so call it from tests only.
+/// with a producer that is not ours. Every call runs one kcat process and waits for it on a thread of its own.
 ///
 /// ## Output format and its limits
 ///
@@ -185,10 +185,10 @@ public enum Kcat {
     ///   prints output that cannot be parsed.
     public static func consume(
         bootstrap: String, topic: String, extraProperties: [String: String] = [:], timeout: Duration = .seconds(30)
-    ) throws -> [KcatRecord] {
+    ) async throws -> [KcatRecord] {
         var arguments = ["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", consumeFormat]
         arguments += propertyArguments(extraProperties)
-        let output = try run(arguments, input: nil, timeout: timeout)
+        let output = try await run(arguments, input: nil, timeout: timeout)
         do {
             return try parseConsumeOutput(output)
         } catch var error as KcatError {
@@ -216,7 +216,7 @@ public enum Kcat {
     public static func produce(
         bootstrap: String, topic: String, lines: [String], keyDelimiter: Character? = nil,
         extraProperties: [String: String] = [:], timeout: Duration = .seconds(30)
-    ) throws {
+    ) async throws {
         if let bad = lines.first(where: { $0.contains("\n") }) {
             throw KcatError(kind: .launchFailed, detail: "line contains a newline: \(bad.debugDescription)")
         }
@@ -230,12 +230,12 @@ public enum Kcat {
             input.append(contentsOf: Array(line.utf8))
             input.append(0x0A)
         }
-        _ = try run(arguments, input: input, timeout: timeout)
+        _ = try await run(arguments, input: input, timeout: timeout)
     }
 
     /// The text of `kcat -L` (metadata of every broker and topic) for `bootstrap`.
-    public static func metadataListing(bootstrap: String, timeout: Duration = .seconds(30)) throws -> String {
-        String(decoding: try run(["-L", "-b", bootstrap], input: nil, timeout: timeout), as: UTF8.self)
+    public static func metadataListing(bootstrap: String, timeout: Duration = .seconds(30)) async throws -> String {
+        String(decoding: try await run(["-L", "-b", bootstrap], input: nil, timeout: timeout), as: UTF8.self)
     }
 
     // MARK: - Arguments
@@ -380,20 +380,51 @@ public enum Kcat {
     // MARK: - Running kcat
 
     /// Collects one pipe's bytes on a thread of its own, so kcat never blocks on a full pipe.
+    ///
+    /// It does not rely on end-of-file alone: a process another test starts at the same moment can inherit the
+    /// pipe's write end and hold it open long after kcat exited. Once told that kcat exited, the reader stops as
+    /// soon as the pipe is empty (everything kcat wrote is in it by then).
     private final class PipeReader: @unchecked Sendable {
         private let lock = NSLock()
         private var data = Data()
+        private var writerExited = false
         private let done = DispatchSemaphore(value: 0)
 
         init(_ handle: FileHandle) {
             Thread.detachNewThread { [self] in
-                let bytes = handle.readDataToEndOfFile()
-                lock.withLock { data = bytes }
+                withExtendedLifetime(handle) { drain(handle.fileDescriptor) }
                 done.signal()
             }
         }
 
-        /// The bytes read, once the writer closed the pipe (or `nil` if that did not happen within `seconds`).
+        private func drain(_ descriptor: Int32) {
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&request, 1, 50)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                if ready == 0 {
+                    if lock.withLock({ writerExited }) { return }
+                    continue
+                }
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    lock.withLock { data.append(contentsOf: buffer[0..<count]) }
+                } else if count == 0 || errno != EINTR {
+                    return
+                }
+            }
+        }
+
+        /// Tells the reader that kcat exited: an empty pipe now means everything was read.
+        func writerDidExit() {
+            lock.withLock { writerExited = true }
+        }
+
+        /// The bytes read, once the pipe was drained (or `nil` if that did not happen within `seconds`).
         func wait(seconds: Double) -> Data? {
             guard done.wait(timeout: .now() + seconds) == .success else { return nil }
             return lock.withLock { data }
@@ -405,8 +436,14 @@ public enum Kcat {
         return max(0, Double(seconds) + Double(attoseconds) / 1e18)
     }
 
-    /// Runs kcat with `arguments` and `input` on standard input; returns its standard output.
-    static func run(_ arguments: [String], input: Data?, timeout: Duration) throws -> [UInt8] {
+    /// Runs kcat with `arguments` and `input` on standard input, on a thread of its own (see ``runOffThePool(_:)``);
+    /// returns its standard output.
+    static func run(_ arguments: [String], input: Data?, timeout: Duration) async throws -> [UInt8] {
+        try await runOffThePool { try runBlocking(arguments, input: input, timeout: timeout) }
+    }
+
+    /// Runs kcat and waits for it on the calling thread.
+    static func runBlocking(_ arguments: [String], input: Data?, timeout: Duration) throws -> [UInt8] {
         guard let executable = path else { throw KcatError(kind: .notInstalled) }
         let commandLine = [executable] + arguments
 
@@ -443,7 +480,8 @@ public enum Kcat {
         } catch {
             throw KcatError(kind: .launchFailed, arguments: commandLine, detail: "\(error)")
         }
-        // `Process.run()` closes our copies of the pipes' write ends, so the readers see end-of-file when kcat exits.
+        // `Process.run()` closes our copies of the pipes' write ends: the readers see end-of-file when kcat exits
+        // (unless a process started meanwhile inherited them; see PipeReader).
         let stdoutReader = PipeReader(stdoutPipe.fileHandleForReading)
         let stderrReader = PipeReader(stderrPipe.fileHandleForReading)
 
@@ -456,6 +494,8 @@ public enum Kcat {
                 exited.wait()
             }
         }
+        stdoutReader.writerDidExit()
+        stderrReader.writerDidExit()
         let output = stdoutReader.wait(seconds: 10) ?? Data()
         let errorOutput = String(decoding: stderrReader.wait(seconds: 10) ?? Data(), as: UTF8.self)
 

@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 public import KafkaProtocol
 
 /// librdkafka's mock cluster, in-process: N brokers on loopback ports speaking the real Kafka
@@ -49,8 +50,22 @@ public final class MockKafkaCluster: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_mock_cluster_destroy(cluster)
-        rd_kafka_destroy(handle)
+        // rd_kafka_mock_cluster_destroy joins the cluster's thread, which takes seconds on a loaded machine: done on
+        // a thread of its own, so that the test task releasing the cluster does not hold one of Swift's cooperative
+        // threads (two on a CI runner) and stall every other test meanwhile.
+        let remains = Remains(handle: handle, cluster: cluster)
+        Thread.detachNewThread { remains.destroy() }
+    }
+
+    /// The librdkafka objects a released cluster leaves to be destroyed.
+    private struct Remains: @unchecked Sendable {
+        let handle: OpaquePointer
+        let cluster: OpaquePointer
+
+        func destroy() {
+            rd_kafka_mock_cluster_destroy(cluster)
+            rd_kafka_destroy(handle)
+        }
     }
 
     /// The `bootstrap.servers` list (`127.0.0.1:port,…`).

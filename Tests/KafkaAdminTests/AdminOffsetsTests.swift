@@ -114,11 +114,11 @@ struct AdminOffsetsTests {
     func listOffsets() async throws {
         try await AdminTests.withAdmin(topics: ["log": 1, "spread": 3]) { cluster, admin in
             let before = Self.nowMs
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "log", lines: ["a", "b", "c"])
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "log", lines: ["a", "b", "c"])
             try await Task.sleep(for: .milliseconds(30))
             let middle = Self.nowMs
             try await Task.sleep(for: .milliseconds(30))
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "log", lines: ["d", "e", "f"])
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "log", lines: ["d", "e", "f"])
             let log = Self.key("log", 0)
 
             let listed = try await admin.listOffsets([log: .earliest])
@@ -160,7 +160,7 @@ struct AdminOffsetsTests {
     @Test("deleteRecords moves the low watermark", .enabled(if: Kcat.path != nil))
     func deleteRecords() async throws {
         try await AdminTests.withAdmin(topics: ["log": 1]) { cluster, admin in
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "log", lines: ["a", "b", "c", "d", "e"])
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "log", lines: ["a", "b", "c", "d", "e"])
             let log = Self.key("log", 0)
 
             let deleted = try await admin.deleteRecords([log: 2, Self.key("nope", 0): 1])
@@ -176,7 +176,7 @@ struct AdminOffsetsTests {
             cluster.failNext(.deleteRecords, error: .notLeaderOrFollower)
             #expect((try await admin.deleteRecords([log: -1])[log]?.get()) == 5)
             #expect((try await admin.listOffsets([log: .earliest])[log]?.get())?.offset == 5)
-            let remaining = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "log")
+            let remaining = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "log")
             #expect(remaining.isEmpty)
         }
     }

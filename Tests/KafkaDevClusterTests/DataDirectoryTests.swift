@@ -22,9 +22,9 @@ struct DataDirectoryTests {
         try first.createTopic("kept", partitions: 2, configs: ["retention.ms": "1000"])
         try first.createTopic("dropped", partitions: 1)
         let lines = (0..<40).map { "line-\($0)" }
-        try Kcat.produce(bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[0..<20]))
+        try await Kcat.produce(bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[0..<20]))
         try first.save()  // a save in the middle: the second one appends only what is new
-        try Kcat.produce(bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[20...]))
+        try await Kcat.produce(bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[20...]))
         let (topicID, committed) = first.core.mutate { state -> (KafkaUUID?, OffsetCommitResponse) in
             let coordinator = state.coordinator(type: 0, key: "readers")
             let request = OffsetCommitRequest(
@@ -45,12 +45,12 @@ struct DataDirectoryTests {
             return (state.topics["kept"]?.id, response)
         }
         #expect(committed.topics.first?.partitions.first?.errorCode == 0)
-        let before = try Kcat.consume(bootstrap: first.bootstrapServers, topic: "kept")
+        let before = try await Kcat.consume(bootstrap: first.bootstrapServers, topic: "kept")
         await first.shutdown()
 
         let second = try await Self.start(directory)
         #expect(second.topicNames == ["kept"])
-        let after = try Kcat.consume(bootstrap: second.bootstrapServers, topic: "kept")
+        let after = try await Kcat.consume(bootstrap: second.bootstrapServers, topic: "kept")
         #expect(after.count == 40)
         #expect(
             Set(after.map { "\($0.partition)/\($0.offset)/\(String(decoding: $0.value ?? [], as: UTF8.self))" })
@@ -66,7 +66,7 @@ struct DataDirectoryTests {
         #expect(restored.1 == ["retention.ms": "1000"])
         #expect(restored.2?.offset == 7 && restored.2?.metadata == "m")
         // New records continue the restored offsets.
-        try Kcat.produce(bootstrap: second.bootstrapServers, topic: "kept", lines: ["more"])
+        try await Kcat.produce(bootstrap: second.bootstrapServers, topic: "kept", lines: ["more"])
         let total = (0..<2).compactMap { second.highWatermark(topic: "kept", partition: Int32($0)) }.reduce(0, +)
         #expect(total == 41)
         await second.shutdown()
@@ -79,7 +79,7 @@ struct DataDirectoryTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await Self.start(directory)
         try first.createTopic("t", partitions: 1)
-        try Kcat.produce(bootstrap: first.bootstrapServers, topic: "t", lines: ["a", "b", "c"])
+        try await Kcat.produce(bootstrap: first.bootstrapServers, topic: "t", lines: ["a", "b", "c"])
         await first.shutdown()
         let logs = try FileManager.default.contentsOfDirectory(atPath: directory + "/logs")
         let file = directory + "/logs/" + (try #require(logs.first))
@@ -89,7 +89,7 @@ struct DataDirectoryTests {
         try handle.close()
         let second = try await Self.start(directory)
         #expect(second.highWatermark(topic: "t", partition: 0) == 3)
-        let records = try Kcat.consume(bootstrap: second.bootstrapServers, topic: "t")
+        let records = try await Kcat.consume(bootstrap: second.bootstrapServers, topic: "t")
         #expect(records.compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } } == ["a", "b", "c"])
         await second.shutdown()
     }

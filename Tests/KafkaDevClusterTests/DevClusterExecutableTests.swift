@@ -43,7 +43,7 @@ struct DevClusterExecutableTests {
         let bootstrap = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(
             in: .whitespacesAndNewlines)
         #expect(bootstrap.split(separator: ",").count == 2)
-        let listing = try Kcat.metadataListing(bootstrap: bootstrap)
+        let listing = try await Kcat.metadataListing(bootstrap: bootstrap)
         #expect(listing.contains("2 brokers:"))
         #expect(listing.contains("topic \"cli\" with 3 partitions:"))
         process.terminate()  // SIGTERM

@@ -18,10 +18,10 @@ struct KcatInteropTests {
         let cluster = try await Self.start(topics: ["codec": 3])
         defer { Task { await cluster.shutdown() } }
         let lines = (0..<500).map { "key-\($0 % 17):value \($0) with \(codec)" }
-        try Kcat.produce(
+        try await Kcat.produce(
             bootstrap: cluster.bootstrapServers, topic: "codec", lines: lines, keyDelimiter: ":",
             extraProperties: ["compression.codec": codec, "enable.idempotence": "true", "linger.ms": "5"])
-        let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "codec")
+        let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "codec")
         #expect(records.count == lines.count)
         let values = Set(records.compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } })
         #expect(values == Set(lines.map { String($0.split(separator: ":", maxSplits: 1)[1]) }))
@@ -44,7 +44,7 @@ struct KcatInteropTests {
     @Test func kcatListsMetadataOfEveryBroker() async throws {
         let cluster = try await Self.start(topics: ["listed": 4])
         defer { Task { await cluster.shutdown() } }
-        let output = try Kcat.metadataListing(bootstrap: cluster.bootstrapServers)
+        let output = try await Kcat.metadataListing(bootstrap: cluster.bootstrapServers)
         #expect(output.contains("3 brokers:"))
         #expect(output.contains("topic \"listed\" with 4 partitions:"))
         for broker in cluster.brokers {

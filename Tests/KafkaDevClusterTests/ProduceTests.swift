@@ -340,12 +340,12 @@ enum ProduceTestSupport {
 @Suite(.serialized, .enabled(if: Kcat.path != nil, "kcat is not installed"))
 struct ProduceKcatTests {
     /// Runs `body` against a fresh three-broker cluster, shutting it down afterwards.
-    static func withCluster(_ body: (DevCluster) throws -> Void) async throws {
+    static func withCluster(_ body: (DevCluster) async throws -> Void) async throws {
         var configuration = DevClusterConfiguration()
         configuration.brokerCount = 3
         let cluster = try await DevCluster(configuration: configuration)
         do {
-            try body(cluster)
+            try await body(cluster)
         } catch {
             await cluster.shutdown()
             throw error
@@ -363,7 +363,7 @@ struct ProduceKcatTests {
             var produced = 0
             for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
                 let lines = (0..<25).map { "k\($0):\(codec)-line-\($0)" }
-                try Kcat.produce(
+                try await Kcat.produce(
                     bootstrap: cluster.bootstrapServers, topic: "kcat-produce", lines: lines, keyDelimiter: ":",
                     extraProperties: ["compression.codec": codec, "linger.ms": "5"])
                 produced += lines.count
@@ -376,7 +376,7 @@ struct ProduceKcatTests {
         try await Self.withCluster { cluster in
             try cluster.createTopic("kcat-idempotent", partitions: 2)
             let lines = (0..<40).map { "key\($0 % 7):value-\($0)" }
-            try Kcat.produce(
+            try await Kcat.produce(
                 bootstrap: cluster.bootstrapServers, topic: "kcat-idempotent", lines: lines, keyDelimiter: ":",
                 extraProperties: ["enable.idempotence": "true", "compression.codec": "lz4"])
             #expect(Self.total(cluster, "kcat-idempotent", partitions: 2) == 40)

@@ -204,11 +204,12 @@ struct ClusterClientIntegrationTests {
         let cluster = try Self.mockCluster(brokers: 1)
         try cluster.createTopic("slow", partitions: 1, replicationFactor: 1)
         var configuration = Self.configuration(cluster)
-        configuration.requestTimeout = .milliseconds(300)
+        // Long enough for a loaded machine's first Metadata, far below the delay.
+        configuration.requestTimeout = .seconds(2)
         let client = try KafkaClusterClient(configuration: configuration)
         defer { Task { await client.shutdown() } }
         _ = try await client.metadata(for: ["slow"])
-        try cluster.setRoundTripDelay(broker: 1, milliseconds: 1000)
+        try cluster.setRoundTripDelay(broker: 1, milliseconds: 8000)
         let error = try await #require(throws: KafkaNetworkError.self) {
             try await client.send(MetadataRequest(), to: .broker(1), kind: .admin)
         }

@@ -11,7 +11,7 @@ import Testing
             "kcat is not installed: install it (apt-get install kcat / brew install kcat) or set KCAT=/path/to/kcat")
     }
 
-    @Test func produceThenConsumeRoundTripsKeysValuesAndOffsets() throws {
+    @Test func produceThenConsumeRoundTripsKeysValuesAndOffsets() async throws {
         try Self.requireKcat()
         let cluster = try MockKafkaCluster(brokers: 3)
         let topic = "kcat-round-trip"
@@ -26,9 +26,9 @@ import Testing
         cases.append(("key-split:value:with:colons", Array("key-split".utf8), Array("value:with:colons".utf8)))
         cases.append(("key-\u{e9}:value-\u{1F600}", Array("key-\u{e9}".utf8), Array("value-\u{1F600}".utf8)))
 
-        try Kcat.produce(
+        try await Kcat.produce(
             bootstrap: cluster.bootstrapServers, topic: topic, lines: cases.map(\.line), keyDelimiter: ":")
-        let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic)
+        let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic)
 
         #expect(records.count == cases.count)
         let expectedByValue = Dictionary(
@@ -60,34 +60,35 @@ import Testing
         }
     }
 
-    @Test func consumingAnEmptyTopicReturnsNoRecords() throws {
+    @Test func consumingAnEmptyTopicReturnsNoRecords() async throws {
         try Self.requireKcat()
         let cluster = try MockKafkaCluster(brokers: 3)
         try cluster.createTopic("kcat-empty", partitions: 3, replicationFactor: 1)
-        let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "kcat-empty")
+        let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "kcat-empty")
         #expect(records.isEmpty)
     }
 
-    @Test func unreachableBootstrapFailsWithKcatsError() throws {
+    @Test func unreachableBootstrapFailsWithKcatsError() async throws {
         try Self.requireKcat()
         let start = ContinuousClock.now
-        let error = try #require(throws: KcatError.self) {
-            try Kcat.consume(bootstrap: "127.0.0.1:1", topic: "nowhere", timeout: .seconds(30))
+        let error = try await #require(throws: KcatError.self) {
+            try await Kcat.consume(bootstrap: "127.0.0.1:1", topic: "nowhere", timeout: .seconds(30))
         }
         #expect(ContinuousClock.now - start < .seconds(30))
         #expect(error.kind != .timedOut && error.kind != .notInstalled, "\(error)")
         #expect(!error.stderr.isEmpty, "the error carries kcat's stderr: \(error)")
     }
 
-    @Test func slowKcatIsKilledAtTheTimeout() throws {
+    @Test func slowKcatIsKilledAtTheTimeout() async throws {
         try Self.requireKcat()
         let start = ContinuousClock.now
         // Against an unreachable broker kcat waits ~5 s for metadata: far beyond this timeout.
-        let error = try #require(throws: KcatError.self) {
-            try Kcat.consume(bootstrap: "127.0.0.1:1", topic: "nowhere", timeout: .milliseconds(300))
+        let error = try await #require(throws: KcatError.self) {
+            try await Kcat.consume(bootstrap: "127.0.0.1:1", topic: "nowhere", timeout: .milliseconds(300))
         }
+        // .timedOut: killed by the timeout, before kcat gave up by itself; the bound only catches a hang.
         #expect(error.kind == .timedOut, "\(error)")
-        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func parsesBinaryKeysAndValuesNullsAndHeaders() throws {

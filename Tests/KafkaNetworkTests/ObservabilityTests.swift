@@ -46,7 +46,8 @@ struct ObservabilityTests {
             BrokerAddress(host: broker.host, port: broker.port)
         ])
         configuration.clientID = "observed-client"
-        configuration.requestTimeout = .milliseconds(300)
+        // Long enough for a loaded machine's first Metadata; the dropped answer below waits this long.
+        configuration.requestTimeout = .seconds(2)
         let client = try KafkaClusterClient(configuration: configuration, metricsFactory: metrics)
         _ = try await client.metadata(for: ["observed"])
         broker.dropResponses(forNext: 1)

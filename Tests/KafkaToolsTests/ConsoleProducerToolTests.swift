@@ -18,7 +18,7 @@ import Testing
         try await withDevCluster(topics: ["lines": 1]) { cluster in
             let outcome = try await Self.produce(cluster, ["--topic", "lines"], stdin: "one\ntwo\r\n\nthree")
             #expect(outcome.status == 0, "\(outcome.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.map { Self.text($0.value) } == ["one", "two", "", "three"])
             #expect(records.allSatisfy { $0.key == nil })
         }
@@ -34,7 +34,7 @@ import Testing
                 ],
                 stdin: "h1:a,h2:b\tk1\tv1\nh3:c\tk2\tv2 with\ttab\n")
             #expect(outcome.status == 0, "\(outcome.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.map { Self.text($0.key) } == ["k1", "k2"])
             #expect(records.map { Self.text($0.value) } == ["v1", "v2 with\ttab"])
             #expect(
@@ -50,7 +50,7 @@ import Testing
                 cluster, ["--topic", "lines", "--property", "parse.key=true", "--property", "key.separator=::"],
                 stdin: "a::b::c\n")
             #expect(outcome.status == 0, "\(outcome.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.map { Self.text($0.key) } == ["a"])
             #expect(records.map { Self.text($0.value) } == ["b::c"])
         }
@@ -63,7 +63,7 @@ import Testing
                 ["--topic", "lines", "--property", "parse.key=true", "--property", "null.marker=<null>"],
                 stdin: "<null>\tv1\nk2\t<null>\nk3\t\n")
             #expect(outcome.status == 0, "\(outcome.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.count == 3)
             #expect(records.map { Self.text($0.key) } == [nil, "k2", "k3"])
             #expect(records.map { Self.text($0.value) } == ["v1", nil, ""])
@@ -78,7 +78,7 @@ import Testing
             #expect(outcome.status == 1)
             #expect(outcome.stderr.contains("No key separator found on line number 2"), "\(outcome.stderr)")
             #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.map { Self.text($0.value) } == ["v1", "v3"])
         }
     }
@@ -89,7 +89,7 @@ import Testing
                 cluster, ["--topic", "lines", "--property", "parse.key=true", "--property", "ignore.error=true"],
                 stdin: "plain\n")
             #expect(outcome.status == 0, "\(outcome.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.map { Self.text($0.key) } == [nil])
             #expect(records.map { Self.text($0.value) } == ["plain"])
         }
@@ -103,7 +103,7 @@ import Testing
             // Without a value the codec is gzip, as in Kafka.
             let gzip = try await Self.produce(cluster, ["--compression-codec", "--topic", "lines"], stdin: "d\n")
             #expect(gzip.status == 0, "\(gzip.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.map { Self.text($0.value) } == ["a", "b", "c", "d"])
         }
     }
@@ -124,7 +124,7 @@ import Testing
                 ],
                 stdin: "x\ny\n")
             #expect(outcome.status == 0, "\(outcome.stderr)")
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "lines")
             #expect(records.map { Self.text($0.value) } == ["x", "y"])
         }
     }

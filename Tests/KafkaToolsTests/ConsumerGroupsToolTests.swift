@@ -126,8 +126,8 @@ struct ConsumerGroupsToolTests {
     @Test("--describe: committed offsets, log end offsets and lag per partition", .enabled(if: Kcat.path != nil))
     func describeOffsets() async throws {
         try await Self.withCluster { cluster, admin in
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: (1...5).map { "v\($0)" })
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "two", lines: (1...8).map { "w\($0)" })
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: (1...5).map { "v\($0)" })
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "two", lines: (1...8).map { "w\($0)" })
             let ends = try await admin.listOffsets([Self.key("two", 0): .latest, Self.key("two", 1): .latest])
             let two0 = try #require(try ends[Self.key("two", 0)]?.get()).offset
             let two1 = try #require(try ends[Self.key("two", 1)]?.get()).offset
@@ -198,7 +198,7 @@ struct ConsumerGroupsToolTests {
     @Test("an active kcat group: offsets, members, state; reset and delete are refused", .enabled(if: Kcat.path != nil))
     func activeGroup() async throws {
         try await Self.withCluster { cluster, admin in
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: ["a", "b", "c"])
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: ["a", "b", "c"])
             let member = try KcatGroupConsumer(
                 bootstrap: cluster.bootstrapServers, group: "live", topics: ["one"],
                 properties: [
@@ -272,7 +272,7 @@ struct ConsumerGroupsToolTests {
         .enabled(if: Kcat.path != nil))
     func resetOffsets() async throws {
         try await Self.withCluster { cluster, admin in
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: (1...5).map { "v\($0)" })
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: (1...5).map { "v\($0)" })
             let one0 = Self.key("one", 0)
             try await Self.commit(admin, "r", [one0: 3])
 
@@ -385,7 +385,7 @@ struct ConsumerGroupsToolTests {
     @Test("--watch prints successive lag tables with a TOTAL LAG line until SIGINT", .enabled(if: Kcat.path != nil))
     func watch() async throws {
         try await Self.withCluster { cluster, admin in
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: (1...4).map { "v\($0)" })
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: (1...4).map { "v\($0)" })
             try await Self.commit(admin, "w", [Self.key("one", 0): 1])
             let process = Process()
             process.executableURL = try ToolRunner.executable("kafka-consumer-groups")

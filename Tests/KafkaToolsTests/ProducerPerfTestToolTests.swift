@@ -32,7 +32,7 @@ struct ProducerPerfTestToolTests {
         #expect(percentiles == percentiles.sorted(), "percentiles out of order: \(last)")
         #expect(Double(percentiles[3]) <= maximum + 1)
 
-        let stored = try Kcat.consume(bootstrap: mock.bootstrapServers, topic: "perf")
+        let stored = try await Kcat.consume(bootstrap: mock.bootstrapServers, topic: "perf")
         #expect(stored.count == 30000)
         #expect(stored.allSatisfy { $0.value?.count == 100 && $0.key == nil })
     }

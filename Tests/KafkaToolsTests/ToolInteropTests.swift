@@ -12,19 +12,23 @@ struct ToolInteropTests {
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     /// The end offset of each partition as `kcat -Q -t topic:p:-1` reports it (`topic [p] offset N` lines).
-    static func kcatEndOffsets(bootstrap: String, topic: String, partitions: Int32) throws -> [Int32: Int64] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Kcat.path))
-        process.arguments =
-            ["-b", bootstrap, "-Q"] + (0..<partitions).flatMap { ["-t", "\(topic):\($0):-1"] }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+    static func kcatEndOffsets(bootstrap: String, topic: String, partitions: Int32) async throws -> [Int32: Int64] {
+        let kcat = try #require(Kcat.path)
+        let (status, data) = try await runOffThePool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: kcat)
+            process.arguments =
+                ["-b", bootstrap, "-Q"] + (0..<partitions).flatMap { ["-t", "\(topic):\($0):-1"] }
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, data)
+        }
+        #expect(status == 0)
         var offsets: [Int32: Int64] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             // "topic [p] offset N"
@@ -71,7 +75,7 @@ struct ToolInteropTests {
             #expect(outcome.status == 0, "\(outcome.stderr)")
             #expect(outcome.stderr.isEmpty, "\(outcome.stderr)")
 
-            let records = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "events")
+            let records = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "events")
             #expect(records.map(\.offset) == [0, 1, 2, 3, 4])
             #expect(records.map(\.key) == [Self.bytes("k1"), nil, Self.bytes("k3"), [], Self.bytes("k5")])
             #expect(
@@ -94,8 +98,9 @@ struct ToolInteropTests {
         try await withDevCluster(topics: ["events": 1]) { cluster in
             // kcat -K: a line without ':' has a null key, ":v" an empty key.
             let lines = ["k1:v1", "k2:v2 with spaces", "nokey", ":emptykey", "k5:a:b", "k6:"]
-            try Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "events", lines: lines, keyDelimiter: ":")
-            let written = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "events")
+            try await Kcat.produce(
+                bootstrap: cluster.bootstrapServers, topic: "events", lines: lines, keyDelimiter: ":")
+            let written = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: "events")
             #expect(written.count == lines.count)
 
             let outcome = try await ToolRunner.run(
@@ -124,7 +129,7 @@ struct ToolInteropTests {
         try await withDevCluster(topics: ["orders": 3]) { cluster in
             let bootstrap = cluster.bootstrapServers
             let first = (1...12).map { "key\($0):value\($0)" }
-            try Kcat.produce(bootstrap: bootstrap, topic: "orders", lines: first, keyDelimiter: ":")
+            try await Kcat.produce(bootstrap: bootstrap, topic: "orders", lines: first, keyDelimiter: ":")
 
             let member = try KcatGroupConsumer(
                 bootstrap: bootstrap, group: "kg", topics: ["orders"],
@@ -139,9 +144,9 @@ struct ToolInteropTests {
 
             // More records after the group stopped, so that the lag is not zero everywhere.
             let second = (13...20).map { "key\($0):value\($0)" }
-            try Kcat.produce(bootstrap: bootstrap, topic: "orders", lines: second, keyDelimiter: ":")
+            try await Kcat.produce(bootstrap: bootstrap, topic: "orders", lines: second, keyDelimiter: ":")
 
-            let ends = try Self.kcatEndOffsets(bootstrap: bootstrap, topic: "orders", partitions: 3)
+            let ends = try await Self.kcatEndOffsets(bootstrap: bootstrap, topic: "orders", partitions: 3)
             #expect(ends.values.reduce(0, +) == Int64(first.count + second.count), "\(ends)")
             // What kcat consumed per partition: the offsets it must have committed.
             var consumed: [Int32: Int64] = [:]

@@ -27,7 +27,7 @@ struct ToolMockClusterTests {
         #expect(produced.status == 0, "\(produced.stderr)")
         #expect(produced.stderr.isEmpty, "\(produced.stderr)")
 
-        let records = try Kcat.consume(bootstrap: bootstrap, topic: "lines")
+        let records = try await Kcat.consume(bootstrap: bootstrap, topic: "lines")
         let pairs = records.map { record in
             [record.key, record.value].map { $0.map { String(decoding: $0, as: UTF8.self) } ?? "null" }
         }

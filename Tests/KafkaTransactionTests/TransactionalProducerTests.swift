@@ -46,13 +46,13 @@ struct TransactionalProducerTests {
             #expect(uncommitted.sorted() == all.sorted(), "read_uncommitted sees every data record, no control record")
 
             // librdkafka reads the same.
-            let kcatCommitted = try Kcat.consume(
+            let kcatCommitted = try await Kcat.consume(
                 bootstrap: cluster.bootstrapServers, topic: Self.topic,
                 extraProperties: ["isolation.level": "read_committed"])
             #expect(
                 kcatCommitted.map { String(decoding: $0.value ?? [], as: UTF8.self) }.sorted()
                     == expectedCommitted.sorted())
-            let kcatAll = try Kcat.consume(
+            let kcatAll = try await Kcat.consume(
                 bootstrap: cluster.bootstrapServers, topic: Self.topic,
                 extraProperties: ["isolation.level": "read_uncommitted"])
             #expect(kcatAll.map { String(decoding: $0.value ?? [], as: UTF8.self) }.sorted() == all.sorted())

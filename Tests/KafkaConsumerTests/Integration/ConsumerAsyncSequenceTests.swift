@@ -22,7 +22,7 @@ struct ConsumerAsyncSequenceTests {
     @Test func recordsYieldsEveryRecordInOrderPerPartition() async throws {
         try await ConsumerTests.withCluster { cluster in
             let lines = (0..<50).map { "k\($0):v\($0)" }
-            try ConsumerTests.produce(cluster, lines)
+            try await ConsumerTests.produce(cluster, lines)
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest", "max.poll.records": "8"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
@@ -48,7 +48,7 @@ struct ConsumerAsyncSequenceTests {
     @Test func batchesAreNonEmptyPollResults() async throws {
         try await ConsumerTests.withCluster { cluster in
             let lines = (0..<50).map { "k\($0):v\($0)" }
-            try ConsumerTests.produce(cluster, lines)
+            try await ConsumerTests.produce(cluster, lines)
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest", "max.poll.records": "7"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
@@ -76,7 +76,7 @@ struct ConsumerAsyncSequenceTests {
 
     @Test func closingFromAnotherTaskEndsTheIterations() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<20).map { "k\($0):v\($0)" })
+            try await ConsumerTests.produce(cluster, (0..<20).map { "k\($0):v\($0)" })
             for useBatches in [false, true] {
                 let consumer = try ConsumerTests.makeConsumer(
                     cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
@@ -105,9 +105,9 @@ struct ConsumerAsyncSequenceTests {
                 try await Task.sleep(for: .milliseconds(300))
                 let closedAt = ContinuousClock.now
                 await consumer.close()
-                let count = try await withTimeout(.seconds(10)) { try await iteration.value }
+                let count = try await withTimeout(.seconds(30)) { try await iteration.value }
                 #expect(count == 20, "batches: \(useBatches)")
-                #expect(ContinuousClock.now - closedAt < .seconds(5))
+                #expect(ContinuousClock.now - closedAt < .seconds(20))
                 await #expect(throws: KafkaConsumerError(.closed)) { try await consumer.poll(timeout: .zero) }
             }
         }
@@ -135,7 +135,7 @@ struct ConsumerAsyncSequenceTests {
 
     @Test func serviceGroupGracefulShutdownClosesTheConsumer() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
+            try await ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)

@@ -17,7 +17,7 @@ struct ConsumerCommitTests {
 
     @Test func commitThenCommittedRoundTrip() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
+            try await ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["group.id": "g-round-trip"], clientID: Self.clientID)
             let p0 = Self.allPartitions[0]
@@ -41,7 +41,7 @@ struct ConsumerCommitTests {
     @Test func commitPositionsAfterPollAndResumeInSecondConsumer() async throws {
         try await ConsumerTests.withCluster { cluster in
             let lines = (0..<60).map { "k\($0):v\($0)" }
-            try ConsumerTests.produce(cluster, lines)
+            try await ConsumerTests.produce(cluster, lines)
             let group = "g-positions"
             let first = try ConsumerTests.makeConsumer(
                 cluster, ["group.id": group, "auto.offset.reset": "earliest", "max.poll.records": "20"],
@@ -108,7 +108,7 @@ struct ConsumerCommitTests {
 
     @Test func offsetsForTimesFindsTheFirstRecordOfTheSecondBatch() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<30).map { "a\($0):first" })
+            try await ConsumerTests.produce(cluster, (0..<30).map { "a\($0):first" })
             var firstEnds: [TopicPartition: Int64] = [:]
             for partition in Self.allPartitions {
                 let end = try #require(cluster.highWatermark(topic: Self.topic, partition: partition.partition))
@@ -117,7 +117,7 @@ struct ConsumerCommitTests {
             try await Task.sleep(for: .milliseconds(50))
             let between = Int64(Date().timeIntervalSince1970 * 1000)
             try await Task.sleep(for: .milliseconds(50))
-            try ConsumerTests.produce(cluster, (0..<30).map { "b\($0):second" })
+            try await ConsumerTests.produce(cluster, (0..<30).map { "b\($0):second" })
             let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)
             var query: [TopicPartition: Int64] = [:]
             for partition in Self.allPartitions { query[partition] = between }

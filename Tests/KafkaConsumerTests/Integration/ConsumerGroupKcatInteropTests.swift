@@ -112,7 +112,7 @@ struct ConsumerGroupKcatInteropTests {
 
             // Produce to every partition, now that the group is stable.
             let values = Self.values(0..<300)
-            try GroupTests.produce(cluster, topic: Self.topic, values)
+            try await GroupTests.produce(cluster, topic: Self.topic, values)
             for partition in 0..<Self.partitionCount {
                 #expect(
                     (cluster.highWatermark(topic: Self.topic, partition: partition) ?? 0) > 0,

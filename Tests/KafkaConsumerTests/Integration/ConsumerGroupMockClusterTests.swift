@@ -42,14 +42,15 @@ struct ConsumerGroupMockClusterTests {
     }
 
     /// Produces `values` with kcat, keyed so that they spread over the partitions.
-    static func produce(_ cluster: MockKafkaCluster, _ values: [String]) throws {
-        try Kcat.produce(
+    static func produce(_ cluster: MockKafkaCluster, _ values: [String]) async throws {
+        try await Kcat.produce(
             bootstrap: cluster.bootstrapServers, topic: topic, lines: values.map { "key-\($0):\($0)" },
             keyDelimiter: ":")
     }
 
     /// Three members over 12 partitions; one is closed and another joins mid-stream. Every record is
-    /// processed exactly once, because each member commits in `partitionsRevoked`.
+    /// processed exactly once, because each member commits in `partitionsRevoked` (unless a member's session
+    /// expired and it lost its partitions, which a loaded machine can cause: at-least-once then applies).
     ///
     /// This test found two problems. LeaveGroup could not be encoded at any version (the member id and the
     /// member list were both set). And librdkafka 2.0.2's mock marks the group synced as soon as the leader's
@@ -65,7 +66,7 @@ struct ConsumerGroupMockClusterTests {
                 name, bootstrap: cluster.bootstrapServers, group: "g-\(strategy)", topics: [Self.topic], log: log,
                 properties: ["partition.assignment.strategy": strategy], pollsOnAfterRefusedCommit: true)
         }
-        try Self.produce(cluster, Self.values(0..<150))
+        try await Self.produce(cluster, Self.values(0..<150))
         let a = try member("a")
         let b = try member("b")
         let c = try member("c")
@@ -73,7 +74,7 @@ struct ConsumerGroupMockClusterTests {
 
         await c.stop()
         let d = try member("d")
-        try Self.produce(cluster, Self.values(150..<300))
+        try await Self.produce(cluster, Self.values(150..<300))
         // Each rebalance on the mock waits up to session.timeout.ms - 1 s for members: allow a few in a row.
         #expect(
             try await GroupTests.waitUntil(timeout: .seconds(60)) { log.distinctValues.count == 300 },
@@ -83,21 +84,26 @@ struct ConsumerGroupMockClusterTests {
             try await GroupTests.waitUntil(timeout: .seconds(60)) {
                 log.events.contains { if case .assigned("d", let p) = $0 { !p.isEmpty } else { false } }
             }, "d was assigned partitions")
-        try Self.produce(cluster, Self.values(300..<400))
-        #expect(try await GroupTests.waitUntil { log.distinctValues.count == 400 }, "third part consumed")
+        try await Self.produce(cluster, Self.values(300..<400))
+        #expect(
+            try await GroupTests.waitUntil(timeout: .seconds(60)) { log.distinctValues.count == 400 },
+            """
+            third part consumed; missing: \(Set(Self.values(0..<400)).subtracting(log.distinctValues).sorted().prefix(10)); \
+            assignments: \([a, b, d].map { "\($0.name): \($0.consumer.assignment)" }); events: \(log.events)
+            """)
         for member in [a, b, d] { await member.stop() }
 
         #expect(log.distinctValues == Set(Self.values(0..<400)))
-        let refused = [a, b, c, d].flatMap(\.refusedCommits)
-        if refused.isEmpty {
-            #expect(log.duplicates.isEmpty, "processed twice: \(log.duplicates.prefix(10))")
-        } else {
-            // The mock refused a commit in partitionsRevoked (REBALANCE_IN_PROGRESS while the group is
-            // joining, which a real coordinator accepts): the next owner re-reads from the last committed
-            // offset, so duplicates are the mock's doing. Only the eager protocol revokes while joining.
-            #expect(strategy == "range", "refused commits with \(strategy): \(refused.prefix(3))")
-            #expect(refused.allSatisfy { $0.contains("REBALANCE_IN_PROGRESS") }, "\(refused.prefix(3))")
-        }
+        // A commit in partitionsRevoked can be refused because the group moved on: the mock refuses every
+        // commit while the group is joining (REBALANCE_IN_PROGRESS, which a real coordinator accepts), and on
+        // a loaded machine the next generation can be formed before a revoking member commits
+        // (ILLEGAL_GENERATION, as with Kafka). The next owner of those partitions then re-reads from the last
+        // committed offset (at-least-once), as it does for partitions a member lost when its session expired.
+        // Nowhere else may a record be processed twice.
+        let failedCommits = log.failedRevokeCommits
+        #expect(failedCommits.allSatisfy { $0.groupMovedOn }, "\(failedCommits.prefix(3))")
+        let twice = log.unexcusedDuplicates
+        #expect(twice.isEmpty, "processed twice: \(twice.prefix(10)); events: \(log.events)")
         for member in [a, b, c, d] {
             #expect(member.error == nil, "\(member.name): \(String(describing: member.error))")
         }
@@ -116,7 +122,7 @@ struct ConsumerGroupMockClusterTests {
         let b = try GroupMember(
             "b", bootstrap: cluster.bootstrapServers, group: group, topics: [Self.topic], log: log,
             pollsOnAfterRefusedCommit: true)
-        try Self.produce(cluster, Self.values(0..<100))
+        try await Self.produce(cluster, Self.values(0..<100))
         #expect(try await GroupTests.waitUntil { log.distinctValues.count == 100 })
         #expect(
             try await GroupTests.waitUntil {
@@ -128,32 +134,28 @@ struct ConsumerGroupMockClusterTests {
         cluster.pushRequestErrors(.heartbeat, [.notCoordinator, .notCoordinator, .coordinatorNotAvailable])
         try cluster.setCoordinator(.group, key: group, broker: 3)
         try await Task.sleep(for: .seconds(1))
-        try Self.produce(cluster, Self.values(100..<200))
+        try await Self.produce(cluster, Self.values(100..<200))
         #expect(try await GroupTests.waitUntil { log.distinctValues.count == 200 })
 
         try cluster.setCoordinator(.group, key: group, broker: 1)
         cluster.pushRequestErrors(.heartbeat, [.coordinatorNotAvailable, .notCoordinator])
         try await Task.sleep(for: .milliseconds(500))
-        try Self.produce(cluster, Self.values(200..<250))
+        try await Self.produce(cluster, Self.values(200..<250))
         try cluster.setCoordinator(.group, key: group, broker: 2)
-        try Self.produce(cluster, Self.values(250..<300))
+        try await Self.produce(cluster, Self.values(250..<300))
         #expect(try await GroupTests.waitUntil { log.distinctValues.count == 300 })
 
         await a.stop()
         await b.stop()
         #expect(log.distinctValues == Set(Self.values(0..<300)))
         // No record twice, unless its partition was lost (heartbeats failing long enough can expire a
-        // session on the mock: the member then had no chance to commit, and at-least-once applies).
-        let lost = Set(
-            log.events.flatMap { event -> [TopicPartition] in
-                if case .lost(_, let partitions) = event { partitions } else { [] }
-            })
-        var seen: [String: Int] = [:]
-        for entry in log.processed { seen["\(entry.partition)@\(entry.offset)", default: 0] += 1 }
-        let twice = log.processed.filter { (seen["\($0.partition)@\($0.offset)"] ?? 0) > 1 }
-        #expect(
-            twice.allSatisfy { lost.contains($0.partition) },
-            "processed twice outside lost partitions: \(twice.prefix(10)); events: \(log.events)")
+        // session on the mock: the member then had no chance to commit, and at-least-once applies), or the
+        // commit made when it was revoked was refused because the group moved on (see
+        // membersLeavingAndJoiningMidStreamProcessEveryRecordOnce).
+        let failedCommits = log.failedRevokeCommits
+        #expect(failedCommits.allSatisfy { $0.groupMovedOn }, "\(failedCommits.prefix(3))")
+        let twice = log.unexcusedDuplicates
+        #expect(twice.isEmpty, "processed twice: \(twice.prefix(10)); events: \(log.events)")
         #expect(a.error == nil, "a: \(String(describing: a.error))")
         #expect(b.error == nil, "b: \(String(describing: b.error))")
     }
@@ -168,7 +170,7 @@ struct ConsumerGroupMockClusterTests {
     @Test func autoCommitHandsOverWithoutDuplicates() async throws {
         let cluster = try Self.mockCluster(partitions: 4)
         let group = "auto"
-        try Self.produce(cluster, Self.values(0..<200))
+        try await Self.produce(cluster, Self.values(0..<200))
         func consumer(_ name: String) throws -> KafkaConsumer {
             try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(properties: [

@@ -17,13 +17,14 @@ struct ConsumerGroupTests {
     static func values(_ range: Range<Int>) -> [String] { range.map { "v\($0)" } }
 
     /// Three members over 12 partitions; one leaves and another joins mid-stream. Every record is
-    /// processed exactly once, because each member commits in `partitionsRevoked`.
+    /// processed exactly once, because each member commits in `partitionsRevoked` (see
+    /// ``GroupLog/unexcusedDuplicates`` for what a loaded machine can make at-least-once).
     @Test(arguments: ["range", "cooperative-sticky", "roundrobin", "sticky"])
     func membersLeavingAndJoiningMidStreamProcessEveryRecordOnce(strategy: String) async throws {
         try await ConsumerTests.withCluster(topics: [Self.topic: 12]) { cluster in
             let log = GroupLog()
             let properties = ["partition.assignment.strategy": strategy]
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<600))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<600))
             func member(_ name: String) throws -> GroupMember {
                 try GroupMember(
                     name, cluster: cluster, group: "g-\(strategy)", topics: [Self.topic], log: log,
@@ -36,19 +37,22 @@ struct ConsumerGroupTests {
 
             await c.stop()
             let d = try member("d")
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(600..<1200))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(600..<1200))
             #expect(try await GroupTests.waitUntil { log.distinctValues.count == 1200 }, "second half consumed")
             // Let the rebalance with d finish and d take part.
             #expect(
                 try await GroupTests.waitUntil {
                     log.events.contains { if case .assigned("d", let p) = $0 { !p.isEmpty } else { false } }
                 })
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(1200..<1500))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(1200..<1500))
             #expect(try await GroupTests.waitUntil { log.distinctValues.count == 1500 }, "third part consumed")
             for member in [a, b, d] { await member.stop() }
 
             #expect(log.distinctValues == Set(Self.values(0..<1500)))
-            #expect(log.duplicates.isEmpty, "processed twice: \(log.duplicates.prefix(10))")
+            let failedCommits = log.failedRevokeCommits
+            #expect(failedCommits.allSatisfy { $0.groupMovedOn }, "\(failedCommits.prefix(3))")
+            let twice = log.unexcusedDuplicates
+            #expect(twice.isEmpty, "processed twice: \(twice.prefix(10)); events: \(log.events)")
             for member in [a, b, c, d] {
                 #expect(member.error == nil, "\(member.name): \(String(describing: member.error))")
             }
@@ -86,7 +90,7 @@ struct ConsumerGroupTests {
             await b.stop()
             let b2 = try member("b")
             #expect(try await GroupTests.waitUntil { b2.consumer.assignment == partitionsOfB })
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<100))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<100))
             #expect(try await GroupTests.waitUntil { log.distinctValues.count == 100 })
             #expect(a.consumer.groupMetadata?.generationId == generation, "no new generation")
             let eventsAfter = log.events.filter { if case .assigned("a", _) = $0 { true } else { false } }.count
@@ -103,19 +107,19 @@ struct ConsumerGroupTests {
             let log = GroupLog()
             let a = try GroupMember("a", cluster: cluster, group: "moving", topics: [Self.topic], log: log)
             let b = try GroupMember("b", cluster: cluster, group: "moving", topics: [Self.topic], log: log)
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<300))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<300))
             #expect(try await GroupTests.waitUntil { log.distinctValues.count == 300 })
             let heartbeats = cluster.requestCount(.heartbeat)
             let lookups = cluster.requestCount(.findCoordinator)
             cluster.failNext(.heartbeat, count: 3, error: .notCoordinator)
             cluster.moveCoordinator(key: "moving", to: 3)
             try await Task.sleep(for: .seconds(1))
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(300..<600))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(300..<600))
             #expect(try await GroupTests.waitUntil { log.distinctValues.count == 600 })
             cluster.moveCoordinator(key: "moving", to: 1)
             cluster.failNext(.heartbeat, count: 2, error: .coordinatorNotAvailable)
             try await Task.sleep(for: .seconds(1))
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(600..<900))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(600..<900))
             #expect(try await GroupTests.waitUntil { log.distinctValues.count == 900 })
             #expect(cluster.requestCount(.heartbeat) > heartbeats + 5, "heartbeats kept going")
             #expect(cluster.requestCount(.findCoordinator) > lookups, "the coordinator was looked up again")
@@ -164,9 +168,9 @@ struct ConsumerGroupTests {
             try cluster.createTopic("events-b", partitions: 3, replicationFactor: 1)
             #expect(try await GroupTests.waitUntil { member.consumer.assignment.count == 5 })
             #expect(member.consumer.subscription == ["events-a", "events-b"])
-            try GroupTests.produce(cluster, topic: "events-b", Self.values(0..<10))
-            try GroupTests.produce(cluster, topic: "events-a", Self.values(10..<20))
-            try GroupTests.produce(cluster, topic: "other", ["ignored"])
+            try await GroupTests.produce(cluster, topic: "events-b", Self.values(0..<10))
+            try await GroupTests.produce(cluster, topic: "events-a", Self.values(10..<20))
+            try await GroupTests.produce(cluster, topic: "other", ["ignored"])
             #expect(try await GroupTests.waitUntil { log.distinctValues.count >= 20 })
             try await Task.sleep(for: .milliseconds(300))
             await member.stop()
@@ -178,7 +182,7 @@ struct ConsumerGroupTests {
     /// `wakeup()` interrupts a waiting poll; auto-commit commits what was polled, and close commits too.
     @Test func wakeupInterruptsAPollAndAutoCommitCommitsPolledPositions() async throws {
         try await ConsumerTests.withCluster(topics: [Self.topic: 2]) { cluster in
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<50))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<50))
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(properties: [
                     "bootstrap.servers": cluster.bootstrapServers, "group.id": "auto", "auto.offset.reset": "earliest",
@@ -199,21 +203,21 @@ struct ConsumerGroupTests {
             #expect(total == 50, "auto-commit committed the polled positions: \(committed)")
 
             let started = ContinuousClock.now
-            let waiting = Task { try await consumer.poll(timeout: .seconds(30)) }
+            let waiting = Task { try await consumer.poll(timeout: .seconds(60)) }
             try await Task.sleep(for: .milliseconds(200))
             consumer.wakeup()
             await #expect(throws: KafkaConsumerError(.wakeup)) { try await waiting.value }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(30), "woken up, not returned at the poll's timeout")
             await consumer.close()
         }
     }
 
     /// close() sends LeaveGroup: the other member gets every partition long before the closed member's
-    /// session (10 s) would expire; unsubscribe() also leaves, and the consumer can subscribe again.
+    /// session (60 s) would expire; unsubscribe() also leaves, and the consumer can subscribe again.
     @Test func closeAndUnsubscribeLeaveTheGroupPromptly() async throws {
         try await ConsumerTests.withCluster(topics: [Self.topic: 4]) { cluster in
             let log = GroupLog()
-            let properties = ["session.timeout.ms": "10000"]
+            let properties = ["session.timeout.ms": "60000"]
             let a = try GroupMember(
                 "a", cluster: cluster, group: "leaving", topics: [Self.topic], log: log, properties: properties)
             let b = try GroupMember(
@@ -222,8 +226,8 @@ struct ConsumerGroupTests {
                 try await GroupTests.waitUntil { a.consumer.assignment.count == 2 && b.consumer.assignment.count == 2 })
             let closedAt = ContinuousClock.now
             await b.stop()
-            #expect(try await GroupTests.waitUntil(timeout: .seconds(8)) { a.consumer.assignment.count == 4 })
-            #expect(ContinuousClock.now - closedAt < .seconds(8), "a took over before b's session expired")
+            #expect(try await GroupTests.waitUntil(timeout: .seconds(30)) { a.consumer.assignment.count == 4 })
+            #expect(ContinuousClock.now - closedAt < .seconds(30), "a took over before b's session expired")
 
             // unsubscribe() from a polling loop's consumer: stop the loop first (one task polls at a time).
             await a.stop(close: false)
@@ -248,7 +252,7 @@ struct ConsumerGroupTests {
     /// committed.
     @Test func commitAsyncReportsItsOutcome() async throws {
         try await ConsumerTests.withCluster(topics: [Self.topic: 2]) { cluster in
-            try GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<20))
+            try await GroupTests.produce(cluster, topic: Self.topic, Self.values(0..<20))
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(properties: [
                     "bootstrap.servers": cluster.bootstrapServers, "group.id": "async", "auto.offset.reset": "earliest",

@@ -38,7 +38,7 @@ struct ConsumerInterceptorTests {
 
     @Test func interceptorDropsRecordsAndSeesCommits() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<60).map { "k\($0):\($0 % 3 == 0 ? "drop" : "keep")" })
+            try await ConsumerTests.produce(cluster, (0..<60).map { "k\($0):\($0 % 3 == 0 ? "drop" : "keep")" })
             let interceptor = Dropping()
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["group.id": "g-interceptor", "auto.offset.reset": "earliest"], clientID: "interceptor-test",
@@ -65,7 +65,7 @@ struct ConsumerInterceptorTests {
 
     @Test func typedConsumerWithStrings() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
+            try await ConsumerTests.produce(cluster, (0..<30).map { "k\($0):v\($0)" })
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID
             ).deserializing(
@@ -84,7 +84,7 @@ struct ConsumerInterceptorTests {
 
     @Test func failingValueDeserializerNamesTheRecord() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, ["a:ok", "b:bad", "c:ok"])
+            try await ConsumerTests.produce(cluster, ["a:ok", "b:bad", "c:ok"])
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID
             ).deserializing(

@@ -22,7 +22,7 @@ struct ConsumerMetricsTests {
     @Test func countsRecordsBytesFetchesAndLag() async throws {
         try await ConsumerTests.withCluster { cluster in
             let lines = (0..<120).map { "key-\($0):value-\(String(repeating: "x", count: $0 % 17))" }
-            try ConsumerTests.produce(cluster, lines)
+            try await ConsumerTests.produce(cluster, lines)
             let metrics = RecordingMetricsFactory()
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest", "max.poll.records": "25"], clientID: Self.clientID,
@@ -59,7 +59,7 @@ struct ConsumerMetricsTests {
     @Test func bytesAreKeyAndValueBytesOfWhatPollReturned() async throws {
         try await ConsumerTests.withCluster { cluster in
             // Empty (or null) keys count nothing.
-            try ConsumerTests.produce(cluster, (0..<10).map { ":v\($0)" })
+            try await ConsumerTests.produce(cluster, (0..<10).map { ":v\($0)" })
             let metrics = RecordingMetricsFactory()
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID, metricsFactory: metrics)

@@ -36,8 +36,8 @@ enum ConsumerTests {
     /// Produces `key:value` `lines` to `topic` with kcat, compressed with `codec` if given.
     static func produce(
         _ cluster: DevCluster, topic: String = topic, _ lines: [String], codec: String? = nil
-    ) throws {
-        try Kcat.produce(
+    ) async throws {
+        try await Kcat.produce(
             bootstrap: cluster.bootstrapServers, topic: topic, lines: lines, keyDelimiter: ":",
             extraProperties: codec.map { ["compression.codec": $0] } ?? [:])
     }

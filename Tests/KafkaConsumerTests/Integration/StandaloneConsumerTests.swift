@@ -17,7 +17,7 @@ struct StandaloneConsumerTests {
 
     @Test func earliestReadsEveryRecordOnceInOrder() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<300).map { "k\($0):v\($0)" }, codec: "lz4")
+            try await ConsumerTests.produce(cluster, (0..<300).map { "k\($0):v\($0)" }, codec: "lz4")
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest", "max.poll.records": "64"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
@@ -29,7 +29,7 @@ struct StandaloneConsumerTests {
 
     @Test func zstdCompressedRecords() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(
+            try await ConsumerTests.produce(
                 cluster, (0..<500).map { "z\($0):\(String(repeating: "x", count: $0 % 50))" }, codec: "zstd")
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
@@ -44,7 +44,7 @@ struct StandaloneConsumerTests {
 
     @Test func latestSeesOnlyNewRecords() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<50).map { "old\($0):o" })
+            try await ConsumerTests.produce(cluster, (0..<50).map { "old\($0):o" })
             let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)  // auto.offset.reset defaults to latest
             try consumer.assign(Self.allPartitions)
             #expect(try await consumer.poll(timeout: .milliseconds(300)).isEmpty)
@@ -52,7 +52,7 @@ struct StandaloneConsumerTests {
                 let end = try #require(cluster.highWatermark(topic: Self.topic, partition: partition.partition))
                 #expect(try await consumer.position(partition) == end)
             }
-            try ConsumerTests.produce(cluster, (0..<20).map { "new\($0):n" })
+            try await ConsumerTests.produce(cluster, (0..<20).map { "new\($0):n" })
             let records = try await ConsumerTests.poll(consumer, until: 20)
             await consumer.close()
             #expect(records.count == 20)
@@ -62,7 +62,7 @@ struct StandaloneConsumerTests {
 
     @Test func seekAndSeekToEnd() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<120).map { "k\($0):v\($0)" })
+            try await ConsumerTests.produce(cluster, (0..<120).map { "k\($0):v\($0)" })
             let p0 = Self.allPartitions[0]
             let end = try #require(cluster.highWatermark(topic: Self.topic, partition: 0))
             try #require(end > 5)
@@ -89,7 +89,7 @@ struct StandaloneConsumerTests {
 
     @Test func pauseAndResume() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<150).map { "k\($0):v\($0)" })
+            try await ConsumerTests.produce(cluster, (0..<150).map { "k\($0):v\($0)" })
             let counts = Self.allPartitions.map {
                 cluster.highWatermark(topic: Self.topic, partition: $0.partition) ?? 0
             }
@@ -145,14 +145,14 @@ struct StandaloneConsumerTests {
 
     @Test func followsALeaderMovedMidConsumption() async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<200).map { "a\($0):v" })
+            try await ConsumerTests.produce(cluster, (0..<200).map { "a\($0):v" })
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest", "max.poll.records": "30"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)
             var records = try await ConsumerTests.poll(consumer, until: 60)
             let leader = try #require(cluster.leader(topic: Self.topic, partition: 0))
             try cluster.moveLeader(topic: Self.topic, partition: 0, to: leader == 1 ? 2 : 1)
-            try ConsumerTests.produce(cluster, (0..<100).map { "b\($0):v" })
+            try await ConsumerTests.produce(cluster, (0..<100).map { "b\($0):v" })
             records += try await ConsumerTests.poll(consumer, until: 240)
             await consumer.close()
             try checkComplete(
@@ -163,7 +163,7 @@ struct StandaloneConsumerTests {
     @Test(arguments: ["earliest", "latest"])
     func offsetOutOfRangeResetsByPolicy(policy: String) async throws {
         try await ConsumerTests.withCluster { cluster in
-            try ConsumerTests.produce(cluster, (0..<90).map { "k\($0):v" })
+            try await ConsumerTests.produce(cluster, (0..<90).map { "k\($0):v" })
             let p0 = Self.allPartitions[0]
             let end = try #require(cluster.highWatermark(topic: Self.topic, partition: 0))
             let consumer = try ConsumerTests.makeConsumer(
@@ -185,7 +185,7 @@ struct StandaloneConsumerTests {
     @Test func twentyThousandRecordsInOrder() async throws {
         try await ConsumerTests.withCluster { cluster in
             let lines = (0..<20_000).map { "k\($0):value-\($0)" }
-            try ConsumerTests.produce(cluster, lines, codec: "lz4")
+            try await ConsumerTests.produce(cluster, lines, codec: "lz4")
             let consumer = try ConsumerTests.makeConsumer(
                 cluster, ["auto.offset.reset": "earliest"], clientID: Self.clientID)
             try consumer.assign(Self.allPartitions)

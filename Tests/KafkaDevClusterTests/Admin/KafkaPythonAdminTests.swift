@@ -1,5 +1,6 @@
 import Foundation
 import KafkaDevCluster
+import KafkaTestSupport
 import Testing
 
 /// Runs `Tools/interop/kafka-python-admin-check.py` (the PyPI `kafka-python` admin client) against
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func kafkaPythonAdminClientWorks() async throws {
-        let probe = try Self.run(["python3", "-c", "import kafka"])
+        let probe = try await runOffThePool { try Self.run(["python3", "-c", "import kafka"]) }
         guard probe.status == 0 else {
             Issue.record(
                 """
@@ -49,7 +50,7 @@ import Testing
         let bootstrap = cluster.bootstrapServers
         let result: (status: Int32, output: String)
         do {
-            result = try await Task.detached { try Self.run(["python3", script, bootstrap]) }.value
+            result = try await runOffThePool { try Self.run(["python3", script, bootstrap]) }
         } catch {
             await cluster.shutdown()
             throw error

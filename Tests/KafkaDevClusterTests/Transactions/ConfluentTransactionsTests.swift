@@ -24,14 +24,10 @@ import Testing
             throw error
         }
         let bootstrap = cluster.bootstrapServers
-        let readCommitted = try await Task.detached {
-            try Kcat.consume(
-                bootstrap: bootstrap, topic: "confluent-txn", extraProperties: ["isolation.level": "read_committed"])
-        }.value
-        let readUncommitted = try await Task.detached {
-            try Kcat.consume(
-                bootstrap: bootstrap, topic: "confluent-txn", extraProperties: ["isolation.level": "read_uncommitted"])
-        }.value
+        let readCommitted = try await Kcat.consume(
+            bootstrap: bootstrap, topic: "confluent-txn", extraProperties: ["isolation.level": "read_committed"])
+        let readUncommitted = try await Kcat.consume(
+            bootstrap: bootstrap, topic: "confluent-txn", extraProperties: ["isolation.level": "read_uncommitted"])
         await cluster.shutdown()
 
         #expect(result.committed.count == 12)

@@ -31,7 +31,7 @@ struct ProducerAPITests {
         let results = collector.snapshot
         #expect(results.count == 2)
         #expect(results.values.allSatisfy { (try? $0.get()) != nil })
-        #expect(try test.readBack().count == 2)
+        await #expect(try test.readBack().count == 2)
     }
 
     @Test func anUnknownTopicFailsAfterMaxBlockNamingIt() async throws {
@@ -53,7 +53,7 @@ struct ProducerAPITests {
                 && "\(error)".contains("no-such-topic") && "\(error)".contains("300 ms")
         }
         let waited = ContinuousClock.now - start
-        #expect(waited >= .milliseconds(300) && waited < .seconds(5))
+        #expect(waited >= .milliseconds(300) && waited < .seconds(20))
         await producer.close()
         try await broker.shutdown()
     }
@@ -82,7 +82,7 @@ struct ProducerAPITests {
             guard let error = error as? KafkaProducerError else { return false }
             return error.kind == .closed && error.topic == test.topic
         }
-        #expect(try test.readBack().count == 1)
+        await #expect(try test.readBack().count == 1)
     }
 
     @Test func flushDeliversLingeringRecordsAtOnce() async throws {
@@ -95,7 +95,7 @@ struct ProducerAPITests {
         #expect(collector.snapshot.isEmpty, "records were sent before linger.ms or a flush")
         let start = ContinuousClock.now
         await producer.flush()
-        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(ContinuousClock.now - start < .seconds(30), "flushed, not sent at linger.ms")
         #expect(collector.snapshot.count == 50)
         await producer.close()
     }
@@ -129,7 +129,7 @@ struct ProducerAPITests {
         #expect(state.acknowledged == 10)
         #expect(state.failed == 1)
         #expect(state.closed == 1)
-        let read = try test.readBack()
+        let read = try await test.readBack()
         #expect(read.count == 10)
         #expect(read.allSatisfy { $0.headers.contains(KcatHeader(key: "intercepted", value: Array("yes".utf8))) })
     }
@@ -156,7 +156,7 @@ struct ProducerAPITests {
             return error.kind == .invalidRecord && error.topic == test.topic && "\(error)".contains("value")
         }
         await producer.close()
-        let read = try test.readBack()
+        let read = try await test.readBack()
         let keyed = read.filter { $0.key == Array("order-1".utf8) }.sorted { $0.offset < $1.offset }
         try #require(keyed.count == 2)
         let decoded = try JSONSerializer<Order>().deserialize(ByteBuffer(bytes: keyed[0].value ?? []), topic: "t")
@@ -203,7 +203,7 @@ struct ProducerAPITests {
         let results = collector.snapshot
         #expect(results.count == 30)
         #expect(results.values.allSatisfy { (try? $0.get()) != nil })
-        #expect(try test.readBack().count == 30)
+        await #expect(try test.readBack().count == 30)
     }
 
     @Test func bufferMemoryBoundsWhatIsQueuedAndSendWaitsInsteadOfFailing() async throws {

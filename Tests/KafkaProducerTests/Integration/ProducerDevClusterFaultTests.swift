@@ -57,7 +57,7 @@ struct ProducerDevClusterFaultTests {
         let sent = records.enumerated().map {
             SentRecord(index: $0.offset, record: $0.element, result: results[$0.offset])
         }
-        let read = try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic)
+        let read = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic)
         verifyReadBack(sent: sent, read: read, partitions: partitions)
         await cluster.shutdown()
     }

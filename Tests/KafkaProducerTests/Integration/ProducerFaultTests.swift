@@ -29,7 +29,7 @@ struct ProducerFaultTests {
         let sent = try await test.produce(
             records, with: producer, actions: [300: { mock.pushRequestErrors(.produce, [.unknownProducerId]) }])
         await producer.close()
-        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions)
+        await verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions)
     }
 
     @Test(arguments: produceErrors, [1, 5])
@@ -45,7 +45,8 @@ struct ProducerFaultTests {
                 250: { mock.pushRequestErrors(.produce, [error, error, error]) },
             ])
         await producer.close()
-        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
+        await verifyReadBack(
+            sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
     }
 
     /// librdkafka 2.0.2's mock does not check producer sequences: a produce it appended just before a broker
@@ -72,7 +73,7 @@ struct ProducerFaultTests {
         let records = (0..<600).map { test.record($0, keyed: $0 % 2 == 0) }
         let sent = try await test.produce(records, with: producer, actions: actions)
         await producer.close()
-        verifyReadBack(
+        await verifyReadBack(
             sent: sent, read: try test.readBack(), partitions: test.partitions, expectOffsets: false,
             checkOrder: inFlight == 1, allowDuplicates: true)
     }
@@ -106,7 +107,7 @@ struct ProducerFaultTests {
         await producer.close()
         #expect(leadersAfter.allSatisfy { $0.leader != victim })
         try mock.setBrokerUp(victim)
-        verifyReadBack(
+        await verifyReadBack(
             sent: sent, read: try test.readBack(), partitions: test.partitions, expectOffsets: false,
             checkOrder: inFlight == 1, allowDuplicates: true)
     }
@@ -137,7 +138,8 @@ struct ProducerFaultTests {
         let expected: [Int32?] = (0..<Int32(6)).map { partition -> Int32? in (partition + 1) % 3 + 1 }
         let actual: [Int32?] = leaders.map(\.leader)
         #expect(actual == expected)
-        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
+        await verifyReadBack(
+            sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
     }
 
     /// Batches that expire after they were sent leave a sequence gap (the broker may or may not have them); the
@@ -175,7 +177,7 @@ struct ProducerFaultTests {
         }
         await producer.close()
         #expect(delivered.allSatisfy { (try? $0.result?.get()) != nil })
-        let read = try test.readBack()
+        let read = try await test.readBack()
         // The expired records may or may not have been written (their fate is unknown; and since the mock does not
         // deduplicate sequences, a resend of a timed-out request may even be written twice there, where a broker
         // answers DUPLICATE_SEQUENCE_NUMBER). Every later record must be there exactly once, in order.

@@ -18,7 +18,8 @@ struct ProducerReadBackTests {
         let records = (0..<400).map { test.record($0, keyed: $0 % 2 == 0) }
         let sent = try await test.produce(records, with: producer)
         await producer.close()
-        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions, expectOffsets: acks != "0")
+        await verifyReadBack(
+            sent: sent, read: try test.readBack(), partitions: test.partitions, expectOffsets: acks != "0")
     }
 
     @Test func unkeyedRecordsFillBatchesOnFewPartitions() async throws {
@@ -26,7 +27,7 @@ struct ProducerReadBackTests {
         let producer = try test.makeProducer(["batch.size": "2048", "linger.ms": "50"])
         let sent = try await test.produce((0..<200).map { test.record($0, keyed: false) }, with: producer)
         await producer.close()
-        let read = try test.readBack()
+        let read = try await test.readBack()
         verifyReadBack(sent: sent, read: read, partitions: test.partitions)
         // The sticky partitioner switches partition once per batch (about 2 KB here), not once per record.
         var switches = 0
@@ -50,7 +51,7 @@ struct ProducerReadBackTests {
         #expect(emptyValue.offset == 1 && emptyValue.serializedKeySize == -1 && emptyValue.serializedValueSize == 0)
         // (`given.timestamp` is not compared: librdkafka's mock answers every Produce with LogAppendTime 1234.)
         #expect(given.offset == 2)
-        let read = try test.readBack().sorted { $0.offset < $1.offset }
+        let read = try await test.readBack().sorted { $0.offset < $1.offset }
         try #require(read.count == 3)
         #expect(read[0].key == Array("gone".utf8) && read[0].value == nil)
         #expect(read[1].key == nil && read[1].value == [])
@@ -78,6 +79,6 @@ struct ProducerReadBackTests {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         await producer.close()
-        verifyReadBack(sent: results, read: try test.readBack(), partitions: test.partitions)
+        await verifyReadBack(sent: results, read: try test.readBack(), partitions: test.partitions)
     }
 }

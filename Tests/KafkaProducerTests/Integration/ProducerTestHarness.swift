@@ -97,8 +97,8 @@ struct ProducerTestCluster {
         try await producer.partitions(for: topic).filter { $0.leader == node }.map(\.partition)
     }
 
-    func readBack() throws -> [KcatRecord] {
-        try Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic)
+    func readBack() async throws -> [KcatRecord] {
+        try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: topic)
     }
 }
 

@@ -42,7 +42,7 @@ struct TransactionalProducerMockTests {
         #expect(
             sent.allSatisfy { (try? $0.result?.get()) != nil },
             "every record of a committed transaction is acknowledged")
-        let read = try Kcat.consume(
+        let read = try await Kcat.consume(
             bootstrap: test.cluster.bootstrapServers, topic: test.topic,
             extraProperties: ["isolation.level": "read_committed"])
         verifyReadBack(sent: sent, read: read, partitions: test.partitions)
@@ -65,7 +65,7 @@ struct TransactionalProducerMockTests {
             SentRecord(index: $0.offset, record: $0.element, result: results[$0.offset])
         }
         #expect(sent.allSatisfy { (try? $0.result?.get()) != nil })
-        verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions)
+        await verifyReadBack(sent: sent, read: try test.readBack(), partitions: test.partitions)
     }
 
     @Test func aFailedRecordMakesTheTransactionAbortableAndAbortRecovers() async throws {
@@ -122,7 +122,7 @@ struct TransactionalProducerMockTests {
         try await producer.commitTransaction()
         await producer.close()
         #expect((try? next.snapshot[0]?.get()) != nil)
-        let read = try test.readBack()
+        let read = try await test.readBack()
         #expect(read.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["r-100"])
     }
 
