@@ -81,14 +81,13 @@ import Testing
 
     @Test func slowKcatIsKilledAtTheTimeout() async throws {
         try Self.requireKcat()
-        let start = ContinuousClock.now
         // Against an unreachable broker kcat waits ~5 s for metadata: far beyond this timeout.
         let error = try await #require(throws: KcatError.self) {
             try await Kcat.consume(bootstrap: "127.0.0.1:1", topic: "nowhere", timeout: .milliseconds(300))
         }
-        // .timedOut: killed by the timeout, before kcat gave up by itself; the bound only catches a hang.
+        // .timedOut: killed by the timeout, before kcat gave up by itself (no bound on the elapsed time: on a
+        // loaded machine the test task can wait long for a thread once kcat is gone).
         #expect(error.kind == .timedOut, "\(error)")
-        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func parsesBinaryKeysAndValuesNullsAndHeaders() throws {

@@ -78,7 +78,11 @@ struct ConsumerGroupMockClusterTests {
         // Each rebalance on the mock waits up to session.timeout.ms - 1 s for members: allow a few in a row.
         #expect(
             try await GroupTests.waitUntil(timeout: .seconds(60)) { log.distinctValues.count == 300 },
-            "second part consumed")
+            """
+            second part consumed; missing: \(Set(Self.values(0..<300)).subtracting(log.distinctValues).sorted().prefix(10)); \
+            assignments: \([a, b, d].map { "\($0.name): \($0.consumer.assignment)" }); \
+            errors: \([a, b, c, d].map { "\($0.name): \(String(describing: $0.error))" }); events: \(log.events)
+            """)
         // Let the rebalance with d finish and d take part.
         #expect(
             try await GroupTests.waitUntil(timeout: .seconds(60)) {
