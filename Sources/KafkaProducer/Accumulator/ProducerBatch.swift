@@ -174,7 +174,9 @@ extension DrainedBatch {
     /// released one after the other. A token moved out is released once, after `body`. (If the tokens' storage is
     /// shared, it is copied first, and the result is the same.)
     mutating func takeCompletions(_ body: (_ index: Int, _ completion: consuming Completion) -> Void) {
-        completions.reverse()  // moves, in place: popLast() then yields them in record order
+        // Reversed in place so that popLast() yields them in record order. Through the buffer pointer the swaps are
+        // moves; Array's own reverse() copied each token in and out (a retain and a release per record).
+        completions.withUnsafeMutableBufferPointer { $0.reverse() }
         var index = 0
         while let completion = completions.popLast() {
             body(index, completion)
