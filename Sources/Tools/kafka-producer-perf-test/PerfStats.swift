@@ -81,12 +81,10 @@ final class PerfStats: @unchecked Sendable {
     private let lock = PerfLock()
     /// Guarded by `lock`, hence no run-time exclusivity checks (each costs a thread-local lookup).
     @exclusivity(unchecked) private var state: State
-    /// Every acknowledged record, and their payload bytes. One writer at a time: the producer calls completions on
-    /// its sender task, one after another, so an increment is a relaxed load and store (no locked read-modify-write,
-    /// which cost more than the rest of a completion); other threads only read them.
-    private let counters = AcknowledgementCounters()
-    private var count: UnsafeAtomic<Int> { counters.count }
-    private var bytes: UnsafeAtomic<Int> { counters.bytes }
+    /// Every acknowledged record, and their payload bytes: the process's one set of counters (see
+    /// ``AcknowledgementCounters/shared``).
+    private var count: UnsafeAtomic<Int> { AcknowledgementCounters.shared.count }
+    private var bytes: UnsafeAtomic<Int> { AcknowledgementCounters.shared.bytes }
 
     init(numRecords: Int, reportingInterval: Duration = .seconds(5), now: ContinuousClock.Instant = .now) {
         self.start = now
@@ -108,13 +106,27 @@ final class PerfStats: @unchecked Sendable {
         }
     }
 
+    /// The completion of the records that are not timed: one closure for all of them, without a context (it captures
+    /// nothing), so that handing it to the producer for every record costs no reference counting. A shared closure
+    /// that captured these statistics had its context retained by the send loop and released by the sender for every
+    /// record, a reference count bouncing between the two threads' cores (about 5 % of the tool's CPU time). A
+    /// failure is recorded by the instance that ``recordFailures(to:)`` names.
+    static let untimedCompletion: @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void = { result in
+        switch result {
+        case .success(let metadata): AcknowledgementCounters.shared.add(bytes: max(metadata.serializedValueSize, 0))
+        case .failure(let error): FailureSink.shared.record(error)
+        }
+    }
+
+    /// Makes this instance the one that records the failures of ``untimedCompletion``.
+    func recordFailures() {
+        FailureSink.shared.target.withLock { $0 = self }
+    }
+
     /// Records one acknowledged record of `bytes` bytes; `sendStart` when it is a timed one. The clock is read, and
     /// the window checked, on timed records only (at least every `sampling`-th).
     func recordSuccess(sendStart: ContinuousClock.Instant?, bytes recordBytes: Int) {
-        let count = count.load(ordering: .relaxed) &+ 1
-        self.count.store(count, ordering: .relaxed)
-        let bytes = bytes.load(ordering: .relaxed) &+ recordBytes
-        self.bytes.store(bytes, ordering: .relaxed)
+        let (count, bytes) = AcknowledgementCounters.shared.add(bytes: recordBytes)
         guard let sendStart else { return }
         let now = ContinuousClock.now
         let latency = Self.microseconds(sendStart.duration(to: now))
@@ -225,10 +237,27 @@ final class PerfStats: @unchecked Sendable {
 /// line with whatever malloc put next to them, for example the payload buffer's storage, whose reference count the
 /// send loop changes for every record: each record then cost both threads a cache miss (up to a fifth of the send
 /// loop's time, depending on where malloc put things).
+///
+/// One writer at a time: the producer calls completions on its sender task, one after another, so an increment is a
+/// relaxed load and store (no locked read-modify-write, which cost more than the rest of a completion); other threads
+/// only read them. One instance per process (a run of the tool measures one producer), reached without a reference:
+/// see ``PerfStats/untimedCompletion``.
 final class AcknowledgementCounters: @unchecked Sendable {
+    static let shared = AcknowledgementCounters()
+
     private let memory: UnsafeMutableRawPointer
     let count: UnsafeAtomic<Int>
     let bytes: UnsafeAtomic<Int>
+
+    /// Counts one acknowledged record of `recordBytes` bytes; returns the totals.
+    @inline(__always) @discardableResult
+    func add(bytes recordBytes: Int) -> (count: Int, bytes: Int) {
+        let newCount = count.load(ordering: .relaxed) &+ 1
+        count.store(newCount, ordering: .relaxed)
+        let newBytes = bytes.load(ordering: .relaxed) &+ recordBytes
+        bytes.store(newBytes, ordering: .relaxed)
+        return (newCount, newBytes)
+    }
 
     init() {
         memory = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 128)
@@ -241,5 +270,28 @@ final class AcknowledgementCounters: @unchecked Sendable {
 
     deinit {
         memory.deallocate()
+    }
+}
+
+/// Where ``PerfStats/untimedCompletion`` reports a failed record: the run's statistics, once
+/// ``PerfStats/recordFailures()`` named them.
+final class FailureSink: Sendable {
+    static let shared = FailureSink()
+
+    let target = LockedReference()
+
+    func record(_ error: KafkaProducerError) {
+        let stats = target.withLock { $0 }
+        stats?.recordFailure(error)
+    }
+
+    /// A lock-guarded optional ``PerfStats``.
+    final class LockedReference: @unchecked Sendable {
+        private let lock = PerfLock()
+        private var stats: PerfStats?
+
+        func withLock<T>(_ body: (inout PerfStats?) -> T) -> T {
+            lock.withLock { body(&stats) }
+        }
     }
 }

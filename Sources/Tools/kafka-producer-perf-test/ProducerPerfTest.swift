@@ -185,11 +185,10 @@ struct ProducerPerfTest: AsyncParsableCommand {
             label: "sending records", unit: "records", total: numRecords,
             isTerminal: ProgressLine.standardErrorIsTerminal && isatty(STDOUT_FILENO) == 0, interval: .milliseconds(200)
         )
-        // Untimed records share one completion (see PerfStats: a closure capturing the send's start is allocated
-        // per record); timed ones capture their start.
-        let untimed: @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void = {
-            stats.record($0, sendStart: nil)
-        }
+        // Untimed records share one completion without a context (see PerfStats: a closure capturing the send's start
+        // is allocated per record); timed ones capture their start.
+        stats.recordFailures()
+        let untimed = PerfStats.untimedCompletion
         let throttling = throughput > 0
         for index in 0..<numRecords {
             progress.update(index + 1)
