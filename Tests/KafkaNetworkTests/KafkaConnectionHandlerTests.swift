@@ -76,16 +76,16 @@ import Testing
         func submit<R: KafkaRequest>(
             _ request: R, version: Int16, expectsResponse: Bool = true, timeout: Duration = .seconds(30)
         ) throws -> EventLoopFuture<ByteBuffer> {
-            var frame = ByteBuffer()
-            try KafkaFrame.encodeRequest(request, version: version, correlationID: 0, clientID: "tests", into: &frame)
+            let encoded = try KafkaFrame.encodeRequestSpliced(
+                request, version: version, correlationID: 0, clientID: "tests", into: ByteBuffer())
             let promise = loop.makePromise(of: ByteBuffer.self)
             // As BrokerConnection does: a write that never reaches the handler fails the request.
             let write = loop.makePromise(of: Void.self)
             write.futureResult.whenFailure { promise.fail(KafkaNetworkError(.connectionClosed, "\($0)")) }
             channel.writeAndFlush(
                 KafkaConnectionHandler.Request(
-                    frame: frame, apiKey: R.apiKey, version: version, expectsResponse: expectsResponse,
-                    timeout: timeout, promise: promise),
+                    frame: encoded.frame, splices: encoded.splices, apiKey: R.apiKey, version: version,
+                    expectsResponse: expectsResponse, timeout: timeout, promise: promise),
                 promise: write)
             return promise.futureResult
         }
@@ -186,6 +186,45 @@ import Testing
         let request = try #require(try broker.nextRequest())
         try broker.respond(MetadataRequest.self, to: request.header, with: MetadataResponse())
         #expect(try Self.result(metadata)?.get() != nil)
+    }
+
+    @Test(arguments: [Int16(3), 8, 9, 11])
+    func splicedBatchesGoOutFromTheirOwnStorageAsTheWholeFrame(version: Int16) throws {
+        let broker = try EmbeddedBroker()
+        try broker.completeSetup()
+        let batches = [ByteBuffer(repeating: 0xA1, count: 700), ByteBuffer(repeating: 0xB2, count: 33)]
+        let produce = ProduceRequest(
+            transactionalId: version >= 3 ? "tx" : nil, acks: -1, timeoutMs: 1000,
+            topicData: [
+                .init(name: "orders", partitionData: [.init(index: 0, records: batches[0])]),
+                .init(
+                    name: "audit", partitionData: [.init(index: 4, records: batches[1]), .init(index: 5, records: nil)]),
+            ])
+        let future = try broker.submit(produce, version: version)
+        // The writes, as the socket would get them: the batches are the very buffers handed over (same storage).
+        var writes: [ByteBuffer] = []
+        while let write = try broker.channel.readOutbound(as: ByteBuffer.self) { writes.append(write) }
+        for batch in batches {
+            #expect(
+                writes.contains { write in
+                    write.withUnsafeReadableBytes { a in
+                        batch.withUnsafeReadableBytes { a.baseAddress == $0.baseAddress }
+                    }
+                }, "a batch was copied")
+        }
+        var joined = ByteBuffer()
+        for var write in writes { joined.writeBuffer(&write) }
+        var expected = ByteBuffer()
+        let correlationID = try #require(joined.getInteger(at: 8, as: Int32.self))
+        try KafkaFrame.encodeRequest(
+            produce, version: version, correlationID: correlationID, clientID: "tests", into: &expected)
+        #expect(joined == expected)
+        // And the response still finds the request.
+        var header = joined
+        _ = header.readInteger(as: Int32.self)
+        let decoded = try KafkaFrame.decodeRequestHeader(&header)
+        try broker.respond(ProduceRequest.self, to: decoded, with: ProduceResponse())
+        #expect(try Self.result(future)?.get() != nil)
     }
 
     @Test func requestTimeoutFailsItAndClosesTheConnection() throws {

@@ -230,15 +230,19 @@ public final class BrokerConnection: Sendable {
     private func submit<R: KafkaRequest>(
         _ request: R, version: Int16, expectsResponse: Bool, timeout: Duration?
     ) throws -> ResponseFuture {
-        // Room for the size prefix, the header (client id included) and the body as the request estimates it.
-        let capacity = 64 + clientID.utf8.count + max(192, request.encodedSizeHint)
-        var frame = channel.allocator.buffer(capacity: capacity)
-        try KafkaFrame.encodeRequest(request, version: version, correlationID: 0, clientID: clientID, into: &frame)
+        // Room for the size prefix, the header (client id included) and the body as the request estimates it; a
+        // produce request's record batches are not copied into the frame but written from their own buffers (spliced),
+        // so its frame needs room for little more than names and lengths.
+        let hint = R.apiKey == .produce ? 256 : request.encodedSizeHint
+        let capacity = 64 + clientID.utf8.count + max(192, hint)
+        let encoded = try KafkaFrame.encodeRequestSpliced(
+            request, version: version, correlationID: 0, clientID: clientID,
+            into: channel.allocator.buffer(capacity: capacity))
         let eventLoop = channel.eventLoop
         let promise = eventLoop.makePromise(of: ByteBuffer.self)
         let item = KafkaConnectionHandler.Request(
-            frame: frame, apiKey: R.apiKey, version: version, expectsResponse: expectsResponse,
-            timeout: timeout ?? requestTimeout, promise: promise)
+            frame: encoded.frame, splices: encoded.splices, apiKey: R.apiKey, version: version,
+            expectsResponse: expectsResponse, timeout: timeout ?? requestTimeout, promise: promise)
         let slot = ResponseSlot()
         let channel = channel
         let brokerLabel = brokerLabel

@@ -19,8 +19,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     /// One request for the ready connection.
     struct Request: Sendable {
-        /// The complete frame (size prefix, header, body); bytes 8..<12 are the correlation id.
+        /// The frame (size prefix, header, body) without the spliced bytes; bytes 8..<12 are the correlation id.
         var frame: ByteBuffer
+        /// Buffers written between pieces of `frame` (a produce request's record batches), which its size prefix
+        /// counts (see `SplicedRequestFrame`).
+        var splices: [SplicedRequestFrame.Splice] = []
         var apiKey: KafkaAPIKey
         var version: Int16
         var expectsResponse: Bool
@@ -150,16 +153,29 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             // The first 12 bytes (size, api key, version, correlation id) go out as a small buffer of their own and the
             // rest as a slice of the frame: setting the id in the frame itself copied all of it (the action and the
             // pipeline both held the frame), a produce request's batches included.
+            // Spliced buffers (record batches) go out between the frame's pieces, from their own storage.
             var header = context.channel.allocator.buffer(capacity: Self.headerBytes)
             header.writeImmutableBuffer(
                 request.frame.getSlice(at: request.frame.readerIndex, length: 8) ?? ByteBuffer())
             header.writeInteger(correlationID, endianness: .big)
+            var position = Self.headerBytes
+            var sent = request.frame.readableBytes
+            context.write(wrapOutboundOut(header), promise: nil)
+            for splice in request.splices {
+                if let piece = request.frame.getSlice(
+                    at: request.frame.readerIndex + position, length: max(splice.offset - position, 0))
+                {
+                    context.write(wrapOutboundOut(piece), promise: nil)
+                }
+                context.write(wrapOutboundOut(splice.bytes), promise: nil)
+                position = max(position, splice.offset)
+                sent += splice.bytes.readableBytes
+            }
             let body =
                 request.frame.getSlice(
-                    at: request.frame.readerIndex + Self.headerBytes,
-                    length: max(request.frame.readableBytes - Self.headerBytes, 0)) ?? ByteBuffer()
-            metrics.requestSent(
-                api: request.apiKey, bytes: request.frame.readableBytes, awaitsResponse: expectsResponse)
+                    at: request.frame.readerIndex + position,
+                    length: max(request.frame.readableBytes - position, 0)) ?? ByteBuffer()
+            metrics.requestSent(api: request.apiKey, bytes: sent, awaitsResponse: expectsResponse)
             if logger.logLevel <= .trace {
                 logger.trace(
                     "request sent",
@@ -168,7 +184,6 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                         "kafka.correlation_id": "\(correlationID)",
                     ])
             }
-            context.write(wrapOutboundOut(header), promise: nil)
             if expectsResponse {
                 context.write(wrapOutboundOut(body), promise: nil)
             } else {
@@ -300,6 +315,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                 RequestPipeline(maximumInFlight: maximumInFlight, firstCorrelationID: next) { request in
                     var kept = request
                     kept.frame = ByteBuffer()  // written by then; the response needs only the promise
+                    kept.splices = []
                     return kept
                 })
             logger.debug("connection ready")

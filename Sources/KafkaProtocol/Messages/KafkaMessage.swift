@@ -64,6 +64,10 @@ public protocol KafkaRequest: KafkaMessage {
     /// About how many bytes the request's body takes encoded (0 when unknown), so that the frame it is written into
     /// is allocated once, not grown by doubling; a hint only, never a limit.
     var encodedSizeHint: Int { get }
+    /// Encodes the body as `encode(into:version:)` does, but may hand large byte fields to `splicer` instead of
+    /// copying them into `buffer` (see ``KafkaFrame/encodeRequestSpliced(_:version:correlationID:clientID:into:)``).
+    /// Returns `false`, having written nothing, when the request is to be encoded whole (the default).
+    func encode(into buffer: inout ByteBuffer, version: Int16, splicing splicer: inout RequestSplicer) throws -> Bool
 }
 
 extension KafkaRequest {
