@@ -125,6 +125,23 @@ import Testing
         #expect(metadata.leader(topic: "t", partition: 5) == nil)  // no such partition
         #expect(metadata.leader(topic: "ghost", partition: 0) == nil)  // leader not among the brokers
         #expect(metadata.leader(topic: "nope", partition: 0) == nil)
+        // The node id alone, as the producer's sender asks: the leader need not be among the brokers.
+        #expect(metadata.leaderID(topic: "t", partition: 0) == 2)
+        #expect(metadata.leaderID(topic: "t", partition: 1) == nil)
+        #expect(metadata.leaderID(topic: "t", partition: 5) == nil)
+        #expect(metadata.leaderID(topic: "t", partition: -1) == nil)
+        #expect(metadata.leaderID(topic: "ghost", partition: 0) == 42)
+        #expect(metadata.leaderID(topic: "nope", partition: 0) == nil)
+        // Partitions that are not in index order are still found.
+        let sparse = TopicMetadata(
+            name: "s", topicID: nil, isInternal: false, error: nil,
+            partitions: [
+                PartitionMetadata(
+                    topic: "s", partition: 3, leader: 7, leaderEpoch: nil, replicas: [], inSyncReplicas: [],
+                    offlineReplicas: [])
+            ])
+        #expect(sparse.leaderID(of: 3) == 7)
+        #expect(sparse.leaderID(of: 0) == nil)
         #expect(metadata.partitionCount(topic: "t") == 2)
         #expect(metadata.partitionCount(topic: "missing") == nil)
         #expect(metadata.partitionCount(topic: "nope") == nil)

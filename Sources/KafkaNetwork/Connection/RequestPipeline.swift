@@ -96,13 +96,20 @@ struct RequestPipeline<Payload> {
 
     /// The earliest deadline of a request in flight, for the handler's timer.
     var nextDeadline: ContinuousClock.Instant? {
-        inFlight.lazy.map(\.deadline).min()
+        // Read in place: a key-path map copied each entry, payload included (a handful of retains per entry, and this
+        // runs for every request and response).
+        var earliest: ContinuousClock.Instant?
+        for index in inFlight.indices {
+            let deadline = inFlight[index].deadline
+            if earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        return earliest
     }
 
     /// Checks deadlines at `now`. When a request has timed out the pipeline closes: the timed-out
     /// payloads fail with a timeout, all others with a retriable network error.
     mutating func checkTimeouts(now: ContinuousClock.Instant) -> (timedOut: [Payload], others: [Payload])? {
-        guard inFlight.contains(where: { $0.deadline <= now }) else { return nil }
+        guard let earliest = nextDeadline, earliest <= now else { return nil }
         let timedOut = inFlight.filter { $0.deadline <= now }.map(\.payload)
         let others = inFlight.filter { $0.deadline > now }.map(\.payload) + queuedPayloads()
         inFlight = []

@@ -83,6 +83,18 @@ public struct TopicMetadata: Sendable, Hashable {
         self.partitions = partitions
     }
 
+    /// The node id of partition `index`'s leader, nil when the partition is unknown or has no leader (read in place,
+    /// without copying the partition's description).
+    public func leaderID(of index: Int32) -> Int32? {
+        if index >= 0, Int(index) < partitions.count, partitions[Int(index)].partition == index {
+            return partitions[Int(index)].leader
+        }
+        for position in partitions.indices where partitions[position].partition == index {
+            return partitions[position].leader
+        }
+        return nil
+    }
+
     /// The partition with index `index`, nil when the topic has no such partition.
     public func partition(_ index: Int32) -> PartitionMetadata? {
         // Partitions are normally dense and sorted, so the index is usually the position.
@@ -133,6 +145,13 @@ public struct ClusterMetadata: Sendable, Hashable {
     /// The metadata of one partition, nil when the topic or the partition is unknown.
     public func partition(topic: String, partition: Int32) -> PartitionMetadata? {
         topics[topic]?.partition(partition)
+    }
+
+    /// The node id of a partition's leader, nil when the partition is unknown or has no leader. Read in place (the
+    /// producer asks for every queued partition on every pass of its sender loop): ``partition(topic:partition:)``
+    /// copies the partition's description, its replica lists included.
+    public func leaderID(topic: String, partition: Int32) -> Int32? {
+        topics[topic]?.leaderID(of: partition)
     }
 
     /// The leader of a partition, nil when the partition is unknown, has no leader, or its leader is not among

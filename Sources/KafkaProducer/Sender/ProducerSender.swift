@@ -122,7 +122,7 @@ actor ProducerSender {
 
                 let metadata = cluster.cachedMetadata
                 let leaderOf: (TopicPartitionKey) -> Int32? = { key in
-                    metadata.partition(topic: key.topic, partition: key.partition)?.leader
+                    metadata.leaderID(topic: key.topic, partition: key.partition)
                 }
                 let check = accumulator.ready(now: now, leaderOf: leaderOf)
                 if let oldest = check.oldestQueuedBatchCreatedAt, now - oldest >= settings.deliveryTimeout {
@@ -336,7 +336,7 @@ actor ProducerSender {
 
     /// Awaits one request's outcome and handles it; a connection that failed is discarded.
     private func handleOutcome(node: Int32, _ item: consuming PendingProduce) async {
-        let keys = item.batches.map(\.topicPartition)
+        let keys = item.batches.map { $0.topicPartition }
         let result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
         do {
             switch item.outcome {

@@ -76,7 +76,8 @@ final class PerfStats: @unchecked Sendable {
     }
 
     let start: ContinuousClock.Instant
-    private let sampling: Int
+    /// Every `sampling`-th record is timed.
+    let sampling: Int
     private let reportingInterval: Duration
     private let lock = PerfLock()
     /// Guarded by `lock`, hence no run-time exclusivity checks (each costs a thread-local lookup).
