@@ -28,8 +28,10 @@ final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
     /// `info.partitionCount`, read per record without copying `info`.
     @exclusivity(unchecked) private var partitionCount: Int
     @exclusivity(unchecked) var sticky: StickyPartitionTracker.StickyChoice?
-    /// The queues of the partitions appended to so far, by partition (the same objects as the accumulator's map).
-    @exclusivity(unchecked) private var queues: [PartitionQueue<Completion>?]
+    /// The queues of the partitions appended to so far, by partition: the same objects as the accumulator's map,
+    /// which holds them strongly until ``RecordAccumulator/abortAll()`` (that calls ``forgetQueues()`` on every route),
+    /// so they are kept here unretained and the send path reaches a queue without a retain and a release per record.
+    @exclusivity(unchecked) private var queues: [Unmanaged<PartitionQueue<Completion>>?]
 
     init(info: PartitionerTopicInfo, generation: UInt64) {
         self.generation = generation
@@ -78,13 +80,15 @@ final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// The partition's queue, found in (or added to) `all` the first time. `partition` is one of the topic's.
+    /// The partition's queue, found in (or added to) `all` the first time, unretained: valid while `all` holds it
+    /// (under the accumulator's lock, until ``RecordAccumulator/abortAll()``). `partition` is one of the topic's.
     func queue(
         _ partition: Int32, in all: inout RecentlyUsedDictionary<TopicPartitionKey, PartitionQueue<Completion>>
-    ) -> PartitionQueue<Completion> {
+    ) -> Unmanaged<PartitionQueue<Completion>> {
         let index = Int(partition)
         if let queue = queues[index] { return queue }
-        let queue = all.value(for: TopicPartitionKey(topic: info.topic, partition: partition)) { PartitionQueue() }
+        let queue = Unmanaged.passUnretained(
+            all.value(for: TopicPartitionKey(topic: info.topic, partition: partition)) { PartitionQueue() })
         queues[index] = queue
         return queue
     }
@@ -142,18 +146,28 @@ extension RecordAccumulator {
         let batchSize = configuration.batchSize
         let routed: RoutedAppend = try state.withLockedValue { state in
             guard !state.closed else { throw ProducerBufferError.closed }
-            guard let route = state.routes.value(for: topic), route.generation >= generation else {
-                return .unknownTopic
+            // The route and the queue are used unretained (+0): the state holds both strongly throughout (see
+            // `State.lastRoute` and `TopicRoute.queues`).
+            let routeReference: Unmanaged<TopicRoute<Completion>>
+            if let last = state.lastRoute, state.lastRouteTopic == topic {
+                routeReference = last
+            } else {
+                guard let found = state.routes.value(for: topic) else { return .unknownTopic }
+                routeReference = Unmanaged.passUnretained(found)
+                state.lastRouteTopic = topic
+                state.lastRoute = routeReference
             }
-            let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
-            guard
-                let result = try self.appendToLast(
-                    of: route.queue(partition, in: &state.queues), key: key, value: value, timestamp: timestamp,
-                    headers: headers, recordSize: recordSize, completion: completion)
-            else {
-                return .needsMemory(partition: partition)
+            return try routeReference._withUnsafeGuaranteedRef { route in
+                guard route.generation >= generation else { return .unknownTopic }
+                let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
+                let result = try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
+                    try self.appendToLast(
+                        of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
+                        recordSize: recordSize, completion: completion)
+                }
+                guard let result else { return .needsMemory(partition: partition) }
+                return .appended(result, partition: partition)
             }
-            return .appended(result, partition: partition)
         }
         guard case .needsMemory(let partition) = routed else { return routed }
         let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes)

@@ -104,6 +104,10 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         /// Per topic: its partitions as of a metadata generation, the sticky partition, and its partitions' queues by
         /// index (the same objects as in `queues`), for ``appendRouted(_:)`` (see `RecordAccumulator+Routing.swift`).
         var routes = RecentlyUsedDictionary<String, TopicRoute<Completion>>()
+        /// The previous routed append's topic and route, unretained: `routes` holds every route strongly and never
+        /// removes or replaces one, so the send path reaches it without a retain and a release per record.
+        var lastRouteTopic: String?
+        var lastRoute: Unmanaged<TopicRoute<Completion>>?
         var nextBatchID: UInt64 = 0
         /// Batches created and not yet deallocated, expired or aborted (including those in flight).
         var incomplete: Set<UInt64> = []
