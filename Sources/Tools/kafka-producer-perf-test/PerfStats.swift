@@ -43,8 +43,9 @@ final class PerfLock: @unchecked Sendable {
 /// more, the average and maximum come from that sample too (Kafka times every record): timing a record takes a
 /// completion closure of its own, allocated by the send loop and freed by the sender, and for millions of records
 /// per second that cost (and the allocator's lock, which the two threads then contend for) was a large part of what
-/// the tool measured. Record and byte counts cover every record. Every 5 seconds a window line is printed, checked
-/// on timed completions (Kafka checks on every completion).
+/// the tool measured. The other records share one closure without a context (``untimedCompletion``). Record and
+/// byte counts cover every record. Every 5 seconds a window line is printed, checked on timed completions (Kafka
+/// checks on every completion).
 final class PerfStats: @unchecked Sendable {
     /// Kafka's cap on latency samples.
     static let maximumSamples = 500_000
@@ -99,38 +100,49 @@ final class PerfStats: @unchecked Sendable {
     /// Whether the record sent `index`-th is timed (see the type's documentation).
     func isTimed(_ index: Int) -> Bool { index % sampling == 0 }
 
-    /// Records one record's outcome; `sendStart` when it is a timed one.
-    func record(_ result: Result<RecordMetadata, KafkaProducerError>, sendStart: ContinuousClock.Instant?) {
-        switch result {
-        case .success(let metadata): recordSuccess(sendStart: sendStart, bytes: max(metadata.serializedValueSize, 0))
-        case .failure(let error): recordFailure(error)
-        }
-    }
-
     /// The completion of the records that are not timed: one closure for all of them, without a context (it captures
     /// nothing), so that handing it to the producer for every record costs no reference counting. A shared closure
     /// that captured these statistics had its context retained by the send loop and released by the sender for every
     /// record, a reference count bouncing between the two threads' cores (about 5 % of the tool's CPU time). A
-    /// failure is recorded by the instance that ``recordFailures(to:)`` names.
+    /// failure goes to the run's statistics (``CurrentRun``).
     static let untimedCompletion: @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void = { result in
         switch result {
         case .success(let metadata): AcknowledgementCounters.shared.add(bytes: max(metadata.serializedValueSize, 0))
-        case .failure(let error): FailureSink.shared.record(error)
+        case .failure(let error): CurrentRun.shared.stats?.recordFailure(error)
         }
     }
 
-    /// Makes this instance the one that records the failures of ``untimedCompletion``.
-    func recordFailures() {
-        FailureSink.shared.target.withLock { $0 = self }
+    /// The completion of a timed record sent `sentAt` nanoseconds after ``start`` (``elapsedNanoseconds()``). Its
+    /// closure captures only that integer (a 24-byte context; capturing the instant and the statistics took 40, and
+    /// with the buffer full some 50,000 timed records wait at once).
+    static func timedCompletion(sentAt: Int64) -> @Sendable (Result<RecordMetadata, KafkaProducerError>) -> Void {
+        { result in
+            guard let stats = CurrentRun.shared.stats else { return }
+            switch result {
+            case .success(let metadata):
+                stats.recordSuccess(sentAt: sentAt, bytes: max(metadata.serializedValueSize, 0))
+            case .failure(let error): stats.recordFailure(error)
+            }
+        }
     }
 
-    /// Records one acknowledged record of `bytes` bytes; `sendStart` when it is a timed one. The clock is read, and
-    /// the window checked, on timed records only (at least every `sampling`-th).
-    func recordSuccess(sendStart: ContinuousClock.Instant?, bytes recordBytes: Int) {
+    /// Nanoseconds since ``start``.
+    func elapsedNanoseconds(now: ContinuousClock.Instant = .now) -> Int64 {
+        let (seconds, attoseconds) = start.duration(to: now).components
+        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+    }
+
+    /// Makes these the run's statistics, for the completions (before the first record is sent).
+    func makeCurrent() {
+        CurrentRun.shared.start(self)
+    }
+
+    /// Records one acknowledged timed record of `bytes` bytes, sent `sentAt` nanoseconds after ``start``. The clock is
+    /// read, and the window checked, on timed records only (at least every `sampling`-th).
+    func recordSuccess(sentAt: Int64, bytes recordBytes: Int) {
         let (count, bytes) = AcknowledgementCounters.shared.add(bytes: recordBytes)
-        guard let sendStart else { return }
         let now = ContinuousClock.now
-        let latency = Self.microseconds(sendStart.duration(to: now))
+        let latency = Int(max(elapsedNanoseconds(now: now) &- sentAt, 0) / 1000)
         let window: Window? = lock.withLock {
             state.timed += 1
             state.totalLatencyMicros += latency
@@ -220,12 +232,6 @@ final class PerfStats: @unchecked Sendable {
         }
     }
 
-    @inline(__always)
-    static func microseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)
-    }
-
     static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
@@ -274,25 +280,16 @@ final class AcknowledgementCounters: @unchecked Sendable {
     }
 }
 
-/// Where ``PerfStats/untimedCompletion`` reports a failed record: the run's statistics, once
-/// ``PerfStats/recordFailures()`` named them.
-final class FailureSink: Sendable {
-    static let shared = FailureSink()
+/// The statistics of the run in progress, for the completions that reach them without capturing them
+/// (``PerfStats/untimedCompletion``, ``PerfStats/timedCompletion(sentAt:)``).
+final class CurrentRun: @unchecked Sendable {
+    static let shared = CurrentRun()
 
-    let target = LockedReference()
+    /// Set once, before the first record is sent, and only read afterwards: the producer orders a record's
+    /// completion after its send, so completions see it. Hence no lock (and no run-time exclusivity checks).
+    @exclusivity(unchecked) private(set) var stats: PerfStats?
 
-    func record(_ error: KafkaProducerError) {
-        let stats = target.withLock { $0 }
-        stats?.recordFailure(error)
-    }
-
-    /// A lock-guarded optional ``PerfStats``.
-    final class LockedReference: @unchecked Sendable {
-        private let lock = PerfLock()
-        private var stats: PerfStats?
-
-        func withLock<T>(_ body: (inout PerfStats?) -> T) -> T {
-            lock.withLock { body(&stats) }
-        }
+    func start(_ stats: PerfStats) {
+        self.stats = stats
     }
 }

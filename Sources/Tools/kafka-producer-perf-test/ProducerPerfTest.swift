@@ -187,7 +187,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
         )
         // Untimed records share one completion without a context (see PerfStats: a closure capturing the send's start
         // is allocated per record); timed ones capture their start.
-        stats.recordFailures()
+        stats.makeCurrent()
         let untimed = PerfStats.untimedCompletion
         let throttling = throughput > 0
         let sampling = stats.sampling  // read once: asking `stats` per record retained and released it
@@ -200,8 +200,8 @@ struct ProducerPerfTest: AsyncParsableCommand {
             }
             do {
                 if index % sampling == 0 {  // stats.isTimed(index)
-                    let sendStart = ContinuousClock.now
-                    try await producer.send(record) { stats.record($0, sendStart: sendStart) }
+                    try await producer.send(
+                        record, completion: PerfStats.timedCompletion(sentAt: stats.elapsedNanoseconds()))
                 } else {
                     try await producer.send(record, completion: untimed)
                 }
