@@ -37,6 +37,31 @@ struct ProducerPerfTestToolTests {
         #expect(stored.allSatisfy { $0.value?.count == 100 && $0.key == nil })
     }
 
+    @Test("records the producer fails are counted and reported: exit 1 and one line naming the broker's error")
+    func failedRecordsAreReported() async throws {
+        let mock = try MockKafkaCluster(brokers: 1)
+        try mock.createTopic("refused", partitions: 1)
+        // MESSAGE_TOO_LARGE is final: the first produce request's batch fails (timed and untimed records alike), the
+        // mock accepts the rest.
+        mock.pushRequestErrors(.produce, [.messageTooLarge])
+        let run = try await ToolRunner.run(
+            "kafka-producer-perf-test",
+            [
+                "--topic", "refused", "--num-records", "2000", "--record-size", "10", "--throughput", "-1",
+                "--producer-props", "bootstrap.servers=\(mock.bootstrapServers)", "linger.ms=50",
+            ])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        let line = try #require(
+            run.stderr.split(separator: "\n").first { $0.contains("record(s) failed; first error:") }, "\(run.stderr)")
+        #expect(line.contains("MESSAGE_TOO_LARGE"), "\(line)")
+        let failed = try #require(Int(line.split(separator: ":")[1].split(separator: " ")[0]), "\(line)")
+        #expect(failed > 0 && failed <= 2000)
+        // Every other record was acknowledged: the summary counts exactly those.
+        let summary = try #require(run.stdout.split(separator: "\n").last.map(String.init))
+        let match = try #require(try Self.summary.wholeMatch(in: summary), "\(summary)")
+        #expect(Int(match.output.1) == 2000 - failed)
+    }
+
     @Test("a throttled run prints a window line every 5 seconds, and sends at about the asked rate")
     func throttledRunPrintsWindows() async throws {
         let mock = try MockKafkaCluster(brokers: 1)
