@@ -37,9 +37,9 @@ final class PerfLock: @unchecked Sendable {
 /// Latency and throughput statistics, as `ProducerPerformance.Stats` in Apache Kafka.
 ///
 /// Completions run on the producer's sender task while the send loop runs elsewhere: records and bytes are counted
-/// in atomics, and a timed completion takes a lock for the latency statistics and the window. Latencies are kept in
-/// microseconds and measured on a sample: every `sampling`-th record (`numRecords / 500000`, at least 1), the records
-/// Kafka's tool keeps for its percentiles. With at most 500,000 records every record is timed, as in Kafka; with
+/// in atomics, and a timed completion takes a lock for the latency statistics and the window. Latencies are measured
+/// in microseconds (for the percentiles, counted per millisecond: ``LatencyHistogram``) on a sample: every
+/// `sampling`-th record (`numRecords / 500000`, at least 1), the records Kafka's tool keeps for its percentiles. With at most 500,000 records every record is timed, as in Kafka; with
 /// more, the average and maximum come from that sample too (Kafka times every record): timing a record takes a
 /// completion closure of its own, allocated by the send loop and freed by the sender, and for millions of records
 /// per second that cost (and the allocator's lock, which the two threads then contend for) was a large part of what
@@ -54,8 +54,8 @@ final class PerfStats: @unchecked Sendable {
         var timed = 0
         var totalLatencyMicros = 0
         var maxLatencyMicros = 0
-        var samples: [Int32]
-        var sampleCount = 0
+        /// The sampled latencies, counted per millisecond (Kafka's tool keeps up to 500,000 and sorts them).
+        var latencies = LatencyHistogram()
         var windowStart: ContinuousClock.Instant
         /// `count` and `bytes` when the window started.
         var windowStartCount = 0
@@ -93,8 +93,7 @@ final class PerfStats: @unchecked Sendable {
         self.reportingInterval = reportingInterval
         let records = max(numRecords, 1)
         self.sampling = max(records / min(records, Self.maximumSamples), 1)
-        let capacity = records / sampling + 1
-        self.state = State(samples: [Int32](repeating: 0, count: capacity), windowStart: now)
+        self.state = State(windowStart: now)
     }
 
     /// Whether the record sent `index`-th is timed (see the type's documentation).
@@ -150,10 +149,7 @@ final class PerfStats: @unchecked Sendable {
             state.windowTimed += 1
             state.windowTotalLatencyMicros += latency
             if latency > state.windowMaxLatencyMicros { state.windowMaxLatencyMicros = latency }
-            if state.sampleCount < state.samples.count {
-                state.samples[state.sampleCount] = Int32(clamping: latency)
-                state.sampleCount += 1
-            }
+            if state.latencies.count < Self.maximumSamples { state.latencies.record(microseconds: latency) }
             let elapsed = state.windowStart.duration(to: now)
             guard elapsed >= reportingInterval else { return nil }
             let window = Window(
@@ -204,14 +200,10 @@ final class PerfStats: @unchecked Sendable {
     /// The final summary line, in Kafka's format.
     func totalLine(now: ContinuousClock.Instant = .now) -> String {
         let (count, bytes) = totals
-        // The samples are sorted where they are (copying them for the sort took two more arrays of up to 2 MB, at the
-        // moment the producer's buffer memory is still held, its free list kept for reuse).
         let (timed, total, maximum, percentiles) = lock.withLock {
-            let count = min(state.sampleCount, state.samples.count)
-            state.samples[..<count].sort()
-            return (
+            (
                 state.timed, state.totalLatencyMicros, state.maxLatencyMicros,
-                Self.percentiles(sorted: state.samples[..<count], [0.5, 0.95, 0.99, 0.999])
+                state.latencies.percentiles([0.5, 0.95, 0.99, 0.999])
             )
         }
         let seconds = max(Self.seconds(start.duration(to: now)), 1e-9)
@@ -221,15 +213,6 @@ final class PerfStats: @unchecked Sendable {
             count, Double(count) / seconds, Double(bytes) / seconds / (1024.0 * 1024.0),
             timed == 0 ? 0.0 : Double(total) / Double(timed) / 1000.0, Double(maximum) / 1000.0,
             percentiles[0], percentiles[1], percentiles[2], percentiles[3])
-    }
-
-    /// Kafka's percentile pick (`sorted[Int(p * n)]`), in whole milliseconds.
-    static func percentiles(sorted: ArraySlice<Int32>, _ points: [Double]) -> [Int] {
-        guard !sorted.isEmpty else { return points.map { _ in 0 } }
-        return points.map { point in
-            let index = min(Int(point * Double(sorted.count)), sorted.count - 1)
-            return Int(sorted[sorted.startIndex + index]) / 1000
-        }
     }
 
     static func seconds(_ duration: Duration) -> Double {
