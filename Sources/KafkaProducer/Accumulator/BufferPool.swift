@@ -48,6 +48,9 @@ public final class BufferPool: Sendable {
     struct Waiter {
         let id: UInt64
         let size: Int
+        /// When `max.block.ms` runs out for this waiter, and how long it was.
+        let deadline: ContinuousClock.Instant
+        let maxBlock: Duration
         let continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -62,6 +65,10 @@ public final class BufferPool: Sendable {
         var abandoned: [UInt64: any Error] = [:]
         /// Reservations between getting an id and returning.
         var pending: Set<UInt64> = []
+        /// The deadline the expiry timer sleeps until; `nil` when no timer runs (see ``BufferPool/armExpiryTimer``).
+        var expiryTimer: ContinuousClock.Instant?
+        /// How many expiry timers were started (for tests: waits while one runs start none).
+        var expiryTimersStarted = 0
     }
 
     let state: SpinningLockedValueBox<State>
@@ -129,28 +136,83 @@ public final class BufferPool: Sendable {
         }
         try Task.checkCancellation()
         guard maxBlock > .zero else { throw ProducerBufferError.timedOut(size: size, waited: maxBlock) }
-        let timer = Task {
-            try await Task.sleep(for: maxBlock)
-            self.abandon(id, with: ProducerBufferError.timedOut(size: size, waited: maxBlock))
-        }
-        defer { timer.cancel() }
+        let deadline = ContinuousClock.now.advanced(by: maxBlock)
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                var startTimer = false
                 let outcome: Result<Void, any Error>? = withTrimmedState { state in
                     if let error = state.abandoned.removeValue(forKey: id) { return .failure(error) }
                     if state.waiters.isEmpty, state.available >= size {
                         state.available -= size
                         return .success(())
                     }
-                    state.waiters.append(Waiter(id: id, size: size, continuation: continuation))
+                    state.waiters.append(
+                        Waiter(id: id, size: size, deadline: deadline, maxBlock: maxBlock, continuation: continuation))
+                    startTimer = Self.armExpiryTimer(&state, for: deadline)
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
+                if startTimer { runExpiryTimer(until: deadline) }
             }
         } onCancel: {
             self.abandon(id, with: CancellationError())
         }
     }
+
+    /// Whether a waiter with `deadline` needs a new expiry timer: none runs, or the running one sleeps past it.
+    ///
+    /// One timer serves every waiter: it sleeps until the earliest deadline, fails the waiters whose time ran out,
+    /// and sleeps again until the next deadline, or stops when no waiter is left. A timer task per wait (created,
+    /// scheduled and cancelled) cost the producer a few per cent of its CPU time whenever `buffer.memory` was full
+    /// and the sender waited for each released batch.
+    private static func armExpiryTimer(_ state: inout State, for deadline: ContinuousClock.Instant) -> Bool {
+        if let armed = state.expiryTimer, armed <= deadline { return false }
+        state.expiryTimer = deadline  // a timer sleeping longer sees it was superseded and stops when it wakes
+        state.expiryTimersStarted += 1
+        return true
+    }
+
+    private func runExpiryTimer(until deadline: ContinuousClock.Instant) {
+        // Holds the pool only while it expires waiters, not while it sleeps.
+        Task { [weak self] in
+            var wake = deadline
+            while true {
+                try? await Task.sleep(until: wake, clock: .continuous)
+                guard let self, let next = self.expireWaiters(timer: wake) else { return }
+                wake = next
+            }
+        }
+    }
+
+    /// Fails the waiters whose deadline passed; returns when the timer that slept until `timer` should wake next, or
+    /// `nil` when it stops (no waiter left, or another timer took over).
+    private func expireWaiters(timer: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let now = ContinuousClock.now
+        let (expired, woken, next): ([Waiter], [CheckedContinuation<Void, any Error>], ContinuousClock.Instant?) =
+            withTrimmedState { state in
+                guard state.expiryTimer == timer else { return ([], [], nil) }
+                var expired: [Waiter] = []
+                state.waiters.removeAll { waiter in
+                    guard waiter.deadline <= now else { return false }
+                    expired.append(waiter)
+                    return true
+                }
+                // A removed head may unblock smaller waiters behind it.
+                let woken = expired.isEmpty ? [] : Self.serve(&state)
+                let next = state.waiters.lazy.map(\.deadline).min()
+                state.expiryTimer = next
+                return (expired, woken, next)
+            }
+        for waiter in expired {
+            waiter.continuation.resume(
+                throwing: ProducerBufferError.timedOut(size: waiter.size, waited: waiter.maxBlock))
+        }
+        for continuation in woken { continuation.resume() }
+        return next
+    }
+
+    /// How many expiry timers were started so far (see ``armExpiryTimer(_:for:)``).
+    var expiryTimersStarted: Int { state.withLockedValue { $0.expiryTimersStarted } }
 
     /// Returns `size` bytes to the pool and wakes the waiters that now fit, in order.
     public func release(_ size: Int) {

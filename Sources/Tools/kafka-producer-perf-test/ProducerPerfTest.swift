@@ -188,9 +188,13 @@ struct ProducerPerfTest: AsyncParsableCommand {
         // Untimed records share one completion without a context (see PerfStats: a closure capturing the send's start
         // is allocated per record); timed ones capture their start.
         stats.makeCurrent()
+        // The completions reach `stats` unretained (`CurrentRun`): it lives until every path below closed the producer.
+        defer { withExtendedLifetime(stats) {} }
         let untimed = PerfStats.untimedCompletion
         let throttling = throughput > 0
-        let sampling = stats.sampling  // read once: asking `stats` per record retained and released it
+        // Read once: asking `stats` per record retained and released it (and the sender touches it too).
+        let sampling = stats.sampling
+        let start = stats.start
         for index in 0..<numRecords {
             progress.update(index + 1)
             if monotonic {
@@ -201,7 +205,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
             do {
                 if index % sampling == 0 {  // stats.isTimed(index)
                     try await producer.send(
-                        record, completion: PerfStats.timedCompletion(sentAt: stats.elapsedNanoseconds()))
+                        record, completion: PerfStats.timedCompletion(sentAt: PerfStats.nanoseconds(since: start)))
                 } else {
                     try await producer.send(record, completion: untimed)
                 }
