@@ -44,6 +44,10 @@
 #               batch size) — space separated k=v                 (default: none)
 #   KCAT_PROPS  extra librdkafka properties for kcat, e.g. "batch.size=16384" (Java's and our default
 #               batch size) — space separated k=v, each passed as -X k=v  (default: none)
+#   REPEAT      rounds per configuration: each round runs kcat then ours, so the rounds interleave; with
+#               more than one, a last table gives each client's median wall time and CPU time per
+#               configuration (a shared VM's speed drifts by tens of per cent within minutes; medians
+#               of interleaved rounds compare the clients, not the moments)        (default 1)
 #
 # Output: progress on stderr; at the end three markdown tables on stdout (MB = 2^20 bytes, as in
 # Kafka's tool; RSS in MiB).
@@ -60,6 +64,7 @@ KCAT_LINES=${KCAT_LINES:-random}
 KEEP_TMP=${KEEP_TMP:-0}
 OUR_PROPS=${OUR_PROPS:-}
 KCAT_PROPS=${KCAT_PROPS:-}
+REPEAT=${REPEAT:-1}
 kcat_props=()
 for property in $KCAT_PROPS; do kcat_props+=(-X "$property"); done
 
@@ -150,6 +155,7 @@ RESULTS=$WORK/results.tsv   # config client elapsed user sys maxrss_kb stored ex
 # 3. The runs.
 for acks in 1 all; do
     for codec in none lz4; do
+      for ((round = 1; round <= REPEAT; round++)); do
         config="acks=$acks, $codec"
 
         start_cluster
@@ -187,6 +193,7 @@ for acks in 1 all; do
         if [[ "$ours_rc" != 0 ]]; then
             log "  kafka-producer-perf-test reported:"; tail -n 5 "$WORK/ours-$acks-$codec.log" >&2
         fi
+      done
     done
 done
 
@@ -224,3 +231,26 @@ END {
     print "| --- | --- | ---: | ---: |"
     printf "%s", checks
 }' "$RESULTS"
+
+if ((REPEAT > 1)); then
+    echo
+    echo "Medians of $REPEAT interleaved rounds (records/s from the median wall time; peak RSS: the largest):"
+    echo
+    python3 - "$RESULTS" "$RECORDS" <<'PY'
+import statistics, sys
+path, records = sys.argv[1], int(sys.argv[2])
+runs = {}
+for line in open(path):
+    config, client, elapsed, user, system, rss = line.split("\t")[:6]
+    runs.setdefault((config, client), []).append((float(elapsed), float(user) + float(system), int(rss)))
+print("| config | kcat records/s | ours records/s | records/s ours/kcat | kcat CPU µs/record | ours CPU µs/record "
+      "| CPU/record ours/kcat | kcat peak RSS MiB | ours peak RSS MiB |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for config in dict.fromkeys(c for c, _ in runs):
+    k, o = runs[(config, "kcat")], runs[(config, "ours")]
+    kw, ow = statistics.median(r[0] for r in k), statistics.median(r[0] for r in o)
+    kc, oc = statistics.median(r[1] for r in k), statistics.median(r[1] for r in o)
+    print(f"| {config} | {records / kw:.0f} | {records / ow:.0f} | {kw / ow:.2f}× | {kc / records * 1e6:.2f} "
+          f"| {oc / records * 1e6:.2f} | {oc / kc:.2f}× | {max(r[2] for r in k) / 1024:.1f} | {max(r[2] for r in o) / 1024:.1f} |")
+PY
+fi
