@@ -77,16 +77,8 @@ extension KafkaFrame {
     public static func encodeRequestSpliced<R: KafkaRequest>(
         _ request: R, version: Int16, correlationID: Int32, clientID: String?, into buffer: consuming ByteBuffer
     ) throws -> SplicedRequestFrame {
-        guard R.validVersions.contains(version) else {
-            throw KafkaProtocolError(
-                .unsupportedVersion, "\(R.messageName) has no version \(version) (valid \(R.validVersions))")
-        }
-        let sizeIndex = buffer.writerIndex
-        buffer.writeKafkaInt32(0)
-        let header = RequestHeader(
-            requestApiKey: R.apiKey.rawValue, requestApiVersion: version, correlationId: correlationID,
-            clientId: clientID)
-        try header.encode(into: &buffer, version: R.requestHeaderVersion(for: version))
+        let sizeIndex = try beginRequest(
+            R.self, version: version, correlationID: correlationID, clientID: clientID, into: &buffer)
         let bodyStart = buffer.writerIndex
         var splicer = RequestSplicer(frameStart: sizeIndex)
         if try !request.encode(into: &buffer, version: version, splicing: &splicer) {
@@ -96,10 +88,7 @@ extension KafkaFrame {
         }
         var size = buffer.writerIndex - sizeIndex - 4
         for splice in splicer.splices { size += splice.bytes.readableBytes }
-        guard size <= Int(Int32.max) else {
-            throw KafkaProtocolError(.invalidLength, "request of \(size) bytes is too large")
-        }
-        buffer.setInteger(Int32(size), at: sizeIndex, endianness: .big)
+        try endRequest(sizeIndex: sizeIndex, size: size, in: &buffer)
         buffer.moveReaderIndex(to: sizeIndex)
         return SplicedRequestFrame(frame: buffer, splices: splicer.splices)
     }

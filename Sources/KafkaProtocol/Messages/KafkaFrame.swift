@@ -7,6 +7,16 @@ public enum KafkaFrame {
     public static func encodeRequest<R: KafkaRequest>(
         _ request: R, version: Int16, correlationID: Int32, clientID: String?, into buffer: inout ByteBuffer
     ) throws {
+        let sizeIndex = try beginRequest(
+            R.self, version: version, correlationID: correlationID, clientID: clientID, into: &buffer)
+        try request.encode(into: &buffer, version: version)
+        try endRequest(sizeIndex: sizeIndex, size: buffer.writerIndex - sizeIndex - 4, in: &buffer)
+    }
+
+    /// Checks the version and writes a placeholder size prefix and the request header; returns where the size goes.
+    static func beginRequest<R: KafkaRequest>(
+        _: R.Type, version: Int16, correlationID: Int32, clientID: String?, into buffer: inout ByteBuffer
+    ) throws -> Int {
         guard R.validVersions.contains(version) else {
             throw KafkaProtocolError(
                 .unsupportedVersion, "\(R.messageName) has no version \(version) (valid \(R.validVersions))")
@@ -17,8 +27,11 @@ public enum KafkaFrame {
             requestApiKey: R.apiKey.rawValue, requestApiVersion: version, correlationId: correlationID,
             clientId: clientID)
         try header.encode(into: &buffer, version: R.requestHeaderVersion(for: version))
-        try request.encode(into: &buffer, version: version)
-        let size = buffer.writerIndex - sizeIndex - 4
+        return sizeIndex
+    }
+
+    /// Sets the size prefix at `sizeIndex` to `size` (the frame's bytes after the prefix).
+    static func endRequest(sizeIndex: Int, size: Int, in buffer: inout ByteBuffer) throws {
         guard size <= Int(Int32.max) else {
             throw KafkaProtocolError(.invalidLength, "request of \(size) bytes is too large")
         }
