@@ -230,11 +230,9 @@ public final class BrokerConnection: Sendable {
     private func submit<R: KafkaRequest>(
         _ request: R, version: Int16, expectsResponse: Bool, timeout: Duration?
     ) throws -> ResponseFuture {
-        // Room for the size prefix, the header (client id included) and the body as the request estimates it; a
-        // produce request's record batches are not copied into the frame but written from their own buffers (spliced),
-        // so its frame needs room for little more than names and lengths.
-        let hint = R.apiKey == .produce ? 256 : request.encodedSizeHint
-        let capacity = 64 + clientID.utf8.count + max(192, hint)
+        // Room for the size prefix, the header (client id included) and a small body: a produce request's record
+        // batches are written from their own buffers (spliced), and a request encoded whole reserves its size hint.
+        let capacity = 64 + clientID.utf8.count + 192
         let encoded = try KafkaFrame.encodeRequestSpliced(
             request, version: version, correlationID: 0, clientID: clientID,
             into: channel.allocator.buffer(capacity: capacity))

@@ -86,22 +86,19 @@ public struct TopicMetadata: Sendable, Hashable {
     /// The node id of partition `index`'s leader, nil when the partition is unknown or has no leader (read in place,
     /// without copying the partition's description).
     public func leaderID(of index: Int32) -> Int32? {
-        if index >= 0, Int(index) < partitions.count, partitions[Int(index)].partition == index {
-            return partitions[Int(index)].leader
-        }
-        for position in partitions.indices where partitions[position].partition == index {
-            return partitions[position].leader
-        }
-        return nil
+        position(of: index).flatMap { partitions[$0].leader }
     }
 
     /// The partition with index `index`, nil when the topic has no such partition.
     public func partition(_ index: Int32) -> PartitionMetadata? {
-        // Partitions are normally dense and sorted, so the index is usually the position.
-        if index >= 0, Int(index) < partitions.count, partitions[Int(index)].partition == index {
-            return partitions[Int(index)]
-        }
-        return partitions.first { $0.partition == index }
+        position(of: index).map { partitions[$0] }
+    }
+
+    /// Where partition `index` is in ``partitions``. They are normally dense and sorted, so the index is usually the
+    /// position.
+    private func position(of index: Int32) -> Int? {
+        if index >= 0, Int(index) < partitions.count, partitions[Int(index)].partition == index { return Int(index) }
+        return partitions.firstIndex { $0.partition == index }
     }
 }
 

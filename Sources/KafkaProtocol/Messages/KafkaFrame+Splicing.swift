@@ -84,6 +84,8 @@ extension KafkaFrame {
         if try !request.encode(into: &buffer, version: version, splicing: &splicer) {
             buffer.moveWriterIndex(to: bodyStart)
             splicer.splices = []
+            // Encoded whole: allocated once at the request's size hint, not grown by doubling (copying its bytes).
+            buffer.reserveCapacity(minimumWritableBytes: request.encodedSizeHint)
             try request.encode(into: &buffer, version: version)
         }
         var size = buffer.writerIndex - sizeIndex - 4

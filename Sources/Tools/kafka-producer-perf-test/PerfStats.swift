@@ -39,11 +39,11 @@ final class PerfLock: @unchecked Sendable {
 /// Completions run on the producer's sender task while the send loop runs elsewhere: records and bytes are counted
 /// in atomics, and a timed completion takes a lock for the latency statistics and the window. Latencies are measured
 /// in microseconds (for the percentiles, counted per millisecond: ``LatencyHistogram``) on a sample: every
-/// `sampling`-th record (`numRecords / 500000`, at least 1), the records Kafka's tool keeps for its percentiles. With at most 500,000 records every record is timed, as in Kafka; with
-/// more, the average and maximum come from that sample too (Kafka times every record): timing a record takes a
-/// completion closure of its own, allocated by the send loop and freed by the sender, and for millions of records
-/// per second that cost (and the allocator's lock, which the two threads then contend for) was a large part of what
-/// the tool measured. The other records share one closure without a context (``untimedCompletion``). Record and
+/// `sampling`-th record (`numRecords / 500000`, at least 1), the records Kafka's tool keeps for its percentiles.
+/// With at most 500,000 records every record is timed, as in Kafka; with more, the average and maximum come from that
+/// sample too (Kafka times every record): timing a record takes a completion closure of its own, allocated by the
+/// send loop and freed by the sender, and for millions of records per second that cost (and the allocator's lock,
+/// which the two threads then contend for) was a large part of what the tool measured. The other records share one closure without a context (``untimedCompletion``). Record and
 /// byte counts cover every record. Every 5 seconds a window line is printed, checked on timed completions (Kafka
 /// checks on every completion).
 final class PerfStats: @unchecked Sendable {
