@@ -349,6 +349,18 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Against a real Apache Kafka 2.3.0 broker (Tools/kafka-broker.sh) with Kafka's own Java tools as peers.
+        .testTarget(
+            name: "KafkaRealBrokerTests",
+            dependencies: [
+                "KafkaProducer", "KafkaConsumer", "KafkaAdmin", "KafkaProtocol", "KafkaNetwork", "KafkaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "KafkaNetworkTests",
             dependencies: [

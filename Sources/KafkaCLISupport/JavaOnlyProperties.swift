@@ -11,7 +11,7 @@ public enum JavaOnlyProperties {
     /// Each ignored name with the reason printed in the warning.
     public static let ignored: [String: String] = [
         "default.api.timeout.ms": "the tools bound each call with request.timeout.ms and their own --timeout",
-        "allow.auto.create.topics": "this client never asks the cluster to create topics",
+        "allow.auto.create.topics": "only a consumer asks the cluster to create the topics it reads",
         "exclude.internal.topics": "internal topics are only read when named",
         "metadata.max.idle.ms": "the client keeps metadata only for the topics in use",
         "internal.leave.group.on.close": "the consumer always leaves its group on close",
@@ -19,12 +19,14 @@ public enum JavaOnlyProperties {
         "sasl.login.read.timeout.ms": "OAUTHBEARER login is not supported",
     ]
 
-    /// `properties` without the names in ``ignored`` that the client configuration does not know, and a warning
-    /// for each removed name (sorted by name).
-    public static func strip(_ properties: [String: String]) -> (properties: [String: String], warnings: [String]) {
+    /// `properties` without the names in ``ignored`` that the client configuration does not know (nor `keeping`,
+    /// the names the tool's own client uses), and a warning for each removed name (sorted by name).
+    public static func strip(
+        _ properties: [String: String], keeping: Set<String> = []
+    ) -> (properties: [String: String], warnings: [String]) {
         var kept = properties
         var warnings: [String] = []
-        let known = Set(KafkaClientConfiguration.knownProperties)
+        let known = Set(KafkaClientConfiguration.knownProperties).union(keeping)
         for name in properties.keys.sorted() where !known.contains(name) {
             guard let reason = ignored[name] else { continue }
             kept[name] = nil

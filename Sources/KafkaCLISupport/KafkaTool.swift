@@ -85,11 +85,12 @@ public enum KafkaTool {
     /// Client properties from `--command-config FILE` (if any), then `bootstrap.servers` from
     /// `bootstrapServer`, else from the file, else from `KAFKA_BOOTSTRAP_SERVERS`.
     ///
-    /// Java-only settings (``JavaOnlyProperties``) are dropped with a warning on standard error.
+    /// Java-only settings (``JavaOnlyProperties``) are dropped with a warning on standard error, except those
+    /// named in `keeping` (the tool's own client uses them).
     ///
     /// - Throws: `ValidationError` when no bootstrap server is known; the file's parse errors.
     public static func clientProperties(
-        bootstrapServer: String?, commandConfig: String?, extra: [String: String] = [:]
+        bootstrapServer: String?, commandConfig: String?, extra: [String: String] = [:], keeping: Set<String> = []
     ) throws -> [String: String] {
         var properties: [String: String] = [:]
         if let commandConfig { properties = try PropertiesFile.load(path: commandConfig) }
@@ -97,7 +98,7 @@ public enum KafkaTool {
         if let bootstrapServer, !bootstrapServer.isEmpty {
             properties["bootstrap.servers"] = bootstrapServer
         }
-        let (kept, warnings) = JavaOnlyProperties.strip(properties)
+        let (kept, warnings) = JavaOnlyProperties.strip(properties, keeping: keeping)
         for warning in warnings { printError("\(toolName): \(warning)") }
         properties = kept
         if properties["bootstrap.servers", default: ""].isEmpty {
@@ -146,8 +147,10 @@ public struct ConnectionOptions: ParsableArguments {
 
     public init() {}
 
-    /// The client properties these options name (see ``KafkaTool/clientProperties(bootstrapServer:commandConfig:extra:)``).
-    public func clientProperties(extra: [String: String] = [:]) throws -> [String: String] {
-        try KafkaTool.clientProperties(bootstrapServer: bootstrapServer, commandConfig: commandConfig, extra: extra)
+    /// The client properties these options name (see
+    /// ``KafkaTool/clientProperties(bootstrapServer:commandConfig:extra:keeping:)``).
+    public func clientProperties(extra: [String: String] = [:], keeping: Set<String> = []) throws -> [String: String] {
+        try KafkaTool.clientProperties(
+            bootstrapServer: bootstrapServer, commandConfig: commandConfig, extra: extra, keeping: keeping)
     }
 }

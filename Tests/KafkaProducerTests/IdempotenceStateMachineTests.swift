@@ -236,6 +236,25 @@ func readyState(_ identity: ProducerIdentity = pid1, maxInFlight: Int = 5, trans
         #expect(state.identity == pid1)
     }
 
+    @Test func withoutKIP360EveryBumpObtainsANewProducerID() {
+        // Kafka 2.4 and older (InitProducerId below v3): a gap is resolved under a new producer id, not a bumped epoch.
+        var state = readyState()
+        state.epochBumpsLocally = false
+        let a = state.assignSequence(idemP0, recordCount: 3)
+        let b = state.assignSequence(idemP0, recordCount: 2)
+        state.batchExpired(idemP0, a, wasSent: true)
+        #expect(state.epochBumpPending)
+        #expect(state.batchFailed(idemP0, b, error: .outOfOrderSequenceNumber, logStartOffset: nil) == .retryAfterEpochBump)
+        #expect(!state.epochBumpPending)
+        #expect(state.needsProducerID, "the bump waits for InitProducerId")
+        #expect(!state.canSend(idemP0) && !state.canResend(idemP0, b))
+        let pid2 = ProducerIdentity(producerID: 2000, epoch: 0)
+        state.producerIDReceived(pid2)
+        let resent = state.resequenceIfNeeded(idemP0, b)
+        #expect(resent.identity == pid2 && resent.baseSequence == 0)
+        #expect(state.assignSequence(idemP0, recordCount: 1).baseSequence == 2)
+    }
+
     @Test func expiryAfterSendHoldsThePartitionsUntilInFlightDrainsThenBumps() {
         var state = readyState()
         let a = state.assignSequence(idemP0, recordCount: 1)

@@ -115,8 +115,10 @@ public final class KafkaConsumer: Sendable {
         self.interceptors = ConsumerInterceptorChain(interceptors)
         self.metrics = ConsumerMetrics(
             clientID: configuration.client.clientID, factory: metricsFactory ?? MetricsSystem.factory)
+        var clientConfiguration = configuration.client
+        clientConfiguration.allowAutoTopicCreation = configuration.allowAutoCreateTopics
         self.cluster = try KafkaClusterClient(
-            configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
+            configuration: clientConfiguration, eventLoopGroup: eventLoopGroup, logger: logger)
         self.state = NIOLockedValueBox(
             State(
                 subscriptions: SubscriptionState(
@@ -233,15 +235,28 @@ public final class KafkaConsumer: Sendable {
 
     /// The partitions of `topic` with their leaders and replicas, from (possibly refreshed) metadata.
     ///
+    /// A topic the broker is creating (`allow.auto.create.topics` with the broker's `auto.create.topics.enable`) is
+    /// answered LEADER_NOT_AVAILABLE until it has leaders: this waits for them, up to `request.timeout.ms`.
+    ///
     /// - Throws: `KafkaError` when the cluster reports an error for the topic (such as
     ///   UNKNOWN_TOPIC_OR_PARTITION), or a network error.
     public func partitionsFor(topic: String) async throws -> [PartitionMetadata] {
-        let metadata = try await cluster.metadata(for: [topic])
-        guard let info = metadata.topics[topic] else {
-            throw KafkaError(code: .unknownTopicOrPartition, api: .metadata, topic: topic)
+        let deadline = ContinuousClock.now + configuration.client.requestTimeout
+        while true {
+            let metadata = try await cluster.metadata(for: [topic])
+            guard let info = metadata.topics[topic] else {
+                throw KafkaError(code: .unknownTopicOrPartition, api: .metadata, topic: topic)
+            }
+            let error = info.error ?? .none
+            if error == .none && !info.partitions.isEmpty {
+                return info.partitions.sorted { $0.partition < $1.partition }
+            }
+            guard error == .leaderNotAvailable || error == .none, ContinuousClock.now < deadline else {
+                throw KafkaError(code: error == .none ? .leaderNotAvailable : error, api: .metadata, topic: topic)
+            }
+            cluster.invalidateMetadata(topic: topic)
+            try await Task.sleep(for: configuration.client.retryBackoff)
         }
-        if let error = info.error, error != .none { throw KafkaError(code: error, api: .metadata, topic: topic) }
-        return info.partitions.sorted { $0.partition < $1.partition }
     }
 
     // MARK: Polling

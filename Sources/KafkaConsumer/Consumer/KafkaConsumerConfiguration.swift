@@ -68,6 +68,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var enableAutoCommit: Bool = true
     /// `auto.commit.interval.ms` (default 5 s).
     public var autoCommitInterval: Duration = .seconds(5)
+    /// `allow.auto.create.topics`: whether subscribing to (or assigning) a topic the cluster does not have asks the
+    /// broker to create it, when the broker's `auto.create.topics.enable` allows it (default true, as Java).
+    public var allowAutoCreateTopics: Bool = true
     /// `client.rack`: sent with the subscription for rack-aware assignors (default none).
     public var clientRack: String?
 
@@ -102,6 +105,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         "max.poll.records", "isolation.level", "check.crcs", "key.deserializer", "value.deserializer",
         "group.id", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
         "partition.assignment.strategy", "enable.auto.commit", "auto.commit.interval.ms", "client.rack",
+        "allow.auto.create.topics",
     ]
 
     /// Applies one property: consumer names here, anything else through the client settings.
@@ -132,6 +136,7 @@ public struct KafkaConsumerConfiguration: Sendable {
                 throw ConfigurationValue.invalid(value, for: name, "expected read_uncommitted or read_committed")
             }
             isolationLevel = level
+        case "allow.auto.create.topics": allowAutoCreateTopics = try ConfigurationValue.boolean(text, for: name)
         case "check.crcs": checkCRCs = try ConfigurationValue.boolean(text, for: name)
         case "group.id": groupId = text.isEmpty ? nil : text
         case "group.instance.id": groupInstanceId = text.isEmpty ? nil : text

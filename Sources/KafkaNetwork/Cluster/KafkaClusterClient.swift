@@ -238,7 +238,7 @@ public final class KafkaClusterClient: Sendable {
                 } else {
                     request.topics = version == 0 ? [] : nil
                 }
-                if version >= 4 { request.allowAutoTopicCreation = false }
+                if version >= 4 { request.allowAutoTopicCreation = topics != nil && configuration.allowAutoTopicCreation }
                 return try await connection.send(request, version: version)
             } catch let error as KafkaNetworkError where !error.isRetriable {
                 throw error

@@ -63,6 +63,11 @@ public struct KafkaClientConfiguration: Sendable {
     public var tls: KafkaTLSConfiguration = .init()
     /// The SASL mechanism and credentials for `SASL_PLAINTEXT` and `SASL_SSL` (the `sasl.*` properties).
     public var sasl: SASLCredentials? = nil
+    /// Whether Metadata requests for named topics ask the broker to create the topics it does not have, when its
+    /// `auto.create.topics.enable` allows it. The producer sets it (as Java's producer always does), the consumer
+    /// follows `allow.auto.create.topics` (default `true`), and the admin client never asks. Metadata v0–v3 cannot
+    /// say no: a broker that allows auto-creation creates every topic they name.
+    public var allowAutoTopicCreation: Bool = false
 
     /// What properties said that does not map to one field by itself (SASL parts given separately, store
     /// types, aliases), so that ``validate()`` can check it whatever order the properties came in.

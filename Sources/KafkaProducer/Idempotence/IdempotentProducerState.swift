@@ -68,8 +68,8 @@ public import KafkaProtocol
 /// the bump happens: the epoch goes up by one locally and every partition's sequence restarts at 0 (sequences are
 /// per identity, so all partitions reset — which is also why all partitions are held, not only the one with the
 /// gap: an in-flight batch of another partition must not be re-sequenced behind newer batches). When the epoch is
-/// already `Int16.max`, or the producer is transactional, or the broker rejected our epoch, the bump instead
-/// requires a new `InitProducerId` (``needsProducerID``).
+/// already `Int16.max`, or the producer is transactional, or the broker rejected our epoch, or the brokers predate
+/// KIP-360 (``epochBumpsLocally`` is `false`), the bump instead requires a new `InitProducerId` (``needsProducerID``).
 ///
 /// ## Transactions
 /// `isTransactional` is where a future transaction manager plugs in: it wraps this type, owns `InitProducerId` with
@@ -151,6 +151,10 @@ public struct IdempotentProducerState: Sendable {
     public internal(set) var fatalReason: String?
     /// Whether an epoch bump has been requested and waits for the in-flight batches to finish.
     public private(set) var epochBumpPending = false
+    /// Whether the brokers accept an epoch the producer bumped itself (KIP-360: InitProducerId v3 and newer, Kafka
+    /// 2.5+). When they do not (Kafka 2.4 and older), every bump obtains a new producer id instead, as the Java 2.x
+    /// client's `resetProducerId()`: sequences restart under an identity the broker has never seen.
+    public var epochBumpsLocally = true
 
     var awaitingProducerID = true
     /// The pending bump must obtain a new producer id rather than increment the epoch locally.
@@ -311,7 +315,7 @@ public struct IdempotentProducerState: Sendable {
             return
         }
         epochBumpPending = false
-        if bumpRequiresNewProducerID || identity.epoch == Int16.max || !identity.isValid {
+        if bumpRequiresNewProducerID || !epochBumpsLocally || identity.epoch == Int16.max || !identity.isValid {
             bumpRequiresNewProducerID = false
             identity = .none
             awaitingProducerID = true

@@ -101,8 +101,12 @@ public final class KafkaProducer: Sendable {
         }
         self.configuration = configuration
         self.logger = logger
+        // As Java's producer, metadata requests for the topics it sends to may create them (when the broker's
+        // auto.create.topics.enable allows it).
+        var clientConfiguration = configuration.client
+        clientConfiguration.allowAutoTopicCreation = true
         self.cluster = try KafkaClusterClient(
-            configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger,
+            configuration: clientConfiguration, eventLoopGroup: eventLoopGroup, logger: logger,
             metricsFactory: metricsFactory)
         let factory = metricsFactory ?? MetricsSystem.factory
         self.metrics = ProducerMetrics(clientID: configuration.client.clientID, factory: factory)

@@ -75,6 +75,10 @@ actor ProducerSender {
     /// The connections produce requests go through, by broker (looked up in the cluster client only when none is
     /// open).
     var produceConnections: [Int32: BrokerConnection] = [:]
+    /// Brokers a produce connection is being made to.
+    var connecting: Set<Int32> = []
+    /// Failed attempts to open a produce connection (for tests: a fault that refused connections fired).
+    var connectFailures = 0
     /// The per-broker request loops' inputs.
     var brokerQueues: [Int32: AsyncStream<[DrainedBatch<RecordCompletion>]>.Continuation] = [:]
 
@@ -132,8 +136,12 @@ actor ProducerSender {
                 startMetadataRefreshIfWanted(now: now, group: &group)
 
                 var sent = false
+                // As the Java client's `client.ready(node)`: a node without an open produce connection is not drained;
+                // its batches wait in the accumulator (bounded by delivery.timeout.ms, not by `retries`) while the
+                // connection is made, after the pool's reconnect backoff.
                 let nodes = check.readyNodes.filter {
                     inFlightRequests[$0, default: 0] < settings.maxInFlightPerConnection
+                        && isConnected($0, group: &group)
                 }
                 if !nodes.isEmpty {
                     for (node, batches) in drain(nodes: nodes, leaderOf: leaderOf, now: now) {
@@ -249,6 +257,40 @@ actor ProducerSender {
 
     private func metadataRefreshFinished() {
         metadataRefreshRunning = false
+        wakeup.wake()
+    }
+
+    /// Whether `node` has an open produce connection; when it has none, starts making one (once at a time) and wakes
+    /// the loop when that attempt ends. A failed attempt asks for fresh metadata (the broker may be gone for good,
+    /// its partitions led elsewhere); the next attempt waits for the pool's reconnect backoff.
+    private func isConnected(_ node: Int32, group: inout DiscardingTaskGroup) -> Bool {
+        if let open = produceConnections[node], open.isActive { return true }
+        produceConnections[node] = nil
+        guard !connecting.contains(node), !forceClose else { return false }
+        connecting.insert(node)
+        let cluster = cluster
+        group.addTask {
+            do {
+                let open = try await cluster.connection(to: .broker(node), kind: .produce)
+                await self.connected(node, open)
+            } catch {
+                await self.connectFailed(node, error)
+            }
+        }
+        return false
+    }
+
+    private func connected(_ node: Int32, _ connection: BrokerConnection) {
+        connecting.remove(node)
+        produceConnections[node] = connection
+        wakeup.wake()
+    }
+
+    private func connectFailed(_ node: Int32, _ error: any Error) {
+        connecting.remove(node)
+        connectFailures += 1
+        metadataRefreshWanted = true
+        logger.debug("produce connection failed", metadata: ["broker": "\(node)", "error": "\(error)"])
         wakeup.wake()
     }
 
@@ -373,12 +415,24 @@ actor ProducerSender {
             transactionalId: settings.transactionalID, transactionTimeoutMs: timeoutMs, producerId: -1,
             producerEpoch: -1)
         do {
-            let response = try await cluster.send(request, to: .anyBroker, kind: .admin)
+            let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
+            let version = try connection.versions.version(for: InitProducerIdRequest.self)
+            let response: InitProducerIdResponse
+            do {
+                response = try await connection.send(request, version: version)
+            } catch let error as KafkaNetworkError {
+                if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
+                    await cluster.discard(connection)
+                }
+                throw error
+            }
             let code = KafkaErrorCode(rawValue: response.errorCode)
             if code != .none {
                 throw KafkaError(code: code, api: .initProducerId)
             }
-            await producerIDReceived(ProducerIdentity(producerID: response.producerId, epoch: response.producerEpoch))
+            await producerIDReceived(
+                ProducerIdentity(producerID: response.producerId, epoch: response.producerEpoch),
+                epochBumpsLocally: version >= 3)
         } catch {
             await producerIDFailed(error)
             try? await Task.sleep(for: settings.retryBackoff)
@@ -396,8 +450,9 @@ actor ProducerSender {
         wakeup.wake()
     }
 
-    private func producerIDReceived(_ identity: ProducerIdentity) {
+    private func producerIDReceived(_ identity: ProducerIdentity, epochBumpsLocally: Bool) {
         producerIDRequestRunning = false
+        idempotence?.epochBumpsLocally = epochBumpsLocally
         idempotence?.producerIDReceived(identity)
         logger.debug("producer id received", metadata: ["producer": "\(identity)"])
         wakeup.wake()

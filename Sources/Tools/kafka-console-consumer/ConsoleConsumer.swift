@@ -191,7 +191,7 @@ struct ConsoleConsumer: AsyncParsableCommand {
             properties["group.id"] = "console-consumer-\(Int.random(in: 0..<100_000))"
             if properties["enable.auto.commit"] == nil { properties["enable.auto.commit"] = "false" }
         }
-        return try connection.clientProperties(extra: properties)
+        return try connection.clientProperties(extra: properties, keeping: ["allow.auto.create.topics"])
     }
 
     func formatter() throws -> MessageFormatter {
@@ -280,10 +280,11 @@ struct ConsoleConsumer: AsyncParsableCommand {
     }
 
     /// Fails (one line, exit 1) when `topic` does not exist, or `--partition` is not one of its partitions, or the
-    /// cluster cannot be reached. This client never asks the cluster to create a topic on a Metadata request
-    /// (`allow_auto_topic_creation` is false), so a missing topic is not created by waiting, whatever the broker's
-    /// `auto.create.topics.enable`: reporting it at once beats waiting for `--timeout-ms`. `--include` is not
-    /// checked: a pattern that matches nothing yet waits for matching topics, as in Kafka.
+    /// cluster cannot be reached. As Java's consumer, the Metadata request asks the broker to create a missing topic
+    /// (`allow.auto.create.topics`, default true): a broker whose `auto.create.topics.enable` allows it creates the
+    /// topic and the tool reads it. A broker that does not answers UNKNOWN_TOPIC_OR_PARTITION, and waiting could
+    /// not make the topic appear: reporting it at once beats waiting for `--timeout-ms`. `--include` is not checked:
+    /// a pattern that matches nothing yet waits for matching topics, as in Kafka.
     func checkTopic(_ topic: String, consumer: KafkaConsumer, bootstrap: [BrokerAddress]) async throws {
         let partitions: [PartitionMetadata]
         do {

@@ -1,0 +1,250 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A program run by a test: its standard output and error are read to the end by threads of their own (blocking
+/// reads, no dispatch source), its input stays open until ``closeInput()``, and waiting for it never blocks
+/// Swift's cooperative pool.
+///
+/// Test support only.
+public final class ChildProcess: Sendable {
+    /// How a finished program ended.
+    public struct Outcome: Sendable {
+        /// The exit status (or the signal's number when it was killed by one).
+        public var status: Int32
+        /// Everything it wrote to standard output.
+        public var stdout: String
+        /// Everything it wrote to standard error.
+        public var stderr: String
+    }
+
+    /// A program that did not finish in time (it was killed).
+    public struct TimedOut: Error, CustomStringConvertible {
+        /// The command line.
+        public var command: String
+        /// How long it was given.
+        public var timeout: Duration
+        /// What it printed before it was killed.
+        public var stdout: String
+        /// What it printed on standard error before it was killed.
+        public var stderr: String
+
+        public var description: String {
+            "\(command) did not finish within \(timeout); stderr: \(stderr.suffix(2000))"
+        }
+    }
+
+    private let processID: pid_t
+    private let input: FileHandle
+    private let stdoutReader: StreamReader
+    private let stderrReader: StreamReader
+    private let exitStatus = LockedState<Int32?>(nil)
+    /// The command line, for messages.
+    public let command: String
+
+    /// Starts the program at `path`.
+    ///
+    /// The program is started with `posix_spawn` and reaped with `waitpid` here: Foundation's `Process` missed the
+    /// exit of a script whose children outlive it (the broker script), leaving a zombie it reported as running.
+    ///
+    /// - Parameter environment: added to (and overriding) this process's environment.
+    public init(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        func makePipe() throws -> (read: Int32, write: Int32) {
+            var fds: [Int32] = [0, 0]
+            guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            // Not inherited by other programs started meanwhile (dup2 onto 0, 1 and 2 clears the flag there).
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            return (fds[0], fds[1])
+        }
+        let stdinPipe = try makePipe()
+        let stdoutPipe = try makePipe()
+        let stderrPipe = try makePipe()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2)
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        close(stdinPipe.read)
+        close(stdoutPipe.write)
+        close(stderrPipe.write)
+        guard result == 0 else {
+            close(stdinPipe.write)
+            close(stdoutPipe.read)
+            close(stderrPipe.read)
+            throw POSIXError(POSIXErrorCode(rawValue: result) ?? .ENOEXEC)
+        }
+        self.processID = pid
+        self.input = FileHandle(fileDescriptor: stdinPipe.write, closeOnDealloc: true)
+        self.stdoutReader = StreamReader(FileHandle(fileDescriptor: stdoutPipe.read, closeOnDealloc: true))
+        self.stderrReader = StreamReader(FileHandle(fileDescriptor: stderrPipe.read, closeOnDealloc: true))
+        self.command = ([URL(fileURLWithPath: path).lastPathComponent] + arguments).joined(separator: " ")
+    }
+
+    /// Reaps the program if it has exited; returns its status then.
+    private func reap() -> Int32? {
+        exitStatus.withLock { status in
+            if let status { return status }
+            var raw: Int32 = 0
+            let waited = waitpid(processID, &raw, WNOHANG)
+            guard waited == processID else { return nil }
+            // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (the C macros are not imported).
+            let signal = raw & 0x7f
+            status = signal == 0 ? (raw >> 8) & 0xff : signal
+            return status
+        }
+    }
+
+    /// The process id.
+    public var pid: Int32 { processID }
+
+    /// Whether the program still runs.
+    public var isRunning: Bool { reap() == nil }
+
+    /// Standard output read so far.
+    public var stdout: String { String(decoding: stdoutReader.snapshot, as: UTF8.self) }
+
+    /// Standard error read so far.
+    public var stderr: String { String(decoding: stderrReader.snapshot, as: UTF8.self) }
+
+    /// The complete lines of standard output read so far.
+    public var stdoutLines: [Substring] {
+        let text = stdout
+        guard let lastNewline = text.lastIndex(of: "\n") else { return [] }
+        return text[..<lastNewline].split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// Writes `text` to the program's standard input.
+    public func write(_ text: String) throws {
+        try input.write(contentsOf: Data(text.utf8))
+    }
+
+    /// Closes the program's standard input (end of file).
+    public func closeInput() {
+        try? input.close()
+    }
+
+    /// Sends `signal` to the program.
+    public func signal(_ signal: Int32) {
+        if isRunning { kill(processID, signal) }
+    }
+
+    /// Waits for the program to exit; kills it and throws ``TimedOut`` after `timeout`.
+    @discardableResult
+    public func wait(timeout: Duration) async throws -> Outcome {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard let status = reap() else {
+            kill(processID, SIGKILL)
+            while isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            throw TimedOut(command: command, timeout: timeout, stdout: stdout, stderr: stderr)
+        }
+        // A child the program left running may still hold its output open: read what came within a grace period.
+        let stdoutData = await stdoutReader.data(within: .seconds(5))
+        let stderrData = await stderrReader.data(within: .seconds(5))
+        return Outcome(
+            status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    /// Ends the program: SIGTERM, then SIGKILL if it has not exited after `grace`.
+    @discardableResult
+    public func stop(grace: Duration = .seconds(10)) async throws -> Outcome {
+        closeInput()
+        signal(SIGTERM)
+        return try await wait(timeout: grace)
+    }
+
+    /// Waits until `condition` holds for the output read so far; throws ``TimedOut`` (leaving the program running)
+    /// after `timeout`.
+    public func waitForOutput(
+        timeout: Duration, _ what: String = "the expected output", until condition: (String) -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition(stdout) {
+            guard ContinuousClock.now < deadline else {
+                throw TimedOut(
+                    command: "\(command) (waiting for \(what))", timeout: timeout, stdout: stdout, stderr: stderr)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Runs the program at `path` to its end with `stdin` as its input.
+    public static func run(
+        _ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        timeout: Duration
+    ) async throws -> Outcome {
+        let child = try ChildProcess(path, arguments, environment: environment)
+        if let stdin { try child.write(stdin) }
+        child.closeInput()
+        return try await child.wait(timeout: timeout)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class StreamReader: Sendable {
+    private struct State {
+        var data = Data()
+        var done = false
+    }
+
+    private let state = LockedState(State())
+
+    init(_ handle: FileHandle) {
+        let state = state
+        let thread = Thread {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                state.withLock { $0.data.append(chunk) }
+            }
+            state.withLock { $0.done = true }
+        }
+        thread.name = "child-process-reader"
+        thread.start()
+    }
+
+    var snapshot: Data { state.withLock { $0.data } }
+
+    /// Everything read once the writers closed the pipe, or what was read after `grace`.
+    func data(within grace: Duration) async -> Data {
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            if let data = state.withLock({ $0.done ? $0.data : nil }) { return data }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return snapshot
+    }
+}
+
+/// A value behind a lock.
+private final class LockedState<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
