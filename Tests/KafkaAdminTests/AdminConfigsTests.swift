@@ -57,7 +57,7 @@ import Testing
                 .topic("other"): [.set(name: "no.such.config", value: "1")],
                 .topic("missing"): [.set(name: "retention.ms", value: "1")],
             ])
-            #expect(throws: Never.self) { try set[.topic("events")]?.get() }
+            #expect(throws: Never.self) { try #require(set[.topic("events")]).get() }
             guard case .failure(let invalid) = set[.topic("other")] else {
                 Issue.record("an unknown config name was accepted")
                 return
@@ -78,7 +78,7 @@ import Testing
             let deleted = await admin.incrementalAlterConfigs([
                 .topic("events"): [.delete(name: "retention.ms"), .subtract(name: "cleanup.policy", value: "delete")]
             ])
-            #expect(throws: Never.self) { try deleted[.topic("events")]?.get() }
+            #expect(throws: Never.self) { try #require(deleted[.topic("events")]).get() }
             events = try await Self.configs(admin, .topic("events"))
             #expect(events["retention.ms"]?.isDefault == true)
             #expect(events["retention.ms"]?.source == .defaultConfig)
@@ -90,7 +90,7 @@ import Testing
         try await AdminTests.withAdmin(brokers: 1, topics: ["events": 1]) { _, admin in
             let results = await admin.incrementalAlterConfigs(
                 [.topic("events"): [.set(name: "retention.ms", value: "5000")]], validateOnly: true)
-            #expect(throws: Never.self) { try results[.topic("events")]?.get() }
+            #expect(throws: Never.self) { try #require(results[.topic("events")]).get() }
             let events = try await Self.configs(admin, .topic("events"))
             #expect(events["retention.ms"]?.isDefault == true)
         }
@@ -103,7 +103,7 @@ import Testing
                 .topic("logs"): ["cleanup.policy": "compact", "segment.ms": "120000"],
                 .topic("missing"): ["cleanup.policy": "compact"],
             ])
-            #expect(throws: Never.self) { try results[.topic("logs")]?.get() }
+            #expect(throws: Never.self) { try #require(results[.topic("logs")]).get() }
             guard case .failure(let missing) = results[.topic("missing")] else {
                 Issue.record("an unknown topic was altered")
                 return
@@ -137,8 +137,8 @@ import Testing
                 .brokerDefaults: [.set(name: "min.insync.replicas", value: "2")],
                 .broker(1): [.set(name: "num.partitions", value: "4")],
             ])
-            #expect(throws: Never.self) { try altered[.broker(2)]?.get() }
-            #expect(throws: Never.self) { try altered[.brokerDefaults]?.get() }
+            #expect(throws: Never.self) { try #require(altered[.broker(2)]).get() }
+            #expect(throws: Never.self) { try #require(altered[.brokerDefaults]).get() }
             guard case .failure(let readOnly) = altered[.broker(1)] else {
                 Issue.record("a static broker config was changed")
                 return
@@ -168,7 +168,7 @@ import Testing
                 return
             }
             #expect(error.code == .invalidRequest)
-            #expect(throws: Never.self) { try results[.topic("t")]?.get() }
+            #expect(throws: Never.self) { try #require(results[.topic("t")]).get() }
             #expect(cluster.requestCount(.describeConfigs) == 1)
         }
     }

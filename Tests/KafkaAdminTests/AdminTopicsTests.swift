@@ -58,7 +58,7 @@ import Testing
                 NewTopic(name: "fresh", partitions: 2, replicationFactor: 1),
                 NewTopic(name: "too-many-replicas", partitions: 1, replicationFactor: 3),
             ])
-            #expect(throws: Never.self) { try results["fresh"]?.get() }
+            #expect(throws: Never.self) { try #require(results["fresh"]).get() }
             guard case .failure(let error) = results["existing"] else {
                 Issue.record("creating an existing topic succeeded: \(String(describing: results["existing"]))")
                 return
@@ -94,7 +94,7 @@ import Testing
         try await AdminTests.withAdmin(brokers: 3) { cluster, admin in
             cluster.failNext(.createTopics, error: .notController)
             let results = try await admin.createTopics([NewTopic(name: "moved", partitions: 1, replicationFactor: 1)])
-            #expect(throws: Never.self) { try results["moved"]?.get() }
+            #expect(throws: Never.self) { try #require(results["moved"]).get() }
             #expect(cluster.requestCount(.createTopics) == 2)
             #expect(cluster.topicNames == ["moved"])
         }
@@ -104,7 +104,7 @@ import Testing
         try await AdminTests.withAdmin(brokers: 2, topics: ["gone": 2, "kept": 1]) { cluster, admin in
             let results = try await admin.deleteTopics(["gone", "missing"])
             #expect(results.count == 2)
-            #expect(throws: Never.self) { try results["gone"]?.get() }
+            #expect(throws: Never.self) { try #require(results["gone"]).get() }
             guard case .failure(let error) = results["missing"] else {
                 Issue.record("deleting an unknown topic succeeded")
                 return
@@ -120,7 +120,7 @@ import Testing
     @Test func createPartitionsGrowsAndRefusesToShrink() async throws {
         try await AdminTests.withAdmin(brokers: 2, topics: ["grow": 2, "shrink": 3, "placed": 1]) { _, admin in
             let results = try await admin.createPartitions(["grow": 4, "shrink": 1, "missing": 2])
-            #expect(throws: Never.self) { try results["grow"]?.get() }
+            #expect(throws: Never.self) { try #require(results["grow"]).get() }
             guard case .failure(let shrink) = results["shrink"] else {
                 Issue.record("shrinking a topic succeeded")
                 return
@@ -135,10 +135,10 @@ import Testing
 
             let placed = try await admin.createPartitions(
                 ["placed": NewPartitions(totalCount: 3, assignments: [[2], [1]])])
-            #expect(throws: Never.self) { try placed["placed"]?.get() }
+            #expect(throws: Never.self) { try #require(placed["placed"]).get() }
 
             let checked = try await admin.createPartitions(["grow": 10], validateOnly: true)
-            #expect(throws: Never.self) { try checked["grow"]?.get() }
+            #expect(throws: Never.self) { try #require(checked["grow"]).get() }
 
             let described = try await admin.describeTopics(["grow", "shrink", "placed"])
             #expect(try described["grow"]?.get().partitions.count == 4)

@@ -92,10 +92,26 @@ struct RealBrokerGroupTests {
             }
         }
 
+        // Records are produced once all four members are in the group (a JVM takes seconds to join), so that each
+        // of them gets partitions.
+        let deadline = ContinuousClock.now + .seconds(90)
+        var state = ""
+        while ContinuousClock.now < deadline {
+            let described = try await RealBroker.runOurs(
+                "kafka-consumer-groups",
+                ["--bootstrap-server", broker.bootstrapServers, "--describe", "--group", group, "--state"])
+            state = described.stdout
+            let row = state.split(separator: "\n").first { $0.hasPrefix(group) }?.split(separator: " ")
+            if let row, row.contains("Stable"), row.last == "4" { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(state.contains("Stable"), "the group never had its four members: \(state)")
         try await produce(0..<1500)
         try await waitForCount(1500)
         // Every member got partitions (the group really is shared).
-        #expect(javaMembers.allSatisfy { !$0.stdoutLines.isEmpty }, "a Java member read nothing")
+        #expect(
+            javaMembers.allSatisfy { !$0.stdoutLines.isEmpty },
+            "a Java member read nothing: \(javaMembers.map { $0.stderr.suffix(1500) })")
         #expect(ourMembers.allSatisfy { !$0.read.isEmpty }, "one of our members read nothing")
 
         // One member of each kind leaves; the others take over its partitions.

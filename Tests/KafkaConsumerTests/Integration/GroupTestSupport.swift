@@ -23,7 +23,11 @@ final class GroupLog: Sendable {
         case revokeCommitFailed(String, [TopicPartition], String, groupMovedOn: Bool)
     }
 
-    private let state = Mutex<(processed: [Processed], events: [Event])>(([], []))
+    /// Processed records and events in the order they happened (one counter numbers both).
+    private let state = Mutex<
+        (processed: [(step: Int, entry: Processed)], events: [(step: Int, event: Event)], step: Int)
+    >(
+        ([], [], 0))
 
     func add(_ member: String, _ records: [ConsumerRecord]) {
         let entries = records.map {
@@ -31,33 +35,72 @@ final class GroupLog: Sendable {
                 member: member, partition: TopicPartition(topic: $0.topic, partition: $0.partition), offset: $0.offset,
                 value: $0.value.map { String(buffer: $0) } ?? "")
         }
-        state.withLock { $0.processed += entries }
+        state.withLock { state in
+            for entry in entries {
+                state.step += 1
+                state.processed.append((state.step, entry))
+            }
+        }
     }
 
-    func add(_ event: Event) { state.withLock { $0.events.append(event) } }
+    func add(_ event: Event) {
+        state.withLock { state in
+            state.step += 1
+            state.events.append((state.step, event))
+        }
+    }
 
-    var processed: [Processed] { state.withLock { $0.processed } }
-    var events: [Event] { state.withLock { $0.events } }
+    var processed: [Processed] { state.withLock { $0.processed.map(\.entry) } }
+    var events: [Event] { state.withLock { $0.events.map(\.event) } }
     var distinctValues: Set<String> { Set(processed.map(\.value)) }
 
     /// (partition, offset) pairs processed more than once.
-    var duplicates: [String] { duplicates(outside: []) }
+    var duplicates: [String] { duplicates(excusing: []) }
 
-    /// (partition, offset) pairs processed more than once, in partitions other than `excused`.
-    func duplicates(outside excused: Set<TopicPartition>) -> [String] {
-        var seen: [String: Int] = [:]
-        for entry in processed where !excused.contains(entry.partition) {
-            seen["\(entry.partition)@\(entry.offset)", default: 0] += 1
+    /// (partition, offset) pairs processed more than once, except a re-read excused by one of `excuses`: a member
+    /// that processed the record before it gave up the partition without committing (at `step`), and another
+    /// member that read it again after that.
+    /// A lost partition is learnt by its old owner only at its next poll, possibly after the new owner re-read it:
+    /// for those (`learntLate`), the re-reading need not come after the event.
+    private func duplicates(
+        excusing excuses: [(step: Int, member: String, partitions: Set<TopicPartition>, learntLate: Bool)]
+    ) -> [String] {
+        let processed = state.withLock { $0.processed }
+        var readings: [String: [(step: Int, entry: Processed)]] = [:]
+        for reading in processed {
+            readings["\(reading.entry.partition)@\(reading.entry.offset)", default: []].append(reading)
         }
-        return seen.filter { $0.value > 1 }.map(\.key).sorted()
+        return readings.filter { _, readings in
+            guard readings.count > 1 else { return false }
+            // Every reading after the first must be excused by a hand-over that happened between the two.
+            let first = readings[0]
+            return readings.dropFirst().contains { again in
+                !excuses.contains { excuse in
+                    excuse.partitions.contains(first.entry.partition) && excuse.member == first.entry.member
+                        && first.step < excuse.step && (excuse.learntLate || excuse.step < again.step)
+                        && again.entry.member != excuse.member
+                }
+            }
+        }.map(\.key).sorted()
     }
 
-    /// Records processed twice where exactly-once is owed: outside the partitions a member lost and those whose
-    /// commit in `partitionsRevoked` was refused because the group moved on (REBALANCE_IN_PROGRESS on
-    /// librdkafka's mock, ILLEGAL_GENERATION once the next generation formed first on a loaded machine): the
-    /// next owner of those re-reads from the last committed offset, as Kafka's at-least-once allows.
+    /// Records processed twice where exactly-once is owed. Excused are only the records a member processed before
+    /// it lost a partition, or before its commit in `partitionsRevoked` was refused because the group moved on
+    /// (REBALANCE_IN_PROGRESS on librdkafka's mock, ILLEGAL_GENERATION once the next generation formed first on a
+    /// loaded machine), re-read by the partition's next owner from the last committed offset, as Kafka's
+    /// at-least-once allows; any other repeat of the partition is not.
     var unexcusedDuplicates: [String] {
-        duplicates(outside: lostPartitions.union(failedRevokeCommits.filter(\.groupMovedOn).flatMap(\.partitions)))
+        let events = state.withLock { $0.events }
+        let excuses = events.compactMap {
+            step, event -> (step: Int, member: String, partitions: Set<TopicPartition>, learntLate: Bool)? in
+            switch event {
+            case .lost(let member, let partitions): (step, member, Set(partitions), true)
+            case .revokeCommitFailed(let member, let partitions, _, groupMovedOn: true):
+                (step, member, Set(partitions), false)
+            default: nil
+            }
+        }
+        return duplicates(excusing: excuses)
     }
 
     /// The partitions some member lost (its session expired before it could commit: at-least-once applies).
