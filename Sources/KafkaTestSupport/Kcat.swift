@@ -146,6 +146,10 @@ public struct KcatError: Error, CustomStringConvertible {
 public enum Kcat {
     /// The kcat executable: `$KCAT` if set (and executable), else `/usr/bin/kcat`, `/usr/local/bin/kcat`,
     /// `/opt/homebrew/bin/kcat`, else the first `kcat` (or `kafkacat`) on `$PATH`; `nil` when none is found.
+    /// Whether suites that need kcat run: when it is installed, and always under CI (the `CI` environment variable,
+    /// set by `Tools/test.sh`), where a missing kcat must fail those suites rather than skip them.
+    public static var runsTests: Bool { path != nil || TestPeers.isCI }
+
     public static var path: String? {
         let fileManager = FileManager.default
         let environment = ProcessInfo.processInfo.environment

@@ -4,7 +4,7 @@ import KafkaProtocol
 import Testing
 
 /// Describing and changing topic and broker configs through the admin client, on the dev cluster.
-@Suite struct AdminConfigsTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminConfigsTests {
     /// The configs of `resource`, by name (the test fails when the resource failed).
     static func configs(
         _ admin: KafkaAdminClient, _ resource: ConfigResource, synonyms: Bool = false

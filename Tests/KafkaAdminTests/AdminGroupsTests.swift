@@ -45,7 +45,7 @@ struct AdminGroupsTests {
         #expect(results.values.allSatisfy { (try? $0.get()) != nil }, "\(results)")
     }
 
-    @Test("list, describe and delete groups with an active kcat member", .enabled(if: Kcat.path != nil))
+    @Test("list, describe and delete groups with an active kcat member", .enabled(if: Kcat.runsTests))
     func listDescribeDelete() async throws {
         try await AdminTests.withAdmin(topics: [Self.topic: 4]) { cluster, admin in
             let member = try Self.startMember(cluster, group: "active", topic: Self.topic)

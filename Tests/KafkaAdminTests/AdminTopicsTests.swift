@@ -6,7 +6,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// Topics, partitions and the cluster through the admin client, on the in-process dev cluster.
-@Suite struct AdminTopicsTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminTopicsTests {
     @Test func createsTopicsWithCountsAssignmentsAndConfigs() async throws {
         try await AdminTests.withAdmin(brokers: 3) { cluster, admin in
             let results = try await admin.createTopics([

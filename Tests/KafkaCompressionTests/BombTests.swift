@@ -3,7 +3,7 @@ import KafkaProtocol
 import NIOCore
 import Testing
 
-@Suite("Decompression bombs")
+@Suite("Decompression bombs", .timeLimit(.minutes(5)))
 struct BombTests {
     static let oneMiB = 1024 * 1024
 

@@ -6,7 +6,7 @@ import Testing
 /// Truncated, bit-flipped and random inputs: every decompressor throws `.compression` (or, for a
 /// flip that leaves the data valid, returns at most the limit) — it never traps. Seeded, so every
 /// run tries the same cases.
-@Suite("Hostile bytes")
+@Suite("Hostile bytes", .timeLimit(.minutes(5)))
 struct HostileInputTests {
     static let codecs = KafkaCodecs()
     static let limit = 256 * 1024

@@ -3,7 +3,7 @@ import KafkaProtocol
 import NIOCore
 import Testing
 
-@Suite("Known-answer interop")
+@Suite("Known-answer interop", .timeLimit(.minutes(5)))
 struct InteropTests {
     static let codecs = KafkaCodecs()
 

@@ -3,7 +3,7 @@ import KafkaProtocol
 import NIOCore
 import Testing
 
-@Suite("Round trips")
+@Suite("Round trips", .timeLimit(.minutes(5)))
 struct RoundTripTests {
     static let codecs = KafkaCodecs()
 

@@ -2,7 +2,7 @@ import KafkaConsumer
 import KafkaNetwork
 import Testing
 
-@Suite struct ConsumerGroupConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct ConsumerGroupConfigurationTests {
     let base = ["bootstrap.servers": "localhost:9092"]
 
     func configuration(_ extra: [String: String]) throws -> KafkaConsumerConfiguration {

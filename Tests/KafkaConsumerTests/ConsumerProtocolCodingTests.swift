@@ -3,7 +3,7 @@ import Testing
 
 @testable import KafkaConsumer
 
-@Suite struct ConsumerProtocolCodingTests {
+@Suite(.timeLimit(.minutes(5))) struct ConsumerProtocolCodingTests {
     let full = Subscription(
         topics: ["orders", "payments"], userData: ByteBuffer(bytes: [1, 2, 3]),
         ownedPartitions: [tp("orders", 0), tp("orders", 2), tp("payments", 1)], generationId: 12, rackId: "rack-a")

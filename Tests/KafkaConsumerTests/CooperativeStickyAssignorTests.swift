@@ -3,7 +3,7 @@ import Testing
 
 @testable import KafkaConsumer
 
-@Suite struct CooperativeStickyAssignorTests {
+@Suite(.timeLimit(.minutes(5))) struct CooperativeStickyAssignorTests {
     let assignor = CooperativeStickyAssignor()
 
     /// Checks that no partition goes to a member while another member still owns it.

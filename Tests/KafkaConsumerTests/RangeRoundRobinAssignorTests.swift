@@ -2,7 +2,7 @@ import Testing
 
 @testable import KafkaConsumer
 
-@Suite struct RangeRoundRobinAssignorTests {
+@Suite(.timeLimit(.minutes(5))) struct RangeRoundRobinAssignorTests {
     let twoTopics: [String: Int32] = ["t0": 3, "t1": 3]
     let twoMembers = [
         "C0": Subscription(topics: ["t0", "t1"]), "C1": Subscription(topics: ["t0", "t1"]),

@@ -3,7 +3,7 @@ import Testing
 
 @testable import KafkaConsumer
 
-@Suite struct StickyAssignorTests {
+@Suite(.timeLimit(.minutes(5))) struct StickyAssignorTests {
     /// Java's StickyAssignor documentation: 3 members, 4 topics of 2 partitions, then C1 leaves.
     @Test func javaExampleMemberLeaves() throws {
         let all = ["t0", "t1", "t2", "t3"]

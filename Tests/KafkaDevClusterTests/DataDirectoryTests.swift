@@ -6,7 +6,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// `dataDirectory`: topics, logs and committed offsets survive a restart.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct DataDirectoryTests {
     static func start(_ directory: String) async throws -> DevCluster {
         var configuration = DevClusterConfiguration()

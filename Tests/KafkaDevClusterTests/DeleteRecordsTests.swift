@@ -4,7 +4,7 @@ import Testing
 
 @testable import KafkaDevCluster
 
-@Suite struct DeleteRecordsTests {
+@Suite(.timeLimit(.minutes(5))) struct DeleteRecordsTests {
     typealias S = ProduceTestSupport
 
     /// t-0 with offsets 0-2, 3-4 and 5.

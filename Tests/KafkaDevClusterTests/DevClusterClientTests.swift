@@ -11,7 +11,7 @@ import Testing
 
 /// The dev cluster over sockets, through this package's own client: version negotiation, metadata,
 /// coordinators, TLS and SASL, and the fault controls.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct DevClusterClientTests {
     static let logger = Logger(label: "dev-cluster-tests")
 

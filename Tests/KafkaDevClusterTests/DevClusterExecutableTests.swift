@@ -4,7 +4,7 @@ import Testing
 
 /// The `kafka-dev-cluster` executable, as a user runs it (built next to the test bundle by
 /// `swift build --build-tests`).
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct DevClusterExecutableTests {
     static func executable() throws -> URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()

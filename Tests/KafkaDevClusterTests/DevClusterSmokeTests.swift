@@ -2,7 +2,7 @@ import KafkaDevCluster
 import KafkaProtocol
 import Testing
 
-@Suite struct DevClusterSmokeTests {
+@Suite(.timeLimit(.minutes(5))) struct DevClusterSmokeTests {
     @Test func startsAndStops() async throws {
         var configuration = DevClusterConfiguration()
         configuration.brokerCount = 3

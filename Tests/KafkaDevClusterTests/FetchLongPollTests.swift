@@ -6,7 +6,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// Long-polling fetches over a real socket, through this package's own client.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct FetchLongPollTests {
 
     /// Runs `body` against a one-broker cluster with topic `poll`, always shutting the cluster down.

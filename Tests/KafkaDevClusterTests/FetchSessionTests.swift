@@ -5,7 +5,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// Incremental fetch sessions (KIP-227) through the Fetch handler.
-@Suite struct FetchSessionTests {
+@Suite(.timeLimit(.minutes(5))) struct FetchSessionTests {
     typealias F = FetchFixtures
 
     /// Creates a session over partitions 0...2 of `t` at `version`; returns its id.

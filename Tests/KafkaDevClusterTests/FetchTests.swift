@@ -86,7 +86,7 @@ enum FetchFixtures {
     }
 }
 
-@Suite struct FetchTests {
+@Suite(.timeLimit(.minutes(5))) struct FetchTests {
     typealias F = FetchFixtures
 
     @Test(arguments: [Int16(0), 4, 11, 12, 13, 17])
@@ -312,7 +312,7 @@ enum FetchFixtures {
     }
 }
 
-@Suite struct FetchParkTests {
+@Suite(.timeLimit(.minutes(5))) struct FetchParkTests {
     typealias F = FetchFixtures
 
     @Test(arguments: [Int16(4), 17])

@@ -8,7 +8,7 @@ import Testing
 /// The group coordinator's timers through the real server path, with a hand-moved clock: two members
 /// over sockets, the first parked in JoinGroup until the second arrives, then one stops heartbeating
 /// and is removed once the clock passes its session timeout (`cluster.tick()`).
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct GroupTimingOverSocketsTests {
     @Test func joinBarrierAndSessionExpiryWithAManualClock() async throws {
         let clock = ManualDevClock()

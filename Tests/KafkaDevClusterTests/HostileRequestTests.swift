@@ -7,7 +7,7 @@ import Testing
 
 /// Bad input never crashes the dev cluster: random and truncated bodies for every API at every
 /// version are answered or close the connection; a valid request afterwards is still served.
-@Suite struct HostileRequestTests {
+@Suite(.timeLimit(.minutes(5))) struct HostileRequestTests {
     @Test func randomAndTruncatedBodiesForEveryApiAndVersion() throws {
         var configuration = DevClusterConfiguration()
         configuration.brokerCount = 2

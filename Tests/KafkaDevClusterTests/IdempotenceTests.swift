@@ -5,7 +5,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// ``ProducerStateTable`` rules, and the same rules through Produce.
-@Suite struct IdempotenceTests {
+@Suite(.timeLimit(.minutes(5))) struct IdempotenceTests {
     typealias S = ProduceTestSupport
     typealias Table = ProducerStateTable
 

@@ -3,7 +3,7 @@ import Testing
 
 @testable import KafkaDevCluster
 
-@Suite struct InitProducerIdTests {
+@Suite(.timeLimit(.minutes(5))) struct InitProducerIdTests {
     static func harness() -> HandlerHarness {
         var harness = HandlerHarness(brokers: 3)
         harness.state.coordinatorOverrides[ClusterState.CoordinatorKey(type: 1, key: "tx")] = 1

@@ -4,7 +4,7 @@ import Testing
 
 /// kcat (librdkafka), an independent client, against the dev cluster unchanged: produce with every
 /// codec and idempotence, read everything back, keyed records on librdkafka's partitions.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct KcatInteropTests {
     static func start(topics: [String: Int32], brokers: Int = 3) async throws -> DevCluster {
         var configuration = DevClusterConfiguration()

@@ -4,7 +4,7 @@ import Testing
 
 @testable import KafkaDevCluster
 
-@Suite struct ListOffsetsTests {
+@Suite(.timeLimit(.minutes(5))) struct ListOffsetsTests {
     typealias S = ProduceTestSupport
     typealias Entry = ListOffsetsResponse.ListOffsetsPartitionResponse
 

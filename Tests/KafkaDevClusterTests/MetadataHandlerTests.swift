@@ -6,7 +6,7 @@ import Testing
 
 /// Metadata, FindCoordinator, DescribeCluster and ApiVersions without sockets, at their lowest and
 /// highest versions.
-@Suite struct MetadataHandlerTests {
+@Suite(.timeLimit(.minutes(5))) struct MetadataHandlerTests {
     @Test(arguments: MetadataRequest.validVersions)
     func metadataAtEveryVersion(version: Int16) throws {
         var harness = HandlerHarness(brokers: 3)

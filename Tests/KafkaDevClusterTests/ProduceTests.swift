@@ -71,7 +71,7 @@ enum ProduceTestSupport {
     }
 }
 
-@Suite struct ProduceTests {
+@Suite(.timeLimit(.minutes(5))) struct ProduceTests {
     typealias S = ProduceTestSupport
 
     @Test(arguments: [Int16(0), 2, 11])
@@ -337,7 +337,7 @@ enum ProduceTestSupport {
 }
 
 /// Produce over sockets from librdkafka (kcat), with every compression codec.
-@Suite(.serialized, .enabled(if: Kcat.path != nil, "kcat is not installed"))
+@Suite(.serialized, .enabled(if: Kcat.runsTests, "kcat is not installed"), .timeLimit(.minutes(5)))
 struct ProduceKcatTests {
     /// Runs `body` against a fresh three-broker cluster, shutting it down afterwards.
     static func withCluster(_ body: (DevCluster) async throws -> Void) async throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// The cluster client against librdkafka's 3-broker mock cluster: bootstrap, metadata, routing to
 /// leaders and coordinators, injected errors, brokers going down and coming back.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ClusterClientIntegrationTests {
     static func configuration(_ cluster: MockKafkaCluster, extraBootstrap: [BrokerAddress] = [])
         -> KafkaClientConfiguration

@@ -3,7 +3,7 @@ import Testing
 
 @testable import KafkaNetwork
 
-@Suite struct ConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct ConfigurationTests {
     static let plainJAAS =
         #"org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="s3cret";"#
 

@@ -8,7 +8,7 @@
     /// `socket.connection.setup.timeout.ms` bounds the TCP connect: a listener whose accept queue is
     /// full (backlog 0, one connection pending, never accepted) drops further SYNs, so a connect to it
     /// hangs until the timeout.
-    @Suite struct ConnectTimeoutTests {
+    @Suite(.timeLimit(.minutes(5))) struct ConnectTimeoutTests {
         /// A loopback listener that never accepts, with its queue filled by one pending connection.
         final class StuckListener {
             let listener: Int32

@@ -5,7 +5,7 @@ import Testing
 @testable import KafkaNetwork
 
 /// Connection setup without I/O: ApiVersions (with fallback), SASL rounds, failures.
-@Suite struct ConnectionSetupStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct ConnectionSetupStateMachineTests {
     typealias Machine = ConnectionSetupStateMachine
 
     static func apiVersions(_ ranges: [KafkaAPIKey: ClosedRange<Int16>], error: KafkaErrorCode = .none)

@@ -8,7 +8,7 @@ import Testing
 
 /// The connection handler on an `EmbeddedChannel`, with the test playing the broker (a reverse
 /// codec: it decodes the client's request frames and encodes responses).
-@Suite struct KafkaConnectionHandlerTests {
+@Suite(.timeLimit(.minutes(5))) struct KafkaConnectionHandlerTests {
     /// The broker side of an embedded connection.
     final class EmbeddedBroker {
         let channel = EmbeddedChannel()

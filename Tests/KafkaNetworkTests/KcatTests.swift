@@ -4,7 +4,7 @@ import Testing
 
 /// The kcat wrapper the integration tests use as an independent consumer and producer, against librdkafka's mock
 /// cluster. kcat is required: CI installs it, so a missing kcat fails these tests rather than skipping them.
-@Suite struct KcatTests {
+@Suite(.timeLimit(.minutes(5))) struct KcatTests {
     static func requireKcat() throws {
         try #require(
             Kcat.path != nil,

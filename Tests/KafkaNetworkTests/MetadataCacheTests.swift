@@ -5,7 +5,7 @@ import Testing
 
 /// The cluster metadata snapshot and the metadata cache: decoding, lookups, monotonic leader epochs, partial and
 /// full updates, staleness.
-@Suite struct MetadataCacheTests {
+@Suite(.timeLimit(.minutes(5))) struct MetadataCacheTests {
     typealias Partition = MetadataResponse.MetadataResponsePartition
     typealias Topic = MetadataResponse.MetadataResponseTopic
     typealias Broker = MetadataResponse.MetadataResponseBroker

@@ -4,7 +4,7 @@ import Testing
 
 /// Coalescing of concurrent metadata refreshes: one request in flight, covered and uncovered callers, the single
 /// follow-up request, failures and cancellation.
-@Suite struct MetadataRefreshStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct MetadataRefreshStateMachineTests {
     typealias Machine = MetadataRefreshStateMachine
 
     @Test func manyConcurrentCallersShareOneRequest() {

@@ -6,7 +6,7 @@ import NIOPosix
 import Testing
 
 /// Our protocol layer against an independent peer: librdkafka's mock cluster, over real sockets.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct MockClusterIntegrationTests {
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 

@@ -8,7 +8,7 @@ import Testing
 @testable import KafkaNetwork
 
 /// What an operator sees: swift-metrics figures and swift-log records with structured metadata.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ObservabilityTests {
     /// Collects log records in memory.
     struct CapturingLogHandler: LogHandler {

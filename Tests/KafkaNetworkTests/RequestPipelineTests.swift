@@ -3,7 +3,7 @@ import Testing
 @testable import KafkaNetwork
 
 /// The in-flight bookkeeping of a ready connection, driven with a manual clock.
-@Suite struct RequestPipelineTests {
+@Suite(.timeLimit(.minutes(5))) struct RequestPipelineTests {
     typealias Pipeline = RequestPipeline<String>
     let t0 = ContinuousClock.now
 
@@ -163,7 +163,7 @@ import Testing
     }
 }
 
-@Suite struct ReconnectBackoffTests {
+@Suite(.timeLimit(.minutes(5))) struct ReconnectBackoffTests {
     let t0 = ContinuousClock.now
 
     @Test func growsExponentiallyToTheMaximum() {
@@ -200,7 +200,7 @@ import Testing
     }
 }
 
-@Suite struct RetryPolicyTests {
+@Suite(.timeLimit(.minutes(5))) struct RetryPolicyTests {
     @Test func backoffGrowsToTheMaximumWithJitter() {
         let policy = RetryPolicy(backoff: .milliseconds(100), backoffMax: .seconds(1), retries: 5)
         #expect(policy.delay(beforeRetry: 1, random: 0.5) == .milliseconds(100))

@@ -2,7 +2,7 @@ import Testing
 
 @testable import KafkaNetwork
 
-@Suite struct SASLPlainTests {
+@Suite(.timeLimit(.minutes(5))) struct SASLPlainTests {
     @Test func startSendsAuthzidUsernameAndPasswordSeparatedByNul() throws {
         var client = SASLClient(credentials: SASLCredentials(mechanism: .plain, username: "alice", password: "s3cr3t"))
         #expect(client.mechanism == .plain)

@@ -7,7 +7,7 @@ import Testing
 
 /// SCRAM client (and test server) checks: published test vectors, then exchanges against `SCRAMServer`
 /// and hostile server messages (in SCRAMExchangeTests.swift and SCRAMServerTests.swift).
-@Suite struct SCRAMTests {
+@Suite(.timeLimit(.minutes(5))) struct SCRAMTests {
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     static func text(_ step: SASLClient.Step) -> String? {

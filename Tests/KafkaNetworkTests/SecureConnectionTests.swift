@@ -8,7 +8,7 @@ import Testing
 
 /// TLS and SASL end to end: our connection setup against the in-suite test broker, with
 /// certificates generated at test time.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct SecureConnectionTests {
     static let logger = Logger(label: "secure-tests")
 

@@ -7,7 +7,7 @@ import Testing
 
 /// ``KafkaTLSConfiguration``: building client contexts from files and inline PEM, errors that name the
 /// setting and file, redaction, and the SNI host name.
-@Suite struct TLSConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct TLSConfigurationTests {
     /// A fresh directory with the generated certificates written into it.
     struct Fixture {
         let certificates: TestCertificates

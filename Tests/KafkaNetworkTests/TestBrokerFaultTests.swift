@@ -7,7 +7,7 @@ import Testing
 
 /// Connection behaviour against the in-suite test broker's faults: garbage, oversized frames,
 /// dropped answers, old ApiVersions, no common version.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct TestBrokerFaultTests {
     static func client(_ broker: TestKafkaBroker, requestTimeout: Duration = .seconds(5)) throws -> KafkaClusterClient {
         var configuration = KafkaClientConfiguration(bootstrapServers: [

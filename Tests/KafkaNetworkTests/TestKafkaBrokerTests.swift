@@ -9,7 +9,7 @@ import Testing
 
 /// The in-suite test broker, driven by a raw NIO client: ApiVersions, Metadata, FindCoordinator, TLS,
 /// SASL and the fault knobs.
-@Suite struct TestKafkaBrokerTests {
+@Suite(.timeLimit(.minutes(5))) struct TestKafkaBrokerTests {
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
     struct ConnectionClosed: Error {}

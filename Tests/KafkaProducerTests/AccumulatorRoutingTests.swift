@@ -6,7 +6,7 @@ import Testing
 @testable import KafkaProducer
 
 /// `RecordAccumulator.appendRouted`: the default partitioner's choice made under the accumulator's lock.
-@Suite struct AccumulatorRoutingTests {
+@Suite(.timeLimit(.minutes(5))) struct AccumulatorRoutingTests {
     let t0 = ContinuousClock.now
     let helpers = RecordAccumulatorTests()
 

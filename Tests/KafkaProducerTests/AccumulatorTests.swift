@@ -18,7 +18,7 @@ extension RecordAccumulator where Completion == Int {
     }
 }
 
-@Suite struct RecordAccumulatorTests {
+@Suite(.timeLimit(.minutes(5))) struct RecordAccumulatorTests {
     let t0 = ContinuousClock.now
     let leaderOne: @Sendable (TopicPartitionKey) -> Int32? = { _ in 1 }
 

@@ -3,7 +3,7 @@ import Testing
 @testable import KafkaProducer
 
 /// `max.block.ms` for waiters of the ``BufferPool``: one expiry timer serves them all.
-@Suite struct BufferPoolExpiryTests {
+@Suite(.timeLimit(.minutes(5))) struct BufferPoolExpiryTests {
     @Test func successiveWaitsShareOneExpiryTimer() async throws {
         let pool = BufferPool(totalMemory: 100, poolableSize: 100)
         #expect(try pool.tryReserve(100))

@@ -6,7 +6,7 @@ import NIOCore
 import Testing
 
 /// The pool's free list: finished batch buffers are reused by the next batches, within `buffer.memory`.
-@Suite struct BufferPoolFreeListTests {
+@Suite(.timeLimit(.minutes(5))) struct BufferPoolFreeListTests {
     /// Where a buffer's bytes live, to tell a reused buffer from a new one.
     static func address(_ buffer: ByteBuffer) -> UInt {
         buffer.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }

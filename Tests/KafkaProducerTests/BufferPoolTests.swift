@@ -7,7 +7,7 @@ private actor OrderRecorder {
     func append(_ event: String) { events.append(event) }
 }
 
-@Suite struct BufferPoolTests {
+@Suite(.timeLimit(.minutes(5))) struct BufferPoolTests {
     @Test func reserveAndReleaseAccounting() async throws {
         let pool = BufferPool(totalMemory: 1_000, poolableSize: 100)
         #expect(pool.availableMemory == 1_000)

@@ -16,7 +16,7 @@ func readyState(_ identity: ProducerIdentity = pid1, maxInFlight: Int = 5, trans
     return state
 }
 
-@Suite struct IdempotenceStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct IdempotenceStateMachineTests {
     @Test func initialStateNeedsAProducerIDAndBlocksSending() {
         var state = IdemState()
         #expect(state.needsProducerID)

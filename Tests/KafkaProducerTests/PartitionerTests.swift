@@ -4,7 +4,7 @@ import Testing
 
 /// The producer's partitioners. This file: Java-compatible murmur2. The sticky, round-robin and front-door tests
 /// are extensions of this suite in the other `*Partition*Tests.swift` files.
-@Suite struct PartitionerTests {
+@Suite(.timeLimit(.minutes(5))) struct PartitionerTests {
     // MARK: - murmur2 against the Java client
 
     /// Kafka's `UtilsTest.testMurmur2` expectations (signed Java ints).

@@ -16,7 +16,7 @@ func makeUnstampedBatch(values: [String] = ["a", "bb", "ccc"], timestamp: Int64 
     return try builder.finish()
 }
 
-@Suite struct ProduceRequestTests {
+@Suite(.timeLimit(.minutes(5))) struct ProduceRequestTests {
     @Test func stampWritesProducerStateAndAValidChecksum() throws {
         let original = try makeUnstampedBatch()
         let before = try RecordBatch(decoding: original)

@@ -3,7 +3,7 @@ import KafkaProducer
 import KafkaProtocol
 import Testing
 
-@Suite struct ProducerConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct ProducerConfigurationTests {
     static let bootstrap = ["bootstrap.servers": "localhost:9092"]
 
     static func configuration(_ extra: [String: String]) throws -> KafkaProducerConfiguration {

@@ -4,7 +4,7 @@ import NIOCore
 import Testing
 
 /// The built-in key/value serializers and deserializers: byte layouts as the Java client's, round trips and errors.
-@Suite struct SerializerTests {
+@Suite(.timeLimit(.minutes(5))) struct SerializerTests {
     static let topic = "orders-topic"
 
     private func bytes(_ buffer: ByteBuffer) -> [UInt8] {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import KafkaProducer
 
-@Suite struct TransactionRequestsTests {
+@Suite(.timeLimit(.minutes(5))) struct TransactionRequestsTests {
     typealias Requests = TransactionRequests
     static let identity = ProducerIdentity(producerID: 987_654_321_012, epoch: 12)
 

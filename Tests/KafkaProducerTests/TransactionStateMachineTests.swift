@@ -126,7 +126,7 @@ enum TxnFixture {
     }
 }
 
-@Suite struct TransactionStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct TransactionStateMachineTests {
     typealias Machine = TransactionStateMachine
     typealias State = TransactionStateMachine.State
     typealias Snapshot = TxnFixture.Snapshot

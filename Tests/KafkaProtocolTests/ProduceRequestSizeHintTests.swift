@@ -2,7 +2,7 @@ import KafkaProtocol
 import NIOCore
 import Testing
 
-@Suite struct ProduceRequestSizeHintTests {
+@Suite(.timeLimit(.minutes(5))) struct ProduceRequestSizeHintTests {
     private func request(partitions: [Int], transactionalID: String?) -> ProduceRequest {
         let topics = ["orders", "a-much-longer-topic-name-for-the-hint"].map { name in
             ProduceRequest.TopicProduceData(

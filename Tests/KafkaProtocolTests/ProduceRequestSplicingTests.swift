@@ -4,7 +4,7 @@ import Testing
 
 /// A produce request's record batches are written from their own buffers (spliced), not copied into the frame: the
 /// pieces, joined, must be exactly the frame the generated encoder writes.
-@Suite struct ProduceRequestSplicingTests {
+@Suite(.timeLimit(.minutes(5))) struct ProduceRequestSplicingTests {
     private static func records(_ size: Int, seed: UInt8) -> ByteBuffer {
         ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) &+ seed })
     }

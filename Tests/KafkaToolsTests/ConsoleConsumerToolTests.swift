@@ -12,7 +12,7 @@ import Testing
 #endif
 
 /// `kafka-console-consumer` run as a user runs it, against an in-process dev cluster.
-@Suite struct ConsoleConsumerToolTests {
+@Suite(.timeLimit(.minutes(5))) struct ConsoleConsumerToolTests {
     /// Sends `records` in order, each awaited.
     private static func seed(_ cluster: DevCluster, _ records: [ProducerRecord]) async throws {
         let producer = try KafkaProducer(

@@ -4,7 +4,7 @@ import KafkaTestSupport
 import Testing
 
 /// `kafka-console-producer` run as a user runs it, against an in-process dev cluster, read back with kcat.
-@Suite struct ConsoleProducerToolTests {
+@Suite(.timeLimit(.minutes(5))) struct ConsoleProducerToolTests {
     private static func produce(
         _ cluster: DevCluster, _ arguments: [String], stdin: String
     ) async throws -> ToolRunner.Outcome {

@@ -5,7 +5,7 @@ import KafkaProtocol
 import Testing
 
 /// `kafka-topics` run as a user runs it, against an in-process dev cluster.
-@Suite struct KafkaTopicsToolTests {
+@Suite(.timeLimit(.minutes(5))) struct KafkaTopicsToolTests {
     /// Runs `kafka-topics --bootstrap-server <cluster> arguments...`.
     private static func topics(
         _ cluster: DevCluster, _ arguments: [String]

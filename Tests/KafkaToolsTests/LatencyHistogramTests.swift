@@ -4,7 +4,7 @@ import Testing
 
 /// The perf tool's percentiles from per-millisecond counts are Kafka's: `sorted[Int(p * n)]` of the samples, in whole
 /// milliseconds.
-@Suite struct LatencyHistogramTests {
+@Suite(.timeLimit(.minutes(5))) struct LatencyHistogramTests {
     static let points = [0.5, 0.95, 0.99, 0.999]
 
     /// Kafka's `ProducerPerformance.percentiles`, on microsecond samples.

@@ -3,7 +3,7 @@ import KafkaTestSupport
 import Testing
 
 /// `kafka-producer-perf-test` against librdkafka's mock cluster: what it sends arrives, and it prints Kafka's lines.
-@Suite("kafka-producer-perf-test on librdkafka's mock cluster", .timeLimit(.minutes(3)), .enabled(if: Kcat.path != nil))
+@Suite("kafka-producer-perf-test on librdkafka's mock cluster", .timeLimit(.minutes(3)), .enabled(if: Kcat.runsTests))
 struct ProducerPerfTestToolTests {
     /// Kafka's summary line: `N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, …`.
     static var summary: Regex<(Substring, Substring, Substring, Substring, Substring, Substring, Substring, Substring)>

@@ -7,7 +7,7 @@ import Testing
 
 /// The tools against kcat (librdkafka): what one writes the other reads identically, and kafka-consumer-groups
 /// reports the offsets a kcat group committed.
-@Suite("tools and kcat", .timeLimit(.minutes(3)), .enabled(if: Kcat.path != nil))
+@Suite("tools and kcat", .timeLimit(.minutes(3)), .enabled(if: Kcat.runsTests))
 struct ToolInteropTests {
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 

@@ -14,7 +14,7 @@ import Testing
 ///   `kafka-consumer-groups --describe` and `--list` exit 1 with one line saying so (asserted below).
 /// - ListOffsets v4+: the mock's answers carry 4 stray bytes per partition, so the tests pin it to v0–v2; then
 ///   `kafka-console-consumer` reads what `kafka-console-producer` wrote.
-@Suite("tools on librdkafka's mock cluster", .timeLimit(.minutes(3)), .enabled(if: Kcat.path != nil))
+@Suite("tools on librdkafka's mock cluster", .timeLimit(.minutes(3)), .enabled(if: Kcat.runsTests))
 struct ToolMockClusterTests {
     @Test("kafka-console-producer writes to the mock's auto-created topic; kcat and kafka-topics --list see it")
     func produceToMock() async throws {

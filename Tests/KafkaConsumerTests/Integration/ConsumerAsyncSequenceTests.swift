@@ -13,7 +13,7 @@ import Testing
 
 /// `records` and `batches` (AsyncSequences over poll) and the `Service` conformance, against the in-process dev
 /// cluster; data is written by kcat.
-@Suite("Consumer async sequences and Service on the dev cluster", .serialized)
+@Suite("Consumer async sequences and Service on the dev cluster", .serialized, .timeLimit(.minutes(5)))
 struct ConsumerAsyncSequenceTests {
     static let topic = ConsumerTests.topic
     static let allPartitions = ConsumerTests.allPartitions

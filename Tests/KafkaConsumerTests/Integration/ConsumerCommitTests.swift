@@ -9,7 +9,7 @@ import Testing
 
 /// Commits without group membership (`group.id` with manual assignment) and lookups by time,
 /// against the in-process dev cluster; data is written by kcat.
-@Suite("Consumer commits and offsetsForTimes on the dev cluster", .serialized)
+@Suite("Consumer commits and offsetsForTimes on the dev cluster", .serialized, .timeLimit(.minutes(5)))
 struct ConsumerCommitTests {
     static let topic = ConsumerTests.topic
     static let allPartitions = ConsumerTests.allPartitions

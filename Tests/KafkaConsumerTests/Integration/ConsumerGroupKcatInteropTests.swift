@@ -10,7 +10,7 @@ import Testing
 /// the assignor for everyone): together they cover every partition, no partition twice, and every record produced
 /// once the group is stable reaches exactly one side.
 @Suite(
-    "Consumer groups mixing our consumers and kcat -G", .enabled(if: Kcat.path != nil, "kcat is not installed"),
+    "Consumer groups mixing our consumers and kcat -G", .enabled(if: Kcat.runsTests, "kcat is not installed"),
     .timeLimit(.minutes(2)))
 struct ConsumerGroupKcatInteropTests {
     static let topic = "mixed"

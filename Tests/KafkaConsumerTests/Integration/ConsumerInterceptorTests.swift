@@ -10,7 +10,7 @@ import Testing
 
 /// Consumer interceptors and the deserializing consumer against the in-process dev cluster; data
 /// is written by kcat.
-@Suite("Consumer interceptors and deserializing consumer on the dev cluster", .serialized)
+@Suite("Consumer interceptors and deserializing consumer on the dev cluster", .serialized, .timeLimit(.minutes(5)))
 struct ConsumerInterceptorTests {
     static let topic = ConsumerTests.topic
     static let allPartitions = ConsumerTests.allPartitions

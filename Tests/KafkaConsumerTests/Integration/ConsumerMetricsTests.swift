@@ -13,7 +13,7 @@ import Testing
 /// The consumer's swift-metrics instruments against the in-process dev cluster; data is written by kcat.
 ///
 /// swift-metrics' `MetricsTestKit` is not a dependency of this test target, so a small recording factory stands in.
-@Suite("Consumer metrics on the dev cluster", .serialized)
+@Suite("Consumer metrics on the dev cluster", .serialized, .timeLimit(.minutes(5)))
 struct ConsumerMetricsTests {
     static let topic = ConsumerTests.topic
     static let allPartitions = ConsumerTests.allPartitions

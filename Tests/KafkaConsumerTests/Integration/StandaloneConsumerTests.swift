@@ -9,7 +9,7 @@ import Testing
 
 /// The consumer with partitions assigned by the application, against the in-process dev cluster;
 /// data is written by kcat (librdkafka), an independent producer.
-@Suite("Standalone consumer on the dev cluster", .serialized)
+@Suite("Standalone consumer on the dev cluster", .serialized, .timeLimit(.minutes(5)))
 struct StandaloneConsumerTests {
     static let topic = ConsumerTests.topic
     static let allPartitions = ConsumerTests.allPartitions

@@ -4,7 +4,7 @@ import Testing
 
 @testable import KafkaConsumer
 
-@Suite("Group membership: rebalances, errors, timeouts and close")
+@Suite("Group membership: rebalances, errors, timeouts and close", .timeLimit(.minutes(5)))
 struct GroupMembershipRebalanceTests {
     static let cooperative = "cooperative-sticky"
 

@@ -5,7 +5,7 @@ import Testing
 
 @testable import KafkaConsumer
 
-@Suite("Group membership: joining and heartbeats")
+@Suite("Group membership: joining and heartbeats", .timeLimit(.minutes(5)))
 struct GroupMembershipJoinTests {
     @Test("leader: find, MEMBER_ID_REQUIRED, join, assign, sync, heartbeats on schedule")
     func leaderHappyPath() {

@@ -4,7 +4,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// DescribeConfigs, AlterConfigs and IncrementalAlterConfigs through ``HandlerHarness``.
-@Suite struct ConfigHandlerTests {
+@Suite(.timeLimit(.minutes(5))) struct ConfigHandlerTests {
     static func harnessWithTopic(_ overrides: [String: String] = [:]) -> HandlerHarness {
         var harness = HandlerHarness()
         harness.state.createTopic("cfg", partitions: 1, replicationFactor: 1, configs: overrides)

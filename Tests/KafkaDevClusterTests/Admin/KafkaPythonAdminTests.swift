@@ -7,7 +7,7 @@ import Testing
 /// a 3-broker dev cluster. Needs `python3` with kafka-python
 /// (`python3 -m pip install -r Tools/interop/requirements-kafka-python.txt`); without it the test
 /// records an issue saying so instead of passing silently.
-@Suite(.serialized) struct KafkaPythonAdminTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct KafkaPythonAdminTests {
     /// The package root (three levels above this file).
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -4,7 +4,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// CreateTopics, DeleteTopics and CreatePartitions through ``HandlerHarness``.
-@Suite struct TopicAdminHandlerTests {
+@Suite(.timeLimit(.minutes(5))) struct TopicAdminHandlerTests {
     typealias Topic = CreateTopicsRequest.CreatableTopic
 
     static func create(_ topics: [Topic], validateOnly: Bool = false) -> CreateTopicsRequest {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import KafkaDevCluster
 
-@Suite struct ClassicGroupStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct ClassicGroupStateMachineTests {
     typealias S = GroupTestSupport
     let t0 = GroupTestSupport.t0
 

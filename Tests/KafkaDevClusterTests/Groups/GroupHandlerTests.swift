@@ -6,7 +6,7 @@ import Testing
 
 /// JoinGroup, SyncGroup, Heartbeat and LeaveGroup through their handlers, at their lowest and
 /// highest versions.
-@Suite struct GroupHandlerTests {
+@Suite(.timeLimit(.minutes(5))) struct GroupHandlerTests {
     typealias S = GroupTestSupport
 
     /// A 3-broker harness and the broker coordinating "g".

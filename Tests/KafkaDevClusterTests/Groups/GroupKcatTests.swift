@@ -5,7 +5,7 @@ import Testing
 @testable import KafkaDevCluster
 
 /// librdkafka's balanced consumer (`kcat -G`) against a real dev cluster over sockets.
-@Suite(.enabled(if: Kcat.path != nil, "kcat is not installed"))
+@Suite(.enabled(if: Kcat.runsTests, "kcat is not installed"), .timeLimit(.minutes(5)))
 struct GroupKcatTests {
     @Test(.timeLimit(.minutes(1))) func kcatBalancedConsumerReachesStable() async throws {
         var configuration = DevClusterConfiguration()

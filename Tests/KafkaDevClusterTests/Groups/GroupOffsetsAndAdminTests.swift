@@ -6,7 +6,7 @@ import Testing
 
 /// OffsetCommit, OffsetFetch, OffsetDelete, DescribeGroups, ListGroups and DeleteGroups through
 /// their handlers.
-@Suite struct GroupOffsetsAndAdminTests {
+@Suite(.timeLimit(.minutes(5))) struct GroupOffsetsAndAdminTests {
     typealias S = GroupTestSupport
 
     func harness() -> (HandlerHarness, Int32) {

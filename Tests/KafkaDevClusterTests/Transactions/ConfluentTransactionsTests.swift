@@ -4,7 +4,7 @@ import Testing
 
 /// librdkafka's transactional producer (through confluent-kafka) writes committed and aborted
 /// transactions to the dev cluster; kcat reads them back with both isolation levels.
-@Suite(.serialized) struct ConfluentTransactionsTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ConfluentTransactionsTests {
     @Test(
         .enabled(
             if: ConfluentTransactions.isAvailable || ConfluentTransactions.isRequired,

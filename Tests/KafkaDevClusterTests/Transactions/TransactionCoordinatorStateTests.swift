@@ -6,7 +6,7 @@ import Testing
 
 /// ``TransactionCoordinatorState`` and ``TransactionIndex`` as plain values: every transition and
 /// error, no handlers.
-@Suite struct TransactionCoordinatorStateTests {
+@Suite(.timeLimit(.minutes(5))) struct TransactionCoordinatorStateTests {
     typealias State = TransactionCoordinatorState
     static let p0 = TransactionPartition(topic: "t", partition: 0)
     static let p1 = TransactionPartition(topic: "t", partition: 1)

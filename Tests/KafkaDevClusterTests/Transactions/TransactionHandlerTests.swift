@@ -7,7 +7,7 @@ import Testing
 /// The transaction APIs through their handlers, requests and answers round-tripped through the
 /// wire format: commit, abort, the last stable offset in Fetch and ListOffsets, fencing, produce
 /// verification and timeouts.
-@Suite struct TransactionHandlerTests {
+@Suite(.timeLimit(.minutes(5))) struct TransactionHandlerTests {
     typealias E = KafkaErrorCode
 
     @Test(arguments: [Int16(0), 3])

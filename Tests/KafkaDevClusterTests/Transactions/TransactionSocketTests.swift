@@ -10,7 +10,7 @@ import Testing
 /// The transaction APIs over a real socket with this package's connection (versions negotiated from
 /// the dev cluster's ApiVersions): a read_committed long poll woken by a commit, and a transaction
 /// aborted by its timeout on a hand-moved clock.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct TransactionSocketTests {
 
     /// Runs `body` against a one-broker cluster with topic `t` on a manual clock.
@@ -95,7 +95,7 @@ struct TransactionSocketTests {
 
 /// Transactions across a restart with a data directory: the index is rebuilt from the stored
 /// batches, and a transaction left open is aborted at load.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct TransactionDataDirectoryTests {
     @Test func openTransactionsAreAbortedAtLoad() async throws {
         let directory = NSTemporaryDirectory() + "dev-cluster-txn-\(UUID().uuidString)"

@@ -13,7 +13,7 @@ import Testing
 
 /// The producer's API on the mock cluster: bad input, flush, close, interceptors, metrics, the Service conformance
 /// and the buffer.memory bound.
-@Suite("Producer API", .serialized)
+@Suite("Producer API", .serialized, .timeLimit(.minutes(5)))
 struct ProducerAPITests {
     @Test func aRecordOverMaxRequestSizeFailsAloneAndNamesTheTopic() async throws {
         let test = try ProducerTestCluster()

@@ -12,7 +12,7 @@ import Testing
 /// batch the broker already has is answered DUPLICATE_SEQUENCE_NUMBER. So here order per partition
 /// is asserted at max.in.flight=5 too, together with no loss and no duplicates. (These tests found a
 /// deadlock: an epoch bump waiting for retries that sat in the queue behind it.)
-@Suite("Producer faults on the dev cluster", .serialized)
+@Suite("Producer faults on the dev cluster", .serialized, .timeLimit(.minutes(5)))
 struct ProducerDevClusterFaultTests {
     let cluster: DevCluster
     let topic = "events"

@@ -14,7 +14,7 @@ import Testing
 /// that fails only some of them can therefore reorder records on the mock (never lose or duplicate them), so order
 /// is asserted with one request in flight — where the producer alone guarantees it, as the Java client does — and
 /// loss and duplicates at both settings.
-@Suite("Producer faults", .serialized)
+@Suite("Producer faults", .serialized, .timeLimit(.minutes(5)))
 struct ProducerFaultTests {
     static let produceErrors: [KafkaErrorCode] = [.notLeaderOrFollower, .requestTimedOut, .notEnoughReplicas]
 

@@ -6,7 +6,7 @@ import NIOCore
 import Testing
 
 /// Records produced through librdkafka's mock cluster (3 brokers) and read back by kcat, an independent consumer.
-@Suite("Producer read back by kcat", .serialized)
+@Suite("Producer read back by kcat", .serialized, .timeLimit(.minutes(5)))
 struct ProducerReadBackTests {
     static let acksModes = ["0", "1", "all"]
     static let codecs = ["none", "gzip", "snappy", "lz4", "zstd"]

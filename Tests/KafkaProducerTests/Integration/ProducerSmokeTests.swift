@@ -5,7 +5,7 @@ import KafkaTestSupport
 import NIOCore
 import Testing
 
-@Suite("Producer against the mock cluster")
+@Suite("Producer against the mock cluster", .timeLimit(.minutes(5)))
 struct ProducerSmokeTests {
     @Test func awaitedSendsGetConsecutiveOffsetsPerPartition() async throws {
         let cluster = try MockKafkaCluster(brokers: 3)
