@@ -78,24 +78,42 @@ java_env() {
   export PATH="$java_home/bin:$PATH"
 }
 
+launch_broker() {
+  local dir=$1
+  LOG_DIR="$dir/logs" KAFKA_HEAP_OPTS="-Xmx512M -Xms128M" \
+    KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$dir/log4j.properties" \
+    nohup "$kafka_home/bin/kafka-server-start.sh" "$dir/server.properties" >"$dir/logs/broker.out" 2>&1 &
+  echo $! >"$dir/broker.pid"
+}
+
 start_broker() {
   local dir=$1
   # shellcheck disable=SC1091
   . "$dir/broker.env"
   java_env
-  LOG_DIR="$dir/logs" KAFKA_HEAP_OPTS="-Xmx512M -Xms128M" \
-    KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$dir/log4j.properties" \
-    nohup "$kafka_home/bin/kafka-server-start.sh" "$dir/server.properties" >"$dir/logs/broker.out" 2>&1 &
-  echo $! >"$dir/broker.pid"
+  local started_before
+  started_before=$(grep -c "started (kafka.server.KafkaServer)" "$dir/logs/server.log" 2>/dev/null || true)
+  launch_broker "$dir"
   local waited=0
   until answers 127.0.0.1 "$KAFKA_PLAINTEXT_PORT"; do
-    kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null || { tail -20 "$dir/logs/broker.out" >&2; die "the broker exited; logs in $dir/logs"; }
+    if ! kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null; then
+      # A broker killed moments ago still has its registration in ZooKeeper until its session expires
+      # (zookeeper.session.timeout.ms): the new one exits at once; start it again once the old session is gone.
+      if grep -q "node already exists" "$dir/logs/broker.out" && [ $waited -lt 120 ]; then
+        sleep 1
+        waited=$((waited + 2))
+        launch_broker "$dir"
+        continue
+      fi
+      tail -20 "$dir/logs/broker.out" >&2
+      die "the broker exited; logs in $dir/logs"
+    fi
     waited=$((waited + 1))
     [ $waited -lt 240 ] || die "the broker did not answer within 120 s; logs in $dir/logs"
     sleep 0.5
   done
   # The broker answers before it has registered itself; wait for its controller to be elected too.
-  until grep -q "started (kafka.server.KafkaServer)" "$dir/logs/server.log" 2>/dev/null; do
+  until [ "$(grep -c "started (kafka.server.KafkaServer)" "$dir/logs/server.log" 2>/dev/null || true)" -gt "${started_before:-0}" ]; do
     waited=$((waited + 1))
     [ $waited -lt 240 ] || die "the broker did not finish starting within 120 s; logs in $dir/logs"
     sleep 0.5

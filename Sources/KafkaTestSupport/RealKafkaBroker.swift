@@ -110,6 +110,16 @@ public final class RealKafkaBroker: Sendable {
         _ = try await Self.runScript(["start-broker", directory], timeout: .seconds(180))
     }
 
+    /// Starts the broker again when it is not running (a test that killed it failed before restarting it), and
+    /// resumes it when it is frozen.
+    public func ensureBrokerRunning() async throws {
+        if let pid = try? brokerPID(), kill(pid, 0) == 0 {
+            kill(pid, SIGCONT)
+            return
+        }
+        try await restartBroker()
+    }
+
     /// The broker's process id (read from its pid file).
     public func brokerPID() throws -> Int32 {
         let text = try String(contentsOfFile: directory + "/broker.pid", encoding: .utf8)
