@@ -45,6 +45,7 @@ extension KafkaAdminClient {
                 // An empty list asks for no topic (v1+); v0 then lists every topic, which is harmless.
                 MetadataRequest(topics: [], allowAutoTopicCreation: version < 4)
             }
+            try response.requireBrokers(from: connection.address)
             let metadata = ClusterMetadata(response: response)
             return ClusterDescription(
                 clusterID: metadata.clusterID, controllerID: metadata.controllerID,

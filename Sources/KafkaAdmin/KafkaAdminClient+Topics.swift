@@ -191,6 +191,7 @@ extension KafkaAdminClient {
                 // Every topic: a null list from v1, an empty one at v0.
                 MetadataRequest(topics: version >= 1 ? nil : [], allowAutoTopicCreation: version < 4)
             }
+            try response.requireBrokers(from: connection.address)
             return ClusterMetadata(response: response)
         }
         return metadata.topics.values.filter { includeInternal || !$0.isInternal }.map(\.name).sorted()
@@ -222,6 +223,7 @@ extension KafkaAdminClient {
                 // Before v4 the field does not exist (and brokers may auto-create the topics).
                 MetadataRequest(topics: names.map { .init(name: $0) }, allowAutoTopicCreation: version < 4)
             }
+            try response.requireBrokers(from: connection.address)
             return ClusterMetadata(response: response)
         }
         for name in names {

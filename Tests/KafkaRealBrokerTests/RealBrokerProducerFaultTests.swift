@@ -13,10 +13,19 @@ import Testing
 /// Each test asserts that its fault fired (connections refused while the broker was down, requests timed out while
 /// it was frozen, records acknowledged both before the fault and after it), then reads the topic back and counts
 /// records failed, lost, duplicated and out of order per key.
-@Suite("Real broker: the producer across a broker restart and a frozen broker", .serialized, .timeLimit(.minutes(10)))
+@Suite("Real broker: faults on the broker process (killed and restarted, frozen)", .serialized, .timeLimit(.minutes(10)))
 struct RealBrokerProducerFaultTests {
     /// A broker of this suite's own: it is killed, restarted and frozen.
-    static let faultBroker = Task<RealKafkaBroker, any Error> { try await RealKafkaBroker.start() }
+    private static let startedBroker = Task<RealKafkaBroker, any Error> { try await RealKafkaBroker.start() }
+
+    /// The suite's broker, running (a test that failed while the broker was down does not fail the next ones).
+    static var faultBroker: RealKafkaBroker {
+        get async throws {
+            let broker = try await startedBroker.value
+            try await broker.ensureBrokerRunning()
+            return broker
+        }
+    }
 
     /// What one run measured.
     struct Figures: CustomStringConvertible {
@@ -64,7 +73,7 @@ struct RealBrokerProducerFaultTests {
         Figures, TestMetrics, [Int: (ok: Bool, error: String?, at: ContinuousClock.Instant)],
         (start: ContinuousClock.Instant, end: ContinuousClock.Instant)
     ) {
-        let broker = try await Self.faultBroker.value
+        let broker = try await Self.faultBroker
         let topic = RealBroker.topic("fault")
         try await RealBroker.createTopic(topic, partitions: 3, on: broker)
         let metrics = TestMetrics()

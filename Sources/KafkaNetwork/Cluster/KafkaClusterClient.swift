@@ -239,7 +239,9 @@ public final class KafkaClusterClient: Sendable {
                     request.topics = version == 0 ? [] : nil
                 }
                 if version >= 4 { request.allowAutoTopicCreation = topics != nil && configuration.allowAutoTopicCreation }
-                return try await connection.send(request, version: version)
+                let response = try await connection.send(request, version: version)
+                try response.requireBrokers(from: address)
+                return response
             } catch let error as KafkaNetworkError where !error.isRetriable {
                 throw error
             } catch {

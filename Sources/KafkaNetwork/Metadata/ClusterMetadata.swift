@@ -217,3 +217,14 @@ extension KafkaErrorCode {
         rawValue == 0 ? nil : KafkaErrorCode(rawValue: rawValue)
     }
 }
+
+extension MetadataResponse {
+    /// Throws when the response lists no broker: it comes from a broker whose metadata cache is still empty (it has
+    /// just started and not yet heard from the controller) and says nothing about the cluster. As Java's
+    /// `NetworkClient`, such a response is ignored (the error is retriable), instead of forgetting every topic.
+    public func requireBrokers(from broker: some CustomStringConvertible) throws(KafkaNetworkError) {
+        guard brokers.isEmpty else { return }
+        throw KafkaNetworkError(
+            .noBrokerAvailable, "\(broker) answered Metadata without any broker (it is starting)", api: .metadata)
+    }
+}
