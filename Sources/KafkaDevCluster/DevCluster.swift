@@ -197,16 +197,35 @@ public final class DevCluster: Sendable {
 
     /// Stops a broker: it stops listening, its connections close, and its partitions move to another
     /// live replica (or have no leader), as when a Kafka broker dies.
-    public func stopBroker(_ nodeID: Int32) async throws {
+    ///
+    /// - Parameter noticedAfter: how long the cluster takes to notice. A Kafka broker that shuts down cleanly
+    ///   hands its partitions over at once (`.zero`, the default); one that is killed is noticed only when its
+    ///   ZooKeeper session expires (`zookeeper.session.timeout.ms`, 6 s in Kafka 2.3). Until then the metadata
+    ///   still names it as the leader of its partitions, and clients find its port refusing connections.
+    public func stopBroker(_ nodeID: Int32, noticedAfter: Duration = .zero) async throws {
         guard let listener = listeners.withLockedValue({ $0[nodeID] }) else {
             throw DevClusterError(description: "no broker \(nodeID)")
         }
-        core.mutate { state in
-            guard let index = state.brokers.firstIndex(where: { $0.nodeID == nodeID }) else { return }
-            state.brokers[index].isUp = false
-            state.reelectLeaders()
+        let core = self.core
+        @Sendable func notice() {
+            core.mutate { state in
+                guard let index = state.brokers.firstIndex(where: { $0.nodeID == nodeID }) else { return }
+                state.brokers[index].isUp = false
+                state.reelectLeaders()
+            }
+        }
+        if noticedAfter <= .zero {
+            notice()
+            await listener.close()
+            return
         }
         await listener.close()
+        let listeners = self.listeners
+        Task {
+            try? await Task.sleep(for: noticedAfter)
+            // A broker started again meanwhile re-registered: nothing to notice.
+            if listeners.withLockedValue({ $0[nodeID] }) === listener { notice() }
+        }
     }
 
     /// Starts a stopped broker again on its former port; leaderless partitions get it as leader.

@@ -11,7 +11,8 @@ import Testing
 /// restarted, or frozen past `request.timeout.ms` (the same serialized suite as the producer's faults: one broker).
 extension RealBrokerProducerFaultTests {
     /// A broker fault: it returns when the broker answers again, with when it began and ended.
-    typealias Fault = @Sendable (RealKafkaBroker) async throws -> (start: ContinuousClock.Instant, end: ContinuousClock.Instant)
+    typealias Fault =
+        @Sendable (RealKafkaBroker) async throws -> (start: ContinuousClock.Instant, end: ContinuousClock.Instant)
 
     static let restartFault: Fault = { broker in
         let start = ContinuousClock.now
@@ -31,7 +32,8 @@ extension RealBrokerProducerFaultTests {
 
     static func fault(named name: String) -> Fault { name == "restart" ? restartFault : freezeFault }
 
-    @Test("a consumer group across the fault: it resumes, reads every record, and its commits survive",
+    @Test(
+        "a consumer group across the fault: it resumes, reads every record, and its commits survive",
         arguments: ["restart", "freeze"])
     func consumerGroup(faultName: String) async throws {
         let broker = try await Self.faultBroker
@@ -93,8 +95,9 @@ extension RealBrokerProducerFaultTests {
         let readings = read.withLockedValue { $0 }
         let values = readings.map(\.value)
         let missing = (0..<count).map { "v\($0)" }.filter { !Set(values).contains($0) }
-        print("real broker \(faultName), consumer group: \(count) produced, \(values.count) read, "
-            + "\(values.count - Set(values).count) read twice, \(missing.count) missing")
+        print(
+            "real broker \(faultName), consumer group: \(count) produced, \(values.count) read, "
+                + "\(values.count - Set(values).count) read twice, \(missing.count) missing")
         // The fault fired while the group was reading: records were read before it and after it.
         #expect(readings.contains { $0.at < window.start })
         #expect(readings.contains { $0.at > window.end })
@@ -111,7 +114,8 @@ extension RealBrokerProducerFaultTests {
         #expect(rows.compactMap { Int($0[3]) }.reduce(0, +) == count, "\(described.stdout)")
     }
 
-    @Test("a transaction in progress across the fault commits, or aborts and is redone: each record once",
+    @Test(
+        "a transaction in progress across the fault commits, or aborts and is redone: each record once",
         arguments: ["restart", "freeze"])
     func transactionInProgress(faultName: String) async throws {
         let broker = try await Self.faultBroker
@@ -147,7 +151,8 @@ extension RealBrokerProducerFaultTests {
                 if let faultTask { faultWindow = try await faultTask.value }
                 try await committing.value
                 break
-            } catch let error as KafkaProducerError where error.kind != .fenced && error.kind != .fatal && attempts < 3 {
+            } catch let error as KafkaProducerError where error.kind != .fenced && error.kind != .fatal && attempts < 3
+            {
                 print("real broker \(faultName), transaction attempt \(attempts) aborted: \(error)")
                 try await producer.abortTransaction()
             }
@@ -164,7 +169,8 @@ extension RealBrokerProducerFaultTests {
         #expect(Set(committed) == Set((0..<200).map { "v\($0)" }))
     }
 
-    @Test("the admin tools: a request made during the fault succeeds once the broker is back; one line when it is not",
+    @Test(
+        "the admin tools: a request made during the fault succeeds once the broker is back; one line when it is not",
         arguments: ["restart", "freeze"])
     func adminTools(faultName: String) async throws {
         let broker = try await Self.faultBroker

@@ -13,7 +13,8 @@ import Testing
 /// Each test asserts that its fault fired (connections refused while the broker was down, requests timed out while
 /// it was frozen, records acknowledged both before the fault and after it), then reads the topic back and counts
 /// records failed, lost, duplicated and out of order per key.
-@Suite("Real broker: faults on the broker process (killed and restarted, frozen)", .serialized, .timeLimit(.minutes(10)))
+@Suite(
+    "Real broker: faults on the broker process (killed and restarted, frozen)", .serialized, .timeLimit(.minutes(10)))
 struct RealBrokerProducerFaultTests {
     /// A broker of this suite's own: it is killed, restarted and frozen.
     private static let startedBroker = Task<RealKafkaBroker, any Error> { try await RealKafkaBroker.start() }

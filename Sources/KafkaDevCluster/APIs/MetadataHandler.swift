@@ -3,8 +3,8 @@ import KafkaProtocol
 /// Metadata: live brokers, the controller, topics with leaders, epochs, replicas and ISR; creates
 /// unknown topics when auto-creation is on and the request allows it.
 ///
-/// Unlike Kafka, a topic created by this request is returned complete at once (Kafka first answers
-/// LEADER_NOT_AVAILABLE while the leaders are elected); clients handle both.
+/// As Kafka, a topic created by this request is answered LEADER_NOT_AVAILABLE (its leaders are being elected);
+/// the next request describes it.
 enum MetadataHandler: DevAPIHandler {
     static func handle(_ request: MetadataRequest, in state: inout ClusterState, context: RequestContext)
         -> DevReply<MetadataResponse>
@@ -50,11 +50,8 @@ enum MetadataHandler: DevAPIHandler {
                 let replication = min(state.defaultReplicationFactor, Int16(clamping: state.liveBrokers.count))
                 let created = state.createTopic(
                     topicName, partitions: state.defaultPartitions, replicationFactor: max(replication, 1))
-                if created.code == .none, let topic = state.topics[topicName] {
-                    response.topics.append(describe(topic, state: state, version: version))
-                    continue
-                }
-                missing.errorCode = created.code.rawValue
+                missing.errorCode =
+                    created.code == .none ? KafkaErrorCode.leaderNotAvailable.rawValue : created.code.rawValue
             } else {
                 missing.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
             }

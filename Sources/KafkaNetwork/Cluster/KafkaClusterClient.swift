@@ -238,7 +238,9 @@ public final class KafkaClusterClient: Sendable {
                 } else {
                     request.topics = version == 0 ? [] : nil
                 }
-                if version >= 4 { request.allowAutoTopicCreation = topics != nil && configuration.allowAutoTopicCreation }
+                if version >= 4 {
+                    request.allowAutoTopicCreation = topics != nil && configuration.allowAutoTopicCreation
+                }
                 let response = try await connection.send(request, version: version)
                 try response.requireBrokers(from: address)
                 return response

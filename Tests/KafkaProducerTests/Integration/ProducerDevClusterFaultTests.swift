@@ -3,6 +3,7 @@ import KafkaNetwork
 import KafkaProducer
 import KafkaProtocol
 import KafkaTestSupport
+import MetricsTestKit
 import NIOCore
 import Testing
 
@@ -131,6 +132,33 @@ struct ProducerDevClusterFaultTests {
                     }
                 }
             ])
+    }
+
+    /// A killed broker is noticed only when its ZooKeeper session expires: meanwhile the metadata still names it
+    /// as the leader, and its port refuses connections. Batches for it wait in the accumulator (a refused
+    /// connection is not an attempt, so `retries=3` is no limit here) and none fails; the fault fired: the
+    /// producer's connections were refused.
+    @Test func aKilledBrokerNoticedLateFailsNothing() async throws {
+        let metrics = TestMetrics()
+        let producer = try KafkaProducer(
+            configuration: try KafkaProducerConfiguration(properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "linger.ms": "2", "retry.backoff.ms": "20",
+                "batch.size": "2000", "retries": "3", "client.id": "late-notice", "reconnect.backoff.ms": "20",
+                "reconnect.backoff.max.ms": "200",
+            ]), metricsFactory: metrics)
+        let cluster = self.cluster
+        try await run(
+            800, producer: producer,
+            actions: [
+                300: { try await cluster.stopBroker(2, noticedAfter: .milliseconds(1500)) },
+                // Records keep coming while the broker is gone and not yet noticed.
+                450: { try await Task.sleep(for: .milliseconds(1200)) },
+                650: { try await cluster.startBroker(2) },
+            ])
+        let refused = try metrics.expectCounter(
+            "kafka_client_connection_failures_total", [("client_id", "late-notice")]
+        ).totalValue
+        #expect(refused > 0, "no connection was refused: the fault did not fire")
     }
 
     @Test func aBrokerStoppedMidStreamHandsItsPartitionsOver() async throws {
