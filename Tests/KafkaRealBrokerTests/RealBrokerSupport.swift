@@ -43,9 +43,16 @@ enum RealBroker {
             "--replication-factor", "1",
         ]
         for (key, value) in configs.sorted(by: { $0.key < $1.key }) { arguments += ["--config", "\(key)=\(value)"] }
-        let outcome = try await broker.runTool("kafka-topics.sh", arguments)
+        // A broker restarted moments ago may refuse (its controller is still loading): try again a few times.
+        var outcome = try await broker.runTool("kafka-topics.sh", arguments)
+        for _ in 0..<4 where outcome.status != 0 && !outcome.stdout.contains("Created topic") {
+            try await Task.sleep(for: .seconds(2))
+            outcome = try await broker.runTool("kafka-topics.sh", arguments)
+            if outcome.stderr.contains("already exists") { return }
+        }
         guard outcome.status == 0 else {
-            throw RealKafkaBroker.Failure(description: "kafka-topics.sh --create \(topic) failed: \(outcome.stderr)")
+            throw RealKafkaBroker.Failure(
+                description: "kafka-topics.sh --create \(topic) failed: \(outcome.stderr.prefix(600))")
         }
     }
 

@@ -293,16 +293,34 @@ public final class KafkaConsumer: Sendable {
                 return interceptors.onConsume(records)
             }
             if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
-            try await updatePositions(only: nil)
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
-            let outcome = try await fetchOnce(maxWait: maxWait)
+            // As Java's poll, a broker that cannot be reached (or a leader moving) is retried at the next step,
+            // never thrown: an outage shorter than the application's patience must not end its poll loop.
+            let outcome: FetchRoundOutcome
+            do {
+                try await updatePositions(only: nil)
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
+                outcome = try await fetchOnce(maxWait: maxWait)
+            } catch  where Self.isTransient(error) {
+                logger.debug("fetching failed; retrying", metadata: ["error": "\(error)"])
+                outcome = .idle
+            }
             if ContinuousClock.now >= deadline { return interceptors.onConsume(try drainBuffered()) }
             try checkWakeup()
             if outcome == .idle {
                 let pause = min(configuration.client.retryBackoff, ContinuousClock.now.duration(to: deadline))
                 try await Task.sleep(for: max(.milliseconds(1), pause))
             }
+        }
+    }
+
+    /// Whether `error` is a transient outage that the poll loop retries: a retriable network error (no broker
+    /// reachable, a connection lost, a request timed out) or a retriable error code.
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case let error as KafkaNetworkError: error.isRetriable
+        case let error as KafkaError: error.code.isRetriable
+        default: false
         }
     }
 

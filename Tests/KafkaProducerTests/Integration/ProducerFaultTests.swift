@@ -2,6 +2,7 @@ import KafkaNetwork
 import KafkaProducer
 import KafkaProtocol
 import KafkaTestSupport
+import MetricsTestKit
 import NIOCore
 import Testing
 
@@ -35,7 +36,9 @@ struct ProducerFaultTests {
     @Test(arguments: produceErrors, [1, 5])
     func injectedProduceErrorsAreRetriedWithoutLossOrDuplicates(error: KafkaErrorCode, inFlight: Int) async throws {
         let test = try ProducerTestCluster()
-        let producer = try test.makeProducer(["max.in.flight.requests.per.connection": "\(inFlight)"])
+        let metrics = TestMetrics()
+        let producer = try test.makeProducer(
+            ["max.in.flight.requests.per.connection": "\(inFlight)"], metrics: metrics)
         let records = (0..<600).map { test.record($0, keyed: $0 % 3 != 0) }
         let mock = test.cluster
         let sent = try await test.produce(
@@ -47,6 +50,7 @@ struct ProducerFaultTests {
         await producer.close()
         await verifyReadBack(
             sent: sent, read: try test.readBack(), partitions: test.partitions, checkOrder: inFlight == 1)
+        #expect(test.faultsSeen(metrics).retries >= 5, "the injected errors were not all retried")
     }
 
     /// librdkafka 2.0.2's mock does not check producer sequences: a produce it appended just before a broker
@@ -57,16 +61,18 @@ struct ProducerFaultTests {
     @Test(arguments: [1, 5])
     func disconnectsOfEveryBrokerAreSurvived(inFlight: Int) async throws {
         let test = try ProducerTestCluster()
-        let producer = try test.makeProducer([
-            "reconnect.backoff.ms": "10", "reconnect.backoff.max.ms": "50",
-            "max.in.flight.requests.per.connection": "\(inFlight)",
-        ])
+        let metrics = TestMetrics()
+        let producer = try test.makeProducer(
+            [
+                "reconnect.backoff.ms": "10", "reconnect.backoff.max.ms": "50",
+                "max.in.flight.requests.per.connection": "\(inFlight)",
+            ], metrics: metrics)
         let mock = test.cluster
         var actions: [Int: @Sendable () async throws -> Void] = [:]
         for (step, broker) in [Int32(1), 2, 3].enumerated() {
             actions[100 + step * 150] = {
                 try mock.setBrokerDown(broker)
-                try await Task.sleep(for: .milliseconds(30))
+                try await Task.sleep(for: .milliseconds(300))
                 try mock.setBrokerUp(broker)
             }
         }
@@ -76,6 +82,8 @@ struct ProducerFaultTests {
         await verifyReadBack(
             sent: sent, read: try test.readBack(), partitions: test.partitions, expectOffsets: false,
             checkOrder: inFlight == 1, allowDuplicates: true)
+        let seen = test.faultsSeen(metrics)
+        #expect(seen.retries + seen.refusedConnections > 0, "no broker outage reached the producer: \(seen)")
     }
 
     /// As with disconnects above, a produce the mock appended just before its broker went down, whose answer was lost,

@@ -2,6 +2,7 @@ import KafkaNetwork
 import KafkaProducer
 import KafkaProtocol
 import KafkaTestSupport
+import MetricsTestKit
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing
@@ -42,13 +43,29 @@ struct ProducerTestCluster {
         self.partitions = partitions
     }
 
+    /// A producer on the mock; with `metrics`, its instruments (client id `mock-test`) report there, so that a
+    /// fault test can assert that its fault fired (``faultsSeen(_:)``).
     func makeProducer(
-        _ properties: [String: String] = [:], interceptors: [any ProducerInterceptor] = []
+        _ properties: [String: String] = [:], interceptors: [any ProducerInterceptor] = [],
+        metrics: TestMetrics? = nil
     ) throws -> KafkaProducer {
-        var all = ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "2", "retry.backoff.ms": "20"]
+        var all = [
+            "bootstrap.servers": cluster.bootstrapServers, "linger.ms": "2", "retry.backoff.ms": "20",
+            "client.id": "mock-test",
+        ]
         all.merge(properties) { _, new in new }
         return try KafkaProducer(
-            configuration: try KafkaProducerConfiguration(properties: all), interceptors: interceptors)
+            configuration: try KafkaProducerConfiguration(properties: all), interceptors: interceptors,
+            metricsFactory: metrics)
+    }
+
+    /// What the producer saw of the injected faults: batches retried and connections that could not be made.
+    func faultsSeen(_ metrics: TestMetrics) -> (retries: Int64, refusedConnections: Int64) {
+        let dimensions = [("client_id", "mock-test")]
+        let retries = (try? metrics.expectCounter("kafka_producer_batch_retries_total", dimensions).totalValue) ?? 0
+        let refused =
+            (try? metrics.expectCounter("kafka_client_connection_failures_total", dimensions).totalValue) ?? 0
+        return (retries, refused)
     }
 
     /// Record `index`: value `r-<index>`, keyed (`key-<index % 50>`) when `keyed`, with two headers on every third.
