@@ -70,12 +70,19 @@ extension RealBrokerProducerFaultTests {
                 })
         }
         let producer = try KafkaProducer(configuration: RealBroker.producerConfiguration(broker, ["linger.ms": "5"]))
+        // The fault strikes once the group reads (it may take long to form on a loaded machine); half of the
+        // records are produced after it, so that the group must resume to read them.
         let faultTask = Task {
-            try await Task.sleep(for: .seconds(3))
+            let formed = ContinuousClock.now + .seconds(90)
+            while read.withLockedValue({ $0.isEmpty }) && ContinuousClock.now < formed {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await Task.sleep(for: .seconds(1))
             return try await Self.fault(named: faultName)(broker)
         }
         let count = 4000
         for index in 0..<count {
+            if index == count / 2 { _ = try await faultTask.value }
             try await producer.send(ProducerRecord(topic: topic, key: "k\(index)", value: "v\(index)")) { _ in }
             if index % 40 == 39 { try await Task.sleep(for: .milliseconds(100)) }
         }

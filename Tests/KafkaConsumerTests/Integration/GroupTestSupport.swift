@@ -58,8 +58,9 @@ final class GroupLog: Sendable {
     var duplicates: [String] { duplicates(excusing: []) }
 
     /// (partition, offset) pairs processed more than once, except a re-read excused by one of `excuses`: a member
-    /// that processed the record before it gave up the partition without committing (at `step`), and another
-    /// member that read it again after that.
+    /// that processed the record before it gave up the partition without committing (at `step`), and the
+    /// partition's next owner (another member, or the same one given the partition back) that read it again from
+    /// the last committed offset after that.
     /// A lost partition is learnt by its old owner only at its next poll, possibly after the new owner re-read it:
     /// for those (`learntLate`), the re-reading need not come after the event.
     private func duplicates(
@@ -78,7 +79,6 @@ final class GroupLog: Sendable {
                 !excuses.contains { excuse in
                     excuse.partitions.contains(first.entry.partition) && excuse.member == first.entry.member
                         && first.step < excuse.step && (excuse.learntLate || excuse.step < again.step)
-                        && again.entry.member != excuse.member
                 }
             }
         }.map(\.key).sorted()
