@@ -212,3 +212,93 @@ extension RealBrokerProducerFaultTests {
         #expect(refused.stderr.hasPrefix("kafka-consumer-groups: "), "\(refused.stderr)")
     }
 }
+
+extension RealBrokerProducerFaultTests {
+    /// Batches in flight when the broker dies expire (a short `delivery.timeout.ms`) before it is back: their
+    /// sequences are an unresolvable gap. Kafka 2.3 has no KIP-360, so the idempotent producer resets with a new
+    /// producer id and every record sent after the broker is back is delivered, in order, once; none fails with
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER behind the gap.
+    @Test("a sequence gap left by expired batches is resolved with a new producer id: later records are all delivered")
+    func gapResolvedWithNewProducerID() async throws {
+        let broker = try await Self.faultBroker
+        let topic = RealBroker.topic("gap")
+        try await RealBroker.createTopic(topic, partitions: 3, on: broker)
+        let producer = try KafkaProducer(
+            configuration: RealBroker.producerConfiguration(
+                broker,
+                [
+                    "enable.idempotence": "true", "acks": "all", "linger.ms": "5", "request.timeout.ms": "1000",
+                    "delivery.timeout.ms": "2000", "max.block.ms": "30000", "client.id": "fault",
+                ]))
+        let outcomes = Outcomes()
+        let sentAt = NIOLockedValueBox<[Int: ContinuousClock.Instant]>([:])
+        let faultEnded = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+        let faultTask = Task { () -> (start: ContinuousClock.Instant, end: ContinuousClock.Instant) in
+            try await Task.sleep(for: .seconds(2))
+            let window = try await Self.restartFault(broker)
+            faultEnded.withLockedValue { $0 = window.end }
+            return window
+        }
+        var index = 0
+        // Records keep coming before, during and for four seconds after the outage.
+        var end: ContinuousClock.Instant?
+        while end.map({ ContinuousClock.now < $0 }) ?? true {
+            for _ in 0..<20 {
+                let current = index
+                sentAt.withLockedValue { $0[current] = .now }
+                try await producer.send(
+                    ProducerRecord(topic: topic, key: "k\(current % Self.keys)", value: "\(current)")
+                ) {
+                    outcomes.record(current, $0)
+                }
+                index += 1
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            if end == nil, let ended = faultEnded.withLockedValue({ $0 }) { end = ended + .seconds(4) }
+        }
+        let window = try await faultTask.value
+        await producer.flush()
+        await producer.close()
+
+        let results = outcomes.snapshot
+        let sent = sentAt.withLockedValue { $0 }
+        let expired = results.filter { !$0.value.ok }
+        let failedAfterwards = results.filter { !$0.value.ok && (sent[$0.key] ?? window.start) > window.end }
+        print(
+            "real broker gap: \(index) sent, \(expired.count) expired during the outage, \(failedAfterwards.count) failed after it"
+        )
+        // The fault fired: batches expired while the broker was down (the gap).
+        #expect(!expired.isEmpty, "no batch expired: there was no sequence gap")
+        #expect(
+            expired.values.allSatisfy {
+                $0.error?.contains("delivery.timeout") == true || $0.error?.contains("expired") == true
+            })
+        // Every record sent after the broker was back was delivered.
+        #expect(
+            failedAfterwards.isEmpty,
+            "failed after the outage: \(failedAfterwards.values.prefix(3).map { $0.error ?? "" })")
+        let delivered = Set(results.filter(\.value.ok).map(\.key))
+        let read = try await RealBroker.readAll(topic, count: delivered.count, from: broker)
+        let values = read.compactMap { Int($0.text) }
+        #expect(values.count == Set(values).count, "duplicates in the log")
+        #expect(Set(values) == delivered)
+        // The batches after the gap carry a new producer id (Kafka 2.3 cannot take a bumped epoch): Kafka's
+        // DumpLogSegments lists the producer ids of partition 0's batches.
+        let dump = try await broker.runTool(
+            "kafka-run-class.sh",
+            [
+                "kafka.tools.DumpLogSegments", "--files",
+                "\(broker.directory)/kafka-logs/\(topic)-0/00000000000000000000.log",
+            ])
+        let words = dump.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let producerIDs = Set(zip(words, words.dropFirst()).filter { $0.0 == "producerId:" }.map(\.1))
+        #expect(producerIDs.count >= 2, "one producer id in the log: \(producerIDs)")
+        var last: [String: Int] = [:]
+        for record in read {
+            guard let value = Int(record.text) else { continue }
+            let key = record.key.map { String(buffer: $0) } ?? ""
+            #expect((last[key] ?? -1) < value, "out of order for \(key)")
+            last[key] = value
+        }
+    }
+}
