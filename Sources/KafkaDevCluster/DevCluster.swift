@@ -229,7 +229,11 @@ public final class DevCluster: Sendable {
     }
 
     /// Starts a stopped broker again on its former port; leaderless partitions get it as leader.
-    public func startBroker(_ nodeID: Int32) async throws {
+    ///
+    /// - Parameter emptyMetadataAnswers: how many Metadata requests the restarted broker answers with an empty
+    ///   cache (no broker, every topic unknown), as a Kafka broker does until the controller's first
+    ///   UpdateMetadata reaches it.
+    public func startBroker(_ nodeID: Int32, emptyMetadataAnswers: Int = 0) async throws {
         guard let old = listeners.withLockedValue({ $0[nodeID] }) else {
             throw DevClusterError(description: "no broker \(nodeID)")
         }
@@ -242,6 +246,7 @@ public final class DevCluster: Sendable {
         core.mutate { state in
             guard let index = state.brokers.firstIndex(where: { $0.nodeID == nodeID }) else { return }
             state.brokers[index].isUp = true
+            state.brokers[index].emptyMetadataAnswers = emptyMetadataAnswers
             state.reelectLeaders()
         }
     }

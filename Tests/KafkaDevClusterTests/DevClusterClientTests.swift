@@ -117,6 +117,32 @@ struct DevClusterClientTests {
         await cluster.shutdown()
     }
 
+    /// A broker that has just restarted answers Metadata with an empty cache, as Kafka's does until the
+    /// controller's first UpdateMetadata: the client ignores those answers (Java's NetworkClient does too) and
+    /// keeps the topic, instead of forgetting it.
+    @Test func aRestartedBrokersEmptyMetadataIsIgnored() async throws {
+        let cluster = try await Self.start(brokers: 1) { $0.topics = ["orders": 2] }
+        var configuration = Self.clientConfiguration(cluster)
+        configuration.retryBackoff = .milliseconds(20)
+        let client = try KafkaClusterClient(configuration: configuration)
+        #expect(try await client.metadata(for: ["orders"]).topics["orders"]?.partitions.count == 2)
+        let broker = try #require(cluster.leader(topic: "orders", partition: 0))
+        try await cluster.stopBroker(broker)
+        try await cluster.startBroker(broker, emptyMetadataAnswers: 2)
+        let before = cluster.requestCount(.metadata)
+        client.invalidateMetadata(topic: "orders")
+        // An empty answer is a retriable error (noBrokerAvailable), retried as callers retry any other.
+        let metadata = try await client.withRetries(timeout: .seconds(10)) { _ in
+            try await client.metadata(for: ["orders"])
+        }
+        #expect(metadata.topics["orders"]?.partitions.count == 2)
+        #expect(metadata.brokers.count == 1)
+        // The fault fired: the two empty answers were received (and ignored) before the real one.
+        #expect(cluster.requestCount(.metadata) - before >= 3)
+        await client.shutdown()
+        await cluster.shutdown()
+    }
+
     @Test func autoCreationCanBeTurnedOff() async throws {
         let cluster = try await Self.start(brokers: 1) { $0.autoCreateTopics = false }
         let connection = try await Self.connect(cluster)

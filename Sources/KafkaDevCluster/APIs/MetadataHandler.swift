@@ -10,6 +10,21 @@ enum MetadataHandler: DevAPIHandler {
         -> DevReply<MetadataResponse>
     {
         let version = context.version
+        if let index = state.brokers.firstIndex(where: { $0.nodeID == context.brokerID }),
+            state.brokers[index].emptyMetadataAnswers > 0
+        {
+            // A broker that has just started knows nothing yet: no broker, no controller, every topic unknown.
+            state.brokers[index].emptyMetadataAnswers -= 1
+            var empty = MetadataResponse()
+            empty.clusterId = version >= 2 ? state.clusterID : nil
+            empty.topics = (request.topics ?? []).map { entry in
+                var topic = MetadataResponse.MetadataResponseTopic()
+                topic.name = entry.name
+                topic.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                return topic
+            }
+            return .respond(empty)
+        }
         var response = baseResponse(state, version: version)
         let requested: [MetadataRequest.MetadataRequestTopic]?
         if version == 0, request.topics?.isEmpty ?? true {

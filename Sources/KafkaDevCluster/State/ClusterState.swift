@@ -12,6 +12,9 @@ struct ClusterState: Sendable {
         var rack: String?
         /// Stopped brokers are left out of metadata and lead nothing.
         var isUp = true
+        /// Metadata requests this broker still answers with an empty cache (no broker, no topic), as a Kafka
+        /// broker does between its start and the controller's first UpdateMetadata.
+        var emptyMetadataAnswers = 0
     }
 
     /// One partition: placement and its log.
