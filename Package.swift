@@ -158,7 +158,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // Regenerates Sources/KafkaProtocol/Generated from ../shared/kafka-protocol/messages.
+        // Regenerates Sources/KafkaProtocol/Generated from Vendor/kafka-protocol/messages (Kafka's schemas, vendored).
         .executableTarget(
             name: "kafka-protocol-generator",
             path: "Tools/ProtocolGenerator",

@@ -5,12 +5,12 @@ import Foundation
 //
 //     swift run kafka-protocol-generator [--schemas DIR] [--errors FILE] [--output DIR] [--tests-output DIR]
 //
-// Defaults: ../shared/kafka-protocol/messages, ../shared/kafka-protocol/errors.tsv,
+// Defaults: Vendor/kafka-protocol/messages, Vendor/kafka-protocol/errors.tsv (Kafka's schemas, vendored),
 // Sources/KafkaProtocol/Generated, Tests/KafkaProtocolTests/Generated.
 
 var options: [String: String] = [
-    "--schemas": "../shared/kafka-protocol/messages",
-    "--errors": "../shared/kafka-protocol/errors.tsv",
+    "--schemas": "Vendor/kafka-protocol/messages",
+    "--errors": "Vendor/kafka-protocol/errors.tsv",
     "--output": "Sources/KafkaProtocol/Generated",
     "--tests-output": "Tests/KafkaProtocolTests/Generated",
 ]

@@ -815,9 +815,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--schemas",
-        default=os.path.normpath(os.path.join(root, "..", "shared", "kafka-protocol", "messages")),
-        help="directory of Kafka message JSON schemas (default: ../shared/kafka-protocol/messages "
-        "relative to the package root)",
+        default=os.path.join(root, "Vendor", "kafka-protocol", "messages"),
+        help="directory of Kafka message JSON schemas (default: Vendor/kafka-protocol/messages "
+        "in the package)",
     )
     parser.add_argument(
         "--output",
