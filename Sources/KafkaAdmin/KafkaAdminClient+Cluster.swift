@@ -22,7 +22,7 @@ extension KafkaAdminClient {
         try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
             let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
             if connection.versions.brokerRanges[.describeCluster] != nil {
-                let (response, _) = try await sendForNegotiatedVersion(on: connection) { _ in
+                let (response, _) = try await cluster.send(on: connection) { _ in
                     DescribeClusterRequest(includeClusterAuthorizedOperations: false, endpointType: 1)
                 }
                 if response.errorCode != 0 {
@@ -41,7 +41,7 @@ extension KafkaAdminClient {
                     controllerID: response.controllerId >= 0 ? response.controllerId : nil,
                     brokers: brokers.values.sorted { $0.nodeID < $1.nodeID })
             }
-            let (response, _) = try await sendForNegotiatedVersion(on: connection) { version in
+            let (response, _) = try await cluster.send(on: connection) { version in
                 // An empty list asks for no topic (v1+); v0 then lists every topic, which is harmless.
                 MetadataRequest(topics: [], allowAutoTopicCreation: version < 4)
             }
@@ -54,25 +54,6 @@ extension KafkaAdminClient {
     }
 
     // MARK: - Request helpers shared by the admin operations
-
-    /// Sends once, on `connection`, a request built for the version negotiated with its broker; a
-    /// connection that fails is dropped so that the next attempt reconnects.
-    ///
-    /// - Returns: the response and the version it was sent with.
-    func sendForNegotiatedVersion<R: KafkaRequest>(
-        on connection: BrokerConnection, _ build: (Int16) throws -> R
-    ) async throws -> (R.Response, Int16) where R.Response: Sendable {
-        let version = try connection.versions.version(for: R.self)
-        let request = try build(version)
-        do {
-            return (try await connection.send(request, version: version), version)
-        } catch let error as KafkaNetworkError {
-            if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
-                await cluster.discard(connection)
-            }
-            throw error
-        }
-    }
 
     /// Runs a per-resource operation against the controller, retrying the resources that failed
     /// with NOT_CONTROLLER (after a metadata refresh, which finds the new controller) and whole

@@ -194,7 +194,7 @@ extension KafkaAdminClient {
     ) async throws -> (R.Response, Int16) where R.Response: Sendable {
         try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
             let connection = try await cluster.connection(to: destination, kind: .admin)
-            return try await sendForNegotiatedVersion(on: connection, build)
+            return try await cluster.send(on: connection, build)
         }
     }
 

@@ -27,7 +27,7 @@ extension KafkaAdminClient {
             do {
                 (response, version) = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
                     let connection = try await cluster.connection(to: .broker(nodeID), kind: .admin)
-                    let (response, version) = try await sendForNegotiatedVersion(on: connection) { version in
+                    let (response, version) = try await cluster.send(on: connection) { version in
                         ListGroupsRequest(statesFilter: version >= 4 ? (states.map { Array($0).sorted() } ?? []) : [])
                     }
                     let code = KafkaErrorCode(rawValue: response.errorCode)
@@ -233,7 +233,7 @@ extension KafkaAdminClient {
             return try await cluster.withRetries(timeout: configuration.requestTimeout) { attempt in
                 do {
                     let connection = try await cluster.connection(to: .groupCoordinator(groupId), kind: .group)
-                    let (response, version) = try await sendForNegotiatedVersion(on: connection, build)
+                    let (response, version) = try await cluster.send(on: connection, build)
                     if let error = check(response) { throw error }
                     return (response, version)
                 } catch let error as KafkaError where error.code.isCoordinatorError {

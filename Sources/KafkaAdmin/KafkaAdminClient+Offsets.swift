@@ -160,7 +160,7 @@ extension KafkaAdminClient {
                 if partitions.isEmpty { return results }
             }
             let byTopic = Dictionary(grouping: partitions, by: \.topic)
-            let (response, version) = try await sendForNegotiatedVersion(on: connection) { version in
+            let (response, version) = try await cluster.send(on: connection) { version in
                 ListOffsetsRequest(
                     replicaId: -1, isolationLevel: isolationLevel.rawValue,
                     topics: byTopic.keys.sorted().map { topic in

@@ -54,7 +54,7 @@ extension KafkaAdminClient {
                 }
             }
             guard !request.topics.isEmpty else { return answers }
-            let (response, _) = try await sendForNegotiatedVersion(on: connection) { _ in request }
+            let (response, _) = try await cluster.send(on: connection) { _ in request }
             let sent = Set(request.topics.map(\.name))
             for result in response.topics where sent.contains(result.name) && answers[result.name] == nil {
                 answers[result.name] = Self.createdTopic(result, version: version)
@@ -89,7 +89,7 @@ extension KafkaAdminClient {
         let deleted = try await resultsRetryingNotController(names, api: .deleteTopics, resourceKind: .topic) {
             pending in
             let connection = try await cluster.connection(to: .controller, kind: .admin)
-            let (response, _) = try await sendForNegotiatedVersion(on: connection) { version in
+            let (response, _) = try await cluster.send(on: connection) { version in
                 version >= 6
                     ? DeleteTopicsRequest(topics: pending.map { .init(name: $0) }, timeoutMs: timeoutMs)
                     : DeleteTopicsRequest(topicNames: pending, timeoutMs: timeoutMs)
@@ -144,7 +144,7 @@ extension KafkaAdminClient {
                     }
                 },
                 timeoutMs: timeoutMs, validateOnly: validateOnly)
-            let (response, _) = try await sendForNegotiatedVersion(on: connection) { _ in request }
+            let (response, _) = try await cluster.send(on: connection) { _ in request }
             var answers: [String: Result<Void, AdminError>] = [:]
             for result in response.results where answers[result.name] == nil {
                 answers[result.name] = AdminError.outcome(
@@ -187,7 +187,7 @@ extension KafkaAdminClient {
     public func listTopics(includeInternal: Bool = false) async throws -> [String] {
         let metadata = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
             let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
-            let (response, _) = try await sendForNegotiatedVersion(on: connection) { version in
+            let (response, _) = try await cluster.send(on: connection) { version in
                 // Every topic: a null list from v1, an empty one at v0.
                 MetadataRequest(topics: version >= 1 ? nil : [], allowAutoTopicCreation: version < 4)
             }
@@ -219,7 +219,7 @@ extension KafkaAdminClient {
         guard !names.isEmpty else { return results }
         let metadata = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
             let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
-            let (response, _) = try await sendForNegotiatedVersion(on: connection) { version in
+            let (response, _) = try await cluster.send(on: connection) { version in
                 // Before v4 the field does not exist (and brokers may auto-create the topics).
                 MetadataRequest(topics: names.map { .init(name: $0) }, allowAutoTopicCreation: version < 4)
             }

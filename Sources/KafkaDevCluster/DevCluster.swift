@@ -214,12 +214,9 @@ public final class DevCluster: Sendable {
                 state.reelectLeaders()
             }
         }
-        if noticedAfter <= .zero {
-            notice()
-            await listener.close()
-            return
-        }
+        if noticedAfter <= .zero { notice() }
         await listener.close()
+        guard noticedAfter > .zero else { return }
         let listeners = self.listeners
         Task {
             try? await Task.sleep(for: noticedAfter)

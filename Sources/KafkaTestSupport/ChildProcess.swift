@@ -22,6 +22,15 @@ public final class ChildProcess: Sendable {
         public var stdout: String
         /// Everything it wrote to standard error.
         public var stderr: String
+        /// The signal that ended it, `nil` when it exited.
+        public var signal: Int32?
+
+        public init(status: Int32, stdout: String, stderr: String, signal: Int32? = nil) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+            self.signal = signal
+        }
     }
 
     /// A program that did not finish in time (it was killed).
@@ -44,7 +53,7 @@ public final class ChildProcess: Sendable {
     private let input: FileHandle
     private let stdoutReader: StreamReader
     private let stderrReader: StreamReader
-    private let exitStatus = LockedState<Int32?>(nil)
+    private let exitStatus = LockedState<(status: Int32, signal: Int32?)?>(nil)
     /// The command line, for messages.
     public let command: String
 
@@ -96,8 +105,8 @@ public final class ChildProcess: Sendable {
         self.command = ([URL(fileURLWithPath: path).lastPathComponent] + arguments).joined(separator: " ")
     }
 
-    /// Reaps the program if it has exited; returns its status then.
-    private func reap() -> Int32? {
+    /// Reaps the program if it has exited; returns its status (and the signal that ended it) then.
+    private func reap() -> (status: Int32, signal: Int32?)? {
         exitStatus.withLock { status in
             if let status { return status }
             var raw: Int32 = 0
@@ -105,7 +114,7 @@ public final class ChildProcess: Sendable {
             guard waited == processID else { return nil }
             // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (the C macros are not imported).
             let signal = raw & 0x7f
-            status = signal == 0 ? (raw >> 8) & 0xff : signal
+            status = signal == 0 ? ((raw >> 8) & 0xff, nil) : (signal, signal)
             return status
         }
     }
@@ -151,7 +160,7 @@ public final class ChildProcess: Sendable {
         while isRunning && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        guard let status = reap() else {
+        guard let ended = reap() else {
             kill(processID, SIGKILL)
             while isRunning { try await Task.sleep(for: .milliseconds(20)) }
             throw TimedOut(command: command, timeout: timeout, stdout: stdout, stderr: stderr)
@@ -160,8 +169,8 @@ public final class ChildProcess: Sendable {
         let stdoutData = await stdoutReader.data(within: .seconds(5))
         let stderrData = await stderrReader.data(within: .seconds(5))
         return Outcome(
-            status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self))
+            status: ended.status, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self), signal: ended.signal)
     }
 
     /// Ends the program: SIGTERM, then SIGKILL if it has not exited after `grace`.

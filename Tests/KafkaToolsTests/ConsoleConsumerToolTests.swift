@@ -2,6 +2,7 @@ import Foundation
 import KafkaDevCluster
 import KafkaProducer
 import KafkaProtocol
+import KafkaTestSupport
 import NIOCore
 import Testing
 
@@ -184,38 +185,22 @@ import Testing
     @Test func interruptStopsCleanly() async throws {
         try await withDevCluster(topics: ["events": 1]) { cluster in
             try await Self.seed(cluster, Self.numbered("events", count: 3))
-            let process = Process()
-            process.executableURL = try ToolRunner.executable("kafka-console-consumer")
-            process.arguments = [
-                "--bootstrap-server", cluster.bootstrapServers, "--topic", "events", "--group", "interrupted",
-                "--from-beginning",
-            ]
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let stdout = PipeReader(output.fileHandleForReading)
-            let stderrReader = PipeReader(errors.fileHandleForReading)
-            let deadline = ContinuousClock.now + .seconds(30)
-            while stdout.snapshot.count < "v0\nv1\nv2\n".utf8.count, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
+            let process = try ChildProcess(
+                try ToolRunner.executable("kafka-console-consumer").path,
+                [
+                    "--bootstrap-server", cluster.bootstrapServers, "--topic", "events", "--group", "interrupted",
+                    "--from-beginning",
+                ])
+            process.closeInput()
+            try await process.waitForOutput(timeout: .seconds(30), "three records") {
+                $0.utf8.count >= "v0\nv1\nv2\n".utf8.count
             }
-            kill(process.processIdentifier, SIGINT)
-            let exitDeadline = ContinuousClock.now + .seconds(20)
-            while process.isRunning, ContinuousClock.now < exitDeadline { try await Task.sleep(for: .milliseconds(20)) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                Issue.record("kafka-console-consumer did not stop on SIGINT")
-            }
-            process.waitUntilExit()
-            let printed = try await stdout.data()
-            let stderr = String(decoding: try await stderrReader.data(), as: UTF8.self)
-            #expect(process.terminationReason == .exit)
-            #expect(process.terminationStatus == 0, "\(stderr)")
-            #expect(String(decoding: printed, as: UTF8.self) == "v0\nv1\nv2\n")
-            #expect(stderr.contains("Processed a total of 3 messages"), "\(stderr)")
+            process.signal(SIGINT)
+            let outcome = try await process.wait(timeout: .seconds(20))
+            #expect(outcome.signal == nil, "kafka-console-consumer was killed by signal \(outcome.signal ?? 0)")
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(outcome.stdout == "v0\nv1\nv2\n")
+            #expect(outcome.stderr.contains("Processed a total of 3 messages"), "\(outcome.stderr)")
             // The group committed on the way out.
             let again = try await Self.consume(
                 cluster, ["--topic", "events", "--group", "interrupted", "--timeout-ms", "1500"])

@@ -387,28 +387,18 @@ struct ConsumerGroupsToolTests {
         try await Self.withCluster { cluster, admin in
             try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "one", lines: (1...4).map { "v\($0)" })
             try await Self.commit(admin, "w", [Self.key("one", 0): 1])
-            let process = Process()
-            process.executableURL = try ToolRunner.executable("kafka-consumer-groups")
-            process.arguments = [
-                "--bootstrap-server", cluster.bootstrapServers, "--describe", "--group", "w", "--watch", "0.3",
-            ]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-            let reader = PipeReader(output.fileHandleForReading)
-            let text = { String(decoding: reader.snapshot, as: UTF8.self) }
+            let process = try ChildProcess(
+                try ToolRunner.executable("kafka-consumer-groups").path,
+                ["--bootstrap-server", cluster.bootstrapServers, "--describe", "--group", "w", "--watch", "0.3"])
+            defer { process.signal(SIGKILL) }
             let twice = try await Self.eventually(timeout: .seconds(20)) {
-                text().components(separatedBy: "TOTAL LAG: 3").count >= 3
+                process.stdout.components(separatedBy: "TOTAL LAG: 3").count >= 3
             }
-            #expect(twice, "\(text())")
-            process.interrupt()
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(!process.isRunning)
-            if !process.isRunning { #expect(process.terminationStatus == 0) }
-            let all = process.isRunning ? text() : String(decoding: try await reader.data(), as: UTF8.self)
+            #expect(twice, "\(process.stdout)")
+            process.signal(SIGINT)
+            let outcome = try await process.wait(timeout: .seconds(10))
+            #expect(outcome.status == 0 && outcome.signal == nil)
+            let all = outcome.stdout
             // Not a terminal: no screen clearing.
             #expect(!all.contains("\u{1B}["))
             #expect(all.contains(Self.header))

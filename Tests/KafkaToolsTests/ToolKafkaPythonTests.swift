@@ -7,7 +7,8 @@ import Testing
 /// --group-offsets`) reports the offsets `kafka-consumer-groups --describe --output json` prints, after a reset and
 /// after a console-consumer group run. Needs `python3` with kafka-python
 /// (`python3 -m pip install -r Tools/interop/requirements-kafka-python.txt`).
-@Suite("group offsets and kafka-python", .timeLimit(.minutes(3)), .enabled(if: KafkaPython.isInstalled || TestPeers.isCI))
+@Suite(
+    "group offsets and kafka-python", .timeLimit(.minutes(3)), .enabled(if: KafkaPython.isInstalled || TestPeers.isCI))
 struct ToolKafkaPythonTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Tools/interop/kafka-python-admin-check.py").path

@@ -301,7 +301,7 @@ public final class KafkaConsumer: Sendable {
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
                 outcome = try await fetchOnce(maxWait: maxWait)
-            } catch  where Self.isTransient(error) {
+            } catch where Self.isTransient(error) {
                 logger.debug("fetching failed; retrying", metadata: ["error": "\(error)"])
                 outcome = .idle
             }

@@ -83,8 +83,21 @@ extension KafkaClusterClient {
         _ request: R, to destination: RequestDestination, kind: ConnectionKind, timeout: Duration? = nil
     ) async throws -> R.Response {
         let connection = try await connection(to: destination, kind: kind)
+        return try await send(on: connection, timeout: timeout) { _ in request }.response
+    }
+
+    /// Sends once, on `connection`, the request `build` makes for the version negotiated with its broker. A
+    /// connection that fails is dropped from the pool so the next attempt reconnects (not for an unsupported
+    /// version or an undecodable response, which say nothing about the connection).
+    ///
+    /// - Returns: the response and the version it was sent with.
+    public func send<R: KafkaRequest>(
+        on connection: BrokerConnection, timeout: Duration? = nil, _ build: (Int16) throws -> R
+    ) async throws -> (response: R.Response, version: Int16) {
+        let version = try connection.versions.version(for: R.self)
+        let request = try build(version)
         do {
-            return try await connection.send(request, timeout: timeout)
+            return (try await connection.send(request, version: version, timeout: timeout), version)
         } catch let error as KafkaNetworkError {
             if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
                 await pool.discard(connection)

@@ -77,8 +77,6 @@ actor ProducerSender {
     var produceConnections: [Int32: BrokerConnection] = [:]
     /// Brokers a produce connection is being made to.
     var connecting: Set<Int32> = []
-    /// Failed attempts to open a produce connection (for tests: a fault that refused connections fired).
-    var connectFailures = 0
     /// The per-broker request loops' inputs.
     var brokerQueues: [Int32: AsyncStream<[DrainedBatch<RecordCompletion>]>.Continuation] = [:]
 
@@ -288,7 +286,6 @@ actor ProducerSender {
 
     private func connectFailed(_ node: Int32, _ error: any Error) {
         connecting.remove(node)
-        connectFailures += 1
         metadataRefreshWanted = true
         logger.debug("produce connection failed", metadata: ["broker": "\(node)", "error": "\(error)"])
         wakeup.wake()
@@ -416,16 +413,7 @@ actor ProducerSender {
             producerEpoch: -1)
         do {
             let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
-            let version = try connection.versions.version(for: InitProducerIdRequest.self)
-            let response: InitProducerIdResponse
-            do {
-                response = try await connection.send(request, version: version)
-            } catch let error as KafkaNetworkError {
-                if error.kind != .unsupportedVersion && error.kind != .undecodableResponse {
-                    await cluster.discard(connection)
-                }
-                throw error
-            }
+            let (response, version) = try await cluster.send(on: connection) { _ in request }
             let code = KafkaErrorCode(rawValue: response.errorCode)
             if code != .none {
                 throw KafkaError(code: code, api: .initProducerId)
