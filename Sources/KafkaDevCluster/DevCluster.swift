@@ -236,9 +236,21 @@ public final class DevCluster: Sendable {
         }
         guard !old.isOpen else { return }
         let core = self.core
-        let listener = try await DevBrokerListener.bind(
-            host: core.configuration.host, port: old.port, nodeID: nodeID, tls: core.configuration.tls,
-            group: group, core: { core })
+        // The freed port is in the ephemeral range: an outgoing connection of this process may hold it for a
+        // moment (bind then fails with EADDRINUSE). Try again for up to two seconds before giving up.
+        var attempt = 0
+        let listener: DevBrokerListener
+        while true {
+            do {
+                listener = try await DevBrokerListener.bind(
+                    host: core.configuration.host, port: old.port, nodeID: nodeID, tls: core.configuration.tls,
+                    group: group, core: { core })
+                break
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && attempt < 20 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
         listeners.withLockedValue { $0[nodeID] = listener }
         core.mutate { state in
             guard let index = state.brokers.firstIndex(where: { $0.nodeID == nodeID }) else { return }
