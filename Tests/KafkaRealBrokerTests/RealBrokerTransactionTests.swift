@@ -97,7 +97,9 @@ struct RealBrokerTransactionTests {
             instance.signal(SIGKILL)
             _ = try? await instance.wait(timeout: .seconds(10))
         }
-        #expect(killedAfterWriting == 3, "an instance was killed before it wrote anything")
+        // Once every order is invoiced a new instance has nothing to write; the read_uncommitted count below proves
+        // that a kill landed inside a transaction.
+        #expect(killedAfterWriting > 0, "no instance was killed after it wrote an invoice")
         try await feeder.value
         let last = try ChildProcess(example, [], environment: ["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers])
         let committed = try await RealBroker.javaConsume(
