@@ -18,6 +18,7 @@ import Testing
     struct Session {
         var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        let channel: any Channel
         var correlationID: Int32 = 0
 
         /// Writes a request without waiting for the answer; returns its correlation id.
@@ -50,16 +51,36 @@ import Testing
             return try ApiVersionsResponse.decodeAllowingFallback(from: frame, version: version)
         }
 
-        /// Expects the broker to close the connection (an end of stream or an error, never a frame).
+        /// Expects the broker to close the connection: the channel closes within 30 s, and the stream then
+        /// ends (or fails, for a reset) without a frame.
         mutating func expectClosed(sourceLocation: SourceLocation = #_sourceLocation) async {
+            let closed = channel.closeFuture
+            let closedInTime = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try? await closed.get()
+                    return true
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(closedInTime, "expected the broker to close the connection", sourceLocation: sourceLocation)
+            guard closedInTime else { return }
             do {
                 let frame = try await inbound.next()
-                #expect(frame == nil, "expected the connection to close", sourceLocation: sourceLocation)
+                #expect(frame == nil, "expected no frame before the close", sourceLocation: sourceLocation)
             } catch {
                 // Closed with an error (a reset): also a close.
             }
         }
     }
+
+    /// A session that did not finish within its deadline (its connection was closed to end it).
+    struct SessionTimedOut: Error {}
 
     static func withBroker<T>(
         _ configuration: TestKafkaBroker.Configuration = .init(), _ body: (TestKafkaBroker) async throws -> T
@@ -90,9 +111,22 @@ import Testing
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await connection.executeThenClose { inbound, outbound in
-            var session = Session(inbound: inbound.makeAsyncIterator(), outbound: outbound)
-            return try await body(&session)
+        // A session that hangs is ended after 60 s by closing its connection, so that it fails by name
+        // instead of reaching the suite's time limit.
+        let channel = connection.channel
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            try await channel.close()
+        }
+        defer { watchdog.cancel() }
+        let started = ContinuousClock.now
+        do {
+            return try await connection.executeThenClose { inbound, outbound in
+                var session = Session(inbound: inbound.makeAsyncIterator(), outbound: outbound, channel: channel)
+                return try await body(&session)
+            }
+        } catch where ContinuousClock.now - started >= .seconds(60) {
+            throw SessionTimedOut()
         }
     }
 
