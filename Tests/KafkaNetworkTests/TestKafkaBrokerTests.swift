@@ -125,7 +125,7 @@ import Testing
                 var session = Session(inbound: inbound.makeAsyncIterator(), outbound: outbound, channel: channel)
                 return try await body(&session)
             }
-        } catch where ContinuousClock.now - started >= .seconds(60) {
+        } catch  where ContinuousClock.now - started >= .seconds(60) {
             throw SessionTimedOut()
         }
     }
