@@ -30,8 +30,13 @@ public struct KafkaProducerConfiguration: Sendable {
     public var client: KafkaClientConfiguration
     /// `acks` (default `all`).
     public var acks: Acks = .all
-    /// `batch.size` in bytes (default 16384).
+    /// `batch.size` in bytes (default 16384): the batch a lightly loaded partition sends after `linger.ms`.
     public var batchSize: Int = 16_384
+    /// `batch.max.size` in bytes (default 1,000,000, librdkafka's `batch.size` and below every Kafka version's default `message.max.bytes`; never more than `max.request.size`): the largest batch. A
+    /// partition whose records wait behind batches not yet sent fills batches of doubling size, from `batch.size` up
+    /// to this, so a backlog costs the broker fewer requests (the idea of KIP-782). Set it to `batch.size` to keep
+    /// every batch at `batch.size`, as the Java client does.
+    public var maxBatchSize: Int = 1_000_000
     /// `linger.ms` (default 5 ms, as in Kafka 4.0, KIP-1030).
     public var linger: Duration = .milliseconds(5)
     /// `buffer.memory` in bytes (default 32 MiB).
@@ -86,7 +91,7 @@ public struct KafkaProducerConfiguration: Sendable {
 
     /// The producer-level property names.
     public static let knownProperties: Set<String> = [
-        "acks", "batch.size", "linger.ms", "buffer.memory", "max.block.ms", "max.request.size",
+        "acks", "batch.size", "batch.max.size", "linger.ms", "buffer.memory", "max.block.ms", "max.request.size",
         "delivery.timeout.ms", "compression.type", "compression.gzip.level", "compression.lz4.level",
         "compression.zstd.level", "enable.idempotence", "partitioner.ignore.keys",
         "partitioner.adaptive.partitioning.enable", "transactional.id", "transaction.timeout.ms",
@@ -106,6 +111,8 @@ public struct KafkaProducerConfiguration: Sendable {
             default: throw ConfigurationValue.invalid(value, for: name, "expected 0, 1, all or -1")
             }
         case "batch.size": batchSize = try ConfigurationValue.integer(text, for: name, in: 0...Int(Int32.max))
+        case "batch.max.size":
+            maxBatchSize = try ConfigurationValue.integer(text, for: name, in: 0...Int(Int32.max))
         case "linger.ms": linger = try ConfigurationValue.milliseconds(text, for: name)
         case "buffer.memory": bufferMemory = try ConfigurationValue.integer(text, for: name, in: 1...Int.max)
         case "max.block.ms": maxBlock = try ConfigurationValue.milliseconds(text, for: name)

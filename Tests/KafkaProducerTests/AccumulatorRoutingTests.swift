@@ -132,7 +132,7 @@ import Testing
             return
         }
         #expect(pool.availableMemory == 0)
-        #expect(try route(accumulator, .explicit(1), id: 1, random: &random) == .needsMemory(partition: 1))
+        #expect(try route(accumulator, .explicit(1), id: 1, random: &random) == .needsMemory(partition: 1, target: 200))
         // Nothing was queued for the refused record.
         #expect(drainAll(accumulator).map(\.completions) == [[0]])
     }

@@ -190,14 +190,16 @@ extension RecordAccumulatorTests {
             + max((capacity - RecordBatch.headerSize) / first, 1) * MemoryLayout<Int>.stride
     }
 
+    /// An accumulator; `maxBatchSize` defaults to `batchSize` (every batch at `batch.size`, as Java's).
     func makeAccumulator(
-        batchSize: Int = 1_000, linger: Duration = .milliseconds(10), memory: Int = 1 << 20,
+        batchSize: Int = 1_000, maxBatchSize: Int? = nil, linger: Duration = .milliseconds(10), memory: Int = 1 << 20,
         compression: CompressionCodec = .none, maxRequestSize: Int = 1_048_576,
         retryBackoff: Duration = .milliseconds(100),
         deliveryTimeout: Duration = .seconds(120)
     ) -> (RecordAccumulator<Int>, BufferPool) {
         var configuration = RecordAccumulator<Int>.Configuration()
         configuration.batchSize = batchSize
+        configuration.maxBatchSize = maxBatchSize ?? batchSize
         configuration.linger = linger
         configuration.bufferMemory = memory
         configuration.compression = compression

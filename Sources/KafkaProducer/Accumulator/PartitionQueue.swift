@@ -14,4 +14,17 @@ final class PartitionQueue<Completion: Sendable>: @unchecked Sendable {
     var isEmpty: Bool { batches.isEmpty }
     var count: Int { batches.count }
     var first: ProducerBatch<Completion>? { batches.first }
+    /// The largest batch for this partition when lower than the producer's: set once the broker refused a batch
+    /// as too large (the topic's `max.message.bytes` is below `batch.max.size`).
+    @exclusivity(unchecked) var maxBatchSize: Int?
+
+    /// The size of the next batch created in this queue. An empty queue (a lightly loaded partition) gets
+    /// `batchSize`; a queue still holding batches (the partition is backed up behind batches the sender has
+    /// not taken) gets twice its last batch's size, up to `maxBatchSize`. So a backlog is sent in fewer, larger
+    /// batches, and a partition that catches up starts again at `batchSize`.
+    func nextBatchTarget(batchSize: Int, maxBatchSize: Int) -> Int {
+        guard let last = batches.last else { return batchSize }
+        let limit = min(maxBatchSize, self.maxBatchSize ?? maxBatchSize)
+        return max(batchSize, min(limit, last.target.multipliedReportingOverflow(by: 2).partialValue))
+    }
 }

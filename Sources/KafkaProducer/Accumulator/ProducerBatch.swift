@@ -31,6 +31,9 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
 
     /// The most records the batch takes: its completion slots, reserved up front and counted in ``reservedBytes``.
     let slots: Int
+    /// The size at which the batch is full: `batch.size`, or more for a batch created behind a backlog (see
+    /// ``PartitionQueue/nextBatchTarget(batchSize:maxBatchSize:)``).
+    let target: Int
 
     /// Creates an open batch with room for `reservation`'s bytes of records and completion slots, written into
     /// `buffer` and `slots` (a finished batch's, cleared and emptied, from the pool's free list) or new ones.
@@ -43,6 +46,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.createdAt = createdAt
         self.reservedBytes = reservation.bytes
         self.slots = reservation.slots
+        self.target = reservation.capacity
         self.builder = RecordBatchBuilder(appendingTo: (consume buffer) ?? ByteBuffer(), capacity: reservation.capacity)
         self.completions = (consume slots) ?? []
         completions.reserveCapacity(reservation.slots)  // a no-op for reused slots of a batch like this one
@@ -57,6 +61,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.closedCount = drained.recordCount
         self.completions = drained.completions
         self.slots = drained.completions.count
+        self.target = drained.records.readableBytes
         self.attempts = drained.attempts + 1
         self.lastAttemptAt = now
         self.sequence = drained.sequence
@@ -69,9 +74,9 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// The uncompressed size so far (open) or the encoded size (closed).
     var estimatedSize: Int { builder?.sizeInBytes ?? closedRecords.readableBytes }
 
-    /// Whether no further record should be appended (closed, `batchSize` reached, or no completion slot left).
-    func isFull(batchSize: Int) -> Bool {
-        isClosed || estimatedSize >= batchSize || slotsUsedUp
+    /// Whether no further record should be appended (closed, ``target`` reached, or no completion slot left).
+    var isFull: Bool {
+        isClosed || estimatedSize >= target || slotsUsedUp
     }
 
     /// Whether every completion slot the batch reserved holds a record.
@@ -83,14 +88,15 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         return now < lastAttemptAt + configuration.retryBackoff(afterAttempts: attempts)
     }
 
-    /// Appends a record if it fits in `batchSize` and a completion slot is left (an empty batch accepts any record).
+    /// Appends a record if it fits in ``target`` and a completion slot is left (an empty batch accepts any record).
     ///
     /// - Returns: whether the record was appended (`false` when it does not fit or the batch is closed), and
     ///   whether the batch is full now.
     func tryAppend(
         key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64, headers: [RecordHeader], recordSize: Int,
-        completion: Completion, batchSize: Int
+        completion: Completion
     ) throws -> (appended: Bool, full: Bool) {
+        let batchSize = target
         guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return (false, true) }
         guard isEmpty || (size + recordSize <= batchSize && !slotsUsedUp) else {
             return (false, size >= batchSize || slotsUsedUp)

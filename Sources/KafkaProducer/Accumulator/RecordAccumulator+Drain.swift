@@ -35,7 +35,7 @@ extension RecordAccumulator {
                 let timeToWait =
                     first.attempts > 0
                     ? configuration.retryBackoff(afterAttempts: first.attempts) : configuration.linger
-                let full = queue.count > 1 || first.isFull(batchSize: configuration.batchSize)
+                let full = queue.count > 1 || first.isFull
                 let sendable = full || waited >= timeToWait || forceReady
                 if sendable && !backingOff {
                     check.readyNodes.insert(leader)
@@ -200,9 +200,10 @@ extension RecordAccumulator {
         state.withLockedValue { $0.flushesInProgress = max(0, $0.flushesInProgress - 1) }
     }
 
-    /// The id of the newest batch created so far (0 before the first); ids grow with every batch.
+    /// The largest id the batches created so far, or the pieces they may be split into, have (0 before the first);
+    /// ids grow with every batch.
     public var lastBatchID: UInt64 {
-        state.withLockedValue { $0.nextBatchID }
+        state.withLockedValue { $0.nextBatchID == 0 ? 0 : $0.nextBatchID + Self.batchIDStride - 1 }
     }
 
     /// The id of the oldest batch not yet deallocated, expired or aborted (queued or in flight), `nil` when none is.

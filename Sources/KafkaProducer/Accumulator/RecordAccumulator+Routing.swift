@@ -102,9 +102,9 @@ extension RecordAccumulator {
         /// No route for the topic at this metadata generation (or a later one): cache one (``RecordAccumulator/cacheRoute(topic:info:generation:)``)
         /// and append again.
         case unknownTopic
-        /// The record needs a new batch whose memory is not free now: append it to `partition` with the waiting
-        /// ``RecordAccumulator/append(_:key:value:timestamp:headers:completion:maxBlock:now:)``.
-        case needsMemory(partition: Int32)
+        /// The record needs a new batch of `target` bytes whose memory is not free now: append it to `partition`
+        /// with the waiting ``RecordAccumulator/append(_:key:value:timestamp:headers:completion:maxBlock:now:)``.
+        case needsMemory(partition: Int32, target: Int)
     }
 
     /// Caches the topic's partitions for ``appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``
@@ -165,12 +165,17 @@ extension RecordAccumulator {
                         of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
                         recordSize: recordSize, completion: completion)
                 }
-                guard let result else { return .needsMemory(partition: partition) }
+                guard let result else {
+                    let target = route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef {
+                        self.nextBatchTarget(in: $0)
+                    }
+                    return .needsMemory(partition: partition, target: target)
+                }
                 return .appended(result, partition: partition)
             }
         }
-        guard case .needsMemory(let partition) = routed else { return routed }
-        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes)
+        guard case .needsMemory(let partition, let target) = routed else { return routed }
+        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes, target: target)
         guard try pool.tryReserve(reservation.bytes) else { return routed }
         let result = try appendReserved(
             reservation, TopicPartitionKey(topic: topic, partition: partition), key: key, value: value,

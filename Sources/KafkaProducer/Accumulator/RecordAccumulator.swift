@@ -18,8 +18,11 @@ public import NIOCore
 public final class RecordAccumulator<Completion: Sendable>: Sendable {
     /// The accumulator's settings (the producer's configuration keys in parentheses).
     public struct Configuration: Sendable {
-        /// The target batch size in bytes (`batch.size`).
+        /// The target batch size in bytes (`batch.size`): the batch a lightly loaded partition sends.
         public var batchSize: Int = 16_384
+        /// The largest batch in bytes (`batch.max.size`, at most `max.request.size`): a partition backed up behind
+        /// batches not yet sent fills batches of doubling size up to this.
+        public var maxBatchSize: Int = 1_000_000
         /// How long a batch waits for more records before it is sendable (`linger.ms`).
         public var linger: Duration = .milliseconds(5)
         /// The memory for buffered records (`buffer.memory`); the ``BufferPool`` given to the accumulator enforces it.
@@ -108,6 +111,8 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         /// removes or replaces one, so the send path reaches it without a retain and a release per record.
         var lastRouteTopic: String?
         var lastRoute: Unmanaged<TopicRoute<Completion>>?
+        /// The id of the newest batch; ids step by ``RecordAccumulator/batchIDStride``, and the pieces of a split
+        /// batch take the ids after their batch's (see `RecordAccumulator+Split.swift`).
         var nextBatchID: UInt64 = 0
         /// Batches created and not yet deallocated, expired or aborted (including those in flight).
         var incomplete: Set<UInt64> = []
@@ -149,7 +154,8 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
             return result
         }
         let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
-        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes)
+        let target = state.withLockedValue { nextBatchTarget(in: $0.queue(for: partition)) }
+        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes, target: target)
         try await pool.reserve(reservation.bytes, maxBlock: maxBlock)
         return try appendReserved(
             reservation, partition, key: key, value: value, timestamp: timestamp, headers: headers,
@@ -168,13 +174,16 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         headers: [RecordHeader], completion: Completion, now: @autoclosure () -> ContinuousClock.Instant
     ) throws -> AppendResult? {
         let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
+        var target = 0
         let appended = try state.withLockedValue { state in
-            try self.appendToLast(
+            let appended = try self.appendToLast(
                 &state, partition, key: key, value: value, timestamp: timestamp, headers: headers,
                 recordSize: recordSize, completion: completion)
+            if appended == nil { target = nextBatchTarget(in: state.queue(for: partition)) }
+            return appended
         }
         if let appended { return appended }
-        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes)
+        let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes, target: target)
         guard try pool.tryReserve(reservation.bytes) else { return nil }
         return try appendReserved(
             reservation, partition, key: key, value: value, timestamp: timestamp, headers: headers,
@@ -195,10 +204,19 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         return (recordSize, batchBytes)
     }
 
-    /// What a new batch starting with this record reserves (computed only when one is needed).
-    func newBatch(key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], batchBytes: Int) -> BatchReservation {
+    /// The size of the next batch of `queue` (under the lock).
+    func nextBatchTarget(in queue: PartitionQueue<Completion>) -> Int {
+        queue.nextBatchTarget(
+            batchSize: configuration.batchSize,
+            maxBatchSize: min(max(configuration.maxBatchSize, configuration.batchSize), configuration.maxRequestSize))
+    }
+
+    /// What a new batch of `target` bytes starting with this record reserves (computed only when one is needed).
+    func newBatch(
+        key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], batchBytes: Int, target: Int
+    ) -> BatchReservation {
         BatchReservation(
-            capacity: max(configuration.batchSize, batchBytes),
+            capacity: max(target, batchBytes),
             firstRecordSize: RecordBatchBuilder.minimumRecordSize(
                 keyLength: key?.readableBytes, valueLength: value?.readableBytes, headers: headers),
             slotSize: MemoryLayout<Completion>.stride, totalMemory: pool.totalMemory)
@@ -219,7 +237,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                 {
                     return result
                 }
-                state.nextBatchID &+= 1
+                state.nextBatchID &+= Self.batchIDStride
                 // A batch of the usual size reuses a finished batch's memory when the pool kept one, handed over with
                 // `consume`: a copy alive while the batch writes would make the buffer copy itself.
                 let (buffer, slots) =
@@ -229,7 +247,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
                     buffer: consume buffer, slots: (consume slots) as? [Completion])
                 let full = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
-                    completion: completion, batchSize: configuration.batchSize
+                    completion: completion
                 ).full
                 let queue = state.queue(for: partition)
                 queue.batches.append(batch)
@@ -264,7 +282,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
         guard let last = queue.batches.last else { return nil }
         let outcome = try last.tryAppend(
             key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
-            completion: completion, batchSize: configuration.batchSize)
+            completion: completion)
         guard outcome.appended else { return nil }
         let count = queue.count
         return AppendResult(batchIsFull: count > 1 || outcome.full, newBatchCreated: false, wasFullBefore: count > 1)

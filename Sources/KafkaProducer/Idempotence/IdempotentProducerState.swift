@@ -282,6 +282,31 @@ public struct IdempotentProducerState: Sendable {
         return assignSequence(partition, recordCount: batch.recordCount)
     }
 
+    /// Replaces `batch`, which the broker refused as too large (so it wrote none of it), by consecutive pieces of
+    /// `counts` records covering the same sequences, in its place: the later batches keep theirs. Returns the
+    /// pieces' sequences, `nil` when `batch` is not tracked under the current identity (it then gets new sequences
+    /// when it is drained again).
+    mutating func split(_ partition: TopicPartitionKey, _ batch: BatchSequence, into counts: [Int]) -> [BatchSequence]?
+    {
+        guard isTracked(partition, batch), counts.reduce(0, +) == batch.recordCount, var state = partitions[partition]
+        else { return nil }
+        var pieces: [BatchSequence] = []
+        var next = batch.baseSequence
+        for count in counts {
+            pieces.append(BatchSequence(identity: batch.identity, baseSequence: next, recordCount: count))
+            next = Self.increment(next, by: count)
+        }
+        if let index = state.inFlight.firstIndex(of: batch) {
+            state.inFlight.replaceSubrange(index...index, with: pieces)
+        }
+        if let index = state.window.firstIndex(of: batch) { state.window.replaceSubrange(index...index, with: pieces) }
+        state.awaitingResend.remove(batch)
+        state.fateUnknown.remove(batch)
+        state.awaitingResend.formUnion(pieces)
+        partitions[partition] = state
+        return pieces
+    }
+
     /// `sequence + count` modulo 2³¹, as Kafka increments sequences.
     static func increment(_ sequence: Int32, by count: Int) -> Int32 {
         let modulus = Int64(Int32.max) + 1

@@ -96,7 +96,7 @@ extension KafkaProducer {
             return nil
         case .unknownTopic:
             return PendingAppend(record: record, target: target, start: .now)
-        case .needsMemory(let partition):
+        case .needsMemory(let partition, _):
             let placement = Placement(
                 partition: TopicPartitionKey(topic: record.topic, partition: partition),
                 completion: completion(for: record, target: target, timestamp: timestamp))

@@ -113,6 +113,7 @@ public final class KafkaProducer: Sendable {
 
         var accumulatorConfiguration = RecordAccumulator<RecordCompletion>.Configuration()
         accumulatorConfiguration.batchSize = configuration.batchSize
+        accumulatorConfiguration.maxBatchSize = configuration.maxBatchSize
         accumulatorConfiguration.linger = configuration.linger
         accumulatorConfiguration.bufferMemory = configuration.bufferMemory
         accumulatorConfiguration.compression = configuration.compression

@@ -100,6 +100,7 @@ extension ProducerSender {
     /// Decides what a failed attempt means for the batch: retry (same sequence, or after an epoch bump), success
     /// (a duplicate), or failure.
     func failed(_ batch: DrainedBatch<RecordCompletion>, _ failure: BatchFailure, now: ContinuousClock.Instant) {
+        if failure.code == .messageTooLarge, splitForRetry(batch, now: now) { return }
         guard var state = idempotence, let sequence = batch.sequence else {
             if failure.isRetriable && batch.attempts < settings.retries {
                 retryOrExpire(batch, failure, now: now)
@@ -139,6 +140,22 @@ extension ProducerSender {
             becomeFatal(reason, kind: fenced ? .fenced : .fatal)
             fail(batch, KafkaProducerError(fenced ? .fenced : .fatal, reason))
         }
+    }
+
+    /// Splits a batch the broker refused as too large into pieces of `batch.size`, re-enqueued in its place with the
+    /// same sequences (the broker wrote none of it); `false` when it cannot be split (then it fails).
+    private func splitForRetry(_ batch: DrainedBatch<RecordCompletion>, now: ContinuousClock.Instant) -> Bool {
+        guard let pieces = accumulator.splitPieces(of: batch) else { return false }
+        var sequences: [IdempotentProducerState.BatchSequence?] = []
+        if let sequence = batch.sequence, var state = idempotence,
+            let split = state.split(batch.topicPartition, sequence, into: pieces.map(\.recordCount))
+        {
+            idempotence = state
+            sequences = split
+        }
+        metrics.retries.increment()
+        accumulator.reenqueue(batch, splitInto: pieces, sequences: sequences, now: now)
+        return true
     }
 
     /// Re-enqueues a batch for another attempt, unless its delivery timeout has passed.

@@ -1,0 +1,88 @@
+import KafkaNetwork
+import KafkaProtocol
+import NIOCore
+import Testing
+
+@testable import KafkaProducer
+
+/// Batch sizes: `batch.size` for a partition that keeps up, doubling up to `batch.max.size` behind a backlog.
+@Suite(.timeLimit(.minutes(5))) struct AccumulatorBatchGrowthTests {
+    let t0 = ContinuousClock.now
+    let helpers = RecordAccumulatorTests()
+    let partition = TopicPartitionKey(topic: "t", partition: 0)
+    let value = String(repeating: "v", count: 90)
+
+    /// Appends `count` records of ``value`` to ``partition``, completions from `first`.
+    func append(_ accumulator: RecordAccumulator<Int>, count: Int, from first: Int = 0) async throws {
+        for id in first..<(first + count) {
+            try await accumulator.add(partition, value, id: id, at: t0)
+        }
+    }
+
+    /// Drains every queued batch, one per drain (each drain takes one batch per partition).
+    func drainAll(_ accumulator: RecordAccumulator<Int>) -> [DrainedBatch<Int>] {
+        var all: [DrainedBatch<Int>] = []
+        accumulator.beginFlush()
+        while let batches = accumulator.drain(nodes: [1], leaderOf: { _ in 1 }, maxRequestSize: 1 << 30, now: t0)[1],
+            !batches.isEmpty
+        {
+            all += batches
+        }
+        accumulator.endFlush()
+        return all
+    }
+
+    @Test func batchesBehindABacklogDoubleUpToTheMaximum() async throws {
+        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 4_000)
+        try await append(accumulator, count: 300)
+        let batches = drainAll(accumulator)
+        let sizes = batches.map(\.records.readableBytes)
+        // 1,000, then about 2,000 and 4,000 bytes, then 4,000 each.
+        #expect(sizes.count >= 4)
+        #expect(sizes[0] <= 1_000 && sizes[0] > 800, "\(sizes)")
+        #expect(sizes[1] <= 2_000 && sizes[1] > 1_800, "\(sizes)")
+        #expect(sizes[2] <= 4_000 && sizes[2] > 3_800, "\(sizes)")
+        #expect(sizes.dropFirst(3).allSatisfy { $0 <= 4_000 }, "\(sizes)")
+        // Every record once, in order.
+        #expect(batches.flatMap(\.completions) == Array(0..<300))
+    }
+
+    @Test func aPartitionThatKeepsUpStaysAtBatchSize() async throws {
+        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 4_000)
+        var sizes: [Int] = []
+        // The sender takes each batch as soon as it is full: the queue never holds two.
+        for round in 0..<5 {
+            try await append(accumulator, count: 10, from: round * 10)
+            sizes += drainAll(accumulator).map(\.records.readableBytes)
+        }
+        #expect(!sizes.isEmpty)
+        #expect(sizes.allSatisfy { $0 <= 1_000 }, "\(sizes)")
+    }
+
+    @Test func afterTheBacklogIsSentTheNextBatchStartsAtBatchSize() async throws {
+        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 8_000)
+        try await append(accumulator, count: 100)
+        #expect(drainAll(accumulator).map(\.records.readableBytes).max() ?? 0 > 1_000)
+        try await append(accumulator, count: 30, from: 100)
+        let after = drainAll(accumulator).map(\.records.readableBytes)
+        #expect(after.first ?? .max <= 1_000, "\(after)")
+    }
+
+    @Test func theMaximumIsCappedByMaxRequestSize() async throws {
+        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 1 << 20, maxRequestSize: 3_000)
+        try await append(accumulator, count: 300)
+        let sizes = drainAll(accumulator).map(\.records.readableBytes)
+        #expect(sizes.allSatisfy { $0 <= 3_000 }, "\(sizes)")
+        #expect(sizes.contains { $0 > 2_000 }, "\(sizes)")
+    }
+
+    @Test func theProducerSettingIsReadAndDefaultsToLibrdkafkasBatchSize() throws {
+        var configuration = try KafkaProducerConfiguration(properties: ["bootstrap.servers": "localhost:9092"])
+        #expect(configuration.maxBatchSize == 1_000_000)
+        #expect(try configuration.apply(property: "batch.max.size", value: "16384"))
+        #expect(configuration.maxBatchSize == 16_384)
+        #expect(throws: KafkaConfigurationError.self) {
+            try configuration.apply(property: "batch.max.size", value: "x")
+        }
+    }
+}
