@@ -18,6 +18,8 @@ public final class ChildProcess: Sendable {
     public struct Outcome: Sendable {
         /// The exit status (or the signal's number when it was killed by one).
         public var status: Int32
+        /// Everything it wrote to standard output, as bytes.
+        public var stdoutBytes: [UInt8]
         /// Everything it wrote to standard output.
         public var stdout: String
         /// Everything it wrote to standard error.
@@ -25,8 +27,9 @@ public final class ChildProcess: Sendable {
         /// The signal that ended it, `nil` when it exited.
         public var signal: Int32?
 
-        public init(status: Int32, stdout: String, stderr: String, signal: Int32? = nil) {
+        public init(status: Int32, stdout: String, stderr: String, signal: Int32? = nil, stdoutBytes: [UInt8]? = nil) {
             self.status = status
+            self.stdoutBytes = stdoutBytes ?? Array(stdout.utf8)
             self.stdout = stdout
             self.stderr = stderr
             self.signal = signal
@@ -87,8 +90,17 @@ public final class ChildProcess: Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // The threads of a test process block most signals, and a child inherits the mask of the thread that spawns
+        // it: without this, the program would never see a SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         close(stdinPipe.read)
         close(stdoutPipe.write)
         close(stderrPipe.write)
@@ -125,6 +137,9 @@ public final class ChildProcess: Sendable {
     /// Whether the program still runs.
     public var isRunning: Bool { reap() == nil }
 
+    /// How the program ended (its status, and the signal that ended it), `nil` while it runs.
+    public var exit: (status: Int32, signal: Int32?)? { reap() }
+
     /// Standard output read so far.
     public var stdout: String { String(decoding: stdoutReader.snapshot, as: UTF8.self) }
 
@@ -141,6 +156,11 @@ public final class ChildProcess: Sendable {
     /// Writes `text` to the program's standard input.
     public func write(_ text: String) throws {
         try input.write(contentsOf: Data(text.utf8))
+    }
+
+    /// Writes `data` to the program's standard input.
+    func write(_ data: Data) throws {
+        try input.write(contentsOf: data)
     }
 
     /// Closes the program's standard input (end of file).
@@ -170,7 +190,7 @@ public final class ChildProcess: Sendable {
         let stderrData = await stderrReader.data(within: .seconds(5))
         return Outcome(
             status: ended.status, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self), signal: ended.signal)
+            stderr: String(decoding: stderrData, as: UTF8.self), signal: ended.signal, stdoutBytes: [UInt8](stdoutData))
     }
 
     /// Ends the program: SIGTERM, then SIGKILL if it has not exited after `grace`.

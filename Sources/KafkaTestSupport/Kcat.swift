@@ -383,136 +383,37 @@ public enum Kcat {
 
     // MARK: - Running kcat
 
-    /// Collects one pipe's bytes on a thread of its own, so kcat never blocks on a full pipe.
+    /// Runs kcat with `arguments` and `input` on standard input; returns its standard output.
     ///
-    /// It does not rely on end-of-file alone: a process another test starts at the same moment can inherit the
-    /// pipe's write end and hold it open long after kcat exited. Once told that kcat exited, the reader stops as
-    /// soon as the pipe is empty (everything kcat wrote is in it by then).
-    private final class PipeReader: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data = Data()
-        private var writerExited = false
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ handle: FileHandle) {
-            Thread.detachNewThread { [self] in
-                withExtendedLifetime(handle) { drain(handle.fileDescriptor) }
-                done.signal()
-            }
-        }
-
-        private func drain(_ descriptor: Int32) {
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&request, 1, 50)
-                if ready < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                if ready == 0 {
-                    if lock.withLock({ writerExited }) { return }
-                    continue
-                }
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if count > 0 {
-                    lock.withLock { data.append(contentsOf: buffer[0..<count]) }
-                } else if count == 0 || errno != EINTR {
-                    return
-                }
-            }
-        }
-
-        /// Tells the reader that kcat exited: an empty pipe now means everything was read.
-        func writerDidExit() {
-            lock.withLock { writerExited = true }
-        }
-
-        /// The bytes read, once the pipe was drained (or `nil` if that did not happen within `seconds`).
-        func wait(seconds: Double) -> Data? {
-            guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-            return lock.withLock { data }
-        }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return max(0, Double(seconds) + Double(attoseconds) / 1e18)
-    }
-
-    /// Runs kcat with `arguments` and `input` on standard input, on a thread of its own (see ``runOffThePool(_:)``);
-    /// returns its standard output.
+    /// It runs as a ``ChildProcess`` (`posix_spawn`, reaped with `waitpid`): Foundation's `Process` sometimes missed
+    /// kcat's exit when many programs ran at once, leaving a zombie and a test waiting for it forever.
     static func run(_ arguments: [String], input: Data?, timeout: Duration) async throws -> [UInt8] {
-        try await runOffThePool { try runBlocking(arguments, input: input, timeout: timeout) }
-    }
-
-    /// Runs kcat and waits for it on the calling thread.
-    static func runBlocking(_ arguments: [String], input: Data?, timeout: Duration) throws -> [UInt8] {
         guard let executable = path else { throw KcatError(kind: .notInstalled) }
         let commandLine = [executable] + arguments
-
-        // Standard input comes from a temporary file, not a pipe: no writer thread, no SIGPIPE if kcat exits early.
-        var inputFile: URL?
-        defer { if let inputFile { try? FileManager.default.removeItem(at: inputFile) } }
-        let standardInput: FileHandle
-        if let input {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("kcat-input-\(UUID().uuidString)")
-            do {
-                try input.write(to: url)
-                inputFile = url
-                standardInput = try FileHandle(forReadingFrom: url)
-            } catch {
-                throw KcatError(kind: .launchFailed, arguments: commandLine, detail: "writing standard input: \(error)")
-            }
-        } else {
-            standardInput = FileHandle.nullDevice
-        }
-        defer { if input != nil { try? standardInput.close() } }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdoutPipe = Pipe()
-        let stderrPipe = Pipe()
-        process.standardInput = standardInput
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(executable, arguments)
         } catch {
             throw KcatError(kind: .launchFailed, arguments: commandLine, detail: "\(error)")
         }
-        // `Process.run()` closes our copies of the pipes' write ends: the readers see end-of-file when kcat exits
-        // (unless a process started meanwhile inherited them; see PipeReader).
-        let stdoutReader = PipeReader(stdoutPipe.fileHandleForReading)
-        let stderrReader = PipeReader(stderrPipe.fileHandleForReading)
-
-        var timedOut = false
-        if exited.wait(timeout: .now() + seconds(timeout)) == .timedOut {
-            timedOut = true
-            process.terminate()
-            if exited.wait(timeout: .now() + 2) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                exited.wait()
-            }
+        if let input {
+            // A large input fills the pipe until kcat reads it: written off the cooperative pool.
+            try? await runOffThePool { try child.write(input) }
         }
-        stdoutReader.writerDidExit()
-        stderrReader.writerDidExit()
-        let output = stdoutReader.wait(seconds: 10) ?? Data()
-        let errorOutput = String(decoding: stderrReader.wait(seconds: 10) ?? Data(), as: UTF8.self)
-
-        if timedOut {
+        child.closeInput()
+        let outcome: ChildProcess.Outcome
+        do {
+            outcome = try await child.wait(timeout: timeout)
+        } catch let error as ChildProcess.TimedOut {
             throw KcatError(
-                kind: .timedOut, arguments: commandLine, stderr: errorOutput,
-                detail: "no exit within \(timeout), \(output.count) bytes of output so far")
+                kind: .timedOut, arguments: commandLine, stderr: error.stderr,
+                detail: "no exit within \(timeout), \(error.stdout.utf8.count) bytes of output so far")
         }
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let status = process.terminationStatus
-            let detail = process.terminationReason == .uncaughtSignal ? "killed by signal \(status)" : ""
-            throw KcatError(kind: .nonZeroExit(status), arguments: commandLine, stderr: errorOutput, detail: detail)
+        guard outcome.signal == nil, outcome.status == 0 else {
+            let detail = outcome.signal.map { "killed by signal \($0)" } ?? ""
+            throw KcatError(
+                kind: .nonZeroExit(outcome.status), arguments: commandLine, stderr: outcome.stderr, detail: detail)
         }
-        return [UInt8](output)
+        return outcome.stdoutBytes
     }
 }

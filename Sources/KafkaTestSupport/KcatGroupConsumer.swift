@@ -46,7 +46,7 @@ public struct KcatTopicPartition: Sendable, Hashable, Comparable, CustomStringCo
 /// does not leave a kcat process behind: call `kill()` in a `defer`.
 ///
 /// Test support only.
-public final class KcatGroupConsumer: @unchecked Sendable {
+public final class KcatGroupConsumer: Sendable {
     /// One record as printed by kcat.
     public struct Record: Sendable, Hashable {
         public var topic: String
@@ -72,16 +72,10 @@ public final class KcatGroupConsumer: @unchecked Sendable {
         }
     }
 
-    /// What the reader threads and the termination handler share; never retains the consumer itself.
-    private final class State: @unchecked Sendable {
-        let lock = NSLock()
-        var records: [Record] = []
-        var stdoutLines: [String] = []
-        var stderrLines: [String] = []
-        var assignment: Set<KcatTopicPartition> = []
+    /// The assignment as kcat's rebalance messages tell it.
+    private struct Assignment {
+        var partitions: Set<KcatTopicPartition> = []
         var rebalances = 0
-        var exit: Exit?
-        var openPipes = 2
     }
 
     /// The `-f` format: topic, partition, offset and value, one record per line.
@@ -89,10 +83,10 @@ public final class KcatGroupConsumer: @unchecked Sendable {
 
     /// The command line (executable first).
     public let commandLine: [String]
-    private let process: Process
-    private let state = State()
+    private let child: ChildProcess
 
-    /// Starts `kcat -G group topics…` against `bootstrap`.
+    /// Starts `kcat -G group topics…` against `bootstrap`, as a ``ChildProcess`` (reaped with `waitpid`, signals
+    /// unblocked, so that ``stop(timeout:)``'s SIGTERM reaches it).
     ///
     /// - Parameters:
     ///   - bootstrap: The `bootstrap.servers` list.
@@ -106,62 +100,51 @@ public final class KcatGroupConsumer: @unchecked Sendable {
         let arguments =
             ["-b", bootstrap, "-u", "-f", Self.format] + Kcat.propertyArguments(properties) + ["-G", group] + topics
         commandLine = [executable] + arguments
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let stdoutPipe = Pipe()
-        let stderrPipe = Pipe()
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        process.terminationHandler = { [state] process in
-            let exit: Exit =
-                process.terminationReason == .uncaughtSignal
-                ? .signaled(process.terminationStatus) : .exited(process.terminationStatus)
-            state.lock.withLock { state.exit = exit }
-        }
-        if let error = Self.launch(process) {
+        do {
+            child = try ChildProcess(executable, arguments)
+        } catch {
             throw KcatError(kind: .launchFailed, arguments: commandLine, detail: "\(error)")
         }
-        Self.readLines(from: stdoutPipe.fileHandleForReading, state: state) { state, line in
-            state.stdoutLines.append(line)
-            if let record = Self.parseRecord(line) { state.records.append(record) }
-        }
-        Self.readLines(from: stderrPipe.fileHandleForReading, state: state) { state, line in
-            state.stderrLines.append(line)
-            Self.applyRebalance(line, to: state)
-        }
+        child.closeInput()
     }
 
     deinit {
-        if process.isRunning { sendSignal(process.processIdentifier, SIGKILL) }
+        child.signal(SIGKILL)
     }
 
     // MARK: - What kcat received
 
     /// The records kcat printed so far, in the order it printed them.
-    public var records: [Record] { state.lock.withLock { state.records } }
+    public var records: [Record] { stdoutLines.compactMap(Self.parseRecord) }
 
-    /// Every line kcat printed on standard output so far.
-    public var stdoutLines: [String] { state.lock.withLock { state.stdoutLines } }
+    /// Every complete line kcat printed on standard output so far.
+    public var stdoutLines: [String] { child.stdoutLines.map(String.init) }
 
     /// Every line kcat printed on standard error so far (rebalances, end-of-partition notices, errors).
-    public var stderrLines: [String] { state.lock.withLock { state.stderrLines } }
+    public var stderrLines: [String] {
+        child.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
 
     /// Standard error so far, as one text.
-    public var stderr: String { stderrLines.joined(separator: "\n") }
+    public var stderr: String { child.stderr }
+
+    private var rebalanceState: Assignment {
+        stderrLines.reduce(into: Assignment()) { Self.applyRebalance($1, to: &$0) }
+    }
 
     /// kcat's current assignment, from its rebalance messages.
-    public var assignment: Set<KcatTopicPartition> { state.lock.withLock { state.assignment } }
+    public var assignment: Set<KcatTopicPartition> { rebalanceState.partitions }
 
     /// How many rebalance messages (assignments and revocations) kcat printed so far.
-    public var rebalanceCount: Int { state.lock.withLock { state.rebalances } }
+    public var rebalanceCount: Int { rebalanceState.rebalances }
 
     /// Whether kcat still runs.
-    public var isRunning: Bool { state.lock.withLock { state.exit == nil } }
+    public var isRunning: Bool { child.isRunning }
 
     /// How kcat ended; `nil` while it runs.
-    public var exit: Exit? { state.lock.withLock { state.exit } }
+    public var exit: Exit? {
+        child.exit.map { ended in ended.signal.map(Exit.signaled) ?? .exited(ended.status) }
+    }
 
     // MARK: - Stopping
 
@@ -170,82 +153,17 @@ public final class KcatGroupConsumer: @unchecked Sendable {
     /// seconds). Calling it again returns the same result.
     @discardableResult
     public func stop(timeout: Duration = .seconds(15)) async -> Exit {
-        if isRunning { process.terminate() }
-        let deadline = ContinuousClock.now + timeout
-        while isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        if isRunning {
-            sendSignal(process.processIdentifier, SIGKILL)
-            while isRunning { try? await Task.sleep(for: .milliseconds(50)) }
-        }
-        // Let the readers take the last lines (the pipes close when kcat exits).
-        let readDeadline = ContinuousClock.now + .seconds(5)
-        while state.lock.withLock({ state.openPipes > 0 }), ContinuousClock.now < readDeadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        child.signal(SIGTERM)
+        _ = try? await child.wait(timeout: timeout)  // SIGKILL after `timeout`
         return exit ?? .signaled(SIGKILL)
     }
 
     /// Kills kcat with SIGKILL if it still runs, without waiting: for `defer` blocks, after a failure.
     public func kill() {
-        if isRunning { sendSignal(process.processIdentifier, SIGKILL) }
-    }
-
-    /// Runs `process` from a thread of its own on which SIGTERM and SIGINT are not blocked.
-    ///
-    /// A child inherits the signal mask of the thread that spawns it, and the threads of a test process (Dispatch's
-    /// and Swift concurrency's) block most signals: spawned from one of them, kcat would never see the SIGTERM of
-    /// ``stop(timeout:)`` (it stays pending) and would have to be killed, without committing or leaving the group.
-    private static func launch(_ process: Process) -> (any Error)? {
-        final class Outcome: @unchecked Sendable {
-            var error: (any Error)?
-        }
-        let outcome = Outcome()
-        let launched = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            var signals = sigset_t()
-            sigemptyset(&signals)
-            sigaddset(&signals, SIGTERM)
-            sigaddset(&signals, SIGINT)
-            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-            do {
-                try process.run()
-            } catch {
-                outcome.error = error
-            }
-            launched.signal()
-        }
-        launched.wait()
-        return outcome.error
+        child.signal(SIGKILL)
     }
 
     // MARK: - Reading and parsing
-
-    /// Reads `handle` to its end on a thread of its own, handing each complete line to `handle` under the lock.
-    private static func readLines(
-        from handle: FileHandle, state: State, _ body: @escaping @Sendable (State, String) -> Void
-    ) {
-        Thread.detachNewThread {
-            var pending = Data()
-            func deliver(_ bytes: Data) {
-                let line = String(decoding: bytes, as: UTF8.self)
-                state.lock.withLock { body(state, line) }
-            }
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    deliver(pending[pending.startIndex..<newline])
-                    pending = Data(pending[(newline + 1)...])
-                }
-            }
-            if !pending.isEmpty { deliver(pending) }
-            try? handle.close()
-            state.lock.withLock { state.openPipes -= 1 }
-        }
-    }
 
     /// Parses `topic partition offset value`.
     static func parseRecord(_ line: String) -> Record? {
@@ -270,26 +188,21 @@ public final class KcatGroupConsumer: @unchecked Sendable {
     }
 
     /// Updates the assignment from one line of kcat's standard error, if it is a rebalance message.
-    private static func applyRebalance(_ line: String, to state: State) {
+    private static func applyRebalance(_ line: String, to state: inout Assignment) {
         guard line.hasPrefix("% Group "), line.contains(" rebalanced") else { return }
         if let range = line.range(of: "): assigned: ") {
             // Eager: the whole new assignment.
-            state.assignment = Set(parsePartitions(line[range.upperBound...]))
+            state.partitions = Set(parsePartitions(line[range.upperBound...]))
         } else if let range = line.range(of: "): revoked: ") {
             // Eager: everything is revoked (the partitions listed are the whole previous assignment).
-            state.assignment.subtract(parsePartitions(line[range.upperBound...]))
+            state.partitions.subtract(parsePartitions(line[range.upperBound...]))
         } else if line.contains("incremental assignment of"), let range = line.range(of: "): ", options: .backwards) {
-            state.assignment.formUnion(parsePartitions(line[range.upperBound...]))
+            state.partitions.formUnion(parsePartitions(line[range.upperBound...]))
         } else if line.contains("incremental revoke of"), let range = line.range(of: "): ", options: .backwards) {
-            state.assignment.subtract(parsePartitions(line[range.upperBound...]))
+            state.partitions.subtract(parsePartitions(line[range.upperBound...]))
         } else {
             return
         }
         state.rebalances += 1
     }
-}
-
-/// `kill(2)`, under a name that does not clash with ``KcatGroupConsumer/kill()``.
-private func sendSignal(_ pid: pid_t, _ signal: Int32) {
-    _ = kill(pid, signal)
 }

@@ -244,7 +244,8 @@ func readyState(_ identity: ProducerIdentity = pid1, maxInFlight: Int = 5, trans
         let b = state.assignSequence(idemP0, recordCount: 2)
         state.batchExpired(idemP0, a, wasSent: true)
         #expect(state.epochBumpPending)
-        #expect(state.batchFailed(idemP0, b, error: .outOfOrderSequenceNumber, logStartOffset: nil) == .retryAfterEpochBump)
+        #expect(
+            state.batchFailed(idemP0, b, error: .outOfOrderSequenceNumber, logStartOffset: nil) == .retryAfterEpochBump)
         #expect(!state.epochBumpPending)
         #expect(state.needsProducerID, "the bump waits for InitProducerId")
         #expect(!state.canSend(idemP0) && !state.canResend(idemP0, b))

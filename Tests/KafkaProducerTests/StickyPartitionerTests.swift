@@ -1,11 +1,13 @@
-import KafkaProducer
 import Testing
 
-/// The uniform sticky partitioner (KIP-794), `StickyPartitionTracker`.
+@testable import KafkaProducer
+
+/// The uniform sticky partitioner (KIP-794), `StickyPartitioning`, driven per topic as the accumulator's routes
+/// drive it (`StickyTestTracker` below keeps the state a route keeps).
 extension PartitionerTests {
     @Test func stickyStaysOnOnePartitionUntilBatchSizeBytesThenSwitches() {
         // Random values 0, 1, 2, ... pick available[0], then available[1], ...
-        let tracker = StickyPartitionTracker(batchSize: 100, random: ScriptedRandom([0, 1, 2, 3]))
+        let tracker = StickyTestTracker(batchSize: 100, random: ScriptedRandom([0, 1, 2, 3]))
         let topic = PartitionerTopicInfo.allAvailable("orders", count: 4)
         #expect(tracker.currentPartition(topic: "orders") == nil)
 
@@ -30,7 +32,7 @@ extension PartitionerTests {
     }
 
     @Test func stickyWithoutSwitchPermissionWaitsForTwiceTheBatchSize() {
-        let tracker = StickyPartitionTracker(batchSize: 100, random: ScriptedRandom([0, 1]))
+        let tracker = StickyTestTracker(batchSize: 100, random: ScriptedRandom([0, 1]))
         let topic = PartitionerTopicInfo.allAvailable("t", count: 2)
         let first = tracker.partition(for: topic)
         tracker.recordAppended(topic: "t", partition: first, bytes: 150, enableSwitch: false)
@@ -43,7 +45,7 @@ extension PartitionerTests {
     }
 
     @Test func stickyIgnoresAppendsToOtherPartitionsAndNegativeSizes() {
-        let tracker = StickyPartitionTracker(batchSize: 100, random: ScriptedRandom([2]))
+        let tracker = StickyTestTracker(batchSize: 100, random: ScriptedRandom([2]))
         let topic = PartitionerTopicInfo.allAvailable("t", count: 4)
         #expect(tracker.partition(for: topic) == 2)
         tracker.recordAppended(topic: "t", partition: 3, bytes: 1_000)
@@ -56,7 +58,7 @@ extension PartitionerTests {
     }
 
     @Test func stickyWithZeroBatchSizeSwitchesAfterEveryRecord() {
-        let tracker = StickyPartitionTracker(batchSize: -10, random: ScriptedRandom([0, 1, 2]))
+        let tracker = StickyTestTracker(batchSize: -10, random: ScriptedRandom([0, 1, 2]))
         #expect(tracker.batchSize == 0)
         let topic = PartitionerTopicInfo.allAvailable("t", count: 3)
         var chosen: [Int32] = []
@@ -69,7 +71,7 @@ extension PartitionerTests {
     }
 
     @Test func stickyChoosesOnlyAvailablePartitions() {
-        let tracker = StickyPartitionTracker(batchSize: 10, random: SeededRandom(seed: 7))
+        let tracker = StickyTestTracker(batchSize: 10, random: SeededRandom(seed: 7))
         let available: [Int32] = [1, 4, 6]
         let topic = PartitionerTopicInfo(topic: "t", partitionCount: 8, availablePartitions: available)
         var seen: [Int32: Int] = [:]
@@ -82,7 +84,7 @@ extension PartitionerTests {
     }
 
     @Test func stickySpreadsTrafficOverAllPartitionsOverTime() {
-        let tracker = StickyPartitionTracker(batchSize: 1_000, random: SeededRandom(seed: 42))
+        let tracker = StickyTestTracker(batchSize: 1_000, random: SeededRandom(seed: 42))
         let topic = PartitionerTopicInfo.allAvailable("t", count: 12)
         var bytesPerPartition = [Int](repeating: 0, count: 12)
         var switches = 0
@@ -105,7 +107,7 @@ extension PartitionerTests {
     }
 
     @Test func stickyFallsBackToAnyPartitionWhenNoneIsAvailable() {
-        let tracker = StickyPartitionTracker(batchSize: 1, random: SeededRandom(seed: 3))
+        let tracker = StickyTestTracker(batchSize: 1, random: SeededRandom(seed: 3))
         let topic = PartitionerTopicInfo(topic: "t", partitionCount: 5, availablePartitions: [])
         var seen = Set<Int32>()
         for _ in 0..<500 {
@@ -119,7 +121,7 @@ extension PartitionerTests {
 
     @Test func stickyNeverReturnsAvailablePartitionsOutsideTheTopic() {
         // Inconsistent metadata: "available" partitions beyond the partition count fall back to the full range.
-        let tracker = StickyPartitionTracker(batchSize: 1, random: ScriptedRandom([0, 1]))
+        let tracker = StickyTestTracker(batchSize: 1, random: ScriptedRandom([0, 1]))
         let topic = PartitionerTopicInfo(topic: "t", partitionCount: 3, availablePartitions: [7, -1])
         for _ in 0..<10 {
             let partition = tracker.partition(for: topic)
@@ -131,13 +133,13 @@ extension PartitionerTests {
     }
 
     @Test func stickyRechoosesWhenTheStickyPartitionNoLongerExists() {
-        let tracker = StickyPartitionTracker(batchSize: 1_000, random: ScriptedRandom([5, 1]))
+        let tracker = StickyTestTracker(batchSize: 1_000, random: ScriptedRandom([5, 1]))
         #expect(tracker.partition(for: .allAvailable("t", count: 6)) == 5)
         #expect(tracker.partition(for: .allAvailable("t", count: 3)) == 1)
     }
 
     @Test func stickyKeepsOneStatePerTopic() {
-        let tracker = StickyPartitionTracker(batchSize: 100, random: ScriptedRandom([0, 1, 2]))
+        let tracker = StickyTestTracker(batchSize: 100, random: ScriptedRandom([0, 1, 2]))
         let a = PartitionerTopicInfo.allAvailable("a", count: 3)
         let b = PartitionerTopicInfo.allAvailable("b", count: 3)
         #expect(tracker.partition(for: a) == 0)
@@ -155,7 +157,7 @@ extension PartitionerTests {
         // Queue sizes 0, 3, 1 → weights 4, 1, 3 → running sums 4, 5, 8: values 0-3 pick partition 0,
         // 4 picks partition 1 and 5-7 pick partition 2 (values are taken modulo 8).
         let values: [UInt64] = [0, 3, 4, 5, 7, 8, 12, 13]
-        let tracker = StickyPartitionTracker(batchSize: 1, random: ScriptedRandom(values))
+        let tracker = StickyTestTracker(batchSize: 1, random: ScriptedRandom(values))
         let topic = PartitionerTopicInfo.allAvailable("t", count: 3)
         tracker.updatePartitionLoadStats(
             topic: "t",
@@ -178,7 +180,7 @@ extension PartitionerTests {
     @Test func adaptiveStatsAreDroppedWhenUniformOrTrivial() {
         let values: [UInt64] = [0, 1, 2]
         let topic = PartitionerTopicInfo.allAvailable("t", count: 3)
-        func choices(_ tracker: StickyPartitionTracker) -> [Int32] {
+        func choices(_ tracker: StickyTestTracker) -> [Int32] {
             values.map { _ in
                 let partition = tracker.partition(for: topic)
                 tracker.recordAppended(topic: "t", partition: partition, bytes: 1)
@@ -186,7 +188,7 @@ extension PartitionerTests {
             }
         }
         // Equal queues over every partition: uniform choice over the available list.
-        let equal = StickyPartitionTracker(batchSize: 1, random: ScriptedRandom(values))
+        let equal = StickyTestTracker(batchSize: 1, random: ScriptedRandom(values))
         equal.updatePartitionLoadStats(
             topic: "t",
             loads: (0..<3).map { PartitionLoad(partition: Int32($0), queuedBatches: 2) },
@@ -194,7 +196,7 @@ extension PartitionerTests {
         )
         #expect(choices(equal) == [0, 1, 2])
         // Clearing the stats (empty loads) goes back to uniform too.
-        let cleared = StickyPartitionTracker(batchSize: 1, random: ScriptedRandom(values))
+        let cleared = StickyTestTracker(batchSize: 1, random: ScriptedRandom(values))
         cleared.updatePartitionLoadStats(
             topic: "t", loads: [PartitionLoad(partition: 2, queuedBatches: 0)], partitionCount: 3)
         cleared.updatePartitionLoadStats(topic: "t", loads: [], partitionCount: 3)
@@ -203,7 +205,7 @@ extension PartitionerTests {
 
     @Test func adaptiveWithExcludedPartitionsChoosesOnlyListedOnes() {
         // Partition 1 excluded (e.g. by partitioner.availability.timeout.ms): equal queues still restrict the choice.
-        let tracker = StickyPartitionTracker(batchSize: 1, random: SeededRandom(seed: 11))
+        let tracker = StickyTestTracker(batchSize: 1, random: SeededRandom(seed: 11))
         tracker.updatePartitionLoadStats(
             topic: "t",
             loads: [PartitionLoad(partition: 0, queuedBatches: 4), PartitionLoad(partition: 2, queuedBatches: 4)],
@@ -218,26 +220,59 @@ extension PartitionerTests {
         }
         #expect(seen == [0, 2])
     }
+}
 
-    @Test func stickyIsSafeUnderConcurrentUse() async {
-        let tracker = StickyPartitionTracker(batchSize: 64, random: SeededRandom(seed: 99))
-        let available: [Int32] = [0, 2, 3, 7]
-        let topic = PartitionerTopicInfo(topic: "t", partitionCount: 8, availablePartitions: available)
-        let chosen = await withTaskGroup(of: Set<Int32>.self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    var seen = Set<Int32>()
-                    for _ in 0..<2_000 {
-                        let partition = tracker.partition(for: topic)
-                        seen.insert(partition)
-                        tracker.recordAppended(topic: "t", partition: partition, bytes: 8)
-                    }
-                    return seen
-                }
-            }
-            return await group.reduce(into: Set<Int32>()) { $0.formUnion($1) }
+/// The state the accumulator keeps per topic route (a sticky choice, here also load statistics), around the one
+/// implementation in `StickyPartitioning`.
+final class StickyTestTracker {
+    let batchSize: Int
+    private var random: any RandomNumberGenerator
+    private var sticky: [String: StickyPartitioning.StickyChoice] = [:]
+    private var loads: [String: LoadStats] = [:]
+
+    init(batchSize: Int, random: some RandomNumberGenerator) {
+        self.batchSize = max(0, batchSize)
+        self.random = random
+    }
+
+    /// The sticky partition for the next unkeyed record, -1 for a topic without partitions.
+    func partition(for topic: PartitionerTopicInfo) -> Int32 {
+        choose(topic, counting: nil)
+    }
+
+    /// As `partition(for:)`, counting the record's bytes at once (the accumulator's way).
+    func partition(for topic: PartitionerTopicInfo, countingBytes bytes: Int) -> Int32 {
+        choose(topic, counting: .init(bytes: bytes, batchSize: batchSize))
+    }
+
+    private func choose(_ topic: PartitionerTopicInfo, counting: StickyPartitioning.Counting?) -> Int32 {
+        guard topic.partitionCount > 0 else { return -1 }
+        var choice = sticky[topic.topic]
+        let stats = loads[topic.topic]
+        let partition = StickyPartitioning.choose(&choice, partitionCount: topic.partitionCount, counting: counting) {
+            StickyPartitioning.nextPartition(random: &random, loadStats: stats, topic: topic)
         }
-        #expect(chosen.isSubset(of: Set(available)))
-        #expect(chosen.count > 1)
+        sticky[topic.topic] = choice
+        return partition
+    }
+
+    func recordAppended(topic: String, partition: Int32, bytes: Int, enableSwitch: Bool = true) {
+        let counting = StickyPartitioning.Counting(bytes: bytes, batchSize: batchSize)
+        var choice = sticky[topic]
+        choice.count(
+            bytes: counting.bytes, appendedTo: partition, threshold: counting.threshold,
+            hardThreshold: counting.hardThreshold, enableSwitch: enableSwitch)
+        sticky[topic] = choice
+    }
+
+    func currentPartition(topic: String) -> Int32? { sticky[topic]?.partition }
+
+    func updatePartitionLoadStats(topic: String, loads: [PartitionLoad], partitionCount: Int) {
+        self.loads[topic] = LoadStats(loads: loads, partitionCount: partitionCount)
+    }
+
+    func removeTopic(_ topic: String) {
+        sticky[topic] = nil
+        loads[topic] = nil
     }
 }

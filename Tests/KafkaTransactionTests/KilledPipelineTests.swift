@@ -7,10 +7,10 @@ import NIOCore
 import Testing
 
 /// The README's exactly-once example (`Examples/exactly-once`, built as `exactly-once-example`) run as a process and
-/// killed with SIGKILL ten times at seeded random moments while orders keep arriving, then restarted: the invoices, read with
+/// killed with SIGKILL ten times, each inside a transaction, while orders keep arriving, then restarted: the invoices, read with
 /// read_committed, hold exactly one per order. Offset commits to the transaction are answered 400 ms late (the
-/// commit is stored at once), so that kills land while a transaction holds written invoices: the test asserts
-/// that aborted invoices are in the log.
+/// commit is stored at once), and each instance is killed inside that window, while its transaction holds written
+/// invoices: the test asserts that aborted invoices are in the log.
 @Suite("Exactly-once example killed and restarted", .serialized, .timeLimit(.minutes(4)))
 struct KilledPipelineTests {
     static let orderCount = 600
@@ -59,10 +59,16 @@ struct KilledPipelineTests {
                 await producer.flush()
                 await producer.close()
             }
-            var generator = SplitMix64(seed: 0xC0FF_EE00_0008)
+            // Each instance is killed 150 ms after it asked to commit its offsets to a transaction (the answer is
+            // 400 ms late): its invoices are written by then, and the transaction is still open.
             for _ in 0..<10 {
+                let asked = cluster.requestCount(.txnOffsetCommit)
                 let instance = try Self.launch(bootstrap: bootstrap)
-                try await Task.sleep(for: .milliseconds(300 + Int(generator.next() % 800)))
+                let deadline = ContinuousClock.now + .seconds(10)
+                while cluster.requestCount(.txnOffsetCommit) == asked, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                try await Task.sleep(for: .milliseconds(150))
                 await Self.kill(instance)
             }
             try await feeder.value

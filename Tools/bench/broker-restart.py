@@ -21,18 +21,8 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BROKER = os.path.join(ROOT, "Tools", "kafka-broker.sh")
+from kafka_broker import BROKER, ROOT, broker_env
 KEYS = 6
-
-
-def broker_env(directory):
-    values = {}
-    with open(os.path.join(directory, "broker.env")) as handle:
-        for line in handle:
-            key, _, value = line.strip().partition("=")
-            values[key] = value
-    return values
 
 
 def our_tool():

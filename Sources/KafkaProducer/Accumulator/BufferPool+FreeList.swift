@@ -1,4 +1,4 @@
-public import NIOCore
+package import NIOCore
 
 /// A finished batch's memory on the pool's free list: its cleared buffer and, for the accumulator, its emptied
 /// completion slots (an array of the accumulator's token type, type-erased as the pool is not generic).
@@ -22,11 +22,11 @@ struct FreeBatchMemory: @unchecked Sendable {
 /// `freeBytes <= available` (they are freed outside the lock).
 extension BufferPool {
     /// The number of finished batches' buffers on the free list.
-    public var freeBuffers: Int { state.withLockedValue { $0.free.count } }
+    package var freeBuffers: Int { state.withLockedValue { $0.free.count } }
 
     /// A buffer of ``poolableCapacity`` from the free list, cleared, or `nil` when the list is empty. Call with the
     /// bytes reserved: the buffer's memory is the reservation's.
-    public func takeBuffer() -> ByteBuffer? { take()?.buffer }
+    package func takeBuffer() -> ByteBuffer? { take()?.buffer }
 
     /// A finished batch's memory from the free list: the buffer cleared, the slots as recycled (emptied).
     func take() -> (buffer: ByteBuffer, slots: Any?)? {
@@ -46,7 +46,7 @@ extension BufferPool {
     ///
     /// Pass buffers nobody else references, so that ``takeBuffer()`` clears them in place (a shared buffer is still
     /// safe: clearing it allocates new storage, and the old one is freed with its last reference).
-    public func recycle(_ buffers: consuming [ByteBuffer]) {
+    package func recycle(_ buffers: consuming [ByteBuffer]) {
         recycle(buffers.map { FreeBatchMemory(buffer: $0, slots: nil, bytes: $0.capacity) })
     }
 

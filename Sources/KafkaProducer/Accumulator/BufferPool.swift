@@ -1,9 +1,9 @@
 import KafkaNetwork
 import NIOConcurrencyHelpers
-public import NIOCore
+package import NIOCore
 
 /// Errors of the producer's memory accounting and record accumulation.
-public enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A record (or the batch it needs) of `size` bytes can never fit within `limit` bytes (`buffer.memory` or
     /// `max.request.size`) — Java's `RecordTooLargeException`.
     case recordTooLarge(size: Int, limit: Int)
@@ -13,7 +13,7 @@ public enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvert
     case closed
 
     /// A human-readable explanation.
-    public var description: String {
+    package var description: String {
         switch self {
         case .recordTooLarge(let size, let limit):
             "the record needs \(size) bytes, more than the limit of \(limit) bytes (buffer.memory or max.request.size)"
@@ -36,14 +36,14 @@ public enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvert
 /// list and handed to the next batch instead of going back to `malloc` (see `BufferPool+FreeList.swift`).
 ///
 /// Thread-safe: all state sits behind one lock; continuations are resumed and dropped buffers freed outside it.
-public final class BufferPool: Sendable {
+package final class BufferPool: Sendable {
     /// The total memory (`buffer.memory`), in bytes.
-    public let totalMemory: Int
+    package let totalMemory: Int
     /// The usual reservation size (`batch.size`); informational, kept for metrics and diagnostics.
-    public let poolableSize: Int
+    package let poolableSize: Int
     /// The capacity of a `batch.size` buffer as `ByteBuffer` allocates it (the next power of two): the capacity of
     /// the buffers the free list keeps.
-    public let poolableCapacity: Int
+    package let poolableCapacity: Int
 
     struct Waiter {
         let id: UInt64
@@ -78,7 +78,7 @@ public final class BufferPool: Sendable {
     /// - Parameters:
     ///   - totalMemory: `buffer.memory`; negative values are treated as 0.
     ///   - poolableSize: `batch.size`.
-    public init(totalMemory: Int, poolableSize: Int) {
+    package init(totalMemory: Int, poolableSize: Int) {
         self.totalMemory = max(0, totalMemory)
         self.poolableSize = max(0, poolableSize)
         self.poolableCapacity = Self.allocatedCapacity(poolableSize)
@@ -86,13 +86,13 @@ public final class BufferPool: Sendable {
     }
 
     /// The bytes not reserved.
-    public var availableMemory: Int { state.withLockedValue { $0.available } }
+    package var availableMemory: Int { state.withLockedValue { $0.available } }
 
     /// The number of tasks suspended in ``reserve(_:maxBlock:)``.
-    public var queuedWaiters: Int { state.withLockedValue { $0.waiters.count } }
+    package var queuedWaiters: Int { state.withLockedValue { $0.waiters.count } }
 
     /// The capacity `ByteBuffer` allocates for `size` bytes: the next power of two (0 for 0).
-    public static func allocatedCapacity(_ size: Int) -> Int {
+    package static func allocatedCapacity(_ size: Int) -> Int {
         guard size > 1 else { return max(size, 0) }
         let bits = Int.bitWidth - (size - 1).leadingZeroBitCount
         return bits >= Int.bitWidth - 1 ? size : 1 << bits
@@ -102,7 +102,7 @@ public final class BufferPool: Sendable {
     ///
     /// - Returns: `true` when the bytes were reserved.
     /// - Throws: ``ProducerBufferError/recordTooLarge(size:limit:)`` when `size` exceeds ``totalMemory``.
-    public func tryReserve(_ size: Int) throws(ProducerBufferError) -> Bool {
+    package func tryReserve(_ size: Int) throws(ProducerBufferError) -> Bool {
         try check(size)
         return withTrimmedState { state in
             guard state.waiters.isEmpty, state.available >= size else { return false }
@@ -116,7 +116,7 @@ public final class BufferPool: Sendable {
     /// - Throws: ``ProducerBufferError/recordTooLarge(size:limit:)`` when `size` exceeds ``totalMemory``;
     ///   ``ProducerBufferError/timedOut(size:waited:)`` after `maxBlock`; `CancellationError` when the task is
     ///   cancelled while waiting (the waiter is removed).
-    public func reserve(_ size: Int, maxBlock: Duration) async throws {
+    package func reserve(_ size: Int, maxBlock: Duration) async throws {
         try check(size)
         let id: UInt64? = withTrimmedState { state in
             if state.waiters.isEmpty, state.available >= size {
@@ -215,7 +215,7 @@ public final class BufferPool: Sendable {
     var expiryTimersStarted: Int { state.withLockedValue { $0.expiryTimersStarted } }
 
     /// Returns `size` bytes to the pool and wakes the waiters that now fit, in order.
-    public func release(_ size: Int) {
+    package func release(_ size: Int) {
         guard size > 0 else { return }
         let woken = withTrimmedState { state in
             state.available = min(totalMemory, state.available + size)

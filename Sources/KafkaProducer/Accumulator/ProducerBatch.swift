@@ -1,6 +1,6 @@
-public import KafkaNetwork
+package import KafkaNetwork
 import KafkaProtocol
-public import NIOCore
+package import NIOCore
 
 /// One batch of one partition inside the ``RecordAccumulator``.
 ///
@@ -149,26 +149,26 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
 ///
 /// Every record appended with a completion token is in exactly one drained batch's ``completions``, so the
 /// caller can report its outcome.
-public struct DrainedBatch<Completion: Sendable>: Sendable {
+package struct DrainedBatch<Completion: Sendable>: Sendable {
     /// Identifies the batch inside its accumulator (orders re-enqueued batches).
     let id: UInt64
     /// The batch's partition.
-    public let topicPartition: TopicPartitionKey
+    package let topicPartition: TopicPartitionKey
     /// The encoded v2 record batch (producer id -1), compressed with the configured codec.
-    public let records: ByteBuffer
+    package let records: ByteBuffer
     /// The number of records in the batch.
-    public let recordCount: Int
+    package let recordCount: Int
     /// The completion tokens of the records, in record order (emptied by ``takeCompletions(_:)``).
-    public internal(set) var completions: [Completion]
+    package internal(set) var completions: [Completion]
     /// When the batch was created.
-    public let createdAt: ContinuousClock.Instant
+    package let createdAt: ContinuousClock.Instant
     /// How many times the batch was re-enqueued after a failed attempt.
-    public let attempts: Int
+    package let attempts: Int
     /// The bytes reserved in the ``BufferPool`` (returned by ``RecordAccumulator/deallocate(_:)``).
-    public let reservedBytes: Int
+    package let reservedBytes: Int
     /// The idempotent producer's sequence stamped into ``records``; `nil` for a producer that is not idempotent (or a
     /// batch that expired or was aborted before its first drain).
-    public let sequence: IdempotentProducerState.BatchSequence?
+    package let sequence: IdempotentProducerState.BatchSequence?
 }
 
 extension DrainedBatch {
@@ -192,7 +192,7 @@ extension DrainedBatch {
 }
 
 /// What the sender decides for the first batch of a partition during ``RecordAccumulator/drain(nodes:leaderOf:maxRequestSize:now:admit:)``.
-public enum DrainDecision: Sendable, Equatable {
+package enum DrainDecision: Sendable, Equatable {
     /// Leave the partition's batches queued this time.
     case skip
     /// Take the batch, stamped with this sequence (`nil`: not idempotent, no sequence).

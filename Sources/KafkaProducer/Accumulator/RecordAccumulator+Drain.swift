@@ -1,4 +1,4 @@
-public import KafkaNetwork
+package import KafkaNetwork
 import KafkaProtocol
 import NIOCore
 
@@ -13,7 +13,7 @@ extension RecordAccumulator {
     /// - Parameters:
     ///   - now: the current instant.
     ///   - leaderOf: the leader node of a partition, `nil` when unknown.
-    public func ready(now: ContinuousClock.Instant, leaderOf: (TopicPartitionKey) -> Int32?) -> ReadyCheck {
+    package func ready(now: ContinuousClock.Instant, leaderOf: (TopicPartitionKey) -> Int32?) -> ReadyCheck {
         let exhausted = pool.queuedWaiters > 0
         let configuration = configuration
         return state.withLockedValue { state in
@@ -55,7 +55,7 @@ extension RecordAccumulator {
     /// drain order, about each partition's first batch with its current sequence (`nil` before its first drain) and
     /// record count; the idempotent sender assigns sequences there. Drained batches are closed, encoded (compressed)
     /// and stamped with their sequence outside the lock.
-    public func drain(
+    package func drain(
         nodes: Set<Int32>, leaderOf: (TopicPartitionKey) -> Int32?, maxRequestSize: Int, now: ContinuousClock.Instant,
         admit: (TopicPartitionKey, IdempotentProducerState.BatchSequence?, Int) -> DrainDecision = { _, _, _ in
             .take(sequence: nil)
@@ -112,7 +112,7 @@ extension RecordAccumulator {
 
     /// Puts a drained batch that failed with a retriable error back at the front of its partition's queue (before
     /// every later batch, so the order is kept), with one more attempt, last attempted at `now`.
-    public func reenqueue(_ batch: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
+    package func reenqueue(_ batch: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
         let retried = ProducerBatch(drained: batch, now: now)
         state.withLockedValue { state in
             let queue = state.queue(for: batch.topicPartition)
@@ -124,13 +124,13 @@ extension RecordAccumulator {
 
     /// Releases a completed batch's memory back to the pool. Releasing a batch twice (or one returned by
     /// ``expireBatches(now:)`` or ``abortAll()``, whose memory is already released) does nothing.
-    public func deallocate(_ batch: DrainedBatch<Completion>) {
+    package func deallocate(_ batch: DrainedBatch<Completion>) {
         deallocate(CollectionOfOne(batch))
     }
 
     /// Releases the memory of several completed batches in one pass (one acquisition of each lock); as
     /// ``deallocate(_:)`` for each.
-    public func deallocate(_ batches: some Sequence<DrainedBatch<Completion>>) {
+    package func deallocate(_ batches: some Sequence<DrainedBatch<Completion>>) {
         let released = state.withLockedValue { state in
             var bytes = 0
             for batch in batches where state.incomplete.remove(batch.id) != nil { bytes += batch.reservedBytes }
@@ -145,7 +145,7 @@ extension RecordAccumulator {
     /// Call when done with the batches, handing over the last copy of the array (`recycle(consume batches)`): the
     /// batches are dropped here, so that each buffer and slot array is referenced once and is reused in place. (Memory
     /// still referenced elsewhere is safe too: reusing it then allocates anew.)
-    public func recycle(_ batches: consuming [DrainedBatch<Completion>]) {
+    package func recycle(_ batches: consuming [DrainedBatch<Completion>]) {
         var finished: [(records: ByteBuffer, completions: [Completion])] = state.withLockedValue { state in
             batches.compactMap { state.incomplete.contains($0.id) ? nil : ($0.records, $0.completions) }
         }
@@ -165,7 +165,7 @@ extension RecordAccumulator {
     /// Removes the queued batches (not those in flight) older than `delivery.timeout.ms`, from the front of each
     /// partition's queue, and returns them so the caller fails their records with a timeout. Their memory is
     /// released already.
-    public func expireBatches(now: ContinuousClock.Instant) -> [DrainedBatch<Completion>] {
+    package func expireBatches(now: ContinuousClock.Instant) -> [DrainedBatch<Completion>] {
         let timeout = configuration.deliveryTimeout
         let expired: [ProducerBatch<Completion>] = state.withLockedValue { state in
             // A queue's first batch is its oldest (retries keep their creation time): most passes find none expired,
@@ -191,39 +191,39 @@ extension RecordAccumulator {
     }
 
     /// Starts a flush: every batch becomes sendable until ``endFlush()``. Flushes nest.
-    public func beginFlush() {
+    package func beginFlush() {
         state.withLockedValue { $0.flushesInProgress += 1 }
     }
 
     /// Ends a flush started by ``beginFlush()``.
-    public func endFlush() {
+    package func endFlush() {
         state.withLockedValue { $0.flushesInProgress = max(0, $0.flushesInProgress - 1) }
     }
 
     /// The largest id the batches created so far, or the pieces they may be split into, have (0 before the first);
     /// ids grow with every batch.
-    public var lastBatchID: UInt64 {
+    package var lastBatchID: UInt64 {
         state.withLockedValue { $0.nextBatchID == 0 ? 0 : $0.nextBatchID + Self.batchIDStride - 1 }
     }
 
     /// The id of the oldest batch not yet deallocated, expired or aborted (queued or in flight), `nil` when none is.
-    public var oldestIncompleteBatchID: UInt64? {
+    package var oldestIncompleteBatchID: UInt64? {
         state.withLockedValue { $0.incomplete.min() }
     }
 
     /// Whether batches exist that were not deallocated, expired or aborted (queued or in flight).
-    public var hasIncomplete: Bool {
+    package var hasIncomplete: Bool {
         state.withLockedValue { !$0.incomplete.isEmpty }
     }
 
     /// Closes the accumulator: later appends throw ``ProducerBufferError/closed`` and every queued batch is ready.
-    public func close() {
+    package func close() {
         state.withLockedValue { $0.closed = true }
     }
 
     /// Removes and returns every queued batch (not those in flight) so the caller fails their records. Their memory
     /// is released already.
-    public func abortAll() -> [DrainedBatch<Completion>] {
+    package func abortAll() -> [DrainedBatch<Completion>] {
         let aborted: [ProducerBatch<Completion>] = state.withLockedValue { state in
             var aborted: [ProducerBatch<Completion>] = []
             for partition in state.queues.entries.keys.sorted() {

@@ -2,17 +2,21 @@ import KafkaNetwork
 import KafkaProtocol
 import NIOCore
 
-/// How the partition of a record appended with ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``
-/// is chosen, under the accumulator's lock: the producer's default partitioner, as the Java client's accumulator
-/// does with its `BuiltInPartitioner`.
-enum PartitionRule: Sendable, Equatable {
+/// How the partition of a record appended with ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:admit:)``
+/// is chosen, under the accumulator's lock, for every partitioner strategy (the Java client's accumulator does it
+/// for its `BuiltInPartitioner`).
+enum PartitionRule: Sendable {
     /// The record names its partition (checked against the topic's partition count).
     case explicit(Int32)
     /// A keyed record: `toPositive(murmur2(key))`, taken modulo the partition count.
     case keyHash(Int32)
-    /// The uniform sticky partitioner; `bytes` (the record's key and value sizes) count against the sticky
+    /// The uniform sticky partitioner (KIP-794); `bytes` (the record's key and value sizes) count against the sticky
     /// partition.
     case sticky(bytes: Int)
+    /// ``PartitionerStrategy/roundRobin``: the topic's available partitions in turn.
+    case roundRobin
+    /// A custom partitioner, asked with the record's key and value (its answer is checked against the topic).
+    case custom(any KafkaPartitioner, key: ByteBuffer?, value: ByteBuffer?)
 }
 
 /// A topic's routing state inside the accumulator: the partitions as of a metadata generation, the sticky partition,
@@ -27,7 +31,9 @@ final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
     @exclusivity(unchecked) private(set) var info: PartitionerTopicInfo
     /// `info.partitionCount`, read per record without copying `info`.
     @exclusivity(unchecked) private var partitionCount: Int
-    @exclusivity(unchecked) var sticky: StickyPartitionTracker.StickyChoice?
+    @exclusivity(unchecked) var sticky: StickyPartitioning.StickyChoice?
+    /// The round-robin position (``PartitionRule/roundRobin``).
+    @exclusivity(unchecked) private var roundRobinCounter: Int32 = 0
     /// The queues of the partitions appended to so far, by partition: the same objects as the accumulator's map,
     /// which holds them strongly until ``RecordAccumulator/abortAll()`` (that calls ``forgetQueues()`` on every route),
     /// so they are kept here unretained and the send path reaches a queue without a retain and a release per record.
@@ -74,9 +80,29 @@ final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
         case .sticky(let bytes):
             guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
             // `info` is read only to choose anew (copying it per record cost a retain and a release).
-            return StickyPartitionTracker.choose(
+            return StickyPartitioning.choose(
                 &sticky, partitionCount: partitionCount, counting: .init(bytes: bytes, batchSize: batchSize)
-            ) { StickyPartitionTracker.nextPartition(random: &random, loadStats: nil, topic: info) }
+            ) { StickyPartitioning.nextPartition(random: &random, loadStats: nil, topic: info) }
+        case .roundRobin:
+            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
+            let position = Int(Murmur2.toPositive(roundRobinCounter))
+            roundRobinCounter &+= 1
+            let available = info.availablePartitions
+            if !available.isEmpty, info.contains(partition: available[position % available.count]) {
+                return available[position % available.count]
+            }
+            // No partition has a leader: give one anyway (its records wait until it has one).
+            return Int32(position % partitionCount)
+        case .custom(let partitioner, let key, let value):
+            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
+            let chosen = partitioner.partition(
+                topic: info.topic, key: key.map { Array($0.readableBytesView) },
+                value: value.map { Array($0.readableBytesView) }, cluster: info)
+            guard info.contains(partition: chosen) else {
+                throw .invalidPartitionFromPartitioner(
+                    topic: info.topic, partition: chosen, partitionCount: partitionCount)
+            }
+            return chosen
         }
     }
 
@@ -95,7 +121,7 @@ final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
 }
 
 extension RecordAccumulator {
-    /// The outcome of ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``.
+    /// The outcome of ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:admit:)``.
     enum RoutedAppend: Equatable {
         /// The record is in a batch.
         case appended(AppendResult, partition: Int32)
@@ -107,7 +133,7 @@ extension RecordAccumulator {
         case needsMemory(partition: Int32, target: Int)
     }
 
-    /// Caches the topic's partitions for ``appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``
+    /// Caches the topic's partitions for ``appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:admit:)``
     /// as of metadata `generation` (the sticky partition and the queues found so far stay).
     func cacheRoute(topic: String, info: PartitionerTopicInfo, generation: UInt64) {
         state.withLockedValue { state in
@@ -129,18 +155,20 @@ extension RecordAccumulator {
     }
 
     /// Chooses the record's partition per `rule` and appends the record, under one lock: to the partition's last
-    /// batch, or to a new batch whose memory the pool has free right now. The producer's send path with its default
-    /// partitioner.
+    /// batch, or to a new batch whose memory the pool has free right now. The producer's one send path.
     ///
     /// - Parameters:
     ///   - generation: the metadata generation the caller sees; a route cached at an older generation is not used.
     ///   - now: read only when a new batch is created.
+    ///   - admit: called under the lock with the chosen partition before anything is appended (a transaction notes
+    ///     the partition there); when it throws, nothing is appended. It must not call back into the accumulator:
+    ///     the accumulator's lock comes before any lock it takes.
     /// - Throws: ``KafkaProducerPartitionError`` for an explicit partition the topic does not have; otherwise as
     ///   ``appendWithoutWaiting(_:key:value:timestamp:headers:completion:now:)``.
     func appendRouted(
         topic: String, generation: UInt64, rule: PartitionRule, key: ByteBuffer?, value: ByteBuffer?,
         timestamp: Int64, headers: [RecordHeader], completion: Completion, random: inout some RandomNumberGenerator,
-        now: @autoclosure () -> ContinuousClock.Instant
+        now: @autoclosure () -> ContinuousClock.Instant, admit: ((TopicPartitionKey) throws -> Void)? = nil
     ) throws -> RoutedAppend {
         let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
         let batchSize = configuration.batchSize
@@ -159,11 +187,23 @@ extension RecordAccumulator {
             }
             return try routeReference._withUnsafeGuaranteedRef { route in
                 guard route.generation >= generation else { return .unknownTopic }
-                let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
-                let result = try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
+                var partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
+                try admit?(TopicPartitionKey(topic: topic, partition: partition))
+                var result = try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
                     try self.appendToLast(
                         of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
                         recordSize: recordSize, completion: completion)
+                }
+                if result == nil, case .custom(let custom, _, _) = rule {
+                    // KIP-480: a custom partitioner learns that its partition needs a new batch, and chooses again.
+                    custom.onNewBatch(topic: topic, cluster: route.info, previousPartition: partition)
+                    partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
+                    try admit?(TopicPartitionKey(topic: topic, partition: partition))
+                    result = try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
+                        try self.appendToLast(
+                            of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
+                            recordSize: recordSize, completion: completion)
+                    }
                 }
                 guard let result else {
                     let target = route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef {

@@ -1,9 +1,9 @@
 import DequeModule
 import KafkaCompression
-public import KafkaNetwork
-public import KafkaProtocol
+package import KafkaNetwork
+package import KafkaProtocol
 import NIOConcurrencyHelpers
-public import NIOCore
+package import NIOCore
 
 /// Collects records into per-partition batches until the sender drains them, as the Java client's
 /// `RecordAccumulator`.
@@ -15,56 +15,56 @@ public import NIOCore
 ///
 /// Each record carries a `Completion` token; every token comes back exactly once in a ``DrainedBatch`` from
 /// ``drain(nodes:leaderOf:maxRequestSize:now:)``, ``expireBatches(now:)`` or ``abortAll()`` — nothing is dropped.
-public final class RecordAccumulator<Completion: Sendable>: Sendable {
+package final class RecordAccumulator<Completion: Sendable>: Sendable {
     /// The accumulator's settings (the producer's configuration keys in parentheses).
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The target batch size in bytes (`batch.size`): the batch a lightly loaded partition sends.
-        public var batchSize: Int = 16_384
+        package var batchSize: Int = 16_384
         /// The largest batch in bytes (`batch.max.size`, at most `max.request.size`): a partition backed up behind
         /// batches not yet sent fills batches of doubling size up to this.
-        public var maxBatchSize: Int = 1_000_000
+        package var maxBatchSize: Int = 1_000_000
         /// How long a batch waits for more records before it is sendable (`linger.ms`).
-        public var linger: Duration = .milliseconds(5)
+        package var linger: Duration = .milliseconds(5)
         /// The memory for buffered records (`buffer.memory`); the ``BufferPool`` given to the accumulator enforces it.
-        public var bufferMemory: Int = 32 * 1024 * 1024
+        package var bufferMemory: Int = 32 * 1024 * 1024
         /// The codec batches are compressed with (`compression.type`).
-        public var compression: CompressionCodec = .none
+        package var compression: CompressionCodec = .none
         /// The codec's compression level, `nil` for its default (`compression.<codec>.level`).
-        public var compressionLevel: Int?
+        package var compressionLevel: Int?
         /// The largest request, and so the largest record, in bytes (`max.request.size`).
-        public var maxRequestSize: Int = 1_048_576
+        package var maxRequestSize: Int = 1_048_576
         /// The wait before a failed batch is retried (`retry.backoff.ms`).
-        public var retryBackoff: Duration = .milliseconds(100)
+        package var retryBackoff: Duration = .milliseconds(100)
         /// The longest wait before a retry (`retry.backoff.max.ms`): the wait doubles with every attempt of a
         /// batch, from `retryBackoff` up to this (KIP-580).
-        public var retryBackoffMax: Duration = .seconds(1)
+        package var retryBackoffMax: Duration = .seconds(1)
 
         /// The wait before the retry that follows `attempts` failed attempts (1 → `retryBackoff`, then doubling,
         /// capped at `retryBackoffMax`).
-        public func retryBackoff(afterAttempts attempts: Int) -> Duration {
+        package func retryBackoff(afterAttempts attempts: Int) -> Duration {
             RetryPolicy(backoff: retryBackoff, backoffMax: retryBackoffMax, retries: 0)
                 .baseDelay(beforeRetry: max(attempts, 1))
         }
         /// The age after which queued batches expire (`delivery.timeout.ms`).
-        public var deliveryTimeout: Duration = .seconds(120)
+        package var deliveryTimeout: Duration = .seconds(120)
         /// Whether stamped batches carry the transactional attribute (a transactional producer).
-        public var isTransactional = false
+        package var isTransactional = false
 
         /// Creates a configuration with Java's defaults.
-        public init() {}
+        package init() {}
     }
 
     /// The outcome of an append.
-    public struct AppendResult: Sendable, Equatable {
+    package struct AppendResult: Sendable, Equatable {
         /// Whether the partition's queue now holds a full batch (the sender should be woken).
-        public let batchIsFull: Bool
+        package let batchIsFull: Bool
         /// Whether a new batch was created for the record.
-        public let newBatchCreated: Bool
+        package let newBatchCreated: Bool
         /// Whether the queue already held a full batch before this record (the sender was told then).
-        public let wasFullBefore: Bool
+        package let wasFullBefore: Bool
 
         /// Creates a result.
-        public init(batchIsFull: Bool, newBatchCreated: Bool, wasFullBefore: Bool = false) {
+        package init(batchIsFull: Bool, newBatchCreated: Bool, wasFullBefore: Bool = false) {
             self.batchIsFull = batchIsFull
             self.newBatchCreated = newBatchCreated
             self.wasFullBefore = wasFullBefore
@@ -72,23 +72,23 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     }
 
     /// The result of ``RecordAccumulator/ready(now:leaderOf:)``.
-    public struct ReadyCheck: Sendable, Equatable {
+    package struct ReadyCheck: Sendable, Equatable {
         /// The leaders with at least one sendable partition.
-        public var readyNodes: Set<Int32>
+        package var readyNodes: Set<Int32>
         /// The delay until the next not-yet-ready batch may become ready (`nil`: nothing is waiting).
-        public var nextCheckDelay: Duration?
+        package var nextCheckDelay: Duration?
         /// The topics with queued data whose partition leader is unknown (metadata should be refreshed).
-        public var unknownLeaderTopics: Set<String>
+        package var unknownLeaderTopics: Set<String>
         /// When the oldest queued batch (the oldest first batch of a partition) was created, `nil` when none is
         /// queued: no batch can have expired before `delivery.timeout.ms` after it, so the sender checks expiry
         /// (``RecordAccumulator/expireBatches(now:)``, another pass under the lock) only then.
-        public var oldestQueuedBatchCreatedAt: ContinuousClock.Instant?
+        package var oldestQueuedBatchCreatedAt: ContinuousClock.Instant?
         /// Whether batches exist that were not deallocated, expired or aborted (queued or in flight), as
         /// ``RecordAccumulator/hasIncomplete`` at the time of the check.
-        public var hasIncomplete: Bool
+        package var hasIncomplete: Bool
 
         /// Creates a result.
-        public init(
+        package init(
             readyNodes: Set<Int32>, nextCheckDelay: Duration?, unknownLeaderTopics: Set<String>,
             oldestQueuedBatchCreatedAt: ContinuousClock.Instant? = nil, hasIncomplete: Bool = false
         ) {
@@ -123,14 +123,14 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     }
 
     /// The configuration.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The memory pool.
-    public let pool: BufferPool
+    package let pool: BufferPool
     let state: SpinningLockedValueBox<State>
     let codecs = KafkaCodecs()
 
     /// Creates an accumulator reserving batch memory from `pool`.
-    public init(configuration: Configuration, pool: BufferPool) {
+    package init(configuration: Configuration, pool: BufferPool) {
         self.configuration = configuration
         self.pool = pool
         self.state = SpinningLockedValueBox(State())
@@ -144,7 +144,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     ///   or `buffer.memory`; ``ProducerBufferError/timedOut(size:waited:)`` when memory stays exhausted;
     ///   ``ProducerBufferError/closed`` after ``close()``; `CancellationError`; `KafkaProtocolError` when the record
     ///   cannot be encoded (for example a timestamp too far from the batch's first).
-    public func append(
+    package func append(
         _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
         headers: [RecordHeader], completion: Completion, maxBlock: Duration, now: ContinuousClock.Instant
     ) async throws -> AppendResult {
@@ -169,7 +169,7 @@ public final class RecordAccumulator<Completion: Sendable>: Sendable {
     /// - Returns: `nil` when a new batch needs memory that is not free (or other tasks wait for memory already): then
     ///   call the waiting `append`.
     /// - Throws: as the waiting `append`, apart from timing out.
-    public func appendWithoutWaiting(
+    package func appendWithoutWaiting(
         _ partition: TopicPartitionKey, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
         headers: [RecordHeader], completion: Completion, now: @autoclosure () -> ContinuousClock.Instant
     ) throws -> AppendResult? {

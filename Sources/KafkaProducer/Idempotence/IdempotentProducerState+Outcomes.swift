@@ -1,17 +1,17 @@
-public import KafkaNetwork
-public import KafkaProtocol
+package import KafkaNetwork
+package import KafkaProtocol
 
 extension IdempotentProducerState {
     /// Records that `batch` of `partition` was acknowledged at `lastOffset` (pass `-1` when unknown): it leaves the
     /// in-flight set. A batch of an older identity only counts towards a pending bump being applied.
-    public mutating func batchSucceeded(_ partition: TopicPartitionKey, _ batch: BatchSequence, lastOffset: Int64) {
+    package mutating func batchSucceeded(_ partition: TopicPartitionKey, _ batch: BatchSequence, lastOffset: Int64) {
         acknowledge(partition, batch, lastOffset: lastOffset)
         applyPendingBumpIfPossible()
     }
 
     /// Classifies a failed produce of `batch` of `partition` and updates the state; see the type's documentation for
     /// the rules. `logStartOffset` is the broker's log start offset from the produce response, when it sent one.
-    public mutating func batchFailed(
+    package mutating func batchFailed(
         _ partition: TopicPartitionKey, _ batch: BatchSequence, error: KafkaErrorCode, logStartOffset: Int64?
     ) -> FailureDecision {
         let decision = decide(partition, batch, error: error, logStartOffset: logStartOffset)
@@ -30,7 +30,7 @@ extension IdempotentProducerState {
     /// Records that `batch` (`nil` when it never got a sequence) of `partition` hit its delivery timeout. A batch
     /// that was sent leaves an unknown gap: an epoch bump is requested and no later sequence is sent before it.
     /// A batch that was never sent frees nothing when it was the last one sequenced (its sequence is given back).
-    public mutating func batchExpired(_ partition: TopicPartitionKey, _ batch: BatchSequence?, wasSent: Bool) {
+    package mutating func batchExpired(_ partition: TopicPartitionKey, _ batch: BatchSequence?, wasSent: Bool) {
         guard let batch, isTracked(partition, batch) else {
             applyPendingBumpIfPossible()
             return

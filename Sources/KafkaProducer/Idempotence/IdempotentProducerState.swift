@@ -1,5 +1,5 @@
-public import KafkaNetwork
-public import KafkaProtocol
+package import KafkaNetwork
+package import KafkaProtocol
 
 /// The bookkeeping of an idempotent producer — producer id and epoch, per-partition sequence numbers, the batches in
 /// flight, and recovery from lost producer state (KIP-360) — as a plain value type.
@@ -75,21 +75,21 @@ public import KafkaProtocol
 /// `isTransactional` is where a future transaction manager plugs in: it wraps this type, owns `InitProducerId` with
 /// the transactional id (so bumps always go through ``needsProducerID``) and turns the ``FailureDecision/retryAfterEpochBump``
 /// and ``FailureDecision/fail(reason:)`` outcomes into an abortable transaction error; fencing is always fatal.
-public struct IdempotentProducerState: Sendable {
+package struct IdempotentProducerState: Sendable {
     /// The highest number of unacknowledged batches per partition for which the broker guarantees ordering.
-    public static let maximumMaxInFlight = 5
+    package static let maximumMaxInFlight = 5
 
     /// The sequence identity given to one batch.
-    public struct BatchSequence: Sendable, Hashable {
+    package struct BatchSequence: Sendable, Hashable {
         /// The producer id and epoch the batch is stamped with.
-        public var identity: ProducerIdentity
+        package var identity: ProducerIdentity
         /// The batch's base sequence.
-        public var baseSequence: Int32
+        package var baseSequence: Int32
         /// The number of records in the batch.
-        public var recordCount: Int
+        package var recordCount: Int
 
         /// Creates a batch sequence.
-        public init(identity: ProducerIdentity, baseSequence: Int32, recordCount: Int) {
+        package init(identity: ProducerIdentity, baseSequence: Int32, recordCount: Int) {
             self.identity = identity
             self.baseSequence = baseSequence
             self.recordCount = recordCount
@@ -97,7 +97,7 @@ public struct IdempotentProducerState: Sendable {
     }
 
     /// What the sender must do with a batch whose produce request failed.
-    public enum FailureDecision: Sendable, Equatable {
+    package enum FailureDecision: Sendable, Equatable {
         /// Resend the same batch with the same sequence and identity.
         case retry
         /// The broker already has the batch (`DUPLICATE_SEQUENCE_NUMBER`): complete it successfully.
@@ -142,19 +142,19 @@ public struct IdempotentProducerState: Sendable {
     }
 
     /// The configured limit of unacknowledged batches per partition.
-    public let maxInFlight: Int
+    package let maxInFlight: Int
     /// Whether the producer is transactional (bumps then go through `InitProducerId`; epoch errors are fatal).
-    public let isTransactional: Bool
+    package let isTransactional: Bool
     /// The current producer id and epoch (``ProducerIdentity/none`` until one is received).
-    public private(set) var identity: ProducerIdentity = .none
+    package private(set) var identity: ProducerIdentity = .none
     /// Set once the producer hit a fatal error; nothing can be sent afterwards.
-    public internal(set) var fatalReason: String?
+    package internal(set) var fatalReason: String?
     /// Whether an epoch bump has been requested and waits for the in-flight batches to finish.
-    public private(set) var epochBumpPending = false
+    package private(set) var epochBumpPending = false
     /// Whether the brokers accept an epoch the producer bumped itself (KIP-360: InitProducerId v3 and newer, Kafka
     /// 2.5+). When they do not (Kafka 2.4 and older), every bump obtains a new producer id instead, as the Java 2.x
     /// client's `resetProducerId()`: sequences restart under an identity the broker has never seen.
-    public var epochBumpsLocally = true
+    package var epochBumpsLocally = true
 
     var awaitingProducerID = true
     /// The pending bump must obtain a new producer id rather than increment the epoch locally.
@@ -167,13 +167,13 @@ public struct IdempotentProducerState: Sendable {
     ///   - maxInFlight: unacknowledged batches allowed per partition; values outside `1...5` are clamped — report
     ///     them first with ``validate(maxInFlight:)``.
     ///   - isTransactional: whether a transaction manager wraps this state.
-    public init(maxInFlight: Int = IdempotentProducerState.maximumMaxInFlight, isTransactional: Bool = false) {
+    package init(maxInFlight: Int = IdempotentProducerState.maximumMaxInFlight, isTransactional: Bool = false) {
         self.maxInFlight = min(max(maxInFlight, 1), Self.maximumMaxInFlight)
         self.isTransactional = isTransactional
     }
 
     /// Checks `max.in.flight.requests.per.connection` for an idempotent producer: it must be between 1 and 5.
-    public static func validate(maxInFlight: Int) throws(IdempotenceConfigurationError) {
+    package static func validate(maxInFlight: Int) throws(IdempotenceConfigurationError) {
         guard (1...maximumMaxInFlight).contains(maxInFlight) else {
             throw IdempotenceConfigurationError(
                 message: "max.in.flight.requests.per.connection must be between 1 and \(maximumMaxInFlight) when "
@@ -182,25 +182,25 @@ public struct IdempotentProducerState: Sendable {
     }
 
     /// Whether an `InitProducerId` must be sent before any batch can be drained (no id yet, or a bump needs a new id).
-    public var needsProducerID: Bool { fatalReason == nil && awaitingProducerID }
+    package var needsProducerID: Bool { fatalReason == nil && awaitingProducerID }
 
     /// The number of unacknowledged batches of `partition`.
-    public func inFlightCount(_ partition: TopicPartitionKey) -> Int {
+    package func inFlightCount(_ partition: TopicPartitionKey) -> Int {
         partitions[partition]?.inFlight.count ?? 0
     }
 
     /// The base sequence the next new batch of `partition` would get.
-    public func nextSequence(_ partition: TopicPartitionKey) -> Int32 {
+    package func nextSequence(_ partition: TopicPartitionKey) -> Int32 {
         partitions[partition]?.nextSequence ?? 0
     }
 
     /// Whether any partition has a batch in flight.
-    public var hasInFlightBatches: Bool { partitions.values.contains { !$0.inFlight.isEmpty } }
+    package var hasInFlightBatches: Bool { partitions.values.contains { !$0.inFlight.isEmpty } }
 
     /// May this partition's next NEW batch be drained now? `false` while the producer id is being (re)initialized,
     /// while an epoch bump is pending, after a fatal error, or when the partition's window (the batches sequenced
     /// since its oldest unacknowledged one) holds `maxInFlight` batches.
-    public func canSend(_ partition: TopicPartitionKey) -> Bool {
+    package func canSend(_ partition: TopicPartitionKey) -> Bool {
         guard isReady, let state = partitions[partition] else { return isReady }
         return max(state.window.count, state.inFlight.count) < maxInFlight
     }
@@ -208,7 +208,7 @@ public struct IdempotentProducerState: Sendable {
     /// May `batch`, a retry of an earlier drained batch of `partition`, be resent now? A batch that keeps its
     /// sequence is still in flight and needs no free slot — it may even go while an epoch bump is pending, as the
     /// bump waits for what the broker says of it; a batch needing a new sequence counts as a new one.
-    public func canResend(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> Bool {
+    package func canResend(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> Bool {
         guard fatalReason == nil, !awaitingProducerID else { return false }
         if isTracked(partition, batch) { return true }
         return canSend(partition)
@@ -217,7 +217,7 @@ public struct IdempotentProducerState: Sendable {
     /// Whether a failed attempt with `error` may still have been written: no answer came (a lost connection or
     /// a timeout, reported as NETWORK_EXCEPTION or REQUEST_TIMED_OUT), or the broker appended before failing
     /// (NOT_ENOUGH_REPLICAS_AFTER_APPEND).
-    public static func mayHaveBeenWritten(_ error: KafkaErrorCode) -> Bool {
+    package static func mayHaveBeenWritten(_ error: KafkaErrorCode) -> Bool {
         switch error {
         case .networkException, .requestTimedOut, .notEnoughReplicasAfterAppend: true
         default: false
@@ -226,7 +226,7 @@ public struct IdempotentProducerState: Sendable {
 
     /// Whether `batch` is the oldest unacknowledged batch of `partition` under the current identity. The sender
     /// resends a retried batch only then, so that a partition's retries reach the broker in sequence order.
-    public func isOldestInFlight(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> Bool {
+    package func isOldestInFlight(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> Bool {
         batch.identity == identity && partitions[partition]?.inFlight.first == batch
     }
 
@@ -238,7 +238,7 @@ public struct IdempotentProducerState: Sendable {
 
     /// Records the `InitProducerId` answer: the identity becomes current, every partition restarts at sequence 0
     /// and any pending bump is complete. An invalid identity (negative id or epoch) is ignored.
-    public mutating func producerIDReceived(_ newIdentity: ProducerIdentity) {
+    package mutating func producerIDReceived(_ newIdentity: ProducerIdentity) {
         guard fatalReason == nil, newIdentity.isValid else { return }
         identity = newIdentity
         awaitingProducerID = false
@@ -250,7 +250,7 @@ public struct IdempotentProducerState: Sendable {
     /// Records a failed `InitProducerId`: retriable errors leave ``needsProducerID`` set (the sender tries again);
     /// any other error is fatal. Returns whether the producer is now fatally failed.
     @discardableResult
-    public mutating func producerIDRequestFailed(_ error: KafkaErrorCode) -> Bool {
+    package mutating func producerIDRequestFailed(_ error: KafkaErrorCode) -> Bool {
         if !error.isRetriable && fatalReason == nil {
             fatalReason = "InitProducerId failed: \(error.name)"
         }
@@ -260,7 +260,7 @@ public struct IdempotentProducerState: Sendable {
     /// Assigns the current identity and the partition's next base sequence to a NEW batch being drained, advances
     /// the next sequence by `recordCount` (wrapping past `Int32.max` to 0) and records the batch as in flight.
     /// Call only when ``canSend(_:)`` is `true`.
-    public mutating func assignSequence(_ partition: TopicPartitionKey, recordCount: Int) -> BatchSequence {
+    package mutating func assignSequence(_ partition: TopicPartitionKey, recordCount: Int) -> BatchSequence {
         var state = partitions[partition] ?? PartitionState()
         let batch = BatchSequence(identity: identity, baseSequence: state.nextSequence, recordCount: recordCount)
         state.nextSequence = Self.increment(state.nextSequence, by: recordCount)
@@ -273,7 +273,7 @@ public struct IdempotentProducerState: Sendable {
     /// The sequence a retried batch must be resent with: the same one while its identity is current and it is still
     /// in flight; otherwise (an epoch bump or new producer id happened since) a fresh one from
     /// ``assignSequence(_:recordCount:)``. Call only when ``canResend(_:_:)`` is `true`.
-    public mutating func resequenceIfNeeded(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> BatchSequence {
+    package mutating func resequenceIfNeeded(_ partition: TopicPartitionKey, _ batch: BatchSequence) -> BatchSequence {
         if isTracked(partition, batch) {
             partitions[partition]?.awaitingResend.remove(batch)
             partitions[partition]?.fateUnknown.remove(batch)

@@ -2,36 +2,36 @@
 ///
 /// Sequence numbers are scoped to one identity: a new producer id or a new epoch restarts every partition at
 /// sequence 0.
-public struct ProducerIdentity: Sendable, Hashable, CustomStringConvertible {
+package struct ProducerIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The producer id (`-1` when none has been assigned).
-    public var producerID: Int64
+    package var producerID: Int64
     /// The producer epoch (`-1` when none has been assigned).
-    public var epoch: Int16
+    package var epoch: Int16
 
     /// Creates an identity.
-    public init(producerID: Int64, epoch: Int16) {
+    package init(producerID: Int64, epoch: Int16) {
         self.producerID = producerID
         self.epoch = epoch
     }
 
     /// No identity: producer id `-1`, epoch `-1` (what a non-idempotent batch carries).
-    public static let none = ProducerIdentity(producerID: -1, epoch: -1)
+    package static let none = ProducerIdentity(producerID: -1, epoch: -1)
 
     /// Whether this is a real identity granted by a broker (non-negative id and epoch).
-    public var isValid: Bool { producerID >= 0 && epoch >= 0 }
+    package var isValid: Bool { producerID >= 0 && epoch >= 0 }
 
     /// `pid=<id>, epoch=<epoch>`.
-    public var description: String { "pid=\(producerID), epoch=\(epoch)" }
+    package var description: String { "pid=\(producerID), epoch=\(epoch)" }
 }
 
 /// A configuration problem that makes idempotence impossible, reported by ``IdempotentProducerState/validate(maxInFlight:)``.
-public struct IdempotenceConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct IdempotenceConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A human-readable explanation naming the offending setting.
-    public var message: String
+    package var message: String
 
     /// Creates an error with a message.
-    public init(message: String) { self.message = message }
+    package init(message: String) { self.message = message }
 
     /// The message.
-    public var description: String { message }
+    package var description: String { message }
 }

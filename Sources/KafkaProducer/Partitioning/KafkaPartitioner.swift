@@ -34,9 +34,10 @@ public struct PartitionerTopicInfo: Sendable, Hashable {
 /// A user-supplied partitioner: the Swift counterpart of the Java client's `Partitioner` interface, chosen with
 /// ``PartitionerStrategy/custom(_:)`` (Java's `partitioner.class`).
 ///
-/// Implementations are called concurrently from every task that sends records, so they must be thread-safe.
-/// The returned partition must lie in `0..<cluster.partitionCount`; ``ProducerPartitioner`` rejects anything
-/// else with ``KafkaProducerPartitionError/invalidPartitionFromPartitioner(topic:partition:partitionCount:)``.
+/// The producer calls it while it holds the lock of its record buffer, so that the choice and the append are one
+/// step: keep it quick, never block or wait in it, and never call the producer from it. It must be thread-safe
+/// (several producers may share it). The returned partition must lie in `0..<cluster.partitionCount`; the send
+/// fails with ``KafkaProducerError/Kind/invalidPartition`` otherwise.
 /// `partitioner.ignore.keys` does not apply to custom partitioners: they always receive the key.
 public protocol KafkaPartitioner: Sendable {
     /// Chooses the partition for one record.
@@ -65,7 +66,7 @@ extension KafkaPartitioner {
 public enum PartitionerStrategy: Sendable {
     /// The Java client's default since 3.3: keyed records go to `murmur2(key)` over all partitions; records
     /// without a key (or every record, with `partitioner.ignore.keys`) use the uniform sticky partitioner of
-    /// KIP-794 (``StickyPartitionTracker``).
+    /// KIP-794.
     case `default`
     /// Java's `RoundRobinPartitioner`: every record, keyed or not, goes to the next available partition of its
     /// topic in turn (``RoundRobinPartitioner``).

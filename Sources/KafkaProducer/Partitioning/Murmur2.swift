@@ -34,7 +34,7 @@ public enum Murmur2 {
     /// - Parameters:
     ///   - key: The serialized key.
     ///   - partitionCount: The number of partitions of the topic; must be positive. A non-positive count has no
-    ///     valid answer and yields `0` (the ``ProducerPartitioner`` rejects such topics before hashing).
+    ///     valid answer and yields `0` (the producer rejects such topics before hashing).
     /// - Returns: A partition in `0..<partitionCount`.
     public static func partition<Bytes: Collection>(forKey key: Bytes, partitionCount: Int) -> Int
     where Bytes.Element == UInt8 {

@@ -39,57 +39,53 @@ extension KafkaProducer {
         }
     }
 
-    /// The append of a record that passed the interceptors: with the default partitioner the partition is chosen
-    /// inside the accumulator (one lock), otherwise here from the topic's cached partitions. The record is passed on
-    /// as it is (no copy).
+    /// The append of a record that passed the interceptors: the partition is chosen and the record appended under
+    /// the accumulator's one lock (see
+    /// ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:admit:)``),
+    /// for every partitioner and for transactional producers alike. The record is passed on as it is (no copy).
     private func appendNow(open record: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
         -> PendingAppend?
     {
-        let generation = cluster.metadataGeneration
-        if routesRecords {
-            // A closed producer is refused by the accumulator; a failed one is seen through the atomic flag.
-            if fatalFlag.load(ordering: .acquiring) { try checkOpen(record.topic) }
-            return try appendRouted(record, target: target, generation: generation)
-        }
-        try checkOpen(record.topic)
-        guard let topic = accumulator.cachedTopicInfo(record.topic, generation: generation) else {
-            return PendingAppend(record: record, target: target, start: .now)
-        }
-        let placement = try place(record, topic: topic, target: target)
-        let result: RecordAccumulator<RecordCompletion>.AppendResult?
-        do {
-            result = try accumulator.appendWithoutWaiting(
-                placement.partition, key: record.key, value: record.value,
-                timestamp: placement.completion.timestamp, headers: record.headers,
-                completion: placement.completion, now: .now)  // read only for a new batch
-        } catch {
-            throw Self.appendError(error, topic: record.topic, partition: placement.partition.partition)
-        }
-        guard let result else {
-            return PendingAppend(record: record, target: target, start: .now, placement: placement)
-        }
-        appended(result)
-        return nil
+        // A closed producer is refused by the accumulator; a failed one is seen through the atomic flag.
+        if fatalFlag.load(ordering: .acquiring) { try checkOpen(record.topic) }
+        return try appendRouted(record, target: target, generation: cluster.metadataGeneration)
     }
 
-    /// The default partitioner's append: the partition is chosen under the accumulator's lock (see
-    /// ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``).
+    /// Appends the record to the partition its rule chooses; a transaction notes the partition in the same critical
+    /// section (waking the sender when the coordinator must add it).
     private func appendRouted(
         _ record: ProducerRecord, target: RecordCompletionTarget, generation: UInt64
     ) throws(KafkaProducerError) -> PendingAppend? {
         let timestamp = record.timestamp ?? Self.currentTimeMillis()
         var random = SystemRandomNumberGenerator()
         let routed: RecordAccumulator<RecordCompletion>.RoutedAppend
+        var partitionToAdd = false
         do {
+            let admit: ((TopicPartitionKey) throws -> Void)? = transactions.map { transactions in
+                { partition in
+                    let added: Result<Bool, KafkaProducerError> = transactions.withLockedValue { state in
+                        do throws(KafkaProducerError) {
+                            return .success(try state.recordSend(to: partition))
+                        } catch {
+                            return .failure(error)
+                        }
+                    }
+                    if try added.get() { partitionToAdd = true }
+                }
+            }
             // The completion is made in the argument: a local would be copied (a retain and a release per record).
             routed = try accumulator.appendRouted(
                 topic: record.topic, generation: generation, rule: partitionRule(for: record), key: record.key,
                 value: record.value, timestamp: timestamp, headers: record.headers,
                 completion: completion(for: record, target: target, timestamp: timestamp), random: &random,
-                now: .now)  // read only for a new batch
+                now: .now,  // read only for a new batch
+                admit: admit)
+        } catch let error as KafkaProducerError {
+            throw error
         } catch {
             throw Self.appendError(error, topic: record.topic, partition: record.partition)
         }
+        if partitionToAdd { wakeup.wake() }
         switch routed {
         case .appended(let result, _):
             appended(result)
@@ -104,14 +100,27 @@ extension KafkaProducer {
         }
     }
 
-    /// How the default partitioner places the record: its explicit partition, its key's hash (unless
-    /// `partitioner.ignore.keys`), or the sticky partition.
+    /// How the record's partition is chosen, as the Java client's `KafkaProducer.partition`: its explicit
+    /// partition; a custom or the round-robin partitioner; otherwise its key's hash (unless `partitioner.ignore.keys`)
+    /// or the sticky partition.
     private func partitionRule(for record: ProducerRecord) -> PartitionRule {
+        Self.partitionRule(for: record, strategy: partitioner, ignoresKeys: ignoresKeys)
+    }
+
+    /// The rule for `record` under `strategy`.
+    static func partitionRule(
+        for record: ProducerRecord, strategy: PartitionerStrategy, ignoresKeys: Bool
+    ) -> PartitionRule {
         if let partition = record.partition { return .explicit(partition) }
-        if let key = record.key, !partitioner.configuration.ignoreKeys {
-            return .keyHash(Murmur2.hash(key.readableBytesView))
+        switch strategy {
+        case .default:
+            if let key = record.key, !ignoresKeys { return .keyHash(Murmur2.hash(key.readableBytesView)) }
+            return .sticky(bytes: (record.key?.readableBytes ?? 0) + (record.value?.readableBytes ?? 0))
+        case .roundRobin:
+            return .roundRobin
+        case .custom(let custom):
+            return .custom(custom, key: record.key, value: record.value)
         }
-        return .sticky(bytes: (record.key?.readableBytes ?? 0) + (record.value?.readableBytes ?? 0))
     }
 
     /// The record's completion token: its target, timestamp (the send's time unless given) and sizes.
@@ -135,10 +144,8 @@ extension KafkaProducer {
             if let placed = pending.placement {
                 placement = placed
             } else {
-                let (topic, generation) = try await topicInfo(record.topic, deadline: deadline)
-                if !routesRecords {
-                    placement = try place(record, topic: topic, target: pending.target)
-                } else if let again = try appendRouted(record, target: pending.target, generation: generation) {
+                let (_, generation) = try await topicInfo(record.topic, deadline: deadline)
+                if let again = try appendRouted(record, target: pending.target, generation: generation) {
                     // The route just cached is at least as new as `generation`: only memory can be missing.
                     guard let placed = again.placement else {
                         throw KafkaProducerError(.unknownTopic, topic: record.topic, "the topic's metadata changed")
@@ -222,37 +229,6 @@ extension KafkaProducer {
     struct Placement {
         var partition: TopicPartitionKey
         var completion: RecordCompletion
-    }
-
-    /// Partitions the record and, in a transaction, notes its partition (waking the sender to add a new one).
-    private func place(
-        _ record: ProducerRecord, topic: PartitionerTopicInfo, target: RecordCompletionTarget
-    ) throws(KafkaProducerError) -> Placement {
-        let keySize = record.key?.readableBytes ?? -1
-        let valueSize = record.value?.readableBytes ?? -1
-        let bytes = max(keySize, 0) + max(valueSize, 0)
-        let selection: PartitionSelection
-        do {
-            // The sticky partitioner counts the record's bytes while choosing (one lock instead of two).
-            selection = try partitioner.partition(
-                topic: topic, keyBuffer: record.key, valueBuffer: record.value, explicitPartition: record.partition,
-                countingBytes: bytes)
-        } catch {
-            throw KafkaProducerError(.invalidPartition, topic: record.topic, partition: record.partition, "\(error)")
-        }
-        let completion = completion(for: record, target: target)
-        let partition = TopicPartitionKey(topic: record.topic, partition: selection.partition)
-        if let transactions {
-            let added: Result<Bool, KafkaProducerError> = transactions.withLockedValue { state in
-                do throws(KafkaProducerError) {
-                    return .success(try state.recordSend(to: partition))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            if try added.get() { wakeup.wake() }
-        }
-        return Placement(partition: partition, completion: completion)
     }
 
     /// The send's error for an accumulator failure.

@@ -34,7 +34,10 @@ public final class KafkaProducer: Sendable {
     public let cluster: KafkaClusterClient
 
     let accumulator: RecordAccumulator<RecordCompletion>
-    let partitioner: ProducerPartitioner
+    /// How records without an explicit partition are placed (chosen inside the accumulator, see `PartitionRule`).
+    let partitioner: PartitionerStrategy
+    /// `partitioner.ignore.keys`: the default partitioner places keyed records like unkeyed ones.
+    let ignoresKeys: Bool
     let interceptors: [any ProducerInterceptor]
     let sender: ProducerSender
     let wakeup: SenderWakeup
@@ -44,10 +47,6 @@ public final class KafkaProducer: Sendable {
     let status: SpinningLockedValueBox<ProducerStatus>
     /// The status's `fatalFlag`, read by the send path without the lock.
     let fatalFlag: ManagedAtomic<Bool>
-    /// Whether the send path chooses partitions inside the accumulator (``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:)``):
-    /// with the default partitioner outside a transaction. A custom or round-robin partitioner runs outside the
-    /// accumulator's lock, and a transactional send notes its partition before the append.
-    let routesRecords: Bool
     let lifecycle: NIOLockedValueBox<Lifecycle>
     /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
@@ -97,7 +96,11 @@ public final class KafkaProducer: Sendable {
     ) throws {
         try configuration.validate()
         if configuration.isIdempotent {
-            try IdempotentProducerState.validate(maxInFlight: configuration.client.maxInFlightRequestsPerConnection)
+            do {
+                try IdempotentProducerState.validate(maxInFlight: configuration.client.maxInFlightRequestsPerConnection)
+            } catch {
+                throw KafkaConfigurationError(property: "max.in.flight.requests.per.connection", message: error.message)
+            }
         }
         self.configuration = configuration
         self.logger = logger
@@ -125,15 +128,13 @@ public final class KafkaProducer: Sendable {
         accumulatorConfiguration.isTransactional = configuration.transactionalID != nil
         let pool = BufferPool(totalMemory: configuration.bufferMemory, poolableSize: configuration.batchSize)
         self.accumulator = RecordAccumulator(configuration: accumulatorConfiguration, pool: pool)
-        self.partitioner = ProducerPartitioner(
-            strategy: partitioner,
-            configuration: .init(batchSize: configuration.batchSize, ignoreKeys: configuration.partitionerIgnoreKeys))
+        self.partitioner = partitioner
+        self.ignoresKeys = configuration.partitionerIgnoreKeys
         self.interceptors = interceptors
         self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
         let status = SpinningLockedValueBox(ProducerStatus())
         self.status = status
         self.fatalFlag = status.withLockedValue { $0.fatalFlag }
-        self.routesRecords = partitioner.isDefault && configuration.transactionalID == nil
         self.lifecycle = NIOLockedValueBox(Lifecycle())
         self.transactions = configuration.transactionalID.map {
             NIOLockedValueBox(TransactionStateMachine(transactionalID: $0))

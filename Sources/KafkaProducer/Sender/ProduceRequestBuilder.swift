@@ -1,6 +1,6 @@
-public import KafkaNetwork
-public import KafkaProtocol
-public import NIOCore
+package import KafkaNetwork
+package import KafkaProtocol
+package import NIOCore
 
 /// Groups the batches drained for one broker into one ``ProduceRequest``.
 ///
@@ -10,10 +10,10 @@ public import NIOCore
 /// Only versions 3 and later are supported: the batches are v2 record batches (magic 2), which Produce v0-2 cannot
 /// carry (those versions use the legacy message-set format). The connection negotiates the version; a broker that
 /// only offers v0-2 (Kafka < 0.11) cannot be produced to with this builder.
-public enum ProduceRequestBuilder {
+package enum ProduceRequestBuilder {
     /// The versions ``build(batches:acks:timeout:transactionalID:version:)`` can build: Produce v3 (the first to
     /// carry v2 record batches) up to the newest the generated schema knows.
-    public static let supportedVersions: ClosedRange<Int16> = 3...ProduceRequest.validVersions.upperBound
+    package static let supportedVersions: ClosedRange<Int16> = 3...ProduceRequest.validVersions.upperBound
 
     /// Builds one request holding every batch.
     ///
@@ -25,7 +25,7 @@ public enum ProduceRequestBuilder {
     ///   - version: the negotiated Produce version, in ``supportedVersions``.
     /// - Throws: ``KafkaProtocolError`` when the version is not supported, `acks` or `timeout` is out of range,
     ///   `batches` is empty or names a partition twice, or a buffer is not exactly one v2 record batch.
-    public static func build(
+    package static func build(
         batches: [(TopicPartitionKey, ByteBuffer)], acks: Int16, timeout: Duration, transactionalID: String?,
         version: Int16
     ) throws -> ProduceRequest {

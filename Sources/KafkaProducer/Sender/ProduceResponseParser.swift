@@ -1,17 +1,17 @@
-public import KafkaNetwork
-public import KafkaProtocol
+package import KafkaNetwork
+package import KafkaProtocol
 
 /// One partition's outcome from a ``ProduceResponse``.
-public struct PartitionProduceOutcome: Sendable, Hashable {
+package struct PartitionProduceOutcome: Sendable, Hashable {
     /// A record the broker rejected, which made it drop the whole batch (Produce v8+).
-    public struct RecordError: Sendable, Hashable {
+    package struct RecordError: Sendable, Hashable {
         /// The index of the record within its batch.
-        public var index: Int32
+        package var index: Int32
         /// Why the record was rejected, if the broker said.
-        public var message: String?
+        package var message: String?
 
         /// Creates a record error.
-        public init(index: Int32, message: String?) {
+        package init(index: Int32, message: String?) {
             self.index = index
             self.message = message
         }
@@ -19,38 +19,38 @@ public struct PartitionProduceOutcome: Sendable, Hashable {
 
     /// The partition's current leader as the broker knows it (KIP-951, Produce v10+), sent with
     /// `NOT_LEADER_OR_FOLLOWER` so the producer can redirect without a metadata refresh.
-    public struct CurrentLeader: Sendable, Hashable {
+    package struct CurrentLeader: Sendable, Hashable {
         /// The leader's broker id.
-        public var leaderID: Int32
+        package var leaderID: Int32
         /// The leader epoch.
-        public var leaderEpoch: Int32
+        package var leaderEpoch: Int32
 
         /// Creates a current-leader hint.
-        public init(leaderID: Int32, leaderEpoch: Int32) {
+        package init(leaderID: Int32, leaderEpoch: Int32) {
             self.leaderID = leaderID
             self.leaderEpoch = leaderEpoch
         }
     }
 
     /// The partition.
-    public var topicPartition: TopicPartitionKey
+    package var topicPartition: TopicPartitionKey
     /// The error, ``KafkaErrorCode/none`` on success.
-    public var error: KafkaErrorCode
+    package var error: KafkaErrorCode
     /// The offset of the batch's first record (-1 when the broker did not append it).
-    public var baseOffset: Int64
+    package var baseOffset: Int64
     /// The broker's append time when the topic uses `LogAppendTime`; `nil` for `CreateTime` (the broker sends -1).
-    public var logAppendTime: Int64?
+    package var logAppendTime: Int64?
     /// The partition's log start offset (Produce v5+); `nil` when the broker did not send one.
-    public var logStartOffset: Int64?
+    package var logStartOffset: Int64?
     /// The records that made the broker drop the batch (Produce v8+).
-    public var recordErrors: [RecordError]
+    package var recordErrors: [RecordError]
     /// The broker's message summarising the error (Produce v8+).
-    public var errorMessage: String?
+    package var errorMessage: String?
     /// The partition's current leader, when the broker sent a known one (Produce v10+).
-    public var currentLeader: CurrentLeader?
+    package var currentLeader: CurrentLeader?
 
     /// Creates an outcome.
-    public init(
+    package init(
         topicPartition: TopicPartitionKey, error: KafkaErrorCode, baseOffset: Int64 = -1, logAppendTime: Int64? = nil,
         logStartOffset: Int64? = nil, recordErrors: [RecordError] = [], errorMessage: String? = nil,
         currentLeader: CurrentLeader? = nil
@@ -67,9 +67,9 @@ public struct PartitionProduceOutcome: Sendable, Hashable {
 }
 
 /// Turns a ``ProduceResponse`` into one outcome per partition that was sent.
-public enum ProduceResponseParser {
+package enum ProduceResponseParser {
     /// The message of the outcome synthesized for a partition the broker did not answer.
-    public static let noAnswerMessage = "no answer for partition"
+    package static let noAnswerMessage = "no answer for partition"
 
     /// Outcomes for every partition that was sent.
     ///
@@ -80,7 +80,7 @@ public enum ProduceResponseParser {
     /// - Parameters:
     ///   - response: the decoded response.
     ///   - sent: the partitions of the request.
-    public static func outcomes(
+    package static func outcomes(
         _ response: ProduceResponse, sent: [TopicPartitionKey]
     ) -> [TopicPartitionKey: PartitionProduceOutcome] {
         let expected = Set(sent)

@@ -1,5 +1,5 @@
 import KafkaProtocol
-public import NIOCore
+package import NIOCore
 
 /// Stamps producer state into a finished v2 record batch.
 ///
@@ -7,7 +7,7 @@ public import NIOCore
 /// state is only assigned when a batch is about to be sent. ``stamp(_:producerID:producerEpoch:baseSequence:isTransactional:)``
 /// rewrites those header fields in place (plus the transactional attribute bit) and recomputes the CRC32C, without
 /// re-encoding the records.
-public enum RecordBatchStamp {
+package enum RecordBatchStamp {
     /// Offsets of the v2 header fields, relative to the start of the batch.
     enum Offset {
         static let batchLength = 8
@@ -38,7 +38,7 @@ public enum RecordBatchStamp {
     /// - Throws: ``KafkaProtocolError`` when the readable bytes are not exactly one v2 batch: shorter than the
     ///   61-byte header, magic other than 2, or a batch length that disagrees with the number of bytes. `batch` is
     ///   left unchanged when it throws.
-    public static func stamp(
+    package static func stamp(
         _ batch: inout ByteBuffer, producerID: Int64, producerEpoch: Int16, baseSequence: Int32,
         isTransactional: Bool
     ) throws {
@@ -63,7 +63,7 @@ public enum RecordBatchStamp {
     /// - Throws: ``KafkaProtocolError`` when `batch` is not exactly one v2 batch, or when its record count differs
     ///   from `sequence.recordCount` (the sequence was assigned for another batch). `batch` is left unchanged when
     ///   it throws.
-    public static func stamp(
+    package static func stamp(
         _ batch: inout ByteBuffer, with sequence: IdempotentProducerState.BatchSequence, isTransactional: Bool
     ) throws {
         _ = try validatedSize(of: batch)

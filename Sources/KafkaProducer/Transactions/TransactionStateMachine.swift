@@ -1,5 +1,5 @@
-public import KafkaNetwork
-public import KafkaProtocol
+package import KafkaNetwork
+package import KafkaProtocol
 
 /// The client side of a Kafka transaction, as the Java client's `TransactionManager` keeps it: which calls are
 /// allowed when, which partitions the coordinator knows are in the transaction, and what an error means — as a plain
@@ -33,9 +33,9 @@ public import KafkaProtocol
 ///   state to `fatalError`.
 /// - EndTxn is sent only when the coordinator knows of the transaction (``transactionStarted``: a partition or the
 ///   offsets of a group were added); an empty transaction commits or aborts locally.
-public struct TransactionStateMachine: Sendable {
+package struct TransactionStateMachine: Sendable {
     /// Where the transactional producer is.
-    public enum State: String, Sendable, Hashable {
+    package enum State: String, Sendable, Hashable {
         /// `initTransactions()` has not been called.
         case uninitialized
         /// `initTransactions()` is running (InitProducerId).
@@ -55,7 +55,7 @@ public struct TransactionStateMachine: Sendable {
     }
 
     /// How a coordinator's (or a batch's) error code is handled.
-    public enum ErrorClass: Sendable, Hashable {
+    package enum ErrorClass: Sendable, Hashable {
         /// Try again after a backoff; `findCoordinator` when the coordinator must be looked up again.
         case retry(findCoordinator: Bool)
         /// The transaction must be aborted.
@@ -67,31 +67,31 @@ public struct TransactionStateMachine: Sendable {
     }
 
     /// The producer's `transactional.id`.
-    public let transactionalID: String
+    package let transactionalID: String
     /// The current state.
-    public private(set) var state: State = .uninitialized
+    package private(set) var state: State = .uninitialized
     /// The error that moved the producer to `abortableError` or `fatalError`.
-    public private(set) var lastError: KafkaProducerError?
+    package private(set) var lastError: KafkaProducerError?
     /// Partitions the coordinator has added to the current transaction.
-    public private(set) var addedPartitions: Set<TopicPartitionKey> = []
+    package private(set) var addedPartitions: Set<TopicPartitionKey> = []
     /// Partitions written to in this transaction and not yet added (none of their batches may be drained).
-    public private(set) var pendingPartitions: Set<TopicPartitionKey> = []
+    package private(set) var pendingPartitions: Set<TopicPartitionKey> = []
     /// Partitions of the AddPartitionsToTxn request in flight.
-    public private(set) var partitionsBeingAdded: Set<TopicPartitionKey> = []
+    package private(set) var partitionsBeingAdded: Set<TopicPartitionKey> = []
     /// Whether the coordinator knows of the current transaction (so that EndTxn must be sent).
-    public private(set) var transactionStarted = false
+    package private(set) var transactionStarted = false
     /// The producer id and epoch InitProducerId granted (``ProducerIdentity/none`` before).
-    public private(set) var identity: ProducerIdentity = .none
+    package private(set) var identity: ProducerIdentity = .none
 
     /// Creates the state of a producer with `transactionalID` that has not called `initTransactions()` yet.
-    public init(transactionalID: String) {
+    package init(transactionalID: String) {
         self.transactionalID = transactionalID
     }
 
     // MARK: the application's calls
 
     /// `initTransactions()`: allowed once (or again after it timed out).
-    public mutating func startInitialization() throws(KafkaProducerError) {
+    package mutating func startInitialization() throws(KafkaProducerError) {
         try checkNotFailed()
         guard state == .uninitialized || state == .initializing else {
             throw invalid("initTransactions() was already called")
@@ -101,7 +101,7 @@ public struct TransactionStateMachine: Sendable {
 
     /// InitProducerId answered: the producer is ready for its first transaction. Also called during an abort that
     /// needed a new epoch (KIP-360), which then stays `aborting` until ``transactionEnded()``.
-    public mutating func initializationSucceeded(_ identity: ProducerIdentity) {
+    package mutating func initializationSucceeded(_ identity: ProducerIdentity) {
         guard state == .initializing || state == .aborting else { return }
         self.identity = identity
         if state == .initializing {
@@ -111,7 +111,7 @@ public struct TransactionStateMachine: Sendable {
     }
 
     /// `beginTransaction()`.
-    public mutating func beginTransaction() throws(KafkaProducerError) {
+    package mutating func beginTransaction() throws(KafkaProducerError) {
         try checkNotFailed()
         switch state {
         case .ready: state = .inTransaction
@@ -125,7 +125,7 @@ public struct TransactionStateMachine: Sendable {
 
     /// Checks that a record may be sent now, and notes its partition as part of the transaction. Returns whether
     /// the partition is new to the transaction (the sender must then add it).
-    public mutating func recordSend(to partition: TopicPartitionKey) throws(KafkaProducerError) -> Bool {
+    package mutating func recordSend(to partition: TopicPartitionKey) throws(KafkaProducerError) -> Bool {
         try checkInTransaction(for: "send")
         if addedPartitions.contains(partition) || pendingPartitions.contains(partition)
             || partitionsBeingAdded.contains(partition)
@@ -137,13 +137,13 @@ public struct TransactionStateMachine: Sendable {
     }
 
     /// Checks that offsets may be sent to the transaction now (`sendOffsetsToTransaction`).
-    public func checkCanSendOffsets() throws(KafkaProducerError) {
+    package func checkCanSendOffsets() throws(KafkaProducerError) {
         try checkInTransaction(for: "sendOffsetsToTransaction")
     }
 
     /// `commitTransaction()`: returns normally when the commit may proceed (flush, then EndTxn if
     /// ``transactionStarted``).
-    public mutating func beginCommit() throws(KafkaProducerError) {
+    package mutating func beginCommit() throws(KafkaProducerError) {
         switch state {
         case .inTransaction, .committing: state = .committing
         case .abortableError:
@@ -159,7 +159,7 @@ public struct TransactionStateMachine: Sendable {
 
     /// `abortTransaction()`: returns normally when the abort may proceed (fail unsent records, wait for the
     /// in-flight ones, then EndTxn if ``transactionStarted``).
-    public mutating func beginAbort() throws(KafkaProducerError) {
+    package mutating func beginAbort() throws(KafkaProducerError) {
         switch state {
         case .inTransaction, .abortableError, .aborting: state = .aborting
         case .fatalError: throw fatalError()
@@ -170,7 +170,7 @@ public struct TransactionStateMachine: Sendable {
     }
 
     /// EndTxn answered (or was not needed): the transaction is over.
-    public mutating func transactionEnded() {
+    package mutating func transactionEnded() {
         guard state == .committing || state == .aborting else { return }
         state = .ready
         clearTransaction()
@@ -179,19 +179,19 @@ public struct TransactionStateMachine: Sendable {
     // MARK: the sender's questions and reports
 
     /// Whether the sender may drain batches of `partition` (the coordinator has added it to the transaction).
-    public func mayDrain(_ partition: TopicPartitionKey) -> Bool {
+    package func mayDrain(_ partition: TopicPartitionKey) -> Bool {
         addedPartitions.contains(partition)
     }
 
     /// Whether the sender must fail the batches it has not sent yet: the transaction will be aborted (or the
     /// producer is unusable).
-    public var shouldFailUndrainedBatches: Bool {
+    package var shouldFailUndrainedBatches: Bool {
         state == .abortableError || state == .aborting || state == .fatalError
     }
 
     /// The partitions for the next AddPartitionsToTxn; empty when none are pending, one request is already in flight,
     /// or the transaction is failing.
-    public mutating func takePartitionsToAdd() -> [TopicPartitionKey] {
+    package mutating func takePartitionsToAdd() -> [TopicPartitionKey] {
         guard state == .inTransaction || state == .committing, partitionsBeingAdded.isEmpty,
             !pendingPartitions.isEmpty
         else { return [] }
@@ -202,7 +202,7 @@ public struct TransactionStateMachine: Sendable {
 
     /// The AddPartitionsToTxn answer: the error per partition (`.none` when added). Retriable errors put the
     /// partitions back to pending (returns `.retry`); otherwise the transaction fails as the worst error says.
-    public mutating func partitionsAdded(_ results: [TopicPartitionKey: KafkaErrorCode]) -> ErrorClass? {
+    package mutating func partitionsAdded(_ results: [TopicPartitionKey: KafkaErrorCode]) -> ErrorClass? {
         let requested = partitionsBeingAdded
         partitionsBeingAdded = []
         var worst: (ErrorClass, KafkaErrorCode)?
@@ -228,13 +228,13 @@ public struct TransactionStateMachine: Sendable {
     }
 
     /// The AddPartitionsToTxn request could not be sent or answered: its partitions are pending again.
-    public mutating func addPartitionsRequestFailed() {
+    package mutating func addPartitionsRequestFailed() {
         pendingPartitions.formUnion(partitionsBeingAdded)
         partitionsBeingAdded = []
     }
 
     /// AddOffsetsToTxn succeeded: the group's offsets partition is part of the transaction.
-    public mutating func offsetsAdded() {
+    package mutating func offsetsAdded() {
         // A late answer after the transaction ended must not mark the next one as started.
         switch state {
         case .inTransaction, .committing, .abortableError, .aborting: transactionStarted = true
@@ -243,7 +243,7 @@ public struct TransactionStateMachine: Sendable {
     }
 
     /// A batch of the transaction failed for good (after the idempotence bookkeeping's decision).
-    public mutating func batchFailed(_ error: KafkaProducerError) {
+    package mutating func batchFailed(_ error: KafkaProducerError) {
         switch error.kind {
         case .fenced: fail(.fenced, error)
         case .fatal: fail(.fatal, error)
@@ -253,7 +253,7 @@ public struct TransactionStateMachine: Sendable {
 
     /// Moves to `abortableError` (from `inTransaction` or `committing`), or to `fatalError` for `.fenced` / `.fatal`.
     /// Retriable classes change nothing.
-    public mutating func fail(_ errorClass: ErrorClass, _ error: KafkaProducerError) {
+    package mutating func fail(_ errorClass: ErrorClass, _ error: KafkaProducerError) {
         switch errorClass {
         case .retry: return
         case .abortable:
@@ -277,7 +277,7 @@ public struct TransactionStateMachine: Sendable {
     // MARK: errors
 
     /// How a transactional request's error code is handled, as the Java client's handlers do.
-    public static func classify(_ code: KafkaErrorCode) -> ErrorClass {
+    package static func classify(_ code: KafkaErrorCode) -> ErrorClass {
         switch code {
         case .notCoordinator, .coordinatorNotAvailable: .retry(findCoordinator: true)
         case .coordinatorLoadInProgress, .concurrentTransactions, .operationNotAttempted, .unknownTopicOrPartition,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Our producer against kcat (librdkafka) on a real Apache Kafka 2.3.0 broker, in one interleaved run.
+"""Our producer and consumer against kcat (librdkafka) on a real Apache Kafka 2.3.0 broker, in one interleaved run.
 
 Starts a private broker with Tools/kafka-broker.sh (ZooKeeper + one broker on loopback, sharing the machine's
 cores with the clients), then, for each round and each configuration, produces RECORDS records of SIZE bytes to
@@ -22,10 +22,14 @@ compare the clients.
 Latency at low load: both Java's kafka-producer-perf-test.sh and ours send LATENCY_RECORDS records at a paced
 10,000 records/s (acks=1, each with its defaults); the table gives each tool's own 50th/99th percentiles.
 
-    Tools/bench/real-broker-producer.py [--records 2000000] [--rounds 3] [--skip-build]
+Consumer: a topic of RECORDS records (PARTITIONS partitions, written by kcat) is read to its end by each client in
+turn, every round: kcat -C -b BS -t TOPIC -o beginning -e -q (librdkafka's defaults), and our
+kafka-consumer-perf-test --topic TOPIC --messages RECORDS (a consumer group, our defaults), under /usr/bin/time.
 
-kcat payloads are distinct random uppercase lines of SIZE bytes; our tool, like Kafka's, repeats one random
-payload (lz4 compresses it better than kcat's distinct lines, which favours ours under lz4 a little).
+    Tools/bench/real-broker.py [--records 2000000] [--rounds 3] [--skip-build] [--only producer,latency,consumer]
+
+Payloads: kcat sends RECORDS distinct lines of SIZE random uppercase letters; our tool sends, for each record, one
+of the first 10,000 of those lines at random (--payload-file, as Kafka's tool does), so that both compress alike.
 """
 import argparse
 import os
@@ -36,22 +40,12 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BROKER = os.path.join(ROOT, "Tools", "kafka-broker.sh")
+from kafka_broker import BROKER, ROOT, broker_env
 CONFIGS = [("1", "none"), ("all", "lz4")]
 
 
 def log(text):
     print(text, file=sys.stderr, flush=True)
-
-
-def broker_env(directory):
-    values = {}
-    with open(os.path.join(directory, "broker.env")) as handle:
-        for line in handle:
-            key, _, value = line.strip().partition("=")
-            values[key] = value
-    return values
 
 
 def timed(command, env=None):
@@ -93,13 +87,44 @@ def run_client(client, acks, codec, topic, args, env, java_env, payload):
     else:
         extra = ["batch.size=1000000", "batch.max.size=1000000"] if client == "ours-1MB" else []
         command = [tool("kafka-producer-perf-test"), "--topic", topic, "--num-records", str(args.records),
-                   "--record-size", str(args.size), "--throughput", "-1", "--producer-props",
+                   "--payload-file", payload + ".10k", "--throughput", "-1", "--producer-props",
                    f"bootstrap.servers={bootstrap}", f"acks={acks}", f"compression.type={codec}"] + extra
     wall, cpu, rss, _ = timed(command)
     arrived = end_offsets(env, java_env, topic)
     if arrived != args.records:
         sys.exit(f"{client} {acks}/{codec}: {arrived} of {args.records} records arrived in {topic}")
     return wall, cpu, rss
+
+
+def consume(client, topic, args, env, round_index):
+    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+    if client == "kcat":
+        command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\\n"]
+    else:
+        command = [tool("kafka-consumer-perf-test"), "--bootstrap-server", bootstrap, "--topic", topic,
+                   "--messages", str(args.records), "--group", f"bench-{round_index}"]
+    wall, cpu, rss, out = timed(command)
+    if client == "kcat" and len(out.splitlines()) != args.records:
+        sys.exit(f"kcat read {len(out.splitlines())} of {args.records} records")
+    return wall, cpu, rss
+
+
+def ratio_table(title, configs, clients, results, records):
+    print(title + "\n")
+    print("| run | client | wall s | records/s | CPU-s | peak RSS MiB | records/s vs kcat | CPU vs kcat |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for config in configs:
+        kcat = results[(config, "kcat")]
+        for client in clients:
+            runs = results[(config, client)]
+            wall = statistics.median(r[0] for r in runs)
+            cpu = statistics.median(r[1] for r in runs)
+            rss = statistics.median(r[2] for r in runs)
+            speed = statistics.median(k[0] / r[0] for k, r in zip(kcat, runs))
+            cpu_ratio = statistics.median(r[1] / k[1] for k, r in zip(kcat, runs))
+            print(f"| {config} | {client} | {wall:.2f} | {records / wall:,.0f} | {cpu:.2f} | {rss:.0f} | "
+                  f"{speed:.2f}× | {cpu_ratio:.2f}× |")
+    print()
 
 
 def latency(tool_command, env):
@@ -121,14 +146,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--latency-records", type=int, default=100_000)
     parser.add_argument("--skip-build", action="store_true")
-    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--only", default="producer,latency,consumer")
     args = parser.parse_args()
+    sections = set(args.only.split(","))
 
     if not args.skip_build:
-        log("building kafka-producer-perf-test (release)")
-        subprocess.run(["swift", "build", "-c", "release", "--product", "kafka-producer-perf-test"], cwd=ROOT,
-                       check=True)
-    directory = tempfile.mkdtemp(prefix="kafka-producer-bench.")
+        for product in ("kafka-producer-perf-test", "kafka-consumer-perf-test"):
+            log(f"building {product} (release)")
+            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True)
+    directory = tempfile.mkdtemp(prefix="kafka-bench.")
     subprocess.run([BROKER, "start", directory], check=True, stdout=subprocess.DEVNULL)
     env = broker_env(directory)
     java_env = dict(os.environ, JAVA_HOME=env["JAVA_HOME"], KAFKA_HEAP_OPTS="-Xmx512M")
@@ -137,36 +163,42 @@ def main():
     with open(payload, "w") as handle:
         for _ in range(args.records):
             handle.write("".join(generator.choices(string.ascii_uppercase, k=args.size)) + "\n")
-    clients = ["kcat", "ours", "ours-1MB"]
-    results = {}  # (config, client) -> list of (wall, cpu, rss)
+    with open(payload) as source, open(payload + ".10k", "w") as sample:
+        for _ in range(min(10_000, args.records)):
+            sample.write(source.readline())
+    print(f"{args.records:,} × {args.size}-byte records, {args.partitions} partitions, {args.rounds} interleaved "
+          "rounds, medians; ratios are ours over kcat in the same round (their median).\n")
     try:
-        for round_index in range(args.rounds):
-            for acks, codec in CONFIGS:
-                for client in clients:
-                    topic = f"perf-{client}-{acks}-{codec}-{round_index}".replace("-1MB", "1mb")
-                    create_topic(env, java_env, topic, args.partitions)
-                    figures = run_client(client, acks, codec, topic, args, env, java_env, payload)
-                    results.setdefault((acks, codec, client), []).append(figures)
-                    log(f"round {round_index + 1} acks={acks} {codec} {client}: {figures[0]:.2f} s, "
-                        f"{figures[1]:.2f} CPU-s, {figures[2]:.0f} MiB")
-        print(f"{args.records:,} × {args.size}-byte records, {args.partitions} partitions, "
-              f"{args.rounds} interleaved rounds, medians; ratios are ours over kcat per round.\n")
-        print("| acks / compression | client | wall s | records/s | CPU-s | peak RSS MiB | records/s vs kcat | CPU vs kcat |")
-        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for acks, codec in CONFIGS:
-            kcat = results[(acks, codec, "kcat")]
-            for client in clients:
-                runs = results[(acks, codec, client)]
-                wall = statistics.median(r[0] for r in runs)
-                cpu = statistics.median(r[1] for r in runs)
-                rss = statistics.median(r[2] for r in runs)
-                speed = statistics.median(k[0] / r[0] for k, r in zip(kcat, runs))
-                cpu_ratio = statistics.median(r[1] / k[1] for k, r in zip(kcat, runs))
-                print(f"| {acks} / {codec} | {client} | {wall:.2f} | {args.records / wall:,.0f} | {cpu:.2f} | "
-                      f"{rss:.0f} | {speed:.2f}× | {cpu_ratio:.2f}× |")
-        if not args.skip_latency:
-            print("\nPaced at 10,000 records/s, acks=1, each tool with its defaults "
-                  f"({args.latency_records:,} records):\n")
+        if "producer" in sections:
+            clients = ["kcat", "ours", "ours-1MB"]
+            configs = [f"acks={acks} {codec}" for acks, codec in CONFIGS]
+            results = {}
+            for round_index in range(args.rounds):
+                for acks, codec in CONFIGS:
+                    for client in clients:
+                        topic = f"perf-{client}-{acks}-{codec}-{round_index}".replace("-1MB", "1mb")
+                        create_topic(env, java_env, topic, args.partitions)
+                        figures = run_client(client, acks, codec, topic, args, env, java_env, payload)
+                        results.setdefault((f"acks={acks} {codec}", client), []).append(figures)
+                        log(f"round {round_index + 1} acks={acks} {codec} {client}: {figures[0]:.2f} s, "
+                            f"{figures[1]:.2f} CPU-s, {figures[2]:.0f} MiB")
+            ratio_table("Producer (ours-1MB: batch.size=1000000, librdkafka's batch size):", configs, clients,
+                        results, args.records)
+        if "consumer" in sections:
+            topic = "consume"
+            create_topic(env, java_env, topic, args.partitions)
+            run_client("kcat", "1", "none", topic, args, env, java_env, payload)
+            results = {}
+            for round_index in range(args.rounds):
+                for client in ("kcat", "ours"):
+                    figures = consume(client, topic, args, env, round_index)
+                    results.setdefault(("read to the end", client), []).append(figures)
+                    log(f"round {round_index + 1} consumer {client}: {figures[0]:.2f} s, {figures[1]:.2f} CPU-s, "
+                        f"{figures[2]:.0f} MiB")
+            ratio_table("Consumer:", ["read to the end"], ["kcat", "ours"], results, args.records)
+        if "latency" in sections:
+            print(f"Latency: paced at 10,000 records/s, acks=1, each tool with its defaults "
+                  f"({args.latency_records:,} records; the tools' own percentiles):\n")
             print("| tool | p50 ms | p99 ms |")
             print("| --- | ---: | ---: |")
             bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
