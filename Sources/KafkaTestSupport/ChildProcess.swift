@@ -83,6 +83,9 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2)
+        // Nothing else is inherited: a socket of this process held open by a child (a broker that runs for minutes)
+        // would keep the peer from ever seeing it closed.
+        Self.closeInheritedDescriptors(&actions)
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -115,6 +118,20 @@ public final class ChildProcess: Sendable {
         self.stdoutReader = StreamReader(FileHandle(fileDescriptor: stdoutPipe.read, closeOnDealloc: true))
         self.stderrReader = StreamReader(FileHandle(fileDescriptor: stderrPipe.read, closeOnDealloc: true))
         self.command = ([URL(fileURLWithPath: path).lastPathComponent] + arguments).joined(separator: " ")
+    }
+
+    /// Adds "close every descriptor from 3 on" to `actions`: glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34
+    /// and later; looked up at run time, as Swift does not import it), otherwise a close for each descriptor open now.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+            return
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
     }
 
     /// Reaps the program if it has exited; returns its status (and the signal that ended it) then.
