@@ -91,8 +91,6 @@ start_broker() {
   # shellcheck disable=SC1091
   . "$dir/broker.env"
   java_env
-  local started_before
-  started_before=$(grep -c "started (kafka.server.KafkaServer)" "$dir/logs/server.log" 2>/dev/null || true)
   launch_broker "$dir"
   local waited=0
   until answers 127.0.0.1 "$KAFKA_PLAINTEXT_PORT"; do
@@ -112,8 +110,9 @@ start_broker() {
     [ $waited -lt 240 ] || die "the broker did not answer within 120 s; logs in $dir/logs"
     sleep 0.5
   done
-  # The broker answers before it has registered itself; wait for its controller to be elected too.
-  until [ "$(grep -c "started (kafka.server.KafkaServer)" "$dir/logs/server.log" 2>/dev/null || true)" -gt "${started_before:-0}" ]; do
+  # The broker answers before it has registered itself; wait for its controller to be elected too. broker.out is
+  # this launch's console (server.log is rotated every hour, so a count there can miss a start on the hour).
+  until grep -q "started (kafka.server.KafkaServer)" "$dir/logs/broker.out" 2>/dev/null; do
     waited=$((waited + 1))
     [ $waited -lt 240 ] || die "the broker did not finish starting within 120 s; logs in $dir/logs"
     sleep 0.5

@@ -23,7 +23,8 @@ Latency at low load: both Java's kafka-producer-perf-test.sh and ours send LATEN
 10,000 records/s (acks=1, each with its defaults); the table gives each tool's own 50th/99th percentiles.
 
 Consumer: a topic of RECORDS records (PARTITIONS partitions, written by kcat) is read to its end by each client in
-turn, every round: kcat -C -b BS -t TOPIC -o beginning -e -q (librdkafka's defaults), and our
+turn, every round: kcat -C -b BS -t TOPIC -o beginning -e -q -X fetch.wait.max.ms=10 (librdkafka's defaults
+otherwise; without it, -e waits up to a second for end-of-partition after the last record), and our
 kafka-consumer-perf-test --topic TOPIC --messages RECORDS (a consumer group, our defaults), under /usr/bin/time.
 
     Tools/bench/real-broker.py [--records 2000000] [--rounds 3] [--skip-build] [--only producer,latency,consumer]
@@ -99,7 +100,10 @@ def run_client(client, acks, codec, topic, args, env, java_env, payload):
 def consume(client, topic, args, env, round_index):
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     if client == "kcat":
-        command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\\n"]
+        # fetch.wait.max.ms=10: kcat -e stops once every partition reported its end, which with librdkafka's 500 ms
+        # default adds up to a second of idle waiting after the last record; ours stops at the last record.
+        command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\\n",
+                   "-X", "fetch.wait.max.ms=10"]
     else:
         command = [tool("kafka-consumer-perf-test"), "--bootstrap-server", bootstrap, "--topic", topic,
                    "--messages", str(args.records), "--group", f"bench-{round_index}"]
