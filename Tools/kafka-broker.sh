@@ -52,8 +52,21 @@ install() {
   echo "kafka-broker: installed Kafka 2.3.0 in $kafka_home, Java 11 in $java_home" >&2
 }
 
+# A free port below Linux's ephemeral range (32768-60999): never one that a test's in-process server (a mock broker
+# brought down and up again, for example) got from the kernel and will bind again.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket
+for _ in range(200):
+    port = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
 }
 
 # Answers whether the broker at $1:$2 answers an ApiVersions v0 request.
