@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func batchesBehindABacklogDoubleUpToTheMaximum() async throws {
-        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 4_000)
+        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 4_000, linger: .seconds(10))
         try await append(accumulator, count: 300)
         let batches = drainAll(accumulator)
         let sizes = batches.map(\.records.readableBytes)
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func aPartitionThatKeepsUpStaysAtBatchSize() async throws {
-        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 4_000)
+        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 4_000, linger: .seconds(10))
         var sizes: [Int] = []
         // The sender takes each batch as soon as it is full: the queue never holds two.
         for round in 0..<5 {
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func afterTheBacklogIsSentTheNextBatchStartsAtBatchSize() async throws {
-        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 8_000)
+        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 8_000, linger: .seconds(10))
         try await append(accumulator, count: 100)
         #expect(drainAll(accumulator).map(\.records.readableBytes).max() ?? 0 > 1_000)
         try await append(accumulator, count: 30, from: 100)
@@ -69,11 +69,28 @@ import Testing
     }
 
     @Test func theMaximumIsCappedByMaxRequestSize() async throws {
-        let (accumulator, _) = helpers.makeAccumulator(batchSize: 1_000, maxBatchSize: 1 << 20, maxRequestSize: 3_000)
+        let (accumulator, _) = helpers.makeAccumulator(
+            batchSize: 1_000, maxBatchSize: 1 << 20, linger: .seconds(10), maxRequestSize: 3_000)
         try await append(accumulator, count: 300)
         let sizes = drainAll(accumulator).map(\.records.readableBytes)
         #expect(sizes.allSatisfy { $0 <= 3_000 }, "\(sizes)")
         #expect(sizes.contains { $0 > 2_000 }, "\(sizes)")
+    }
+
+    @Test func aGrownBatchTakesRecordsOnlyWithinLingerOfItsFirst() async throws {
+        // The records' timestamps are 1 ms apart (`add`): with linger.ms=20, a batch grown past batch.size closes
+        // once its records span more than 20 ms, so a late record never joins an old batch (and its expiry).
+        let (accumulator, _) = helpers.makeAccumulator(
+            batchSize: 1_000, maxBatchSize: 64_000, linger: .milliseconds(20))
+        try await append(accumulator, count: 300)
+        let batches = drainAll(accumulator)
+        #expect(batches.flatMap(\.completions) == Array(0..<300))
+        for batch in batches.dropFirst() {
+            let first = try #require(batch.completions.first)
+            let last = try #require(batch.completions.last)
+            #expect(last - first <= 21, "a batch of records \(first)...\(last) spans more than linger.ms")
+        }
+        #expect(batches.dropFirst().contains { $0.records.readableBytes > 1_000 }, "no batch grew")
     }
 
     @Test func theProducerSettingIsReadAndDefaultsToLibrdkafkasBatchSize() throws {

@@ -34,12 +34,17 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// The size at which the batch is full: `batch.size`, or more for a batch created behind a backlog (see
     /// ``PartitionQueue/nextBatchTarget(batchSize:maxBatchSize:)``).
     let target: Int
+    /// `batch.size`, and `linger.ms` in milliseconds: past `batch.size`, the batch takes only records whose timestamp
+    /// is within `linger.ms` of its first record's. A record appended later would inherit the batch's age, and
+    /// `delivery.timeout.ms` counts from a batch's creation; within `batch.size` the rule is Java's (no limit).
+    private let growthLimit: (batchSize: Int, lingerMillis: Int64)
 
     /// Creates an open batch with room for `reservation`'s bytes of records and completion slots, written into
     /// `buffer` and `slots` (a finished batch's, cleared and emptied, from the pool's free list) or new ones.
     init(
         id: UInt64, topicPartition: TopicPartitionKey, createdAt: ContinuousClock.Instant,
-        reservation: BatchReservation, buffer: consuming ByteBuffer? = nil, slots: consuming [Completion]? = nil
+        reservation: BatchReservation, buffer: consuming ByteBuffer? = nil, slots: consuming [Completion]? = nil,
+        batchSize: Int = .max, lingerMillis: Int64 = 0
     ) {
         self.id = id
         self.topicPartition = topicPartition
@@ -47,6 +52,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.reservedBytes = reservation.bytes
         self.slots = reservation.slots
         self.target = reservation.capacity
+        self.growthLimit = (batchSize, lingerMillis)
         self.builder = RecordBatchBuilder(appendingTo: (consume buffer) ?? ByteBuffer(), capacity: reservation.capacity)
         self.completions = (consume slots) ?? []
         completions.reserveCapacity(reservation.slots)  // a no-op for reused slots of a batch like this one
@@ -62,6 +68,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.completions = drained.completions
         self.slots = drained.completions.count
         self.target = drained.records.readableBytes
+        self.growthLimit = (.max, 0)
         self.attempts = drained.attempts + 1
         self.lastAttemptAt = now
         self.sequence = drained.sequence
@@ -100,6 +107,11 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return (false, true) }
         guard isEmpty || (size + recordSize <= batchSize && !slotsUsedUp) else {
             return (false, size >= batchSize || slotsUsedUp)
+        }
+        if size >= growthLimit.batchSize, let first = builder?.firstTimestamp {
+            let (age, overflow) = timestamp.subtractingReportingOverflow(first)
+            // Grown, and open for longer than linger.ms: full.
+            if overflow || age.magnitude > UInt64(growthLimit.lingerMillis) { return (false, true) }
         }
         try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
         completions.append(completion)

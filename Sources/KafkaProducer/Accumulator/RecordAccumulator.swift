@@ -244,7 +244,11 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
                     (reservation.allocation == pool.poolableCapacity ? pool.take() : nil) ?? (nil, nil)
                 let batch = ProducerBatch<Completion>(
                     id: state.nextBatchID, topicPartition: partition, createdAt: now, reservation: reservation,
-                    buffer: consume buffer, slots: (consume slots) as? [Completion])
+                    buffer: consume buffer, slots: (consume slots) as? [Completion], batchSize: configuration.batchSize,
+                    lingerMillis: max(
+                        1,
+                        Int64(configuration.linger.components.seconds) * 1000
+                            + configuration.linger.components.attoseconds / 1_000_000_000_000_000))
                 let full = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
                     completion: completion

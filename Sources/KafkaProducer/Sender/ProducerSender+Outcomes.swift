@@ -162,10 +162,10 @@ extension ProducerSender {
     private func retryOrExpire(
         _ batch: DrainedBatch<RecordCompletion>, _ failure: BatchFailure, now: ContinuousClock.Instant
     ) {
-        if now - batch.createdAt >= settings.deliveryTimeout || forceClose {
+        if now - batch.createdAt >= settings.deliveryTimeout || lifecycle.isForced {
             idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: true)
             let reason =
-                forceClose
+                lifecycle.isForced
                 ? "the producer was closed before the batch was acknowledged (last error: \(failure.message))"
                 : "delivery.timeout.ms expired after \(batch.attempts + 1) attempts (last error: \(failure.message))"
             fail(batch, KafkaProducerError(.deliveryTimedOut, reason))

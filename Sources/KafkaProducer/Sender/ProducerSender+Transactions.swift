@@ -8,7 +8,7 @@ extension ProducerSender {
     func checkTransaction(
         _ transactions: NIOLockedValueBox<TransactionStateMachine>, group: inout DiscardingTaskGroup
     ) {
-        let mayAdd = !addPartitionsRunning && !forceClose
+        let mayAdd = !addPartitionsRunning && !lifecycle.isForced
         let (state, lastError, transactionalID, identity, partitions) = transactions.withLockedValue { machine in
             let partitions = mayAdd ? machine.takePartitionsToAdd() : []
             return (machine.state, machine.lastError, machine.transactionalID, machine.identity, partitions)

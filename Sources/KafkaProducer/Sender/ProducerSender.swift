@@ -67,9 +67,7 @@ actor ProducerSender {
     var metadataRefreshWanted = false
     var metadataRefreshRunning = false
     var lastMetadataRefresh: ContinuousClock.Instant?
-    var closing = false
-    var forceClose = false
-    var finished = false
+    var lifecycle = SenderLifecycle.running
     var flushWaiters: [FlushWaiter] = []
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
     /// The connections produce requests go through, by broker (looked up in the cluster client only when none is
@@ -107,15 +105,15 @@ actor ProducerSender {
         await withDiscardingTaskGroup { group in
             while true {
                 let now = ContinuousClock.now
-                if fatalFlag.load(ordering: .acquiring) || forceClose {
+                if fatalFlag.load(ordering: .acquiring) || lifecycle.isForced {
                     failQueuedBatches()
                 }
-                if forceClose {
+                if lifecycle.isForced {
                     failInFlightBatches()
                 }
                 // A transactional producer's id comes from initTransactions() (and its bumps from abortTransaction()).
                 if idempotence?.needsProducerID == true && transactions == nil && !producerIDRequestRunning
-                    && !forceClose
+                    && !lifecycle.isForced
                 {
                     producerIDRequestRunning = true
                     group.addTask { await self.initProducerID() }
@@ -157,7 +155,9 @@ actor ProducerSender {
                     }
                 }
 
-                if closing && inFlightBatches.isEmpty && (forceClose || !accumulator.hasIncomplete) {
+                if lifecycle.mayFinish(
+                    requestsInFlight: !inFlightBatches.isEmpty, batchesIncomplete: accumulator.hasIncomplete)
+                {
                     break
                 }
                 if sent { continue }
@@ -171,7 +171,7 @@ actor ProducerSender {
             for queue in brokerQueues.values { queue.finish() }
             brokerQueues = [:]
         }
-        finished = true
+        lifecycle.finish()
         resumeFlushWaiters(all: true)
         for waiter in closeWaiters { waiter.resume() }
         closeWaiters = []
@@ -237,7 +237,7 @@ actor ProducerSender {
     private func startMetadataRefreshIfWanted(
         now: ContinuousClock.Instant, group: inout DiscardingTaskGroup
     ) {
-        guard metadataRefreshWanted, !metadataRefreshRunning, !forceClose else { return }
+        guard metadataRefreshWanted, !metadataRefreshRunning, !lifecycle.isForced else { return }
         if let last = lastMetadataRefresh, now - last < settings.retryBackoff { return }
         metadataRefreshWanted = false
         metadataRefreshRunning = true
@@ -264,7 +264,7 @@ actor ProducerSender {
     private func isConnected(_ node: Int32, group: inout DiscardingTaskGroup) -> Bool {
         if let open = produceConnections[node], open.isActive { return true }
         produceConnections[node] = nil
-        guard !connecting.contains(node), !forceClose else { return false }
+        guard !connecting.contains(node), !lifecycle.isForced else { return false }
         connecting.insert(node)
         let cluster = cluster
         group.addTask {
@@ -469,7 +469,7 @@ actor ProducerSender {
     /// Makes every batch created so far sendable at once and waits until each is delivered or failed.
     func flush() async {
         let mark = accumulator.lastBatchID
-        guard !finished, !isFlushed(mark: mark) else { return }
+        guard lifecycle != .closed, !isFlushed(mark: mark) else { return }
         accumulator.beginFlush()
         wakeup.wake()
         await withCheckedContinuation { continuation in
@@ -499,10 +499,9 @@ actor ProducerSender {
     /// Stops accepting work: queued batches are still sent (`force == false`) or failed at once (`force == true`,
     /// in-flight records are then failed too, as the Java client's forced close does). Returns when the loop ended.
     func close(force: Bool) async {
-        closing = true
-        if force { forceClose = true }
+        lifecycle.close(force: force)
         wakeup.wake()
-        guard !finished else { return }
+        guard lifecycle != .closed else { return }
         await withCheckedContinuation { closeWaiters.append($0) }
     }
 }

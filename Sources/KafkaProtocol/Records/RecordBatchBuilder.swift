@@ -69,6 +69,9 @@ public struct RecordBatchBuilder: Sendable {
     @inlinable public var recordCount: Int { Int(count) }
     /// Whether no record was appended yet.
     @inlinable public var isEmpty: Bool { count == 0 }
+
+    /// The timestamp of the first record appended, `nil` while the batch is empty.
+    @inlinable public var firstTimestamp: Int64? { count == 0 ? nil : baseTimestamp }
     /// The size of the batch so far, uncompressed.
     @inlinable public var sizeInBytes: Int { buffer.writerIndex &- start }
 
