@@ -77,11 +77,12 @@ import Testing
         #expect(sizes.contains { $0 > 2_000 }, "\(sizes)")
     }
 
-    @Test func aGrownBatchTakesRecordsOnlyWithinLingerOfItsFirst() async throws {
-        // The records' timestamps are 1 ms apart (`add`): with linger.ms=20, a batch grown past batch.size closes
-        // once its records span more than 20 ms, so a late record never joins an old batch (and its expiry).
+    @Test func aGrownBatchTakesRecordsOnlyWithinItsWindow() async throws {
+        // The records' timestamps are 1 ms apart (`add`): with delivery.timeout.ms=2000 (the window is a hundredth,
+        // 20 ms, more than linger.ms), a batch grown past batch.size closes once its records span more than 20 ms, so
+        // a late record never joins an old batch (and its expiry).
         let (accumulator, _) = helpers.makeAccumulator(
-            batchSize: 1_000, maxBatchSize: 64_000, linger: .milliseconds(20))
+            batchSize: 1_000, maxBatchSize: 64_000, linger: .milliseconds(5), deliveryTimeout: .seconds(2))
         try await append(accumulator, count: 300)
         let batches = drainAll(accumulator)
         #expect(batches.flatMap(\.completions) == Array(0..<300))

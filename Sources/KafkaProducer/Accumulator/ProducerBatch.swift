@@ -34,17 +34,18 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     /// The size at which the batch is full: `batch.size`, or more for a batch created behind a backlog (see
     /// ``PartitionQueue/nextBatchTarget(batchSize:maxBatchSize:)``).
     let target: Int
-    /// `batch.size`, and `linger.ms` in milliseconds: past `batch.size`, the batch takes only records whose timestamp
-    /// is within `linger.ms` of its first record's. A record appended later would inherit the batch's age, and
-    /// `delivery.timeout.ms` counts from a batch's creation; within `batch.size` the rule is Java's (no limit).
-    private let growthLimit: (batchSize: Int, lingerMillis: Int64)
+    /// `batch.size`, and a window in milliseconds (`RecordAccumulator.growthWindowMillis`): past `batch.size`, the
+    /// batch takes only records whose timestamp is within the window of its first record's. A record appended later
+    /// would inherit the batch's age, and `delivery.timeout.ms` counts from a batch's creation; within `batch.size`
+    /// the rule is Java's (no limit).
+    private let growthLimit: (batchSize: Int, windowMillis: Int64)
 
     /// Creates an open batch with room for `reservation`'s bytes of records and completion slots, written into
     /// `buffer` and `slots` (a finished batch's, cleared and emptied, from the pool's free list) or new ones.
     init(
         id: UInt64, topicPartition: TopicPartitionKey, createdAt: ContinuousClock.Instant,
         reservation: BatchReservation, buffer: consuming ByteBuffer? = nil, slots: consuming [Completion]? = nil,
-        batchSize: Int = .max, lingerMillis: Int64 = 0
+        batchSize: Int = .max, windowMillis: Int64 = 0
     ) {
         self.id = id
         self.topicPartition = topicPartition
@@ -52,7 +53,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.reservedBytes = reservation.bytes
         self.slots = reservation.slots
         self.target = reservation.capacity
-        self.growthLimit = (batchSize, lingerMillis)
+        self.growthLimit = (batchSize, windowMillis)
         self.builder = RecordBatchBuilder(appendingTo: (consume buffer) ?? ByteBuffer(), capacity: reservation.capacity)
         self.completions = (consume slots) ?? []
         completions.reserveCapacity(reservation.slots)  // a no-op for reused slots of a batch like this one
@@ -110,8 +111,8 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         }
         if size >= growthLimit.batchSize, let first = builder?.firstTimestamp {
             let (age, overflow) = timestamp.subtractingReportingOverflow(first)
-            // Grown, and open for longer than linger.ms: full.
-            if overflow || age.magnitude > UInt64(growthLimit.lingerMillis) { return (false, true) }
+            // Grown, and open for longer than its window: full.
+            if overflow || age.magnitude > UInt64(growthLimit.windowMillis) { return (false, true) }
         }
         try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
         completions.append(completion)

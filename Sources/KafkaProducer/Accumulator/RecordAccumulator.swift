@@ -204,6 +204,17 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
         return (recordSize, batchBytes)
     }
 
+    /// How long (by record timestamps) a batch grown past `batch.size` takes records: a hundredth of
+    /// `delivery.timeout.ms`, at most a second, and never less than `linger.ms`. A record joining a batch that old
+    /// could expire that much early (`delivery.timeout.ms` counts from a batch's creation): 1 % at most.
+    var growthWindowMillis: Int64 {
+        func millis(_ duration: Duration) -> Int64 {
+            let (seconds, attoseconds) = duration.components
+            return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        }
+        return max(1, millis(configuration.linger), min(millis(configuration.deliveryTimeout) / 100, 1000))
+    }
+
     /// The size of the next batch of `queue` (under the lock).
     func nextBatchTarget(in queue: PartitionQueue<Completion>) -> Int {
         queue.nextBatchTarget(
@@ -245,10 +256,7 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
                 let batch = ProducerBatch<Completion>(
                     id: state.nextBatchID, topicPartition: partition, createdAt: now, reservation: reservation,
                     buffer: consume buffer, slots: (consume slots) as? [Completion], batchSize: configuration.batchSize,
-                    lingerMillis: max(
-                        1,
-                        Int64(configuration.linger.components.seconds) * 1000
-                            + configuration.linger.components.attoseconds / 1_000_000_000_000_000))
+                    windowMillis: growthWindowMillis)
                 let full = try batch.tryAppend(
                     key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
                     completion: completion
