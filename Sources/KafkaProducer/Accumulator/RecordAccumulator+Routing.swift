@@ -187,31 +187,28 @@ extension RecordAccumulator {
             }
             return try routeReference._withUnsafeGuaranteedRef { route in
                 guard route.generation >= generation else { return .unknownTopic }
-                var partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
-                try admit?(TopicPartitionKey(topic: topic, partition: partition))
-                var result = try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
-                    try self.appendToLast(
-                        of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
-                        recordSize: recordSize, completion: completion)
-                }
-                if result == nil, case .custom(let custom, _, _) = rule {
-                    // KIP-480: a custom partitioner learns that its partition needs a new batch, and chooses again.
-                    custom.onNewBatch(topic: topic, cluster: route.info, previousPartition: partition)
-                    partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
+                // Chooses a partition, lets `admit` note it, and tries the partition's last batch; without room there,
+                // also returns the size of the new batch the record needs.
+                func chooseAndAppend() throws -> (partition: Int32, appended: AppendResult?, target: Int) {
+                    let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
                     try admit?(TopicPartitionKey(topic: topic, partition: partition))
-                    result = try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
-                        try self.appendToLast(
+                    return try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
+                        let appended = try self.appendToLast(
                             of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
                             recordSize: recordSize, completion: completion)
+                        return (partition, appended, appended == nil ? self.nextBatchTarget(in: queue) : 0)
                     }
                 }
-                guard let result else {
-                    let target = route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef {
-                        self.nextBatchTarget(in: $0)
-                    }
-                    return .needsMemory(partition: partition, target: target)
+                var choice = try chooseAndAppend()
+                if choice.appended == nil, case .custom(let custom, _, _) = rule {
+                    // KIP-480: a custom partitioner learns that its partition needs a new batch, and chooses again.
+                    custom.onNewBatch(topic: topic, cluster: route.info, previousPartition: choice.partition)
+                    choice = try chooseAndAppend()
                 }
-                return .appended(result, partition: partition)
+                guard let result = choice.appended else {
+                    return .needsMemory(partition: choice.partition, target: choice.target)
+                }
+                return .appended(result, partition: choice.partition)
             }
         }
         guard case .needsMemory(let partition, let target) = routed else { return routed }
