@@ -24,24 +24,27 @@ extension KafkaConsumer {
                 return ([], pending)
             }
             var records: [ConsumerRecord] = []
+            records.reserveCapacity(min(limit, 4096))
             var failure: (any Error)?
+            // Each partition's data is read in place in `buffered` (a copy of it costs as much as its records).
             for partition in state.buffered.keys.sorted() {
-                guard records.count < limit, failure == nil, var fetched = state.buffered[partition] else { break }
+                guard records.count < limit, failure == nil, let index = state.buffered.index(forKey: partition)
+                else { break }
                 guard let partitionState = state.subscriptions[partition],
                     partitionState.pendingReset == nil, !partitionState.needsResetWithoutPolicy,
-                    partitionState.position?.offset == fetched.nextFetchOffset
+                    partitionState.position?.offset == state.buffered.values[index].nextFetchOffset
                 else {
-                    state.buffered[partition] = nil
+                    state.buffered.remove(at: index)
                     continue
                 }
                 if partitionState.isPaused { continue }
                 do {
-                    records += try fetched.nextRecords(max: limit - records.count)
+                    try state.buffered.values[index].appendRecords(to: &records, max: limit - records.count)
                 } catch {
                     failure = error
                 }
-                state.subscriptions.updatePosition(partition, to: fetched.nextPosition)
-                state.buffered[partition] = fetched.isDrained ? nil : fetched
+                state.subscriptions.updatePosition(partition, to: state.buffered.values[index].nextPosition)
+                if state.buffered.values[index].isDrained { state.buffered.remove(at: index) }
             }
             if let failure, !records.isEmpty {
                 state.pendingError = failure

@@ -40,6 +40,8 @@ struct FetchedPartition: Sendable {
     let decompressor: any KafkaDecompressor
     let maxDecompressedSize: Int
     let verifyChecksums: Bool
+    /// The first offset not handed out: the last stable offset in read_committed when known, else none.
+    private let stableLimit: Int64
 
     /// Where the next fetch of this partition starts, after the records handed out so far (and the
     /// control batches and aborted batches passed).
@@ -51,13 +53,17 @@ struct FetchedPartition: Sendable {
     /// Records handed out so far.
     private(set) var recordsRead = 0
 
-    private enum Cursor: Sendable {
-        case batch(RecordBatch, RecordBatch.RecordIterator)
-        case legacy([LegacyMessage], Int)
+    /// The batch being read: its iterator advances in place (a copy per record would copy the batch).
+    private struct OpenBatch: Sendable {
+        var records: RecordBatch.RecordIterator
+        let timestampType: RecordTimestampType
+        let nextOffset: Int64
     }
 
     private var reader: RecordBatchReader
-    private var cursor: Cursor?
+    /// At most one of `openBatch` and `openLegacy` is set: the entry being read.
+    private var openBatch: OpenBatch?
+    private var openLegacy: (messages: [LegacyMessage], index: Int)?
     private let recordsSize: Int
     private var sawCompleteEntry = false
     /// Aborted transactions sorted by first offset; those before `abortedIndex` were consumed.
@@ -91,6 +97,8 @@ struct FetchedPartition: Sendable {
         self.maxDecompressedSize = maxDecompressedSize
         self.verifyChecksums = verifyChecksums
         self.nextFetchOffset = fetchOffset
+        self.stableLimit =
+            isolationLevel == .readCommitted && lastStableOffset >= 0 ? lastStableOffset : Int64.max
         let bytes = records ?? ByteBuffer()
         self.recordsSize = bytes.readableBytes
         self.reader = RecordBatchReader(bytes, verifyChecksums: verifyChecksums)
@@ -122,26 +130,31 @@ struct FetchedPartition: Sendable {
     ///   failure were returned by an earlier call) or not even one batch fit. The partition is
     ///   then drained, its ``nextFetchOffset`` left at the failing offset.
     mutating func nextRecords(max maxRecords: Int) throws(ConsumerFetchError) -> [ConsumerRecord] {
+        var records: [ConsumerRecord] = []
+        try appendRecords(to: &records, max: maxRecords)
+        return records
+    }
+
+    /// Appends up to `maxRecords` more records to `records`, as ``nextRecords(max:)``.
+    mutating func appendRecords(to records: inout [ConsumerRecord], max maxRecords: Int) throws(ConsumerFetchError) {
         if let error = pendingError {
             pendingError = nil
             throw error
         }
-        guard !isDrained, maxRecords > 0 else { return [] }
-        var records: [ConsumerRecord] = []
-        while records.count < maxRecords {
+        guard !isDrained, maxRecords > 0 else { return }
+        let start = records.count
+        while records.count - start < maxRecords {
             do {
-                guard let record = try nextRecord() else { break }
-                records.append(record)
+                guard try appendNextRecord(to: &records) else { break }
             } catch {
                 let failure = wrap(error)
                 finish()
-                if records.isEmpty { throw failure }
+                if records.count == start { throw failure }
                 pendingError = failure
                 break
             }
         }
-        recordsRead += records.count
-        return records
+        recordsRead += records.count - start
     }
 
     /// Drops whatever was not handed out (after a seek, a pause or a revocation).
@@ -152,15 +165,14 @@ struct FetchedPartition: Sendable {
 
     private mutating func finish() {
         isDrained = true
-        cursor = nil
+        openBatch = nil
+        openLegacy = nil
     }
 
     private var isReadCommitted: Bool { isolationLevel == .readCommitted }
 
     /// Whether `offset` is at or past the last stable offset in read_committed.
-    private func isPastStableOffset(_ offset: Int64) -> Bool {
-        isReadCommitted && lastStableOffset >= 0 && offset >= lastStableOffset
-    }
+    private func isPastStableOffset(_ offset: Int64) -> Bool { offset >= stableLimit }
 
     /// Moves ``nextFetchOffset`` forward to `offset` (never back; never past the LSO in
     /// read_committed).
@@ -170,59 +182,62 @@ struct FetchedPartition: Sendable {
         nextFetchOffset = max(nextFetchOffset, target)
     }
 
-    private mutating func nextRecord() throws -> ConsumerRecord? {
+    /// Appends the next record to `records`; false when there is none.
+    private mutating func appendNextRecord(to records: inout [ConsumerRecord]) throws -> Bool {
         while !isDrained {
-            switch cursor {
-            case .batch(let batch, var iterator):
-                guard let record = try iterator.next() else {
-                    cursor = nil
-                    advance(to: batch.nextOffset)
+            if openBatch != nil {
+                guard let record = try openBatch!.records.next() else {
+                    advance(to: openBatch!.nextOffset)
+                    openBatch = nil
                     continue
                 }
-                cursor = .batch(batch, iterator)
                 guard record.offset >= nextFetchOffset else { continue }
                 if isPastStableOffset(record.offset) {
                     finish()
-                    return nil
+                    return false
                 }
                 nextFetchOffset = record.offset + 1
-                return ConsumerRecord(
-                    topic: partition.topic, partition: partition.partition, offset: record.offset,
-                    timestamp: record.timestamp, timestampType: batch.timestampType, key: record.key,
-                    value: record.value, headers: record.headers, leaderEpoch: lastEpoch)
-            case .legacy(let messages, let index):
+                records.append(
+                    ConsumerRecord(
+                        topic: partition.topic, partition: partition.partition, offset: record.offset,
+                        timestamp: record.timestamp, timestampType: openBatch!.timestampType, key: record.key,
+                        value: record.value, headers: record.headers, leaderEpoch: lastEpoch))
+                return true
+            }
+            if let (messages, index) = openLegacy {
                 guard index < messages.count else {
-                    cursor = nil
+                    openLegacy = nil
                     continue
                 }
-                cursor = .legacy(messages, index + 1)
+                openLegacy = (messages, index + 1)
                 let message = messages[index]
                 guard message.offset >= nextFetchOffset else { continue }
                 if isPastStableOffset(message.offset) {
                     finish()
-                    return nil
+                    return false
                 }
                 let next = message.offset.addingReportingOverflow(1)
                 guard !next.overflow else {
                     throw KafkaProtocolError(.invalidValue, "legacy message offset \(message.offset) overflows")
                 }
                 nextFetchOffset = next.partialValue
-                return ConsumerRecord(
-                    topic: partition.topic, partition: partition.partition, offset: message.offset,
-                    timestamp: message.timestamp ?? -1, timestampType: message.timestampType, key: message.key,
-                    value: message.value, leaderEpoch: nil)
-            case nil:
-                guard let entry = try reader.next() else {
-                    finish()
-                    return nil
-                }
-                try open(entry)
+                records.append(
+                    ConsumerRecord(
+                        topic: partition.topic, partition: partition.partition, offset: message.offset,
+                        timestamp: message.timestamp ?? -1, timestampType: message.timestampType, key: message.key,
+                        value: message.value, leaderEpoch: nil))
+                return true
             }
+            guard let entry = try reader.next() else {
+                finish()
+                return false
+            }
+            try open(entry)
         }
-        return nil
+        return false
     }
 
-    /// Starts reading one entry of the records buffer: sets ``cursor``, or skips the entry.
+    /// Starts reading one entry of the records buffer: opens it (`openBatch` or `openLegacy`), or skips it.
     private mutating func open(_ entry: RecordBatchEntry) throws {
         switch entry {
         case .incomplete(let incomplete):
@@ -238,7 +253,7 @@ struct FetchedPartition: Sendable {
             let messages = try message.messages(
                 decompressor: decompressor, maxDecompressedSize: maxDecompressedSize,
                 verifyChecksums: verifyChecksums)
-            cursor = .legacy(messages, 0)
+            openLegacy = (messages, 0)
         case .batch(let batch):
             sawCompleteEntry = true
             if isPastStableOffset(batch.baseOffset) {
@@ -261,8 +276,9 @@ struct FetchedPartition: Sendable {
             }
             // Wholly before the fetch offset: nothing to hand out, no need to decompress.
             guard batch.lastOffset >= nextFetchOffset else { return }
-            cursor = .batch(
-                batch, try batch.records(decompressor: decompressor, maxDecompressedSize: maxDecompressedSize))
+            openBatch = OpenBatch(
+                records: try batch.records(decompressor: decompressor, maxDecompressedSize: maxDecompressedSize),
+                timestampType: batch.timestampType, nextOffset: batch.nextOffset)
         }
     }
 
