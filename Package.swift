@@ -265,7 +265,7 @@ let package = Package(
         .executableTarget(
             name: "KafkaBenchmarks",
             dependencies: [
-                "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaTestSupport",
+                "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaProducer", "KafkaTestSupport",
                 "CCRC32C", "CZlib", "CLZ4", "CSnappy", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

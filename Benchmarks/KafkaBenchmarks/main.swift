@@ -96,6 +96,11 @@ if enabled("codec") {
     }
 }
 
+if enabled("accumulator") {
+    let rate = try accumulatorRecordsPerSecond()
+    print(line("accumulator append + drain, 100 B", rate / 1e6, "M records/s"))
+}
+
 if enabled("network") {
     try await runNetworkBenchmarks()
 }

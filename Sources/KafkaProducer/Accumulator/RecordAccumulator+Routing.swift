@@ -1,11 +1,11 @@
-import KafkaNetwork
-import KafkaProtocol
-import NIOCore
+package import KafkaNetwork
+package import KafkaProtocol
+package import NIOCore
 
 /// How the partition of a record appended with ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:admit:)``
 /// is chosen, under the accumulator's lock, for every partitioner strategy (the Java client's accumulator does it
 /// for its `BuiltInPartitioner`).
-enum PartitionRule: Sendable {
+package enum PartitionRule: Sendable {
     /// The record names its partition (checked against the topic's partition count).
     case explicit(Int32)
     /// A keyed record: `toPositive(murmur2(key))`, taken modulo the partition count.
@@ -122,7 +122,7 @@ final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
 
 extension RecordAccumulator {
     /// The outcome of ``RecordAccumulator/appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:admit:)``.
-    enum RoutedAppend: Equatable {
+    package enum RoutedAppend: Equatable {
         /// The record is in a batch.
         case appended(AppendResult, partition: Int32)
         /// No route for the topic at this metadata generation (or a later one): cache one (``RecordAccumulator/cacheRoute(topic:info:generation:)``)
@@ -135,7 +135,7 @@ extension RecordAccumulator {
 
     /// Caches the topic's partitions for ``appendRouted(topic:generation:rule:key:value:timestamp:headers:completion:random:now:admit:)``
     /// as of metadata `generation` (the sticky partition and the queues found so far stay).
-    func cacheRoute(topic: String, info: PartitionerTopicInfo, generation: UInt64) {
+    package func cacheRoute(topic: String, info: PartitionerTopicInfo, generation: UInt64) {
         state.withLockedValue { state in
             if let route = state.routes.value(for: topic) {
                 // A slower task may bring older partitions than another cached already: the newest stay.
@@ -165,7 +165,7 @@ extension RecordAccumulator {
     ///     the accumulator's lock comes before any lock it takes.
     /// - Throws: ``KafkaProducerPartitionError`` for an explicit partition the topic does not have; otherwise as
     ///   ``appendWithoutWaiting(_:key:value:timestamp:headers:completion:now:)``.
-    func appendRouted(
+    package func appendRouted(
         topic: String, generation: UInt64, rule: PartitionRule, key: ByteBuffer?, value: ByteBuffer?,
         timestamp: Int64, headers: [RecordHeader], completion: Completion, random: inout some RandomNumberGenerator,
         now: @autoclosure () -> ContinuousClock.Instant, admit: ((TopicPartitionKey) throws -> Void)? = nil
