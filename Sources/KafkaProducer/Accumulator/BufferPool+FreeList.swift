@@ -2,20 +2,19 @@ package import NIOCore
 
 /// A finished batch's memory on the pool's free list: its cleared buffer and, for the accumulator, its emptied
 /// completion slots (an array of the accumulator's token type, type-erased as the pool is not generic).
-struct FreeBatchMemory: @unchecked Sendable {
-    // @unchecked: `slots` is an array of the accumulator's `Sendable` completion type, erased.
+struct FreeBatchMemory: Sendable {
     var buffer: ByteBuffer
-    var slots: Any?
+    /// An array of the accumulator's completion type (`[Completion]`), erased.
+    var slots: (any Sendable)?
     /// What it takes: the buffer's capacity and the slots' capacity.
     var bytes: Int
 }
 
 /// The free list, as the Java client's `BufferPool` keeps its free `batch.size` buffers.
 ///
-/// Batches used to allocate their buffer and completion slots and free them when the broker answered. The memory
-/// freed on the sender's thread and allocated again on the sending thread spread over glibc's per-thread arenas, each
-/// keeping its own high-water mark: with `buffer.memory` full, resident memory reached twice `buffer.memory`. Kept
-/// here and reused, the batch memory is allocated once.
+/// A batch's buffer and completion slots are allocated once and reused: memory freed on the sender's thread and
+/// allocated again on a sending thread would spread over glibc's per-thread arenas, each keeping its own high-water
+/// mark, and resident memory would reach twice `buffer.memory`.
 ///
 /// Free memory counts as available (a reservation may use its room) and never exceeds it: every change under the
 /// pool's lock goes through ``BufferPool/withTrimmedState(_:)``, which drops free entries until
@@ -29,7 +28,7 @@ extension BufferPool {
     package func takeBuffer() -> ByteBuffer? { take()?.buffer }
 
     /// A finished batch's memory from the free list: the buffer cleared, the slots as recycled (emptied).
-    func take() -> (buffer: ByteBuffer, slots: Any?)? {
+    func take() -> (buffer: ByteBuffer, slots: (any Sendable)?)? {
         guard
             var entry: FreeBatchMemory = state.withLockedValue({ state in
                 guard let entry = state.free.popLast() else { return nil }

@@ -4,30 +4,30 @@ package import NIOCore
 
 /// One batch of one partition inside the ``RecordAccumulator``.
 ///
-/// A reference type so that an append mutates the batch where it sits in its partition's queue: a `Deque` element
-/// mutated through its subscript is moved out and copied back, which retained and released every field of the batch
-/// for every record. Touched only under the accumulator's lock while queued, and by the one drain that removed it
-/// afterwards (never shared), hence `@unchecked Sendable`, and its properties skip the run-time exclusivity checks
-/// (`@exclusivity(unchecked)`: the lock already rules out overlapping accesses; the checks cost a thread-local lookup
-/// per access, several per record). While open it owns a `RecordBatchBuilder`; once drained
-/// and re-enqueued for a retry it holds the finished bytes.
-final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
+/// A reference type so that an append mutates the batch where it sits in its partition's queue. Lock-confined
+/// (``LockConfined``): touched under the accumulator's lock while queued, and by the one drain that removed it
+/// afterwards. While open it owns a `RecordBatchBuilder`; once drained and re-enqueued for a retry it holds the
+/// finished bytes.
+final class ProducerBatch<Completion: Sendable>: LockConfined<ProducerBatch<Completion>.Fields> {
+    struct Fields {
+        /// The open batch's builder, `nil` once the batch is closed.
+        var builder: RecordBatchBuilder?
+        /// A closed batch's finished bytes and record count (a batch re-enqueued for a retry).
+        var closedRecords = ByteBuffer()
+        var closedCount = 0
+        var completions: [Completion]
+        var attempts = 0
+        var lastAttemptAt: ContinuousClock.Instant?
+        /// The idempotent producer's sequence for the batch, once assigned at its first drain.
+        var sequence: IdempotentProducerState.BatchSequence?
+    }
+
     /// A unique, increasing id: batches of a partition are ordered by it.
     let id: UInt64
     let topicPartition: TopicPartitionKey
     let createdAt: ContinuousClock.Instant
     /// The bytes reserved in the ``BufferPool`` for this batch.
     let reservedBytes: Int
-    /// The open batch's builder, `nil` once the batch is closed.
-    @exclusivity(unchecked) private var builder: RecordBatchBuilder?
-    /// A closed batch's finished bytes and record count (a batch re-enqueued for a retry).
-    @exclusivity(unchecked) private var closedRecords = ByteBuffer()
-    @exclusivity(unchecked) private var closedCount = 0
-    @exclusivity(unchecked) private(set) var completions: [Completion]
-    @exclusivity(unchecked) private(set) var attempts = 0
-    @exclusivity(unchecked) private(set) var lastAttemptAt: ContinuousClock.Instant?
-    /// The idempotent producer's sequence for the batch, once assigned at its first drain.
-    @exclusivity(unchecked) var sequence: IdempotentProducerState.BatchSequence?
 
     /// The most records the batch takes: its completion slots, reserved up front and counted in ``reservedBytes``.
     let slots: Int
@@ -54,9 +54,13 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.slots = reservation.slots
         self.target = reservation.capacity
         self.growthLimit = (batchSize, windowMillis)
-        self.builder = RecordBatchBuilder(appendingTo: (consume buffer) ?? ByteBuffer(), capacity: reservation.capacity)
-        self.completions = (consume slots) ?? []
+        var completions = (consume slots) ?? []
         completions.reserveCapacity(reservation.slots)  // a no-op for reused slots of a batch like this one
+        super.init(
+            fields: Fields(
+                builder: RecordBatchBuilder(
+                    appendingTo: (consume buffer) ?? ByteBuffer(), capacity: reservation.capacity),
+                completions: completions))
     }
 
     init(drained: DrainedBatch<Completion>, now: ContinuousClock.Instant) {
@@ -64,23 +68,27 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         self.topicPartition = drained.topicPartition
         self.createdAt = drained.createdAt
         self.reservedBytes = drained.reservedBytes
-        self.closedRecords = drained.records
-        self.closedCount = drained.recordCount
-        self.completions = drained.completions
         self.slots = drained.completions.count
         self.target = drained.records.readableBytes
         self.growthLimit = (.max, 0)
-        self.attempts = drained.attempts + 1
-        self.lastAttemptAt = now
-        self.sequence = drained.sequence
+        super.init(
+            fields: Fields(
+                builder: nil, closedRecords: drained.records, closedCount: drained.recordCount,
+                completions: drained.completions, attempts: drained.attempts + 1, lastAttemptAt: now,
+                sequence: drained.sequence))
     }
 
-    var isClosed: Bool { builder == nil }
+    var completions: [Completion] { fields.completions }
+    var attempts: Int { fields.attempts }
+    var lastAttemptAt: ContinuousClock.Instant? { fields.lastAttemptAt }
+    var sequence: IdempotentProducerState.BatchSequence? { fields.sequence }
 
-    var recordCount: Int { builder?.recordCount ?? closedCount }
+    var isClosed: Bool { fields.builder == nil }
+
+    var recordCount: Int { fields.builder?.recordCount ?? fields.closedCount }
 
     /// The uncompressed size so far (open) or the encoded size (closed).
-    var estimatedSize: Int { builder?.sizeInBytes ?? closedRecords.readableBytes }
+    var estimatedSize: Int { fields.builder?.sizeInBytes ?? fields.closedRecords.readableBytes }
 
     /// Whether no further record should be appended (closed, ``target`` reached, or no completion slot left).
     var isFull: Bool {
@@ -88,12 +96,12 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     }
 
     /// Whether every completion slot the batch reserved holds a record.
-    private var slotsUsedUp: Bool { completions.count >= slots }
+    private var slotsUsedUp: Bool { fields.completions.count >= slots }
 
     /// Whether the batch waits for its retry backoff at `now`.
     func isBackingOff<C>(now: ContinuousClock.Instant, configuration: RecordAccumulator<C>.Configuration) -> Bool {
-        guard attempts > 0, let lastAttemptAt else { return false }
-        return now < lastAttemptAt + configuration.retryBackoff(afterAttempts: attempts)
+        guard fields.attempts > 0, let lastAttemptAt = fields.lastAttemptAt else { return false }
+        return now < lastAttemptAt + configuration.retryBackoff(afterAttempts: fields.attempts)
     }
 
     /// Appends a record if it fits in ``target`` and a completion slot is left (an empty batch accepts any record).
@@ -105,18 +113,20 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
         completion: Completion
     ) throws -> (appended: Bool, full: Bool) {
         let batchSize = target
-        guard let size = builder?.sizeInBytes, let isEmpty = builder?.isEmpty else { return (false, true) }
+        guard let size = fields.builder?.sizeInBytes, let isEmpty = fields.builder?.isEmpty else {
+            return (false, true)
+        }
         guard isEmpty || (size + recordSize <= batchSize && !slotsUsedUp) else {
             return (false, size >= batchSize || slotsUsedUp)
         }
-        if size >= growthLimit.batchSize, let first = builder?.firstTimestamp {
+        if size >= growthLimit.batchSize, let first = fields.builder?.firstTimestamp {
             let (age, overflow) = timestamp.subtractingReportingOverflow(first)
             // Grown, and open for longer than its window: full.
             if overflow || age.magnitude > UInt64(growthLimit.windowMillis) { return (false, true) }
         }
-        try builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
-        completions.append(completion)
-        return (true, (builder?.sizeInBytes ?? batchSize) >= batchSize || slotsUsedUp)
+        try fields.builder?.append(key: key, value: value, timestamp: timestamp, headers: headers)
+        fields.completions.append(completion)
+        return (true, (fields.builder?.sizeInBytes ?? batchSize) >= batchSize || slotsUsedUp)
     }
 
     /// Closes the batch into a ``DrainedBatch``, compressing with `compressor` when `compression` is not `.none`, and
@@ -131,7 +141,7 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
     ) -> DrainedBatch<Completion> {
         let count = recordCount
         var records: ByteBuffer
-        if var builder = builder.take() {  // taken: the builder's storage is uniquely referenced, no copy on finish
+        if var builder = fields.builder.take() {  // taken: the builder's storage is uniquely referenced, no copy on finish
             // A failed compression leaves the builder untouched, so the uncompressed batch can still be finished.
             if compression != .none,
                 let compressed = try? builder.finish(compression: compression, compressor: compressor, level: level)
@@ -142,19 +152,19 @@ final class ProducerBatch<Completion: Sendable>: @unchecked Sendable {
                 records = (try? builder.finish()) ?? ByteBuffer()
             }
         } else {
-            records = closedRecords
-            closedRecords = ByteBuffer()
+            records = fields.closedRecords
+            fields.closedRecords = ByteBuffer()
         }
-        if let sequence {
+        if let sequence = fields.sequence {
             // Cannot fail: the bytes are one v2 batch of `count` records that this accumulator encoded.
             try? RecordBatchStamp.stamp(&records, with: sequence, isTransactional: isTransactional)
         }
         var completions: [Completion] = []
-        swap(&completions, &self.completions)
+        swap(&completions, &fields.completions)
         return DrainedBatch(
             id: id, topicPartition: topicPartition, records: records, recordCount: count,
-            completions: completions, createdAt: createdAt, attempts: attempts, reservedBytes: reservedBytes,
-            sequence: sequence)
+            completions: completions, createdAt: createdAt, attempts: fields.attempts, reservedBytes: reservedBytes,
+            sequence: fields.sequence)
     }
 }
 

@@ -90,9 +90,9 @@ extension RecordAccumulator {
                     guard case .take(let sequence) = admit(partition, first.sequence, first.recordCount) else {
                         continue
                     }
-                    queue.batches.removeFirst()
+                    queue.fields.batches.removeFirst()
                     size += first.estimatedSize
-                    first.sequence = sequence
+                    first.fields.sequence = sequence
                     batches.append(first)
                 }
                 state.drainStart[node] = partitions[next]
@@ -116,8 +116,8 @@ extension RecordAccumulator {
         let retried = ProducerBatch(drained: batch, now: now)
         state.withLockedValue { state in
             let queue = state.queue(for: batch.topicPartition)
-            let index = queue.batches.firstIndex(where: { $0.id > batch.id }) ?? queue.batches.endIndex
-            queue.batches.insert(retried, at: index)
+            let index = queue.fields.batches.firstIndex(where: { $0.id > batch.id }) ?? queue.fields.batches.endIndex
+            queue.fields.batches.insert(retried, at: index)
             state.incomplete.insert(batch.id)
         }
     }
@@ -182,7 +182,7 @@ extension RecordAccumulator {
             for partition in state.queues.entries.keys.sorted() {
                 guard let queue = state.queues.entries[partition] else { continue }
                 while let first = queue.first, now - first.createdAt >= timeout {
-                    expired.append(queue.batches.removeFirst())
+                    expired.append(queue.fields.batches.removeFirst())
                 }
             }
             return expired
@@ -227,7 +227,7 @@ extension RecordAccumulator {
         let aborted: [ProducerBatch<Completion>] = state.withLockedValue { state in
             var aborted: [ProducerBatch<Completion>] = []
             for partition in state.queues.entries.keys.sorted() {
-                aborted.append(contentsOf: state.queues.entries[partition]?.batches ?? [])
+                aborted.append(contentsOf: state.queues.entries[partition]?.fields.batches ?? [])
             }
             state.queues.removeAll()
             for route in state.routes.entries.values { route.forgetQueues() }

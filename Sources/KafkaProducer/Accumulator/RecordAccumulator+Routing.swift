@@ -20,102 +20,119 @@ package enum PartitionRule: Sendable {
 }
 
 /// A topic's routing state inside the accumulator: the partitions as of a metadata generation, the sticky partition,
-/// and the partitions' queues by index. Touched only under the accumulator's lock, hence `@unchecked Sendable` and no
-/// run-time exclusivity checks (as ``ProducerBatch``).
+/// and the partitions' queues by index. Lock-confined (``LockConfined``).
 ///
 /// One lookup of the topic (the previous record's topic is at hand) then gives the partition and its queue without
-/// hashing a `TopicPartitionKey`, without the sticky partitioner's own lock, and without copying the topic's
-/// partitions out of a cache: the send path's one lock.
-final class TopicRoute<Completion: Sendable>: @unchecked Sendable {
-    @exclusivity(unchecked) private(set) var generation: UInt64
-    @exclusivity(unchecked) private(set) var info: PartitionerTopicInfo
-    /// `info.partitionCount`, read per record without copying `info`.
-    @exclusivity(unchecked) private var partitionCount: Int
-    @exclusivity(unchecked) var sticky: StickyPartitioning.StickyChoice?
-    /// The round-robin position (``PartitionRule/roundRobin``).
-    @exclusivity(unchecked) private var roundRobinCounter: Int32 = 0
-    /// The queues of the partitions appended to so far, by partition: the same objects as the accumulator's map,
-    /// which holds them strongly until ``RecordAccumulator/abortAll()`` (that calls ``forgetQueues()`` on every route),
-    /// so they are kept here unretained and the send path reaches a queue without a retain and a release per record.
-    @exclusivity(unchecked) private var queues: [Unmanaged<PartitionQueue<Completion>>?]
+/// hashing a `TopicPartitionKey`, without a lock of its own, and without copying the topic's partitions out of a
+/// cache: the send path's one lock.
+final class TopicRoute<Completion: Sendable>: LockConfined<TopicRoute<Completion>.Fields> {
+    struct Fields {
+        var generation: UInt64
+        var info: PartitionerTopicInfo
+        /// `info.partitionCount`, read per record without copying `info`.
+        var partitionCount: Int
+        var sticky: StickyPartitioning.StickyChoice?
+        /// The round-robin position (``PartitionRule/roundRobin``).
+        var roundRobinCounter: Int32 = 0
+        /// The queues of the partitions appended to so far, by partition: the same objects as the accumulator's map.
+        var queues: [PartitionQueue<Completion>?]
+    }
 
     init(info: PartitionerTopicInfo, generation: UInt64) {
-        self.generation = generation
-        self.info = info
-        self.partitionCount = max(info.partitionCount, 0)
-        self.queues = Array(repeating: nil, count: max(info.partitionCount, 0))
+        let count = max(info.partitionCount, 0)
+        super.init(
+            fields: Fields(
+                generation: generation, info: info, partitionCount: count,
+                queues: Array(repeating: nil, count: count)))
     }
+
+    var generation: UInt64 { fields.generation }
+    var info: PartitionerTopicInfo { fields.info }
 
     /// Takes newer partitions; the queues found so far stay (a topic's partitions are only ever added).
     func update(info: PartitionerTopicInfo, generation: UInt64) {
-        self.generation = generation
-        self.info = info
+        fields.generation = generation
+        fields.info = info
         let count = max(info.partitionCount, 0)
-        partitionCount = count
-        if queues.count < count {
-            queues.append(contentsOf: repeatElement(nil, count: count - queues.count))
-        } else if queues.count > count {
-            queues.removeLast(queues.count - count)
+        fields.partitionCount = count
+        if fields.queues.count < count {
+            fields.queues.append(contentsOf: repeatElement(nil, count: count - fields.queues.count))
+        } else if fields.queues.count > count {
+            fields.queues.removeLast(fields.queues.count - count)
         }
     }
 
     /// Forgets the queues (the accumulator dropped them all, ``RecordAccumulator/abortAll()``).
     func forgetQueues() {
-        for index in queues.indices { queues[index] = nil }
+        for index in fields.queues.indices { fields.queues[index] = nil }
     }
 
     /// The partition for a record, per `rule`.
     func partition(
         for rule: PartitionRule, batchSize: Int, random: inout some RandomNumberGenerator
     ) throws(KafkaProducerPartitionError) -> Int32 {
+        let partitionCount = fields.partitionCount
         switch rule {
         case .explicit(let partition):
             guard partition >= 0 && Int(partition) < partitionCount else {
-                throw .invalidExplicitPartition(topic: info.topic, partition: partition, partitionCount: partitionCount)
+                throw .invalidExplicitPartition(
+                    topic: fields.info.topic, partition: partition, partitionCount: partitionCount)
             }
             return partition
         case .keyHash(let hash):
-            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
+            guard partitionCount > 0 else {
+                throw .noPartitions(topic: fields.info.topic, partitionCount: partitionCount)
+            }
             return Int32(truncatingIfNeeded: Int(Murmur2.toPositive(hash)) % partitionCount)
         case .sticky(let bytes):
-            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
-            // `info` is read only to choose anew (copying it per record cost a retain and a release).
-            return StickyPartitioning.choose(
+            guard partitionCount > 0 else {
+                throw .noPartitions(topic: fields.info.topic, partitionCount: partitionCount)
+            }
+            // The choice is updated in a local copy: choosing anew reads `fields.info`, which must not overlap a
+            // modification of `fields`.
+            var sticky = fields.sticky
+            let partition = StickyPartitioning.choose(
                 &sticky, partitionCount: partitionCount, counting: .init(bytes: bytes, batchSize: batchSize)
-            ) { StickyPartitioning.nextPartition(random: &random, loadStats: nil, topic: info) }
+            ) { StickyPartitioning.nextPartition(random: &random, loadStats: nil, topic: fields.info) }
+            fields.sticky = sticky
+            return partition
         case .roundRobin:
-            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
-            let position = Int(Murmur2.toPositive(roundRobinCounter))
-            roundRobinCounter &+= 1
-            let available = info.availablePartitions
-            if !available.isEmpty, info.contains(partition: available[position % available.count]) {
+            guard partitionCount > 0 else {
+                throw .noPartitions(topic: fields.info.topic, partitionCount: partitionCount)
+            }
+            let position = Int(Murmur2.toPositive(fields.roundRobinCounter))
+            fields.roundRobinCounter &+= 1
+            let available = fields.info.availablePartitions
+            if !available.isEmpty, fields.info.contains(partition: available[position % available.count]) {
                 return available[position % available.count]
             }
             // No partition has a leader: give one anyway (its records wait until it has one).
             return Int32(position % partitionCount)
         case .custom(let partitioner, let key, let value):
-            guard partitionCount > 0 else { throw .noPartitions(topic: info.topic, partitionCount: partitionCount) }
+            guard partitionCount > 0 else {
+                throw .noPartitions(topic: fields.info.topic, partitionCount: partitionCount)
+            }
             let chosen = partitioner.partition(
-                topic: info.topic, key: key.map { Array($0.readableBytesView) },
-                value: value.map { Array($0.readableBytesView) }, cluster: info)
-            guard info.contains(partition: chosen) else {
+                topic: fields.info.topic, key: key.map { Array($0.readableBytesView) },
+                value: value.map { Array($0.readableBytesView) }, cluster: fields.info)
+            guard fields.info.contains(partition: chosen) else {
                 throw .invalidPartitionFromPartitioner(
-                    topic: info.topic, partition: chosen, partitionCount: partitionCount)
+                    topic: fields.info.topic, partition: chosen, partitionCount: partitionCount)
             }
             return chosen
         }
     }
 
-    /// The partition's queue, found in (or added to) `all` the first time, unretained: valid while `all` holds it
-    /// (under the accumulator's lock, until ``RecordAccumulator/abortAll()``). `partition` is one of the topic's.
+    /// The partition's queue, found in (or added to) `all` the first time. `partition` is one of the topic's.
     func queue(
         _ partition: Int32, in all: inout RecentlyUsedDictionary<TopicPartitionKey, PartitionQueue<Completion>>
-    ) -> Unmanaged<PartitionQueue<Completion>> {
+    ) -> PartitionQueue<Completion> {
         let index = Int(partition)
-        if let queue = queues[index] { return queue }
-        let queue = Unmanaged.passUnretained(
-            all.value(for: TopicPartitionKey(topic: info.topic, partition: partition)) { PartitionQueue() })
-        queues[index] = queue
+        if let queue = fields.queues[index] { return queue }
+        let queue = all.value(for: TopicPartitionKey(topic: fields.info.topic, partition: partition)) {
+            PartitionQueue()
+        }
+        fields.queues[index] = queue
         return queue
     }
 }
@@ -174,30 +191,27 @@ extension RecordAccumulator {
         let batchSize = configuration.batchSize
         let routed: RoutedAppend = try state.withLockedValue { state in
             guard !state.closed else { throw ProducerBufferError.closed }
-            // The route and the queue are used unretained (+0): the state holds both strongly throughout (see
-            // `State.lastRoute` and `TopicRoute.queues`).
-            let routeReference: Unmanaged<TopicRoute<Completion>>
+            let route: TopicRoute<Completion>
             if let last = state.lastRoute, state.lastRouteTopic == topic {
-                routeReference = last
+                route = last
             } else {
                 guard let found = state.routes.value(for: topic) else { return .unknownTopic }
-                routeReference = Unmanaged.passUnretained(found)
+                route = found
                 state.lastRouteTopic = topic
-                state.lastRoute = routeReference
+                state.lastRoute = route
             }
-            return try routeReference._withUnsafeGuaranteedRef { route in
+            do {
                 guard route.generation >= generation else { return .unknownTopic }
                 // Chooses a partition, lets `admit` note it, and tries the partition's last batch; without room there,
                 // also returns the size of the new batch the record needs.
                 func chooseAndAppend() throws -> (partition: Int32, appended: AppendResult?, target: Int) {
                     let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
                     try admit?(TopicPartitionKey(topic: topic, partition: partition))
-                    return try route.queue(partition, in: &state.queues)._withUnsafeGuaranteedRef { queue in
-                        let appended = try self.appendToLast(
-                            of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
-                            recordSize: recordSize, completion: completion)
-                        return (partition, appended, appended == nil ? self.nextBatchTarget(in: queue) : 0)
-                    }
+                    let queue = route.queue(partition, in: &state.queues)
+                    let appended = try self.appendToLast(
+                        of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
+                        recordSize: recordSize, completion: completion)
+                    return (partition, appended, appended == nil ? self.nextBatchTarget(in: queue) : 0)
                 }
                 var choice = try chooseAndAppend()
                 if choice.appended == nil, case .custom(let custom, _, _) = rule {

@@ -83,9 +83,9 @@ extension RecordAccumulator {
         let limit = max(configuration.batchSize, batch.records.readableBytes / 2)
         state.withLockedValue { state in
             let queue = state.queue(for: batch.topicPartition)
-            let index = queue.batches.firstIndex(where: { $0.id > batch.id }) ?? queue.batches.endIndex
-            queue.batches.insert(contentsOf: retried, at: index)
-            queue.maxBatchSize = min(queue.maxBatchSize ?? .max, limit)
+            let index = queue.fields.batches.firstIndex(where: { $0.id > batch.id }) ?? queue.fields.batches.endIndex
+            queue.fields.batches.insert(contentsOf: retried, at: index)
+            queue.fields.maxBatchSize = min(queue.fields.maxBatchSize ?? .max, limit)
             state.incomplete.remove(batch.id)
             for piece in retried { state.incomplete.insert(piece.id) }
         }

@@ -107,10 +107,9 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
         /// Per topic: its partitions as of a metadata generation, the sticky partition, and its partitions' queues by
         /// index (the same objects as in `queues`), for ``appendRouted(_:)`` (see `RecordAccumulator+Routing.swift`).
         var routes = RecentlyUsedDictionary<String, TopicRoute<Completion>>()
-        /// The previous routed append's topic and route, unretained: `routes` holds every route strongly and never
-        /// removes or replaces one, so the send path reaches it without a retain and a release per record.
+        /// The previous routed append's topic and route (consecutive records usually go to one topic).
         var lastRouteTopic: String?
-        var lastRoute: Unmanaged<TopicRoute<Completion>>?
+        var lastRoute: TopicRoute<Completion>?
         /// The id of the newest batch; ids step by ``RecordAccumulator/batchIDStride``, and the pieces of a split
         /// batch take the ids after their batch's (see `RecordAccumulator+Split.swift`).
         var nextBatchID: UInt64 = 0
@@ -262,7 +261,7 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
                     completion: completion
                 ).full
                 let queue = state.queue(for: partition)
-                queue.batches.append(batch)
+                queue.fields.batches.append(batch)
                 state.incomplete.insert(batch.id)
                 return AppendResult(batchIsFull: queue.count > 1 || full, newBatchCreated: true)
             }
@@ -291,7 +290,7 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
         of queue: PartitionQueue<Completion>, key: ByteBuffer?, value: ByteBuffer?, timestamp: Int64,
         headers: [RecordHeader], recordSize: Int, completion: Completion
     ) throws -> AppendResult? {
-        guard let last = queue.batches.last else { return nil }
+        guard let last = queue.fields.batches.last else { return nil }
         let outcome = try last.tryAppend(
             key: key, value: value, timestamp: timestamp, headers: headers, recordSize: recordSize,
             completion: completion)
