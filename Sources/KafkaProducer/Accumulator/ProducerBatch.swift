@@ -204,7 +204,7 @@ extension DrainedBatch {
     /// shared, it is copied first, and the result is the same.)
     mutating func takeCompletions(_ body: (_ index: Int, _ completion: consuming Completion) -> Void) {
         // Reversed in place so that popLast() yields them in record order. Through the buffer pointer the swaps are
-        // moves; Array's own reverse() copied each token in and out (a retain and a release per record).
+        // moves; Array's own reverse() copies each token in and out (a retain and a release per record).
         completions.withUnsafeMutableBufferPointer { $0.reverse() }
         var index = 0
         while let completion = completions.popLast() {

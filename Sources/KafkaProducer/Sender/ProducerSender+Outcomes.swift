@@ -219,7 +219,7 @@ extension ProducerSender {
     }
 
     func notify(_ completion: consuming RecordCompletion, _ result: Result<RecordMetadata, KafkaProducerError>) {
-        if !interceptors.isEmpty {  // a for-in over the empty array still retained and released it, per record
+        if !interceptors.isEmpty {  // a for-in over an empty array retains and releases it, per record
             for interceptor in interceptors { interceptor.onAcknowledgement(result) }
         }
         completion.complete(result)

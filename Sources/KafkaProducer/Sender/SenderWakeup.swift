@@ -5,7 +5,7 @@ import NIOCore
 /// for the next linger or backoff deadline.
 ///
 /// A wake that arrives while the loop is busy is remembered, so the loop never sleeps through one. Timers are never
-/// cancelled (a cancel from another thread costs the event loop a wake-up, and `send` used to pay it for every
+/// cancelled (a cancel from another thread costs the event loop a wake-up, which `send` would pay for every
 /// batch): a timer that fires after its wait was over only makes the loop look once more, which is harmless, and a
 /// timer still armed that fires before a new wait's deadline is reused instead of arming another.
 final class SenderWakeup: Sendable {
