@@ -189,6 +189,10 @@ extension RecordAccumulator {
     ) throws -> RoutedAppend {
         let (recordSize, batchBytes) = try sizes(key: key, value: value, headers: headers)
         let batchSize = configuration.batchSize
+        // The closure below uses a local copy of the generator: ThreadSanitizer's instrumentation of a closure's
+        // access to a captured inout parameter crashes (Tools/tsan.sh), and a generator is a few words at most.
+        var generator = random
+        defer { random = generator }
         let routed: RoutedAppend = try state.withLockedValue { state in
             guard !state.closed else { throw ProducerBufferError.closed }
             let route: TopicRoute<Completion>
@@ -205,7 +209,7 @@ extension RecordAccumulator {
                 // Chooses a partition, lets `admit` note it, and tries the partition's last batch; without room there,
                 // also returns the size of the new batch the record needs.
                 func chooseAndAppend() throws -> (partition: Int32, appended: AppendResult?, target: Int) {
-                    let partition = try route.partition(for: rule, batchSize: batchSize, random: &random)
+                    let partition = try route.partition(for: rule, batchSize: batchSize, random: &generator)
                     try admit?(TopicPartitionKey(topic: topic, partition: partition))
                     let queue = route.queue(partition, in: &state.queues)
                     let appended = try self.appendToLast(
