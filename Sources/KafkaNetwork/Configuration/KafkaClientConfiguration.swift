@@ -24,6 +24,9 @@ public enum SecurityProtocol: String, Sendable, Hashable, CaseIterable {
 ///
 /// The textual and reflected representations never show passwords or private keys.
 public struct KafkaClientConfiguration: Sendable {
+    /// This package's version: the default `client.software.version`, and what the tools' `--version` prints.
+    public static let packageVersion = "0.1.0"
+
     /// The brokers to fetch the cluster's metadata from first (`bootstrap.servers`); at least one.
     public var bootstrapServers: [BrokerAddress]
     /// The client id sent with every request (`client.id`).
@@ -31,7 +34,7 @@ public struct KafkaClientConfiguration: Sendable {
     /// The client software name sent in ApiVersions v3+ (`client.software.name`).
     public var clientSoftwareName: String = "swift-kafka"
     /// The client software version sent in ApiVersions v3+ (`client.software.version`).
-    public var clientSoftwareVersion: String = "0.1.0"
+    public var clientSoftwareVersion: String = KafkaClientConfiguration.packageVersion
     /// How long to wait for a response before failing the request (`request.timeout.ms`).
     public var requestTimeout: Duration = .seconds(30)
     /// How long a connection may take to set up (TCP and TLS) at first (`socket.connection.setup.timeout.ms`).

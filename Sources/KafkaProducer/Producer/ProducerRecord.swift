@@ -41,6 +41,16 @@ public struct ProducerRecord: Sendable, Hashable {
             topic: topic, partition: partition, key: key.map { ByteBuffer(string: $0) },
             value: value.map { ByteBuffer(string: $0) }, timestamp: timestamp, headers: headers)
     }
+
+    /// Creates a record with a key and value of raw bytes.
+    public init(
+        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, timestamp: Int64? = nil,
+        headers: [RecordHeader] = []
+    ) {
+        self.init(
+            topic: topic, partition: partition, key: key.map { ByteBuffer(bytes: $0) },
+            value: value.map { ByteBuffer(bytes: $0) }, timestamp: timestamp, headers: headers)
+    }
 }
 
 /// Where and when the broker stored a record, as the Java client's `RecordMetadata`.

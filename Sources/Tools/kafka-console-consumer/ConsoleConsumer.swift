@@ -37,7 +37,8 @@ struct ConsoleConsumer: AsyncParsableCommand {
             It stops after --max-messages records, after --timeout-ms without a record, or on SIGINT / \
             SIGTERM; then it commits what it printed (with --group), leaves the group, prints 'Processed a \
             total of N messages' on standard error and exits 0. Errors exit 1, bad arguments 2.
-            """)
+            """,
+        version: KafkaClientConfiguration.packageVersion)
 
     static func main() async { await KafkaTool.main(Self.self) }
 

@@ -28,7 +28,8 @@ struct ConsoleProducer: AsyncParsableCommand {
             error with its line number; the other lines are still sent. At end of input (or on SIGINT / \
             SIGTERM) every record is flushed before exit. Exit status: 0 when every line was delivered, \
             1 when any failed, 2 for bad arguments.
-            """)
+            """,
+        version: KafkaClientConfiguration.packageVersion)
 
     static func main() async { await KafkaTool.main(Self.self) }
 

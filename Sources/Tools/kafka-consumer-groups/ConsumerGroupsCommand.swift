@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaAdmin
 import KafkaCLISupport
+import KafkaNetwork
 
 /// Kafka's `kafka-consumer-groups`: lists, describes and deletes consumer groups, resets and deletes their committed
 /// offsets, with the flags and output of `kafka-consumer-groups.sh`; in addition `--output json` (for `--list` and
@@ -16,7 +17,8 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         discussion: """
             Exactly one action: --list, --describe, --delete, --reset-offsets or --delete-offsets.
             Exit status: 0 on success, 1 when an operation fails, 2 for usage errors.
-            """)
+            """,
+        version: KafkaClientConfiguration.packageVersion)
 
     static func main() async { await KafkaTool.main(Self.self) }
 

@@ -46,7 +46,8 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             counters and the fetch settings, not the Java client's metrics. --socket-buffer-size sets \
             receive.buffer.bytes, which this client ignores; --threads and --num-fetch-threads are \
             accepted and ignored, as in Kafka. Bad arguments exit 2, failures 1.
-            """
+            """,
+        version: KafkaClientConfiguration.packageVersion
     )
 
     @Option(

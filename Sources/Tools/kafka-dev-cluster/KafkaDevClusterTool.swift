@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaDevCluster
+import KafkaNetwork
 
 #if canImport(Glibc)
     import Glibc
@@ -33,7 +34,8 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
               kafka-dev-cluster
               kafka-dev-cluster --brokers 3 --port 19092 --topic orders:6 --bootstrap-file /tmp/bs
               kcat -b 127.0.0.1:9092 -L
-            """
+            """,
+        version: KafkaClientConfiguration.packageVersion
     )
 
     @Option(help: "Number of brokers (1-64); node ids are 1 through N.")

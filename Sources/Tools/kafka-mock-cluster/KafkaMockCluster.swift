@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaNetwork
 import KafkaProtocol
 import KafkaTestSupport
 
@@ -43,7 +44,8 @@ struct KafkaMockCluster: ParsableCommand {
             Example:
               kafka-mock-cluster --brokers 3 --topic perf:6 --topic other:1:3 --bootstrap-file /tmp/mockbs
               kcat -b "$(cat /tmp/mockbs)" -L
-            """
+            """,
+        version: KafkaClientConfiguration.packageVersion
     )
 
     @Option(help: "Number of mock brokers (1-64); broker ids are 1 through N.")

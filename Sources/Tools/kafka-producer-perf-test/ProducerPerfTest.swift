@@ -42,7 +42,8 @@ struct ProducerPerfTest: AsyncParsableCommand {
             Example:
               kafka-producer-perf-test --topic perf --num-records 1000000 --record-size 100 \\
                 --throughput -1 --producer-props bootstrap.servers=localhost:9092 acks=1
-            """
+            """,
+        version: KafkaClientConfiguration.packageVersion
     )
 
     @Option(name: .customLong("topic"), help: ArgumentHelp("Produce messages to this topic.", valueName: "TOPIC"))

@@ -42,7 +42,8 @@ struct KafkaTopics: AsyncParsableCommand {
               kafka-topics --describe --topic 'orders|payments'
               kafka-topics --alter --topic orders --partitions 12
               kafka-topics --delete --topic 'tmp-.*' --if-exists
-            """
+            """,
+        version: KafkaClientConfiguration.packageVersion
     )
 
     static func main() async { await KafkaTool.main(Self.self) }
