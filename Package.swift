@@ -17,7 +17,6 @@ let package = Package(
         .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
         .library(name: "KafkaConsumer", targets: ["KafkaConsumer"]),
         .library(name: "KafkaAdmin", targets: ["KafkaAdmin"]),
-        .library(name: "KafkaTestSupport", targets: ["KafkaTestSupport"]),
         .library(name: "KafkaDevCluster", targets: ["KafkaDevCluster"]),
         .executable(name: "kafka-dev-cluster", targets: ["kafka-dev-cluster"]),
         .executable(name: "kafka-topics", targets: ["kafka-topics"]),

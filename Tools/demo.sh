@@ -16,8 +16,8 @@ command -v dpkg >/dev/null && Tools/install-deps.sh
 
 tools=(kafka-dev-cluster kafka-topics kafka-console-producer kafka-console-consumer kafka-consumer-groups)
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  say "building ${tools[*]}"
-  for tool in "${tools[@]}"; do swift build -q --product "$tool"; done
+  say "building ${tools[*]} (the first build compiles the dependencies: minutes on 2 cores)"
+  for tool in "${tools[@]}"; do swift build --product "$tool"; done
 fi
 bin=$(swift build --show-bin-path)
 

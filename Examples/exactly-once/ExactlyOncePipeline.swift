@@ -39,7 +39,7 @@ struct ExactlyOncePipeline {
                     try await producer.sendOffsetsToTransaction(next, groupMetadata: group)
                 }
                 try await producer.commitTransaction()
-            } catch let error as KafkaProducerError where error.kind == .fenced || error.kind == .fatal {
+            } catch where error.kind == .fenced || error.kind == .fatal {
                 throw error  // another instance took over, or the producer is unusable: stop
             } catch {
                 // Nothing of this batch becomes visible; rewind to the last committed offsets and process it again.

@@ -1,5 +1,5 @@
 import KafkaProtocol
-public import NIOCore
+package import NIOCore
 
 /// Splits a byte stream into Kafka frames: an `int32` size, then that many bytes.
 ///
@@ -8,22 +8,22 @@ public import NIOCore
 /// `.invalidLength`; `ByteToMessageHandler` then fires it down the pipeline and the connection's
 /// handler closes the channel, so a broker sending garbage cannot make the client allocate
 /// without bound.
-public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
-    public typealias InboundOut = ByteBuffer
+package struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
+    package typealias InboundOut = ByteBuffer
 
     /// The largest frame accepted, in bytes (without the 4-byte size prefix).
-    public let maximumFrameSize: Int
+    package let maximumFrameSize: Int
 
     /// The default maximum: 100 MiB, like the Java client's `socket.request.max.bytes` default on
     /// the broker side, above any `fetch.max.bytes` a consumer asks for.
-    public static let defaultMaximumFrameSize = 100 * 1024 * 1024
+    package static let defaultMaximumFrameSize = 100 * 1024 * 1024
 
     /// Creates a decoder.
-    public init(maximumFrameSize: Int = KafkaFrameDecoder.defaultMaximumFrameSize) {
+    package init(maximumFrameSize: Int = KafkaFrameDecoder.defaultMaximumFrameSize) {
         self.maximumFrameSize = maximumFrameSize
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = try Self.nextFrame(in: &buffer, maximumFrameSize: maximumFrameSize) else {
             return .needMoreData
         }
@@ -31,7 +31,7 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
         return .continue
     }
 
-    public mutating func decodeLast(
+    package mutating func decodeLast(
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
@@ -40,7 +40,7 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
 
     /// Reads one complete frame from `buffer`, or returns `nil` (consuming nothing) when the frame
     /// is not complete yet.
-    public static func nextFrame(in buffer: inout ByteBuffer, maximumFrameSize: Int) throws -> ByteBuffer? {
+    package static func nextFrame(in buffer: inout ByteBuffer, maximumFrameSize: Int) throws -> ByteBuffer? {
         guard let size = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int32.self) else {
             return nil
         }

@@ -22,9 +22,16 @@ struct DataDirectoryTests {
         try first.createTopic("kept", partitions: 2, configs: ["retention.ms": "1000"])
         try first.createTopic("dropped", partitions: 1)
         let lines = (0..<40).map { "line-\($0)" }
-        try await Kcat.produce(bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[0..<20]))
+        // A random partition per record (librdkafka's sticky partitioner would put a run of records on one), so
+        // that both partitions of "kept" have a log file; "dropped" gets one too, removed once it is deleted.
+        let spread = ["sticky.partitioning.linger.ms": "0"]
+        try await Kcat.produce(
+            bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[0..<20]), extraProperties: spread)
+        try await Kcat.produce(bootstrap: first.bootstrapServers, topic: "dropped", lines: ["gone"])
         try first.save()  // a save in the middle: the second one appends only what is new
-        try await Kcat.produce(bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[20...]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/logs").count == 3)
+        try await Kcat.produce(
+            bootstrap: first.bootstrapServers, topic: "kept", lines: Array(lines[20...]), extraProperties: spread)
         let (topicID, committed) = first.core.mutate { state -> (KafkaUUID?, OffsetCommitResponse) in
             let coordinator = state.coordinator(type: 0, key: "readers")
             let request = OffsetCommitRequest(

@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 extension ConsumerRecord {
     /// The key as UTF-8 text (invalid sequences replaced), `nil` for a null key.

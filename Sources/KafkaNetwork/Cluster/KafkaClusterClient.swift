@@ -19,7 +19,7 @@ public final class KafkaClusterClient: Sendable {
     /// The configuration the client was created with.
     public let configuration: KafkaClientConfiguration
     /// The retry rules derived from the configuration.
-    public let retryPolicy: RetryPolicy
+    package let retryPolicy: RetryPolicy
     let pool: ConnectionPool
     let logger: Logger
     let state: NIOLockedValueBox<State>

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-    public import Glibc
+    package import Glibc
 #elseif canImport(Musl)
-    public import Musl
+    package import Musl
 #elseif canImport(Darwin)
-    public import Darwin
+    package import Darwin
 #endif
 
 /// A value behind a mutex that spins briefly before it sleeps, for the producer's hot, short critical sections
@@ -14,7 +14,7 @@
 /// hundred thousand times per second. On glibc this is an adaptive mutex (`PTHREAD_MUTEX_ADAPTIVE_NP`): it spins
 /// for a bounded number of rounds while the holder runs, then sleeps like any mutex, so a preempted holder costs no
 /// more than before. Elsewhere it is a plain mutex.
-public final class SpinningLockedValueBox<Value>: @unchecked Sendable {
+package final class SpinningLockedValueBox<Value>: @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// The value lives outside the object: a stored `var` of a class is checked for exclusive access at run time on
     /// every use, which the lock makes redundant.
@@ -28,7 +28,7 @@ public final class SpinningLockedValueBox<Value>: @unchecked Sendable {
     private static var cacheLinePair: Int { 128 }
 
     /// Creates the box holding `value`.
-    public init(_ value: Value) {
+    package init(_ value: Value) {
         let line = Self.cacheLinePair
         let alignment = max(MemoryLayout<Value>.alignment, MemoryLayout<pthread_mutex_t>.alignment)
         let valueOffset = (MemoryLayout<pthread_mutex_t>.size + alignment - 1) / alignment * alignment
@@ -57,7 +57,7 @@ public final class SpinningLockedValueBox<Value>: @unchecked Sendable {
 
     /// Runs `body` with exclusive access to the value.
     @inlinable @discardableResult
-    public func withLockedValue<Result, Failure: Error>(
+    package func withLockedValue<Result, Failure: Error>(
         _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         lock()

@@ -4,33 +4,33 @@
 ///
 /// A plain value: the pool records attempts and asks when the next one may start; it never sleeps
 /// itself, so it is tested with a manual clock.
-public struct ReconnectBackoff: Sendable, Hashable {
+package struct ReconnectBackoff: Sendable, Hashable {
     /// The first delay after a failure.
-    public var initial: Duration
+    package var initial: Duration
     /// The largest delay.
-    public var maximum: Duration
+    package var maximum: Duration
     /// The relative jitter (0.2 = ±20 %).
-    public var jitter: Double
+    package var jitter: Double
     /// Consecutive failed attempts since the last success.
-    public private(set) var consecutiveFailures: Int = 0
+    package private(set) var consecutiveFailures: Int = 0
     /// The earliest time the next attempt may start (nil = now).
-    public private(set) var nextAttempt: ContinuousClock.Instant?
+    package private(set) var nextAttempt: ContinuousClock.Instant?
 
     /// Creates a backoff policy with no failures recorded.
-    public init(initial: Duration, maximum: Duration, jitter: Double = 0.2) {
+    package init(initial: Duration, maximum: Duration, jitter: Double = 0.2) {
         self.initial = initial
         self.maximum = max(initial, maximum)
         self.jitter = min(max(jitter, 0), 1)
     }
 
     /// The delay before the next attempt after `failures` consecutive failures, before jitter.
-    public func baseDelay(afterFailures failures: Int) -> Duration {
+    package func baseDelay(afterFailures failures: Int) -> Duration {
         guard failures > 0 else { return .zero }
         return ExponentialBackoff.base(attempt: failures, initial: initial, maximum: maximum)
     }
 
     /// Records a failed attempt at `now`; `random` is a uniform value in [0, 1) (injected for tests).
-    public mutating func recordFailure(now: ContinuousClock.Instant, random: Double) -> Duration {
+    package mutating func recordFailure(now: ContinuousClock.Instant, random: Double) -> Duration {
         consecutiveFailures += 1
         let delay = ExponentialBackoff.jittered(
             baseDelay(afterFailures: consecutiveFailures), jitter: jitter, random: random)
@@ -39,13 +39,13 @@ public struct ReconnectBackoff: Sendable, Hashable {
     }
 
     /// Records a successful connection: the next failure starts from the initial delay again.
-    public mutating func recordSuccess() {
+    package mutating func recordSuccess() {
         consecutiveFailures = 0
         nextAttempt = nil
     }
 
     /// How long to wait at `now` before the next attempt may start (zero when it may start now).
-    public func remainingDelay(now: ContinuousClock.Instant) -> Duration {
+    package func remainingDelay(now: ContinuousClock.Instant) -> Duration {
         guard let nextAttempt, nextAttempt > now else { return .zero }
         return now.duration(to: nextAttempt)
     }

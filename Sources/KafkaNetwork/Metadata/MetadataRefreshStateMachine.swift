@@ -7,9 +7,9 @@
 ///
 /// Waiter ids must be unique among the waiters currently registered; registering an id twice keeps one
 /// registration.
-public struct MetadataRefreshStateMachine: Sendable {
+package struct MetadataRefreshStateMachine: Sendable {
     /// What a caller of ``requestRefresh(topics:waiter:)`` must do.
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// Send one Metadata request for these topics (nil: all topics), then report its outcome.
         case startRequest(topics: Set<String>?)
         /// A request is in flight (or queued) that will cover this caller: wait to be resumed.
@@ -17,7 +17,7 @@ public struct MetadataRefreshStateMachine: Sendable {
     }
 
     /// What the owner of the finished request must do.
-    public enum CompletionAction: Sendable, Equatable {
+    package enum CompletionAction: Sendable, Equatable {
         /// Wake these waiters, with the request's success or error.
         case resume(waiters: [Int])
         /// Wake these waiters, then start the follow-up request for `next` (nil: all topics) and report its outcome.
@@ -38,20 +38,20 @@ public struct MetadataRefreshStateMachine: Sendable {
     private var queued: [Queued] = []
 
     /// Creates an idle state machine.
-    public init() {}
+    package init() {}
 
     /// Whether a Metadata request is in flight.
-    public var isRequestInFlight: Bool { inFlight != nil }
+    package var isRequestInFlight: Bool { inFlight != nil }
 
     /// The waiters registered, in flight or queued (for diagnostics).
-    public var waiterCount: Int { (inFlight?.waiters.count ?? 0) + queued.count }
+    package var waiterCount: Int { (inFlight?.waiters.count ?? 0) + queued.count }
 
     /// A caller wants fresh metadata for `topics` (nil: all topics).
     ///
     /// - Returns: ``Action/startRequest(topics:)`` when no request is in flight (the caller sends it);
     ///   ``Action/wait`` when the request in flight covers `topics`, or when it does not and `topics` were queued
     ///   for the one follow-up request started when the current one completes.
-    public mutating func requestRefresh(topics: Set<String>?, waiter: Int) -> Action {
+    package mutating func requestRefresh(topics: Set<String>?, waiter: Int) -> Action {
         guard var current = inFlight else {
             inFlight = InFlight(topics: topics, waiters: [waiter])
             return .startRequest(topics: topics)
@@ -69,19 +69,19 @@ public struct MetadataRefreshStateMachine: Sendable {
     }
 
     /// The request in flight succeeded.
-    public mutating func requestSucceeded() -> CompletionAction {
+    package mutating func requestSucceeded() -> CompletionAction {
         complete()
     }
 
     /// The request in flight failed: its waiters get the error; a queued follow-up still starts.
-    public mutating func requestFailed() -> CompletionAction {
+    package mutating func requestFailed() -> CompletionAction {
         complete()
     }
 
     /// A waiter gave up (its task was cancelled). A follow-up request nobody waits for any more is dropped.
     ///
     /// - Returns: whether the waiter was registered (false when it was already resumed or never registered).
-    public mutating func cancel(waiter: Int) -> Bool {
+    package mutating func cancel(waiter: Int) -> Bool {
         if var current = inFlight, let index = current.waiters.firstIndex(of: waiter) {
             current.waiters.remove(at: index)
             inFlight = current

@@ -8,9 +8,9 @@ import Crypto
 ///
 /// Any error (a malformed or hostile server message, a failed verification, a call in the wrong
 /// state) is a ``SASLError``; after one, the exchange cannot continue.
-public struct SASLClient: Sendable {
+package struct SASLClient: Sendable {
     /// What to do after a server message.
-    public enum Step: Sendable, Equatable {
+    package enum Step: Sendable, Equatable {
         /// Send these bytes to the server in the next SaslAuthenticate request.
         case send([UInt8])
         /// Authentication has completed (for SCRAM, the server's signature has been verified).
@@ -24,11 +24,11 @@ public struct SASLClient: Sendable {
     }
 
     /// The mechanism of this exchange.
-    public let mechanism: SASLMechanism
+    package let mechanism: SASLMechanism
     private var exchange: Exchange
 
     /// Creates the client side of an exchange for `credentials`, with a random SCRAM nonce.
-    public init(credentials: SASLCredentials) {
+    package init(credentials: SASLCredentials) {
         self.init(credentials: credentials, nonce: Self.randomNonce())
     }
 
@@ -52,7 +52,7 @@ public struct SASLClient: Sendable {
     }
 
     /// The first message the client sends.
-    public mutating func start() throws(SASLError) -> [UInt8] {
+    package mutating func start() throws(SASLError) -> [UInt8] {
         switch exchange {
         case .plain(var plain):
             defer { exchange = .plain(plain) }
@@ -68,7 +68,7 @@ public struct SASLClient: Sendable {
 
     /// Handles the server's reply: `.send(bytes)` to send another message, `.done` when authentication has
     /// completed (for SCRAM only after the server signature was verified).
-    public mutating func receive(_ serverMessage: [UInt8]) throws(SASLError) -> Step {
+    package mutating func receive(_ serverMessage: [UInt8]) throws(SASLError) -> Step {
         switch exchange {
         case .plain(var plain):
             defer { exchange = .plain(plain) }
@@ -92,15 +92,15 @@ public struct SASLClient: Sendable {
 
 /// A failed SASL exchange: a malformed or hostile server message, a rejected proof or signature, or a
 /// call in the wrong state.
-public struct SASLError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct SASLError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A one-line reason, such as "SCRAM-SHA-256 authentication failed: server signature does not match".
-    public var message: String
+    package var message: String
 
     /// Creates an error with a one-line reason.
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 
     /// The reason, as ``message``.
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -1,6 +1,6 @@
 import KafkaNetwork
 import NIOConcurrencyHelpers
-package import NIOCore
+import NIOCore
 
 /// Errors of the producer's memory accounting and record accumulation.
 package enum ProducerBufferError: Error, Sendable, Equatable, CustomStringConvertible {
