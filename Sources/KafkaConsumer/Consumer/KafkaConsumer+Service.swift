@@ -9,7 +9,7 @@ extension KafkaConsumer: Service {
     /// is closed, polls in progress and later ones throw ``KafkaConsumerError/Kind/closed``, and iterations of
     /// ``records`` and ``batches`` end.
     ///
-    /// `run()` also returns when ``close()`` is called directly (noticed within a fifth of a second). When the
+    /// `run()` also returns when ``close()`` is called directly. When the
     /// task running it is cancelled, the consumer is still closed, but requests the close makes may be cut short
     /// by the cancellation.
     ///
@@ -22,12 +22,29 @@ extension KafkaConsumer: Service {
     /// }
     /// ```
     public func run() async throws {
-        // Suspends until graceful shutdown or cancellation (which cancel the sleep), or until closed directly.
-        try? await cancelWhenGracefulShutdown { [self] in
-            while !isClosedForIteration {
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
+        // Suspends until graceful shutdown or cancellation (which cancel the wait), or until closed directly.
+        await cancelWhenGracefulShutdown { [self] in await waitUntilClosed() }
         await close()
+    }
+
+    /// Suspends until the consumer is closed, or the task is cancelled.
+    func waitUntilClosed() async {
+        let id = state.withLockedValue { state in
+            defer { state.nextCloseWaiter &+= 1 }
+            return state.nextCloseWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLockedValue { state in
+                    // A cancellation that came first found nothing to resume: `Task.isCancelled` is already set.
+                    if state.isClosed || Task.isCancelled { return true }
+                    state.closeWaiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLockedValue { $0.closeWaiters.removeValue(forKey: id) }?.resume()
+        }
     }
 }

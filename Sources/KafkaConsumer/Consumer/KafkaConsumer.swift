@@ -90,6 +90,9 @@ public final class KafkaConsumer: Sendable {
         /// The fetch started when a poll returned records, so that the next records arrive while the
         /// application processes these; the next poll awaits it before fetching itself.
         var prefetch: Task<Void, Never>?
+        /// Tasks in ``KafkaConsumer/waitUntilClosed()``, resumed when the consumer is closed (or they are cancelled).
+        var closeWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextCloseWaiter: UInt64 = 0
     }
 
     /// Creates a consumer. No connection is made until the first request.
@@ -301,7 +304,7 @@ public final class KafkaConsumer: Sendable {
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
                 outcome = try await fetchOnce(maxWait: maxWait)
-            } catch where Self.isTransient(error) {
+            } catch  where Self.isTransient(error) {
                 logger.debug("fetching failed; retrying", metadata: ["error": "\(error)"])
                 outcome = .idle
             }
@@ -393,16 +396,19 @@ public final class KafkaConsumer: Sendable {
         }
         prefetch?.cancel()
         await prefetch?.value
-        let sessions = state.withLockedValue { state -> [(Int32, FetchSessionBuilder.Request)] in
-            guard !state.isClosed else { return [] }
+        let (sessions, waiters) = state.withLockedValue {
+            state -> ([(Int32, FetchSessionBuilder.Request)], [CheckedContinuation<Void, Never>]) in
+            guard !state.isClosed else { return ([], []) }
             state.isClosed = true
             var requests: [(Int32, FetchSessionBuilder.Request)] = []
             for node in state.sessions.keys.sorted() {
                 if let request = state.sessions[node]?.close() { requests.append((node, request)) }
             }
             state.buffered = [:]
-            return requests
+            defer { state.closeWaiters = [:] }
+            return (requests, Array(state.closeWaiters.values))
         }
+        for waiter in waiters { waiter.resume() }
         for (node, session) in sessions {
             var request = FetchRequest(maxWaitMs: 0, minBytes: 0)
             session.apply(to: &request)

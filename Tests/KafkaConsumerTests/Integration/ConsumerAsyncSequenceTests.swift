@@ -1,5 +1,4 @@
 import Foundation
-import KafkaConsumer
 import KafkaDevCluster
 import KafkaNetwork
 import KafkaProtocol
@@ -10,6 +9,8 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 import Testing
+
+@testable import KafkaConsumer
 
 /// `records` and `batches` (AsyncSequences over poll) and the `Service` conformance, against the in-process dev
 /// cluster; data is written by kcat.
@@ -176,6 +177,36 @@ struct ConsumerAsyncSequenceTests {
             try await Task.sleep(for: .milliseconds(300))
             await consumer.close()
             try await withTimeout(.seconds(5)) { try await run.value }
+        }
+    }
+
+    @Test func runReturnsAndClosesTheConsumerWhenItsTaskIsCancelled() async throws {
+        try await ConsumerTests.withCluster { cluster in
+            let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)
+            let run = Task { try await consumer.run() }
+            try await Task.sleep(for: .milliseconds(300))
+            run.cancel()
+            try await withTimeout(.seconds(5)) { try await run.value }
+            await #expect(throws: KafkaConsumerError(.closed)) { try await consumer.poll(timeout: .seconds(1)) }
+        }
+    }
+
+    @Test func aWaitForTheCloseEndsWithTheClose() async throws {
+        try await ConsumerTests.withCluster { cluster in
+            let consumer = try ConsumerTests.makeConsumer(cluster, clientID: Self.clientID)
+            let ended = NIOLockedValueBox(0)
+            let waiters = (0..<3).map { _ in
+                Task {
+                    await consumer.waitUntilClosed()
+                    ended.withLockedValue { $0 += 1 }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(ended.withLockedValue { $0 } == 0, "a wait ended before the close")
+            await consumer.close()
+            for waiter in waiters { try await withTimeout(.seconds(5)) { await waiter.value } }
+            #expect(ended.withLockedValue { $0 } == 3)
+            try await withTimeout(.seconds(5)) { await consumer.waitUntilClosed() }  // already closed: at once
         }
     }
 
