@@ -22,6 +22,8 @@ public final class KafkaAdminClient: Sendable {
     /// The client settings.
     public let configuration: KafkaClientConfiguration
     let logger: Logger
+    /// Fired by ``close()``; ``run()`` waits on it.
+    let closed = CloseSignal()
 
     /// Creates an admin client from Java-style client properties (`bootstrap.servers`, `client.id`,
     /// `request.timeout.ms`, TLS and SASL settings, …). No connection is made until the first request.
@@ -49,8 +51,9 @@ public final class KafkaAdminClient: Sendable {
             configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
-    /// Closes every connection.
+    /// Closes every connection (and ends ``run()``).
     public func close() async {
+        closed.fire()
         await cluster.shutdown()
     }
 }

@@ -28,23 +28,5 @@ extension KafkaConsumer: Service {
     }
 
     /// Suspends until the consumer is closed, or the task is cancelled.
-    func waitUntilClosed() async {
-        let id = state.withLockedValue { state in
-            defer { state.nextCloseWaiter &+= 1 }
-            return state.nextCloseWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLockedValue { state in
-                    // A cancellation that came first found nothing to resume: `Task.isCancelled` is already set.
-                    if state.isClosed || Task.isCancelled { return true }
-                    state.closeWaiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLockedValue { $0.closeWaiters.removeValue(forKey: id) }?.resume()
-        }
-    }
+    func waitUntilClosed() async { await closed.wait() }
 }

@@ -64,6 +64,8 @@ public final class KafkaConsumer: Sendable {
     let interceptors: ConsumerInterceptorChain
     let metrics: ConsumerMetrics
     let state: NIOLockedValueBox<State>
+    /// Fired once ``close()`` has closed the consumer; ``run()`` waits on it.
+    let closed = CloseSignal()
 
     struct State: Sendable {
         var subscriptions: SubscriptionState
@@ -90,9 +92,6 @@ public final class KafkaConsumer: Sendable {
         /// The fetch started when a poll returned records, so that the next records arrive while the
         /// application processes these; the next poll awaits it before fetching itself.
         var prefetch: Task<Void, Never>?
-        /// Tasks in ``KafkaConsumer/waitUntilClosed()``, resumed when the consumer is closed (or they are cancelled).
-        var closeWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextCloseWaiter: UInt64 = 0
     }
 
     /// Creates a consumer. No connection is made until the first request.
@@ -396,19 +395,17 @@ public final class KafkaConsumer: Sendable {
         }
         prefetch?.cancel()
         await prefetch?.value
-        let (sessions, waiters) = state.withLockedValue {
-            state -> ([(Int32, FetchSessionBuilder.Request)], [CheckedContinuation<Void, Never>]) in
-            guard !state.isClosed else { return ([], []) }
+        let sessions = state.withLockedValue { state -> [(Int32, FetchSessionBuilder.Request)] in
+            guard !state.isClosed else { return [] }
             state.isClosed = true
             var requests: [(Int32, FetchSessionBuilder.Request)] = []
             for node in state.sessions.keys.sorted() {
                 if let request = state.sessions[node]?.close() { requests.append((node, request)) }
             }
             state.buffered = [:]
-            defer { state.closeWaiters = [:] }
-            return (requests, Array(state.closeWaiters.values))
+            return requests
         }
-        for waiter in waiters { waiter.resume() }
+        closed.fire()
         for (node, session) in sessions {
             var request = FetchRequest(maxWaitMs: 0, minBytes: 0)
             session.apply(to: &request)
