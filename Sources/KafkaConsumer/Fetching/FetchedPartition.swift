@@ -177,9 +177,7 @@ struct FetchedPartition: Sendable {
     /// Moves ``nextFetchOffset`` forward to `offset` (never back; never past the LSO in
     /// read_committed).
     private mutating func advance(to offset: Int64) {
-        var target = offset
-        if isReadCommitted && lastStableOffset >= 0 { target = min(target, lastStableOffset) }
-        nextFetchOffset = max(nextFetchOffset, target)
+        nextFetchOffset = max(nextFetchOffset, min(offset, stableLimit))
     }
 
     /// Appends the next record to `records`; false when there is none.

@@ -204,30 +204,28 @@ extension RecordAccumulator {
                 state.lastRouteTopic = topic
                 state.lastRoute = route
             }
-            do {
-                guard route.generation >= generation else { return .unknownTopic }
-                // Chooses a partition, lets `admit` note it, and tries the partition's last batch; without room there,
-                // also returns the size of the new batch the record needs.
-                func chooseAndAppend() throws -> (partition: Int32, appended: AppendResult?, target: Int) {
-                    let partition = try route.partition(for: rule, batchSize: batchSize, random: &generator)
-                    try admit?(TopicPartitionKey(topic: topic, partition: partition))
-                    let queue = route.queue(partition, in: &state.queues)
-                    let appended = try self.appendToLast(
-                        of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
-                        recordSize: recordSize, completion: completion)
-                    return (partition, appended, appended == nil ? self.nextBatchTarget(in: queue) : 0)
-                }
-                var choice = try chooseAndAppend()
-                if choice.appended == nil, case .custom(let custom, _, _) = rule {
-                    // KIP-480: a custom partitioner learns that its partition needs a new batch, and chooses again.
-                    custom.onNewBatch(topic: topic, cluster: route.info, previousPartition: choice.partition)
-                    choice = try chooseAndAppend()
-                }
-                guard let result = choice.appended else {
-                    return .needsMemory(partition: choice.partition, target: choice.target)
-                }
-                return .appended(result, partition: choice.partition)
+            guard route.generation >= generation else { return .unknownTopic }
+            // Chooses a partition, lets `admit` note it, and tries the partition's last batch; without room there,
+            // also returns the size of the new batch the record needs.
+            func chooseAndAppend() throws -> (partition: Int32, appended: AppendResult?, target: Int) {
+                let partition = try route.partition(for: rule, batchSize: batchSize, random: &generator)
+                try admit?(TopicPartitionKey(topic: topic, partition: partition))
+                let queue = route.queue(partition, in: &state.queues)
+                let appended = try self.appendToLast(
+                    of: queue, key: key, value: value, timestamp: timestamp, headers: headers,
+                    recordSize: recordSize, completion: completion)
+                return (partition, appended, appended == nil ? self.nextBatchTarget(in: queue) : 0)
             }
+            var choice = try chooseAndAppend()
+            if choice.appended == nil, case .custom(let custom, _, _) = rule {
+                // KIP-480: a custom partitioner learns that its partition needs a new batch, and chooses again.
+                custom.onNewBatch(topic: topic, cluster: route.info, previousPartition: choice.partition)
+                choice = try chooseAndAppend()
+            }
+            guard let result = choice.appended else {
+                return .needsMemory(partition: choice.partition, target: choice.target)
+            }
+            return .appended(result, partition: choice.partition)
         }
         guard case .needsMemory(let partition, let target) = routed else { return routed }
         let reservation = newBatch(key: key, value: value, headers: headers, batchBytes: batchBytes, target: target)

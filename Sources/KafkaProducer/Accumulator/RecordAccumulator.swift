@@ -127,12 +127,22 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
     package let pool: BufferPool
     let state: SpinningLockedValueBox<State>
     let codecs = KafkaCodecs()
+    /// How long (by record timestamps) a batch grown past `batch.size` takes records: a hundredth of
+    /// `delivery.timeout.ms`, at most a second, and never less than `linger.ms`. A record joining a batch that old
+    /// could expire that much early (`delivery.timeout.ms` counts from a batch's creation): 1 % at most.
+    let growthWindowMillis: Int64
 
     /// Creates an accumulator reserving batch memory from `pool`.
     package init(configuration: Configuration, pool: BufferPool) {
         self.configuration = configuration
         self.pool = pool
         self.state = SpinningLockedValueBox(State())
+        func millis(_ duration: Duration) -> Int64 {
+            let (seconds, attoseconds) = duration.components
+            return seconds.multipliedReportingOverflow(by: 1000).partialValue + attoseconds / 1_000_000_000_000_000
+        }
+        self.growthWindowMillis = max(
+            1, millis(configuration.linger), min(millis(configuration.deliveryTimeout) / 100, 1000))
     }
 
     /// Appends a record to the partition's last open batch, or to a new batch.
@@ -201,17 +211,6 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
             throw ProducerBufferError.recordTooLarge(size: batchBytes, limit: configuration.maxRequestSize)
         }
         return (recordSize, batchBytes)
-    }
-
-    /// How long (by record timestamps) a batch grown past `batch.size` takes records: a hundredth of
-    /// `delivery.timeout.ms`, at most a second, and never less than `linger.ms`. A record joining a batch that old
-    /// could expire that much early (`delivery.timeout.ms` counts from a batch's creation): 1 % at most.
-    var growthWindowMillis: Int64 {
-        func millis(_ duration: Duration) -> Int64 {
-            let (seconds, attoseconds) = duration.components
-            return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        }
-        return max(1, millis(configuration.linger), min(millis(configuration.deliveryTimeout) / 100, 1000))
     }
 
     /// The size of the next batch of `queue` (under the lock).
