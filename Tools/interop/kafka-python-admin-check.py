@@ -73,7 +73,14 @@ def group_offsets(bootstrap, group):
     """Prints GROUP's committed offsets (kafka-python's view), one JSON object per line."""
     import json
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kafka-python-admin-check", request_timeout_ms=10000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="kafka-python-admin-check",
+        request_timeout_ms=10000,
+        # The version probe's 2 s default is too short on a loaded CI machine (two cores shared by the
+        # parallel test suites and the in-process cluster).
+        api_version_auto_timeout_ms=30000,
+    )
     try:
         offsets = admin.list_consumer_group_offsets(group)
     except Exception as error:  # noqa: BLE001 - reported to the Swift test
@@ -95,7 +102,14 @@ def main():
         return 64
     bootstrap = sys.argv[1]
     topic = f"kp-admin-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kafka-python-admin-check", request_timeout_ms=10000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="kafka-python-admin-check",
+        request_timeout_ms=10000,
+        # The version probe's 2 s default is too short on a loaded CI machine (two cores shared by the
+        # parallel test suites and the in-process cluster).
+        api_version_auto_timeout_ms=30000,
+    )
     try:
         # CreateTopics with a config override.
         created = step(
