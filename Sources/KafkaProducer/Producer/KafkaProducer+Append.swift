@@ -29,6 +29,7 @@ extension KafkaProducer {
     func appendNow(_ original: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
         -> PendingAppend?
     {
+        startSenderIfNeeded()
         do throws(KafkaProducerError) {
             if interceptors.isEmpty { return try appendNow(open: original, target: target) }
             try checkOpen(original.topic)  // interceptors see records of an open producer only

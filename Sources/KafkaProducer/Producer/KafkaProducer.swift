@@ -31,7 +31,7 @@ public final class KafkaProducer: Sendable {
     /// The configuration the producer was created with.
     public let configuration: KafkaProducerConfiguration
     /// The cluster client (metadata, connections) the producer sends through.
-    public let cluster: KafkaClusterClient
+    package let cluster: KafkaClusterClient
 
     let accumulator: RecordAccumulator<RecordCompletion>
     /// How records without an explicit partition are placed (chosen inside the accumulator, see `PartitionRule`).
@@ -48,11 +48,28 @@ public final class KafkaProducer: Sendable {
     /// The status's `fatalFlag`, read by the send path without the lock.
     let fatalFlag: ManagedAtomic<Bool>
     let lifecycle: NIOLockedValueBox<Lifecycle>
+    /// Whether the sender loop was started (by ``run()`` or by the first use), read by the send path without the lock.
+    let senderStarted = ManagedAtomic(false)
+    /// Fired when the sender loop has ended (the producer is closed).
+    let senderFinished = CloseSignal()
+    /// Where ``sendReporting(_:)`` reports outcomes.
+    let reportChannel = DeliveryReportChannel()
     /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
     let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
     struct Lifecycle {
-        var senderTask: Task<Void, Never>?
+        /// Where the sender loop runs.
+        enum Sender {
+            /// Not yet: nothing was sent, flushed or closed, and ``run()`` was not called.
+            case notStarted
+            /// In ``run()``, as a child of the service's task.
+            case inRun
+            /// In a task of its own, started by the first send, flush, close or transaction call of a producer whose
+            /// ``run()`` had not been called.
+            case ownTask(Task<Void, Never>)
+        }
+
+        var sender = Sender.notStarted
         var closeTask: Task<Void, Never>?
     }
 
@@ -149,13 +166,44 @@ public final class KafkaProducer: Sendable {
         self.sender = ProducerSender(
             accumulator: accumulator, cluster: cluster, settings: settings, wakeup: wakeup, metrics: metrics,
             interceptors: interceptors, logger: logger, status: status, transactions: transactions)
-        let sender = sender
-        let task = Task { await sender.run() }
-        lifecycle.withLockedValue { $0.senderTask = task }
     }
 
     deinit {
-        lifecycle.withLockedValue { $0.senderTask }?.cancel()
+        // A producer dropped without `close()`: its sender fails what is still queued and ends.
+        guard case .ownTask = lifecycle.withLockedValue({ $0.sender }) else { return }
+        let sender = sender
+        Task { await sender.close(force: true) }
+    }
+
+    // MARK: the sender loop
+
+    /// Starts the sender loop in a task of its own unless it runs already (in ``run()`` or in such a task).
+    @inline(__always)
+    func startSenderIfNeeded() {
+        if !senderStarted.load(ordering: .acquiring) { startSenderTask() }
+    }
+
+    private func startSenderTask() {
+        lifecycle.withLockedValue { state in
+            guard case .notStarted = state.sender else { return }
+            senderStarted.store(true, ordering: .releasing)
+            state.sender = .ownTask(Task { [sender, senderFinished] in await Self.runSender(sender, senderFinished) })
+        }
+    }
+
+    /// Claims the sender loop for ``run()``; `false` when it runs already.
+    func claimSenderForRun() -> Bool {
+        lifecycle.withLockedValue { state in
+            guard case .notStarted = state.sender else { return false }
+            senderStarted.store(true, ordering: .releasing)
+            state.sender = .inRun
+            return true
+        }
+    }
+
+    static func runSender(_ sender: ProducerSender, _ finished: CloseSignal) async {
+        await sender.run()
+        finished.fire()
     }
 
     // MARK: sending
@@ -211,6 +259,7 @@ public final class KafkaProducer: Sendable {
     /// Makes every record sent so far sendable at once (ignoring `linger.ms`) and waits until each of them is
     /// acknowledged or failed.
     public func flush() async {
+        startSenderIfNeeded()
         await sender.flush()
     }
 
@@ -223,6 +272,7 @@ public final class KafkaProducer: Sendable {
     /// - Parameter timeout: how long to keep delivering; `.zero` fails queued records at once.
     public func close(timeout: Duration = .seconds(Int64(Int32.max))) async {
         accumulator.close()
+        startSenderIfNeeded()  // the loop ends the close: it delivers or fails what is queued
         let sender = sender
         let (closeTask, first) = lifecycle.withLockedValue { state -> (Task<Void, Never>, Bool) in
             if let task = state.closeTask { return (task, false) }
@@ -253,7 +303,8 @@ public final class KafkaProducer: Sendable {
             await group.next()
             group.cancelAll()
         }
-        await lifecycle.withLockedValue { $0.senderTask }?.value
+        await senderFinished.wait()
+        reportChannel.finish()
         await cluster.shutdown()
         for interceptor in interceptors { interceptor.close() }
     }
