@@ -47,8 +47,8 @@ extension KafkaProducer {
     private func appendNow(open record: ProducerRecord, target: RecordCompletionTarget) throws(KafkaProducerError)
         -> PendingAppend?
     {
-        // A closed producer is refused by the accumulator; a failed one is seen through the atomic flag.
-        if fatalFlag.load(ordering: .acquiring) { try checkOpen(record.topic) }
+        // A closed or failed producer is seen through the core's flag (and a closed one is refused by the accumulator).
+        if core.refusesSends.load(ordering: .acquiring) { try checkOpen(record.topic) }
         return try appendRouted(record, target: target, generation: cluster.metadataGeneration)
     }
 
@@ -62,18 +62,14 @@ extension KafkaProducer {
         let routed: RecordAccumulator<RecordCompletion>.RoutedAppend
         var partitionToAdd = false
         do {
-            let admit: ((TopicPartitionKey) throws -> Void)? = transactions.map { transactions in
-                { partition in
-                    let added: Result<Bool, KafkaProducerError> = transactions.withLockedValue { state in
-                        do throws(KafkaProducerError) {
-                            return .success(try state.recordSend(to: partition))
-                        } catch {
-                            return .failure(error)
-                        }
+            let core = core
+            let admit: ((TopicPartitionKey) throws -> Void)? =
+                isTransactional
+                ? { partition in
+                    if try core.withCore(throwing: { core throws(KafkaProducerError) in try core.admit(partition) }) {
+                        partitionToAdd = true
                     }
-                    if try added.get() { partitionToAdd = true }
-                }
-            }
+                } : nil
             // The completion is made in the argument: a local would be copied (a retain and a release per record).
             routed = try accumulator.appendRouted(
                 topic: record.topic, generation: generation, rule: partitionRule(for: record), key: record.key,
@@ -207,9 +203,9 @@ extension KafkaProducer {
 
     /// Refuses sends once closed or failed.
     private func checkOpen(_ topic: String) throws(KafkaProducerError) {
-        guard status.withLockedValue({ $0.refusesSends }) else { return }  // a Bool: no copy of the error
-        if let fatal = status.withLockedValue({ $0.fatal }) { throw fatal }
-        throw KafkaProducerError(.closed, topic: topic, "the producer is closed")
+        guard core.refusesSends.load(ordering: .acquiring), var refusal = core.withCore({ $0.refusal }) else { return }
+        if refusal.kind == .closed { refusal.topic = topic }
+        throw refusal
     }
 
     /// Runs the interceptors' `onSend`.

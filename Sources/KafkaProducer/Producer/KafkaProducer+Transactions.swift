@@ -25,7 +25,7 @@ import NIOConcurrencyHelpers
 /// }
 /// ```
 ///
-/// The rules are those of the Java client, kept by ``TransactionStateMachine``: one transaction at a time; `send`
+/// The rules are those of the Java client, kept by ``TransactionStateMachine`` (in the producer's ``ProducerCore``): one transaction at a time; `send`
 /// only inside one; after an abortable error only ``abortTransaction()``; after fencing only ``close(timeout:)``.
 extension KafkaProducer {
     /// Registers the `transactional.id` with its transaction coordinator and obtains the producer id and epoch
@@ -35,19 +35,15 @@ extension KafkaProducer {
     /// Call once, before the first ``beginTransaction()``. Waits at most `max.block.ms`; after a
     /// ``KafkaProducerError/Kind/timedOut`` error, call it again.
     public func initTransactions() async throws(KafkaProducerError) {
-        let transactions = try transactionState()
-        try update(transactions) { state throws(KafkaProducerError) in try state.startInitialization() }
-        let identity = try await initProducerID(
-            transactions, bumping: .none, deadline: .now + configuration.maxBlock)
-        transactions.withLockedValue { $0.initializationSucceeded(identity) }
-        await sender.installProducerID(identity)
+        try transaction { state throws(KafkaProducerError) in try state.startInitialization() }
+        let identity = try await initProducerID(bumping: .none, deadline: .now + configuration.maxBlock)
+        installProducerID(identity)
     }
 
     /// Opens a transaction: the records sent from now on, and offsets given to ``sendOffsetsToTransaction(_:groupMetadata:)``,
     /// commit or abort together. A local step: nothing is sent until the first record.
     public func beginTransaction() throws(KafkaProducerError) {
-        let transactions = try transactionState()
-        try update(transactions) { state throws(KafkaProducerError) in try state.beginTransaction() }
+        try transaction { state throws(KafkaProducerError) in try state.beginTransaction() }
     }
 
     /// Adds a consumer group's offsets to the transaction, so that they are committed exactly when (and only if) the
@@ -64,13 +60,12 @@ extension KafkaProducer {
     public func sendOffsetsToTransaction(
         _ offsets: [TopicPartitionKey: OffsetAndMetadata], groupMetadata: GroupMetadata
     ) async throws(KafkaProducerError) {
-        let transactions = try transactionState()
-        let (transactionalID, identity) = try update(transactions) { state throws(KafkaProducerError) in
+        let (transactionalID, identity) = try transaction { state throws(KafkaProducerError) in
             try state.checkCanSendOffsets()
             return (state.transactionalID, state.identity)
         }
         guard !offsets.isEmpty else { return }
-        let calls = coordinatorCalls(transactions)
+        let calls = coordinatorCalls()
         let deadline = ContinuousClock.now + configuration.maxBlock
         let group = groupMetadata.groupId
         try await calls.run(
@@ -85,7 +80,7 @@ extension KafkaProducer {
             let response = try await connection.send(request, version: version)
             return TransactionCoordinatorCall.outcome((), code: response.errorCode, message: nil)
         }
-        transactions.withLockedValue { $0.offsetsAdded() }
+        core.withCore { $0.transaction?.offsetsAdded() }
         try await calls.run(
             "TxnOffsetCommit for group '\(group)'", coordinator: group, type: .group, deadline: deadline
         ) {
@@ -117,16 +112,16 @@ extension KafkaProducer {
     ///   ``KafkaProducerError/Kind/timedOut`` after `max.block.ms` — call it again;
     ///   ``KafkaProducerError/Kind/fenced``; ``KafkaProducerError/Kind/invalidTransactionState``.
     public func commitTransaction() async throws(KafkaProducerError) {
-        let transactions = try transactionState()
-        try update(transactions) { state throws(KafkaProducerError) in try state.beginCommit() }
+        try transaction { state throws(KafkaProducerError) in try state.beginCommit() }
         wakeup.wake()
         await sender.flush()
-        let (started, error) = transactions.withLockedValue { state in
-            (state.transactionStarted, state.state == .committing ? nil : state.lastError)
+        let (started, error) = core.withCore { core -> (Bool, KafkaProducerError?) in
+            guard let state = core.transaction else { return (false, nil) }
+            return (state.transactionStarted, state.state == .committing ? nil : state.lastError)
         }
         if let error { throw error }
-        if started { try await endTransaction(transactions, commit: true) }
-        transactions.withLockedValue { $0.transactionEnded() }
+        if started { try await endTransaction(commit: true) }
+        core.withCore { $0.transaction?.transactionEnded() }
     }
 
     /// Aborts the transaction: records not sent yet fail with ``KafkaProducerError/Kind/transactionAborted``, the
@@ -137,46 +132,57 @@ extension KafkaProducer {
     /// - Throws: ``KafkaProducerError/Kind/timedOut`` after `max.block.ms` — call it again;
     ///   ``KafkaProducerError/Kind/fenced``; ``KafkaProducerError/Kind/invalidTransactionState``.
     public func abortTransaction() async throws(KafkaProducerError) {
-        try await abort(try transactionState())
+        try await abort(whileClosing: false)
     }
 
     /// Aborts a transaction left open when the producer closes, as the Java client's sender does on a graceful close.
     func abortOpenTransactionOnClose() async {
-        guard let transactions else { return }
-        let open = transactions.withLockedValue { $0.state == .inTransaction || $0.state == .abortableError }
+        let open = core.withCore { core in
+            core.transaction?.state == .inTransaction || core.transaction?.state == .abortableError
+        }
         guard open else { return }
         do {
-            try await abort(transactions)
+            try await abort(whileClosing: true)
             logger.info("aborted the open transaction on close")
         } catch {
             logger.warning("could not abort the open transaction on close", metadata: ["error": "\(error)"])
         }
     }
 
-    private func abort(_ transactions: NIOLockedValueBox<TransactionStateMachine>) async throws(KafkaProducerError) {
-        try update(transactions) { state throws(KafkaProducerError) in try state.beginAbort() }
+    private func abort(whileClosing: Bool) async throws(KafkaProducerError) {
+        try transaction(whileClosing: whileClosing) { state throws(KafkaProducerError) in try state.beginAbort() }
         wakeup.wake()
         await sender.flush()
-        let started = transactions.withLockedValue { $0.transactionStarted }
-        if started { try await endTransaction(transactions, commit: false) }
-        if await sender.needsProducerID {
-            // A batch failed in a way that needs a new epoch (KIP-360): bump it with the coordinator.
-            let current = transactions.withLockedValue { $0.identity }
-            let identity = try await initProducerID(
-                transactions, bumping: current, deadline: .now + configuration.maxBlock)
-            transactions.withLockedValue { $0.initializationSucceeded(identity) }
-            await sender.installProducerID(identity)
+        let started = core.withCore { $0.transaction?.transactionStarted ?? false }
+        if started { try await endTransaction(commit: false) }
+        let (needsProducerID, current) = core.withCore { core in
+            (core.idempotence?.needsProducerID ?? false, core.transaction?.identity ?? .none)
         }
-        transactions.withLockedValue { $0.transactionEnded() }
+        if needsProducerID {
+            // A batch failed in a way that needs a new epoch (KIP-360): bump it with the coordinator.
+            let identity = try await initProducerID(bumping: current, deadline: .now + configuration.maxBlock)
+            installProducerID(identity)
+        }
+        core.withCore { $0.transaction?.transactionEnded() }
+    }
+
+    /// Installs the identity obtained from the coordinator (`initTransactions()`, or a bump while aborting) in the
+    /// transaction and the idempotence bookkeeping, and wakes the sender.
+    private func installProducerID(_ identity: ProducerIdentity) {
+        core.withCore { core in
+            core.transaction?.initializationSucceeded(identity)
+            core.idempotence?.producerIDReceived(identity)
+        }
+        wakeup.wake()
     }
 
     // MARK: requests
 
-    private func endTransaction(
-        _ transactions: NIOLockedValueBox<TransactionStateMachine>, commit: Bool
-    ) async throws(KafkaProducerError) {
-        let (transactionalID, identity) = transactions.withLockedValue { ($0.transactionalID, $0.identity) }
-        try await coordinatorCalls(transactions).run(
+    private func endTransaction(commit: Bool) async throws(KafkaProducerError) {
+        let (transactionalID, identity) = try transaction(whileClosing: true) { state in
+            (state.transactionalID, state.identity)
+        }
+        try await coordinatorCalls().run(
             commit ? "EndTxn (commit)" : "EndTxn (abort)", coordinator: transactionalID, type: .transaction,
             deadline: .now + configuration.maxBlock
         ) { connection in
@@ -190,12 +196,11 @@ extension KafkaProducer {
     }
 
     private func initProducerID(
-        _ transactions: NIOLockedValueBox<TransactionStateMachine>, bumping current: ProducerIdentity,
-        deadline: ContinuousClock.Instant
+        bumping current: ProducerIdentity, deadline: ContinuousClock.Instant
     ) async throws(KafkaProducerError) -> ProducerIdentity {
-        let transactionalID = transactions.withLockedValue { $0.transactionalID }
+        let transactionalID = try transaction(whileClosing: true) { state in state.transactionalID }
         let timeoutMs = Int32(clamping: configuration.transactionTimeout.components.seconds * 1000)
-        return try await coordinatorCalls(transactions).run(
+        return try await coordinatorCalls().run(
             "InitProducerId", coordinator: transactionalID, type: .transaction, deadline: deadline
         ) { connection in
             let version = try connection.versions.version(for: InitProducerIdRequest.self)
@@ -214,35 +219,16 @@ extension KafkaProducer {
         }
     }
 
-    private func coordinatorCalls(_ transactions: NIOLockedValueBox<TransactionStateMachine>)
-        -> TransactionCoordinatorCall
-    {
-        TransactionCoordinatorCall(cluster: cluster, transactions: transactions, status: status, logger: logger)
+    private func coordinatorCalls() -> TransactionCoordinatorCall {
+        TransactionCoordinatorCall(cluster: cluster, core: core, logger: logger)
     }
 
-    private func transactionState() throws(KafkaProducerError) -> NIOLockedValueBox<TransactionStateMachine> {
-        guard let transactions else {
-            throw KafkaProducerError(
-                .invalidTransactionState, "the producer has no transactional.id: transactions are not available")
-        }
-        if status.withLockedValue({ $0.closed }) {
-            throw KafkaProducerError(.closed, "the producer is closed")
-        }
-        return transactions
-    }
-
-    /// Runs `body` under the state's lock, rethrowing its error (typed throws inside the lock's closure are avoided).
-    private func update<T>(
-        _ transactions: NIOLockedValueBox<TransactionStateMachine>,
-        _ body: (inout TransactionStateMachine) throws(KafkaProducerError) -> T
+    /// Runs `body` on the transaction's state (see ``ProducerCore/withTransaction(whileClosing:_:)``).
+    private func transaction<T>(
+        whileClosing: Bool = false, _ body: (inout TransactionStateMachine) throws(KafkaProducerError) -> T
     ) throws(KafkaProducerError) -> T {
-        let result: Result<T, KafkaProducerError> = transactions.withLockedValue { state in
-            do throws(KafkaProducerError) {
-                return .success(try body(&state))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try core.withCore(throwing: { core throws(KafkaProducerError) in
+            try core.withTransaction(whileClosing: whileClosing, body)
+        })
     }
 }

@@ -43,10 +43,11 @@ public final class KafkaProducer: Sendable {
     let wakeup: SenderWakeup
     let metrics: ProducerMetrics
     let logger: Logger
-    /// Whether sends are refused (closed, or failed fatally: set by the sender).
-    let status: SpinningLockedValueBox<ProducerStatus>
-    /// The status's `fatalFlag`, read by the send path without the lock.
-    let fatalFlag: ManagedAtomic<Bool>
+    /// The producer's state (lifecycle, idempotence, transaction, batches in flight), driven by the sender.
+    let core: ProducerCoreBox
+    /// Whether the producer has a `transactional.id`.
+    let isTransactional: Bool
+    /// Where the sender loop runs, and the close in progress.
     let lifecycle: NIOLockedValueBox<Lifecycle>
     /// Whether the sender loop was started (by ``run()`` or by the first use), read by the send path without the lock.
     let senderStarted = ManagedAtomic(false)
@@ -54,8 +55,6 @@ public final class KafkaProducer: Sendable {
     let senderFinished = CloseSignal()
     /// Where ``sendReporting(_:)`` reports outcomes.
     let reportChannel = DeliveryReportChannel()
-    /// The transaction's state when `transactional.id` is set (see `KafkaProducer+Transactions.swift`).
-    let transactions: NIOLockedValueBox<TransactionStateMachine>?
 
     struct Lifecycle {
         /// Where the sender loop runs.
@@ -71,25 +70,6 @@ public final class KafkaProducer: Sendable {
 
         var sender = Sender.notStarted
         var closeTask: Task<Void, Never>?
-    }
-
-    /// What the send path checks first.
-    struct ProducerStatus: Sendable {
-        var closed = false
-        var fatal: KafkaProducerError?
-        /// Set once `fatal` is: the send path and the sender check it without taking the lock.
-        let fatalFlag = ManagedAtomic(false)
-
-        var refusesSends: Bool { closed || fatal != nil }
-
-        /// Records the first fatal error (later ones keep the first); returns whether this one was the first.
-        @discardableResult
-        mutating func failFatally(_ error: KafkaProducerError) -> Bool {
-            guard fatal == nil else { return false }
-            fatal = error
-            fatalFlag.store(true, ordering: .releasing)
-            return true
-        }
     }
 
     /// Creates a producer and starts its sender.
@@ -149,13 +129,15 @@ public final class KafkaProducer: Sendable {
         self.ignoresKeys = configuration.partitionerIgnoreKeys
         self.interceptors = interceptors
         self.wakeup = SenderWakeup(eventLoop: eventLoopGroup.any())
-        let status = SpinningLockedValueBox(ProducerStatus())
-        self.status = status
-        self.fatalFlag = status.withLockedValue { $0.fatalFlag }
+        let idempotence =
+            configuration.isIdempotent
+            ? IdempotentProducerState(
+                maxInFlight: configuration.client.maxInFlightRequestsPerConnection,
+                isTransactional: configuration.transactionalID != nil) : nil
+        self.core = ProducerCoreBox(
+            ProducerCore(idempotence: idempotence, transactionalID: configuration.transactionalID))
+        self.isTransactional = configuration.transactionalID != nil
         self.lifecycle = NIOLockedValueBox(Lifecycle())
-        self.transactions = configuration.transactionalID.map {
-            NIOLockedValueBox(TransactionStateMachine(transactionalID: $0))
-        }
         let settings = ProducerSender.Settings(
             acks: configuration.acks.wireValue, requestTimeout: configuration.client.requestTimeout,
             maxRequestSize: configuration.maxRequestSize,
@@ -165,7 +147,7 @@ public final class KafkaProducer: Sendable {
             transactionTimeout: configuration.transactionTimeout, idempotent: configuration.isIdempotent)
         self.sender = ProducerSender(
             accumulator: accumulator, cluster: cluster, settings: settings, wakeup: wakeup, metrics: metrics,
-            interceptors: interceptors, logger: logger, status: status, transactions: transactions)
+            interceptors: interceptors, logger: logger, core: core)
     }
 
     deinit {
@@ -276,7 +258,7 @@ public final class KafkaProducer: Sendable {
         let sender = sender
         let (closeTask, first) = lifecycle.withLockedValue { state -> (Task<Void, Never>, Bool) in
             if let task = state.closeTask { return (task, false) }
-            self.status.withLockedValue { $0.closed = true }
+            self.core.withCore { $0.lifecycle.close(force: false) }  // sends are refused from now on
             let task = Task { await self.performClose(timeout: timeout) }
             state.closeTask = task
             return (task, true)

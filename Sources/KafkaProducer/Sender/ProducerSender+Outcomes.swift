@@ -28,7 +28,7 @@ extension ProducerSender {
         node: Int32, batches: inout [DrainedBatch<RecordCompletion>],
         result: Result<[TopicPartitionKey: PartitionProduceOutcome], any Error>
     ) {
-        inFlightRequests[node, default: 1] -= 1
+        core.withCore { $0.inFlight.requestFinished(to: node) }
         requestsInFlight.wrappingDecrement(ordering: .relaxed)
         let now = ContinuousClock.now
         switch result {
@@ -50,7 +50,7 @@ extension ProducerSender {
                 let batch = batches[index]
                 if outcome.error.invalidatesMetadata {
                     cluster.invalidateMetadata(topic: batch.topicPartition.topic)
-                    metadataRefreshWanted = true
+                    core.withCore { $0.background.metadataRefreshWanted = true }
                 }
                 var message = outcome.errorMessage.map { "\(outcome.error.name): \($0)" } ?? outcome.error.name
                 if !outcome.recordErrors.isEmpty {
@@ -68,7 +68,7 @@ extension ProducerSender {
             if failure.isRetriable {
                 // The broker may be gone or no longer lead these partitions.
                 for batch in batches { cluster.invalidateMetadata(topic: batch.topicPartition.topic) }
-                metadataRefreshWanted = true
+                core.withCore { $0.background.metadataRefreshWanted = true }
             }
             logger.debug(
                 "produce request failed", metadata: ["broker": "\(node)", "error": "\(error)"])
@@ -101,7 +101,13 @@ extension ProducerSender {
     /// (a duplicate), or failure.
     func failed(_ batch: DrainedBatch<RecordCompletion>, _ failure: BatchFailure, now: ContinuousClock.Instant) {
         if failure.code == .messageTooLarge, splitForRetry(batch, now: now) { return }
-        guard var state = idempotence, let sequence = batch.sequence else {
+        let decision = batch.sequence.flatMap { sequence in
+            core.withCore { core in
+                core.idempotence?.batchFailed(
+                    batch.topicPartition, sequence, error: failure.code, logStartOffset: failure.logStartOffset)
+            }
+        }
+        guard let decision, let sequence = batch.sequence else {
             if failure.isRetriable && batch.attempts < settings.retries {
                 retryOrExpire(batch, failure, now: now)
             } else {
@@ -109,19 +115,16 @@ extension ProducerSender {
             }
             return
         }
-        let decision = state.batchFailed(
-            batch.topicPartition, sequence, error: failure.code, logStartOffset: failure.logStartOffset)
-        idempotence = state
         switch decision {
         case .retry:
             if batch.attempts < settings.retries {
                 retryOrExpire(batch, failure, now: now)
             } else {
                 // The batch keeps a sequence the broker may or may not have: only an epoch bump can move on.
-                idempotence?.batchExpired(batch.topicPartition, sequence, wasSent: true)
+                core.withCore { $0.idempotence?.batchExpired(batch.topicPartition, sequence, wasSent: true) }
                 fail(batch, KafkaProducerError(failure.kind, "\(failure.message) (retries exhausted)"))
             }
-        case .retryAfterEpochBump where transactions != nil:
+        case .retryAfterEpochBump where isTransactional:
             // A transaction cannot re-sequence its batches under a new epoch: it is aborted, and the bump happens
             // with the coordinator during abortTransaction().
             fail(batch, KafkaProducerError(failure.kind, "\(failure.message) (the producer epoch must be bumped)"))
@@ -136,7 +139,7 @@ extension ProducerSender {
             fail(batch, KafkaProducerError(failure.kind, reason))
         case .fatal(let reason):
             let fenced =
-                transactions != nil && (failure.code == .producerFenced || failure.code == .invalidProducerEpoch)
+                isTransactional && (failure.code == .producerFenced || failure.code == .invalidProducerEpoch)
             becomeFatal(reason, kind: fenced ? .fenced : .fatal)
             fail(batch, KafkaProducerError(fenced ? .fenced : .fatal, reason))
         }
@@ -147,10 +150,11 @@ extension ProducerSender {
     private func splitForRetry(_ batch: DrainedBatch<RecordCompletion>, now: ContinuousClock.Instant) -> Bool {
         guard let pieces = accumulator.splitPieces(of: batch) else { return false }
         var sequences: [IdempotentProducerState.BatchSequence?] = []
-        if let sequence = batch.sequence, var state = idempotence,
-            let split = state.split(batch.topicPartition, sequence, into: pieces.map(\.recordCount))
+        if let sequence = batch.sequence,
+            let split = core.withCore({
+                $0.idempotence?.split(batch.topicPartition, sequence, into: pieces.map(\.recordCount))
+            })
         {
-            idempotence = state
             sequences = split
         }
         metrics.retries.increment()
@@ -162,10 +166,11 @@ extension ProducerSender {
     private func retryOrExpire(
         _ batch: DrainedBatch<RecordCompletion>, _ failure: BatchFailure, now: ContinuousClock.Instant
     ) {
-        if now - batch.createdAt >= settings.deliveryTimeout || lifecycle.isForced {
-            idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: true)
+        let forced = core.withCore { $0.lifecycle.isForced }
+        if now - batch.createdAt >= settings.deliveryTimeout || forced {
+            core.withCore { $0.idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: true) }
             let reason =
-                lifecycle.isForced
+                forced
                 ? "the producer was closed before the batch was acknowledged (last error: \(failure.message))"
                 : "delivery.timeout.ms expired after \(batch.attempts + 1) attempts (last error: \(failure.message))"
             fail(batch, KafkaProducerError(.deliveryTimedOut, reason))
@@ -179,7 +184,7 @@ extension ProducerSender {
     func succeed(_ batch: inout DrainedBatch<RecordCompletion>, baseOffset: Int64, logAppendTime: Int64?) {
         if let sequence = batch.sequence {
             let lastOffset = baseOffset >= 0 ? baseOffset + Int64(batch.recordCount) - 1 : -1
-            idempotence?.batchSucceeded(batch.topicPartition, sequence, lastOffset: lastOffset)
+            core.withCore { $0.idempotence?.batchSucceeded(batch.topicPartition, sequence, lastOffset: lastOffset) }
         }
         metrics.recordsSent.increment(by: batch.recordCount)
         metrics.bytesSent.increment(by: batch.records.readableBytes)
@@ -209,13 +214,7 @@ extension ProducerSender {
         logger.debug(
             "batch failed", metadata: ["records": "\(batch.recordCount)", "error": "\(error)"])
         for completion in batch.completions { notify(completion, .failure(error)) }
-        if let transactions {
-            let failed = transactions.withLockedValue { state -> KafkaProducerError? in
-                state.batchFailed(error)
-                return state.state == .fatalError ? state.lastError : nil
-            }
-            if let failed { status.withLockedValue { $0.failFatally(failed) } }
-        }
+        if isTransactional { core.withCore { $0.batchFailed(error) } }
     }
 
     func notify(_ completion: consuming RecordCompletion, _ result: Result<RecordMetadata, KafkaProducerError>) {
@@ -228,7 +227,9 @@ extension ProducerSender {
     /// Queued batches older than `delivery.timeout.ms` fail.
     func failExpiredBatches(now: ContinuousClock.Instant) {
         for batch in accumulator.expireBatches(now: now) {
-            idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
+            core.withCore {
+                $0.idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
+            }
             let waited = now - batch.createdAt
             fail(
                 batch,
@@ -244,10 +245,12 @@ extension ProducerSender {
     /// being aborted.
     func failQueuedBatches(with override: KafkaProducerError? = nil) {
         let error =
-            override ?? status.withLockedValue { $0.fatal }
+            override ?? core.withCore { $0.lifecycle.fatalError }
             ?? KafkaProducerError(.closed, "the producer was closed before the record was sent")
         for batch in accumulator.abortAll() {
-            idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
+            core.withCore {
+                $0.idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
+            }
             fail(batch, error)
         }
         resumeFlushWaiters()
@@ -255,10 +258,7 @@ extension ProducerSender {
 
     /// Fails the records of every request still in flight (a forced close): their responses are ignored.
     func failInFlightBatches() {
-        let batches = inFlightBatches.values.sorted { $0.id < $1.id }
-        inFlightBatches = [:]
-        inFlightPartitions = [:]
-        for batch in batches {
+        for batch in core.withCore({ $0.inFlight.takeAll() }) {
             fail(
                 batch,
                 KafkaProducerError(
@@ -270,7 +270,7 @@ extension ProducerSender {
     /// Makes the producer unusable: every later `send` fails, and queued batches are failed.
     func becomeFatal(_ reason: String, kind: KafkaProducerError.Kind = .fatal) {
         let error = KafkaProducerError(kind, reason)
-        let first = status.withLockedValue { $0.failFatally(error) }
+        let first = core.withCore { $0.lifecycle.fail(error) }
         if first { logger.error("producer failed fatally", metadata: ["reason": "\(reason)"]) }
         failQueuedBatches()
     }

@@ -5,14 +5,20 @@ import NIOConcurrencyHelpers
 extension ProducerSender {
     /// Once per loop for a transactional producer: fails the unsent batches of a transaction that is being aborted
     /// (or cannot commit any more), and starts AddPartitionsToTxn for the partitions first written to.
-    func checkTransaction(
-        _ transactions: NIOLockedValueBox<TransactionStateMachine>, group: inout DiscardingTaskGroup
-    ) {
-        let mayAdd = !addPartitionsRunning && !lifecycle.isForced
-        let (state, lastError, transactionalID, identity, partitions) = transactions.withLockedValue { machine in
-            let partitions = mayAdd ? machine.takePartitionsToAdd() : []
+    func checkTransaction(group: inout DiscardingTaskGroup) {
+        typealias Step = (
+            state: TransactionStateMachine.State, lastError: KafkaProducerError?, transactionalID: String,
+            identity: ProducerIdentity, partitions: [TopicPartitionKey]
+        )
+        let step = core.withCore { core -> Step? in
+            guard core.transaction != nil else { return nil }
+            let mayAdd = !core.background.addPartitionsRunning && !core.lifecycle.isForced
+            let partitions = mayAdd ? core.transaction!.takePartitionsToAdd() : []
+            if !partitions.isEmpty { core.background.addPartitionsRunning = true }
+            let machine = core.transaction!
             return (machine.state, machine.lastError, machine.transactionalID, machine.identity, partitions)
         }
+        guard let (state, lastError, transactionalID, identity, partitions) = step else { return }
         switch state {
         case .aborting:
             failQueuedBatches(
@@ -24,7 +30,6 @@ extension ProducerSender {
             break
         }
         guard !partitions.isEmpty else { return }
-        addPartitionsRunning = true
         group.addTask {
             await self.addPartitions(partitions, transactionalID: transactionalID, identity: identity)
         }
@@ -55,14 +60,19 @@ extension ProducerSender {
     private func addPartitionsAnswered(
         _ results: [TopicPartitionKey: KafkaErrorCode], transactionalID: String
     ) -> Bool {
-        guard let transactions else { return false }
-        let (errorClass, lastError) = transactions.withLockedValue { ($0.partitionsAdded(results), $0.lastError) }
+        let (errorClass, lastError) = core.withCore {
+            core -> (TransactionStateMachine.ErrorClass?, KafkaProducerError?) in
+            guard core.transaction != nil else { return (nil, nil) }
+            return (core.transaction!.partitionsAdded(results), core.transaction!.lastError)
+        }
         switch errorClass {
         case nil:
             return false
         case .retry(let findCoordinator):
             if findCoordinator { cluster.invalidateCoordinator(for: transactionalID, type: .transaction) }
-            if results.values.contains(.unknownTopicOrPartition) { metadataRefreshWanted = true }
+            if results.values.contains(.unknownTopicOrPartition) {
+                core.withCore { $0.background.metadataRefreshWanted = true }
+            }
             return true
         case .abortable:
             return false
@@ -73,24 +83,23 @@ extension ProducerSender {
     }
 
     private func addPartitionsFailed(_ error: any Error, transactionalID: String) -> Bool {
-        guard let transactions else { return false }
         if let error = error as? KafkaNetworkError, !error.isRetriable || error.kind == .unsupportedVersion {
-            let lastError = transactions.withLockedValue { state -> KafkaProducerError? in
-                state.addPartitionsRequestFailed()
-                state.fail(.fatal, KafkaProducerError(.network, "AddPartitionsToTxn: \(error)"))
-                return state.lastError
+            let lastError = core.withCore { core -> KafkaProducerError? in
+                core.transaction?.addPartitionsRequestFailed()
+                core.transaction?.fail(.fatal, KafkaProducerError(.network, "AddPartitionsToTxn: \(error)"))
+                return core.transaction?.lastError
             }
             if let lastError { becomeFatal(lastError.message, kind: lastError.kind) }
             return false
         }
         logger.debug("AddPartitionsToTxn failed", metadata: ["error": "\(error)"])
-        transactions.withLockedValue { $0.addPartitionsRequestFailed() }
+        core.withCore { $0.transaction?.addPartitionsRequestFailed() }
         cluster.invalidateCoordinator(for: transactionalID, type: .transaction)
         return true
     }
 
     private func addPartitionsFinished() {
-        addPartitionsRunning = false
+        core.withCore { $0.background.addPartitionsRunning = false }
         wakeup.wake()
     }
 }

@@ -11,9 +11,9 @@ import NIOCore
 /// keeps up to `max.in.flight.requests.per.connection` of them awaiting their responses.
 ///
 /// The loop runs until ``close(force:)``; everything it decides comes from plain pieces tested without I/O —
-/// ``RecordAccumulator`` (what is sendable), ``IdempotentProducerState`` (sequences and recovery),
-/// ``ProduceRequestBuilder`` and ``ProduceResponseParser`` — and this actor only wires them to the network.
-/// Responses are handled in `ProducerSender+Outcomes.swift`.
+/// ``RecordAccumulator`` (what is sendable), ``ProducerCore`` (the lifecycle, sequences and recovery, the
+/// transaction, the batches in flight), ``ProduceRequestBuilder`` and ``ProduceResponseParser`` — and this actor only
+/// wires them to the network. It is the core's driver. Responses are handled in `ProducerSender+Outcomes.swift`.
 actor ProducerSender {
     /// The settings the sender needs, from the producer's configuration.
     struct Settings: Sendable {
@@ -45,28 +45,14 @@ actor ProducerSender {
     let metrics: ProducerMetrics
     let interceptors: [any ProducerInterceptor]
     let logger: Logger
-    /// The producer's fatal error, shared with `send` (which then fails at once).
-    let status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>
-    /// The status's flag for a fatal error, read without its lock.
-    let fatalFlag: ManagedAtomic<Bool>
-    /// The transaction's state, for a transactional producer: which partitions may be drained, which must be added.
-    let transactions: NIOLockedValueBox<TransactionStateMachine>?
+    /// The producer's state, which this actor drives.
+    let core: ProducerCoreBox
+    /// Whether the producer has a `transactional.id`.
+    let isTransactional: Bool
 
-    var idempotence: IdempotentProducerState?
-    var inFlightRequests: [Int32: Int] = [:]
     /// The number of requests in flight to all brokers, for `send`: a batch that fills while a request is in flight
     /// waits for that request's answer (which runs the loop) or its linger time, instead of waking the loop itself.
     nonisolated let requestsInFlight = ManagedAtomic<Int>(0)
-    /// Batches sent and not yet answered, by batch id.
-    var inFlightBatches: [UInt64: DrainedBatch<RecordCompletion>] = [:]
-    /// Per partition with batches in flight: the broker they went to and how many there are.
-    var inFlightPartitions: [TopicPartitionKey: (node: Int32, count: Int)] = [:]
-    var producerIDRequestRunning = false
-    var addPartitionsRunning = false
-    var metadataRefreshWanted = false
-    var metadataRefreshRunning = false
-    var lastMetadataRefresh: ContinuousClock.Instant?
-    var lifecycle = SenderLifecycle.running
     var flushWaiters: [FlushWaiter] = []
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
     /// The connections produce requests go through, by broker (looked up in the cluster client only when none is
@@ -80,10 +66,10 @@ actor ProducerSender {
     init(
         accumulator: RecordAccumulator<RecordCompletion>, cluster: KafkaClusterClient, settings: Settings,
         wakeup: SenderWakeup, metrics: ProducerMetrics, interceptors: [any ProducerInterceptor], logger: Logger,
-        status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>,
-        transactions: NIOLockedValueBox<TransactionStateMachine>? = nil
+        core: ProducerCoreBox
     ) {
-        self.transactions = transactions
+        self.core = core
+        self.isTransactional = settings.transactionalID != nil
         self.accumulator = accumulator
         self.cluster = cluster
         self.settings = settings
@@ -91,12 +77,6 @@ actor ProducerSender {
         self.metrics = metrics
         self.interceptors = interceptors
         self.logger = logger
-        self.status = status
-        self.fatalFlag = status.withLockedValue { $0.fatalFlag }
-        if settings.idempotent {
-            self.idempotence = IdempotentProducerState(
-                maxInFlight: settings.maxInFlightPerConnection, isTransactional: settings.transactionalID != nil)
-        }
     }
 
     /// Runs the loop until the producer is closed and every batch is delivered or failed.
@@ -104,20 +84,14 @@ actor ProducerSender {
         await withDiscardingTaskGroup { group in
             while true {
                 let now = ContinuousClock.now
-                if fatalFlag.load(ordering: .acquiring) || lifecycle.isForced {
-                    failQueuedBatches()
+                let (failsQueued, forced, needsProducerID) = core.withCore { core in
+                    // A transactional producer's id comes from initTransactions() (its bumps from abortTransaction()).
+                    (core.lifecycle.failsQueuedBatches, core.lifecycle.isForced, core.startProducerIDRequest())
                 }
-                if lifecycle.isForced {
-                    failInFlightBatches()
-                }
-                // A transactional producer's id comes from initTransactions() (and its bumps from abortTransaction()).
-                if idempotence?.needsProducerID == true && transactions == nil && !producerIDRequestRunning
-                    && !lifecycle.isForced
-                {
-                    producerIDRequestRunning = true
-                    group.addTask { await self.initProducerID() }
-                }
-                if let transactions { checkTransaction(transactions, group: &group) }
+                if failsQueued { failQueuedBatches() }
+                if forced { failInFlightBatches() }
+                if needsProducerID { group.addTask { await self.initProducerID() } }
+                if isTransactional { checkTransaction(group: &group) }
 
                 let metadata = cluster.cachedMetadata
                 let leaderOf: (TopicPartitionKey) -> Int32? = { key in
@@ -127,23 +101,24 @@ actor ProducerSender {
                 if let oldest = check.oldestQueuedBatchCreatedAt, now - oldest >= settings.deliveryTimeout {
                     failExpiredBatches(now: now)
                 }
-                if !check.unknownLeaderTopics.isEmpty { metadataRefreshWanted = true }
+                if !check.unknownLeaderTopics.isEmpty { core.withCore { $0.background.metadataRefreshWanted = true } }
                 startMetadataRefreshIfWanted(now: now, group: &group)
 
                 var sent = false
                 // As the Java client's `client.ready(node)`: a node without an open produce connection is not drained;
                 // its batches wait in the accumulator (bounded by delivery.timeout.ms, not by `retries`) while the
                 // connection is made, after the pool's reconnect backoff.
-                let nodes = check.readyNodes.filter {
-                    inFlightRequests[$0, default: 0] < settings.maxInFlightPerConnection
-                        && isConnected($0, group: &group)
+                let accepting = core.withCore { core in
+                    check.readyNodes.filter {
+                        core.inFlight.acceptsRequest(to: $0, maxInFlight: settings.maxInFlightPerConnection)
+                    }
                 }
+                let nodes = accepting.filter { isConnected($0, group: &group) }
                 if !nodes.isEmpty {
                     for (node, batches) in drain(nodes: nodes, leaderOf: leaderOf, now: now) {
-                        inFlightRequests[node, default: 0] += 1
+                        core.withCore { $0.inFlight.sent(batches, to: node) }
                         requestsInFlight.wrappingIncrement(ordering: .relaxed)
                         for batch in batches {
-                            addInFlight(batch, node: node)
                             if batch.attempts == 0 {
                                 metrics.queueTime.recordInterval(since: batch.createdAt, now: now)
                             }
@@ -154,11 +129,8 @@ actor ProducerSender {
                     }
                 }
 
-                if lifecycle.mayFinish(
-                    requestsInFlight: !inFlightBatches.isEmpty, batchesIncomplete: accumulator.hasIncomplete)
-                {
-                    break
-                }
+                let incomplete = accumulator.hasIncomplete
+                if core.withCore({ $0.mayFinish(batchesIncomplete: incomplete) }) { break }
                 if sent { continue }
                 var timeout = check.nextCheckDelay
                 if check.hasIncomplete {
@@ -170,7 +142,7 @@ actor ProducerSender {
             for queue in brokerQueues.values { queue.finish() }
             brokerQueues = [:]
         }
-        lifecycle.finish()
+        core.withCore { $0.lifecycle.finish() }
         resumeFlushWaiters(all: true)
         for waiter in closeWaiters { waiter.resume() }
         closeWaiters = []
@@ -186,13 +158,15 @@ actor ProducerSender {
         nodes: Set<Int32>, leaderOf: (TopicPartitionKey) -> Int32?, now: ContinuousClock.Instant
     ) -> [Int32: [DrainedBatch<RecordCompletion>]] {
         let strictOrder = settings.maxInFlightPerConnection == 1
-        let inFlight = inFlightPartitions
-        // A transaction's partitions are drained only once the coordinator added them.
-        let added = transactions?.withLockedValue { $0.addedPartitions }
+        // The accumulator's lock is taken without the core's: the drain works on copies, and only this actor changes
+        // what it copied.
+        let (inFlight, added, idempotence) = core.withCore { core in
+            // A transaction's partitions are drained only once the coordinator added them.
+            (core.inFlight, core.transaction?.addedPartitions, core.idempotence)
+        }
         func held(_ partition: TopicPartitionKey) -> Bool {
             if let added, !added.contains(partition) { return true }
-            guard let flight = inFlight[partition] else { return false }
-            return strictOrder || flight.node != leaderOf(partition)
+            return inFlight.holds(partition, leader: leaderOf(partition), strictOrder: strictOrder)
         }
         guard var state = idempotence else {
             return accumulator.drain(
@@ -213,34 +187,20 @@ actor ProducerSender {
             if state.isTracked(partition, sequence) && !state.isOldestInFlight(partition, sequence) { return .skip }
             return .take(sequence: state.resequenceIfNeeded(partition, sequence))
         }
-        idempotence = state
+        core.withCore { $0.idempotence = state }
         return drained
-    }
-
-    private func addInFlight(_ batch: DrainedBatch<RecordCompletion>, node: Int32) {
-        inFlightBatches[batch.id] = batch
-        let count = inFlightPartitions[batch.topicPartition]?.count ?? 0
-        inFlightPartitions[batch.topicPartition] = (node, count + 1)
     }
 
     /// Forgets an answered batch; `false` when it was no longer in flight (failed by a forced close).
     func removeInFlight(_ batch: DrainedBatch<RecordCompletion>) -> Bool {
-        guard inFlightBatches.removeValue(forKey: batch.id) != nil else { return false }
-        if let flight = inFlightPartitions[batch.topicPartition] {
-            inFlightPartitions[batch.topicPartition] = flight.count > 1 ? (flight.node, flight.count - 1) : nil
-        }
-        return true
+        core.withCore { $0.inFlight.remove(batch) }
     }
 
     /// Starts a metadata refresh when one is wanted, at most once per `retry.backoff.ms`.
     private func startMetadataRefreshIfWanted(
         now: ContinuousClock.Instant, group: inout DiscardingTaskGroup
     ) {
-        guard metadataRefreshWanted, !metadataRefreshRunning, !lifecycle.isForced else { return }
-        if let last = lastMetadataRefresh, now - last < settings.retryBackoff { return }
-        metadataRefreshWanted = false
-        metadataRefreshRunning = true
-        lastMetadataRefresh = now
+        guard core.withCore({ $0.startMetadataRefresh(now: now, backoff: settings.retryBackoff) }) else { return }
         let cluster = cluster
         group.addTask {
             do {
@@ -253,7 +213,7 @@ actor ProducerSender {
     }
 
     private func metadataRefreshFinished() {
-        metadataRefreshRunning = false
+        core.withCore { $0.background.metadataRefreshRunning = false }
         wakeup.wake()
     }
 
@@ -263,7 +223,7 @@ actor ProducerSender {
     private func isConnected(_ node: Int32, group: inout DiscardingTaskGroup) -> Bool {
         if let open = produceConnections[node], open.isActive { return true }
         produceConnections[node] = nil
-        guard !connecting.contains(node), !lifecycle.isForced else { return false }
+        guard !connecting.contains(node), !core.withCore({ $0.lifecycle.isForced }) else { return false }
         connecting.insert(node)
         let cluster = cluster
         group.addTask {
@@ -285,7 +245,7 @@ actor ProducerSender {
 
     private func connectFailed(_ node: Int32, _ error: any Error) {
         connecting.remove(node)
-        metadataRefreshWanted = true
+        core.withCore { $0.background.metadataRefreshWanted = true }
         logger.debug("produce connection failed", metadata: ["broker": "\(node)", "error": "\(error)"])
         wakeup.wake()
     }
@@ -427,20 +387,12 @@ actor ProducerSender {
         }
     }
 
-    /// Whether the idempotence bookkeeping waits for a new producer id or epoch (a transactional producer gets it
-    /// from `abortTransaction()`).
-    var needsProducerID: Bool { idempotence?.needsProducerID ?? false }
-
-    /// Installs the identity a transactional producer obtained (`initTransactions()`, or a bump while aborting).
-    func installProducerID(_ identity: ProducerIdentity) {
-        idempotence?.producerIDReceived(identity)
-        wakeup.wake()
-    }
-
     private func producerIDReceived(_ identity: ProducerIdentity, epochBumpsLocally: Bool) {
-        producerIDRequestRunning = false
-        idempotence?.epochBumpsLocally = epochBumpsLocally
-        idempotence?.producerIDReceived(identity)
+        core.withCore { core in
+            core.background.producerIDRunning = false
+            core.idempotence?.epochBumpsLocally = epochBumpsLocally
+            core.idempotence?.producerIDReceived(identity)
+        }
         logger.debug("producer id received", metadata: ["producer": "\(identity)"])
         wakeup.wake()
     }
@@ -453,13 +405,15 @@ actor ProducerSender {
             default: .networkException
             }
         logger.debug("InitProducerId failed", metadata: ["error": "\(error)"])
-        if idempotence?.producerIDRequestFailed(code) == true, let reason = idempotence?.fatalReason {
-            becomeFatal("\(reason) (\(error))")
+        let reason = core.withCore { core -> String? in
+            guard core.idempotence?.producerIDRequestFailed(code) == true else { return nil }
+            return core.idempotence?.fatalReason
         }
+        if let reason { becomeFatal("\(reason) (\(error))") }
     }
 
     private func producerIDRetryDue() {
-        producerIDRequestRunning = false
+        core.withCore { $0.background.producerIDRunning = false }
         wakeup.wake()
     }
 
@@ -468,13 +422,14 @@ actor ProducerSender {
     /// Makes every batch created so far sendable at once and waits until each is delivered or failed.
     func flush() async {
         let mark = accumulator.lastBatchID
-        guard lifecycle != .closed, !isFlushed(mark: mark) else { return }
-        accumulator.beginFlush()
+        guard core.withCore({ $0.lifecycle != .closed }), !isFlushed(mark: mark) else { return }
+        // The accumulator makes every batch sendable while the lifecycle is flushing.
+        if core.withCore({ $0.lifecycle.beginFlush() }) { accumulator.beginFlush() }
         wakeup.wake()
         await withCheckedContinuation { continuation in
             flushWaiters.append(FlushWaiter(mark: mark, continuation: continuation))
         }
-        accumulator.endFlush()
+        if core.withCore({ $0.lifecycle.endFlush() }) { accumulator.endFlush() }
     }
 
     private func isFlushed(mark: UInt64) -> Bool {
@@ -498,9 +453,12 @@ actor ProducerSender {
     /// Stops accepting work: queued batches are still sent (`force == false`) or failed at once (`force == true`,
     /// in-flight records are then failed too, as the Java client's forced close does). Returns when the loop ended.
     func close(force: Bool) async {
-        lifecycle.close(force: force)
+        let closed = core.withCore { core in
+            core.lifecycle.close(force: force)
+            return core.lifecycle == .closed
+        }
         wakeup.wake()
-        guard lifecycle != .closed else { return }
+        guard !closed else { return }
         await withCheckedContinuation { closeWaiters.append($0) }
     }
 }

@@ -7,8 +7,7 @@ import NIOConcurrencyHelpers
 /// passes — what `initTransactions`, `commitTransaction`, `abortTransaction` and `sendOffsetsToTransaction` run.
 struct TransactionCoordinatorCall: Sendable {
     let cluster: KafkaClusterClient
-    let transactions: NIOLockedValueBox<TransactionStateMachine>
-    let status: SpinningLockedValueBox<KafkaProducer.ProducerStatus>
+    let core: ProducerCoreBox
     let logger: Logger
 
     /// What one attempt produced.
@@ -75,16 +74,9 @@ struct TransactionCoordinatorCall: Sendable {
         }
     }
 
-    /// Moves the state machine and, when the producer can no longer be used, marks it failed for every later send.
+    /// Moves the state machine and, when the producer can no longer be used, fails it for every later send.
     func fail(_ errorClass: TransactionStateMachine.ErrorClass, _ error: KafkaProducerError) -> KafkaProducerError {
-        let result = transactions.withLockedValue { state -> KafkaProducerError in
-            state.fail(errorClass, error)
-            return state.lastError ?? error
-        }
-        if result.kind == .fenced || result.kind == .fatal {
-            status.withLockedValue { $0.failFatally(result) }
-        }
-        return result
+        core.withCore { $0.failTransaction(errorClass, error) }
     }
 
     /// The answer's error code and message, or success.
