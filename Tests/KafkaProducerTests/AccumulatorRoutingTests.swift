@@ -192,3 +192,58 @@ import Testing
         }
     }
 }
+
+/// Adaptive partitioning (KIP-794): a new sticky partition is chosen with weights from the partitions' queues.
+@Suite(.timeLimit(.minutes(1))) struct AdaptivePartitioningTests {
+    let routing = AccumulatorRoutingTests()
+
+    /// Queues 5 batches on partition 0 of a 2-partition topic, then counts where 400 new sticky choices land (each
+    /// sticky record fills `batch.size`, so every record chooses anew); partition 1's batch is drained after each
+    /// record, so that the queues stay at 5 and 0 (weights 1 and 6, as in Java).
+    func choicesOfPartition1(adaptive: Bool) throws -> Int {
+        let (accumulator, _) = routing.helpers.makeAccumulator(
+            batchSize: 100, memory: 1 << 24, adaptivePartitioning: adaptive)
+        accumulator.cacheRoute(topic: "t", info: routing.info(partitions: 2), generation: 1)
+        var random = SeededRandom(seed: 7)
+        let filler = String(repeating: "x", count: 90)
+        for id in 0..<5 {
+            _ = try routing.route(accumulator, .explicit(0), id: id, value: filler, random: &random)
+        }
+        accumulator.beginFlush()
+        defer { accumulator.endFlush() }
+        var onPartition1 = 0
+        for id in 0..<400 {
+            guard
+                case .appended(_, let partition) = try routing.route(
+                    accumulator, .sticky(bytes: 100), id: 100 + id, value: "v", random: &random)
+            else {
+                Issue.record("not appended")
+                return 0
+            }
+            if partition == 1 {
+                onPartition1 += 1
+                let drained = accumulator.drain(
+                    nodes: [1], leaderOf: { $0.partition == 1 ? 1 : nil }, maxRequestSize: 1 << 30,
+                    now: routing.t0)
+                #expect(drained.values.joined().count == 1)
+            }
+        }
+        return onPartition1
+    }
+
+    @Test func equalQueuesGiveNoLoadStats() throws {
+        let (accumulator, _) = routing.helpers.makeAccumulator(batchSize: 100, adaptivePartitioning: true)
+        accumulator.cacheRoute(topic: "t", info: routing.info(partitions: 3), generation: 1)
+        var random = SeededRandom(seed: 1)
+        for partition: Int32 in 0..<3 {
+            _ = try routing.route(accumulator, .explicit(partition), id: Int(partition), random: &random)
+        }
+        let stats = accumulator.withRoute("t") { $0.loadStats() }
+        #expect(stats == .some(nil), "every partition holds one batch: uniform")
+        _ = try routing.route(
+            accumulator, .explicit(0), id: 9, value: String(repeating: "x", count: 95), random: &random)
+        let skewed = accumulator.withRoute("t") { $0.loadStats() }
+        #expect(skewed??.partitions == [0, 1, 2])
+        #expect(skewed??.cumulativeWeights == [1, 3, 5])
+    }
+}

@@ -195,9 +195,10 @@ extension RecordAccumulatorTests {
         batchSize: Int = 1_000, maxBatchSize: Int? = nil, linger: Duration = .milliseconds(10), memory: Int = 1 << 20,
         compression: CompressionCodec = .none, maxRequestSize: Int = 1_048_576,
         retryBackoff: Duration = .milliseconds(100),
-        deliveryTimeout: Duration = .seconds(120)
+        deliveryTimeout: Duration = .seconds(120), adaptivePartitioning: Bool = false
     ) -> (RecordAccumulator<Int>, BufferPool) {
         var configuration = RecordAccumulator<Int>.Configuration()
+        configuration.adaptivePartitioning = adaptivePartitioning
         configuration.batchSize = batchSize
         configuration.maxBatchSize = maxBatchSize ?? batchSize
         configuration.linger = linger

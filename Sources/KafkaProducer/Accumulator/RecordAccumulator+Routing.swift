@@ -67,9 +67,10 @@ final class TopicRoute<Completion: Sendable>: LockConfined<TopicRoute<Completion
         for index in fields.queues.indices { fields.queues[index] = nil }
     }
 
-    /// The partition for a record, per `rule`.
+    /// The partition for a record, per `rule`; with `adaptive`, a new sticky partition is chosen by
+    /// ``loadStats()``.
     func partition(
-        for rule: PartitionRule, batchSize: Int, random: inout some RandomNumberGenerator
+        for rule: PartitionRule, batchSize: Int, adaptive: Bool, random: inout some RandomNumberGenerator
     ) throws(KafkaProducerPartitionError) -> Int32 {
         let partitionCount = fields.partitionCount
         switch rule {
@@ -93,7 +94,10 @@ final class TopicRoute<Completion: Sendable>: LockConfined<TopicRoute<Completion
             var sticky = fields.sticky
             let partition = StickyPartitioning.choose(
                 &sticky, partitionCount: partitionCount, counting: .init(bytes: bytes, batchSize: batchSize)
-            ) { StickyPartitioning.nextPartition(random: &random, loadStats: nil, topic: fields.info) }
+            ) {
+                StickyPartitioning.nextPartition(
+                    random: &random, loadStats: adaptive ? loadStats() : nil, topic: fields.info)
+            }
             fields.sticky = sticky
             return partition
         case .roundRobin:
@@ -121,6 +125,19 @@ final class TopicRoute<Completion: Sendable>: LockConfined<TopicRoute<Completion
             }
             return chosen
         }
+    }
+
+    /// Adaptive partitioning's input (KIP-794), as the Java client's accumulator computes it: the number of batches
+    /// queued for each partition that has a leader. `nil` (uniform choice) when they are all equal.
+    func loadStats() -> LoadStats? {
+        let available = fields.info.availablePartitions
+        guard available.count >= 2 else { return nil }
+        var loads: [PartitionLoad] = []
+        loads.reserveCapacity(available.count)
+        for partition in available where Int(partition) < fields.queues.count {
+            loads.append(PartitionLoad(partition: partition, queuedBatches: fields.queues[Int(partition)]?.count ?? 0))
+        }
+        return LoadStats(loads: loads, partitionCount: fields.partitionCount)
     }
 
     /// The partition's queue, found in (or added to) `all` the first time. `partition` is one of the topic's.
@@ -171,6 +188,11 @@ extension RecordAccumulator {
         }
     }
 
+    /// Runs `body` on the topic's route under the lock (for tests); `nil` without a route.
+    func withRoute<T>(_ topic: String, _ body: (TopicRoute<Completion>) -> T) -> T? {
+        state.withLockedValue { state in state.routes.value(for: topic).map(body) }
+    }
+
     /// Chooses the record's partition per `rule` and appends the record, under one lock: to the partition's last
     /// batch, or to a new batch whose memory the pool has free right now. The producer's one send path.
     ///
@@ -208,7 +230,8 @@ extension RecordAccumulator {
             // Chooses a partition, lets `admit` note it, and tries the partition's last batch; without room there,
             // also returns the size of the new batch the record needs.
             func chooseAndAppend() throws -> (partition: Int32, appended: AppendResult?, target: Int) {
-                let partition = try route.partition(for: rule, batchSize: batchSize, random: &generator)
+                let partition = try route.partition(
+                    for: rule, batchSize: batchSize, adaptive: configuration.adaptivePartitioning, random: &generator)
                 try admit?(TopicPartitionKey(topic: topic, partition: partition))
                 let queue = route.queue(partition, in: &state.queues)
                 let appended = try self.appendToLast(

@@ -49,6 +49,9 @@ package final class RecordAccumulator<Completion: Sendable>: Sendable {
         package var deliveryTimeout: Duration = .seconds(120)
         /// Whether stamped batches carry the transactional attribute (a transactional producer).
         package var isTransactional = false
+        /// `partitioner.adaptive.partitioning.enable`: the sticky partitioner favours partitions with fewer queued
+        /// batches (KIP-794).
+        package var adaptivePartitioning = true
 
         /// Creates a configuration with Java's defaults.
         package init() {}

@@ -13,9 +13,9 @@ import KafkaNetwork
 /// The state (a ``StickyChoice`` per topic) lives in the record accumulator's topic routes and is changed only under
 /// the accumulator's lock (`RecordAccumulator+Routing.swift`); this is the one implementation of the choice.
 ///
-/// Adaptive partitioning: ``nextPartition(random:loadStats:topic:)`` favours partitions with shorter queues when
-/// given ``LoadStats``, exactly as Java weights by `maxQueueSize + 1 − queueSize`; the producer passes none yet, so
-/// its choice is uniform.
+/// Adaptive partitioning (`partitioner.adaptive.partitioning.enable`, on by default): ``nextPartition(random:loadStats:topic:)``
+/// favours partitions with fewer queued batches, weighting each by `maxQueueSize + 1 − queueSize` as Java does. The
+/// loads are read from the topic route's queues when a new partition is chosen (`TopicRoute.loadStats()`).
 enum StickyPartitioning {
     /// The bytes of a record counted against the sticky partition as it is chosen, and the thresholds that end it.
     struct Counting {

@@ -123,6 +123,7 @@ public final class KafkaProducer: Sendable {
         accumulatorConfiguration.retryBackoffMax = configuration.client.retryBackoffMax
         accumulatorConfiguration.deliveryTimeout = configuration.deliveryTimeout
         accumulatorConfiguration.isTransactional = configuration.transactionalID != nil
+        accumulatorConfiguration.adaptivePartitioning = configuration.adaptivePartitioning
         let pool = BufferPool(totalMemory: configuration.bufferMemory, poolableSize: configuration.batchSize)
         self.accumulator = RecordAccumulator(configuration: accumulatorConfiguration, pool: pool)
         self.partitioner = partitioner
