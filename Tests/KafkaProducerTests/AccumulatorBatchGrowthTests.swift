@@ -104,3 +104,28 @@ import Testing
         }
     }
 }
+
+/// Where a refused batch's pieces sit and how large they are.
+@Suite(.timeLimit(.minutes(1))) struct BatchSplitLevelTests {
+    @Test func idsTellHowOftenABatchWasSplit() {
+        typealias Accumulator = RecordAccumulator<Int>
+        let batch = 5 * Accumulator.batchIDStride
+        #expect(Accumulator.splitLevel(of: batch) == 0)
+        let piece = batch + 3 * Accumulator.pieceIDSpacing(level: 0)
+        #expect(Accumulator.splitLevel(of: piece) == 1)
+        let pieceOfPiece = piece + 2 * Accumulator.pieceIDSpacing(level: 1)
+        #expect(Accumulator.splitLevel(of: pieceOfPiece) == 2)
+        #expect(Accumulator.splitLevel(of: pieceOfPiece + 1) == 3)
+        // The pieces of a piece sort before the piece's next sibling.
+        #expect(pieceOfPiece + 15 < batch + 4 * Accumulator.pieceIDSpacing(level: 0))
+        #expect(
+            pieceOfPiece + 15 * Accumulator.pieceIDSpacing(level: 2) < piece + 3 * Accumulator.pieceIDSpacing(level: 1))
+    }
+
+    @Test func aGrownBatchIsCutIntoBatchSizePiecesAndASmallerOneInHalvesThenQuarters() {
+        let (accumulator, _) = RecordAccumulatorTests().makeAccumulator(batchSize: 16_384, maxBatchSize: 1 << 20)
+        #expect(accumulator.splitTarget(bytes: 100_000, level: 0) == 16_384)
+        #expect(accumulator.splitTarget(bytes: 16_000, level: 0) == 8_000)
+        #expect(accumulator.splitTarget(bytes: 8_000, level: 1) == 2_000)
+    }
+}

@@ -23,10 +23,11 @@ final class PartitionQueue<Completion: Sendable>: LockConfined<PartitionQueue<Co
     /// The size of the next batch created in this queue. An empty queue (a lightly loaded partition) gets
     /// `batchSize`; a queue still holding batches (the partition is backed up behind batches the sender has
     /// not taken) gets twice its last batch's size, up to `maxBatchSize`. So a backlog is sent in fewer, larger
-    /// batches, and a partition that catches up starts again at `batchSize`.
+    /// batches, and a partition that catches up starts again at `batchSize`. Either is capped by the partition's own
+    /// limit, once the broker refused a batch as too large.
     func nextBatchTarget(batchSize: Int, maxBatchSize: Int) -> Int {
-        guard let last = fields.batches.last else { return batchSize }
-        let limit = min(maxBatchSize, fields.maxBatchSize ?? maxBatchSize)
-        return max(batchSize, min(limit, last.target.multipliedReportingOverflow(by: 2).partialValue))
+        let cap = min(maxBatchSize, fields.maxBatchSize ?? maxBatchSize)
+        guard let last = fields.batches.last else { return min(batchSize, cap) }
+        return min(cap, max(batchSize, last.target.multipliedReportingOverflow(by: 2).partialValue))
     }
 }

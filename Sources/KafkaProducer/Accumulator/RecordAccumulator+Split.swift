@@ -7,22 +7,55 @@ extension RecordAccumulator {
     /// which so keep their batch's place in every id order (re-enqueueing, flushing).
     static var batchIDStride: UInt64 { 1 << 16 }
 
+    /// How far apart the ids of the pieces made at each split level are (a batch as created is at level 0, its
+    /// pieces at 1, theirs at 2, theirs at 3): the ids between two pieces belong to the pieces of the first one.
+    static func pieceIDSpacing(level: Int) -> UInt64 {
+        switch level {
+        case 0: 1 << 8
+        case 1: 1 << 4
+        default: 1
+        }
+    }
+
+    /// The most pieces a batch at `level` may be cut into (the ids between it and its next sibling).
+    static func maximumPieces(level: Int) -> Int {
+        level == 0 ? 255 : 15
+    }
+
+    /// How often a batch has been split to make `id`: 0 for a batch as created, 1 for a piece, 2 for a piece of a
+    /// piece, 3 for one more (which is not split again).
+    static func splitLevel(of id: UInt64) -> Int {
+        if id % batchIDStride == 0 { return 0 }
+        if id % pieceIDSpacing(level: 0) == 0 { return 1 }
+        return id % pieceIDSpacing(level: 1) == 0 ? 2 : 3
+    }
+
     /// A piece of a batch the broker refused as too large.
     struct SplitPiece {
         var records: ByteBuffer
         var recordCount: Int
     }
 
-    /// Re-encodes a batch the broker refused as too large (`MESSAGE_TOO_LARGE`) into pieces of at most `batch.size`
-    /// (its records, timestamps and headers unchanged, compressed as configured, not yet stamped with a sequence),
-    /// as the Java client splits such a batch. `nil` when the batch cannot be split: a single record, a piece of a
-    /// split already, or bytes that do not decode.
+    /// The size of the pieces a refused batch of `bytes` at split level `level` is cut into: `batch.size` for a
+    /// batch that grew to twice that or more, otherwise half of it; a quarter for a piece refused again (down to a
+    /// 32nd of `batch.size`, or a 64th of a grown batch's piece, after three splits).
+    func splitTarget(bytes: Int, level: Int) -> Int {
+        if level > 0 { return max(1, bytes / 4) }
+        return bytes >= 2 * configuration.batchSize ? configuration.batchSize : max(1, bytes / 2)
+    }
+
+    /// Re-encodes a batch the broker refused as too large (`MESSAGE_TOO_LARGE`) into pieces of at most
+    /// ``splitTarget(bytes:level:)`` (its records, timestamps and headers unchanged, compressed as configured, not yet
+    /// stamped with a sequence), as the Java client splits such a batch; a piece refused again is split once more.
+    /// `nil` when the batch cannot be split: a single record, a piece split three times already, or bytes that do not
+    /// decode.
     func splitPieces(of batch: DrainedBatch<Completion>) -> [SplitPiece]? {
-        guard batch.recordCount > 1, batch.id % Self.batchIDStride == 0,
+        let level = Self.splitLevel(of: batch.id)
+        guard batch.recordCount > 1, level < 3,
             let decoded = try? RecordBatch(decoding: batch.records, verifyChecksum: false),
             let records = try? decoded.records(decompressor: codecs).collect(), records.count == batch.recordCount
         else { return nil }
-        let target = configuration.batchSize
+        let target = splitTarget(bytes: batch.records.readableBytes, level: level)
         var pieces: [SplitPiece] = []
         var builder = RecordBatchBuilder(capacity: target)
         func finish(_ builder: inout RecordBatchBuilder) -> SplitPiece? {
@@ -54,13 +87,13 @@ extension RecordAccumulator {
         guard let last = finish(&builder) else { return nil }
         pieces.append(last)
         // Pieces beyond the ids between this batch and the next cannot be ordered: leave the batch whole.
-        return pieces.count > 1 && UInt64(pieces.count) < Self.batchIDStride ? pieces : nil
+        return pieces.count > 1 && pieces.count <= Self.maximumPieces(level: level) ? pieces : nil
     }
 
     /// Puts the pieces of `batch` (from ``splitPieces(of:)``) in its place in the partition's queue, oldest first,
     /// each with its sequence (`nil` for a producer that is not idempotent), as retries of `batch`. The batch's
-    /// reserved memory is shared among them. Later batches of the partition are created no larger than half of
-    /// `batch` (never below `batch.size`).
+    /// reserved memory is shared among them. Later batches of the partition are created no larger than the pieces'
+    /// target, or than half of a batch that had grown (never below `batch.size` then).
     func reenqueue(
         _ batch: DrainedBatch<Completion>, splitInto pieces: [SplitPiece],
         sequences: [IdempotentProducerState.BatchSequence?], now: ContinuousClock.Instant
@@ -68,19 +101,25 @@ extension RecordAccumulator {
         var completions = batch.completions[...]
         var reserved = batch.reservedBytes
         var retried: [ProducerBatch<Completion>] = []
+        let level = Self.splitLevel(of: batch.id)
+        let spacing = Self.pieceIDSpacing(level: level)
         for (index, piece) in pieces.enumerated() {
             let share =
                 index == pieces.count - 1 ? reserved : batch.reservedBytes * piece.recordCount / batch.recordCount
             reserved -= share
             let drained = DrainedBatch(
-                id: batch.id + UInt64(index + 1), topicPartition: batch.topicPartition, records: piece.records,
+                id: batch.id + UInt64(index + 1) * spacing, topicPartition: batch.topicPartition,
+                records: piece.records,
                 recordCount: piece.recordCount, completions: Array(completions.prefix(piece.recordCount)),
                 createdAt: batch.createdAt, attempts: batch.attempts, reservedBytes: share,
                 sequence: index < sequences.count ? sequences[index] : nil)
             completions = completions.dropFirst(piece.recordCount)
             retried.append(ProducerBatch(drained: drained, now: now))
         }
-        let limit = max(configuration.batchSize, batch.records.readableBytes / 2)
+        let bytes = batch.records.readableBytes
+        let limit =
+            level == 0 && bytes >= 2 * configuration.batchSize
+            ? max(configuration.batchSize, bytes / 2) : splitTarget(bytes: bytes, level: level)
         state.withLockedValue { state in
             let queue = state.queue(for: batch.topicPartition)
             let index = queue.fields.batches.firstIndex(where: { $0.id > batch.id }) ?? queue.fields.batches.endIndex

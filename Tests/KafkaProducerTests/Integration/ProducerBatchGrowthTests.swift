@@ -62,4 +62,46 @@ struct ProducerBatchGrowthTests {
         #expect(retries.totalValue > 0, "no batch was refused and split")
         await cluster.shutdown()
     }
+
+    @Test(arguments: [true, false])
+    func aTopicLimitBelowBatchSizeIsLearnedFromSplitsAndNothingFails(idempotent: Bool) async throws {
+        var configuration = DevClusterConfiguration()
+        configuration.port = 0
+        let cluster = try await DevCluster(configuration: configuration)
+        // Batches of batch.size (16384) are refused; halves (8 KiB) too; quarters of those (2 KiB) are taken.
+        try cluster.createTopic(
+            Self.topic, partitions: Int32(Self.partitions), configs: ["max.message.bytes": "3000"])
+        let metrics = TestMetrics()
+        let clientID = "small-limit-\(idempotent)"
+        let producer = try KafkaProducer(
+            configuration: try KafkaProducerConfiguration(properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "client.id": clientID, "linger.ms": "50",
+                "enable.idempotence": "\(idempotent)",
+                "max.in.flight.requests.per.connection": idempotent ? "5" : "1", "retries": "10",
+            ]), metricsFactory: metrics)
+        let collector = OutcomeCollector()
+        let records = (0..<3_000).map(record)
+        for (index, record) in records.enumerated() {
+            try await producer.send(record, completion: collector.handler(for: index))
+        }
+        await producer.flush()
+        await producer.close()
+        let results = collector.snapshot
+        let sent = records.enumerated().map {
+            SentRecord(index: $0.offset, record: $0.element, result: results[$0.offset])
+        }
+        let read = try await Kcat.consume(bootstrap: cluster.bootstrapServers, topic: Self.topic)
+        verifyReadBack(sent: sent, read: read, partitions: Self.partitions)
+        #expect(results.values.allSatisfy { (try? $0.get()) != nil }, "a record failed")
+
+        // The fault fired (batches were refused and split, twice), and later batches were made small enough.
+        let retries = try metrics.expectCounter("kafka_producer_batch_retries_total", [("client_id", clientID)])
+        #expect(retries.totalValue >= 2, "no batch was refused and split")
+        let sizes = try metrics.expectRecorder("kafka_producer_batch_size_bytes", [("client_id", clientID)]).values
+        #expect(
+            sizes.allSatisfy { $0 <= 3_000 },
+            "an acknowledged batch is larger than the topic allows: \(sizes.max() ?? 0)")
+        #expect(sizes.count > 3_000 * 120 / 3_000, "the records went in batches the topic accepts")
+        await cluster.shutdown()
+    }
 }
