@@ -517,6 +517,28 @@ extension DevClusterConnectionTests {
         }
     }
 
+    @Test func aFaultForOneAPILeavesTheOthersAloneAndTheLogKeepsTheNewest() async throws {
+        var configuration = DevClusterConfiguration.oneBroker()
+        configuration.requestLogLimit = 2
+        try await Self.withBroker(configuration) { broker in
+            broker.closeConnection(onNext: .metadata, count: 1)
+            try await Self.withSession(broker) { session in
+                #expect(try await session.send(ApiVersionsRequest(), version: 0).errorCode == 0)
+                #expect(try await session.send(FindCoordinatorRequest(key: "g"), version: 3).errorCode == 0)
+                _ = try await session.write(MetadataRequest(topics: nil), version: 12)
+                await session.expectClosed()
+            }
+            #expect(broker.receivedRequests.map(\.apiKey) == [.findCoordinator, .metadata])
+            #expect(broker.requestCount(.apiVersions) == 1)
+            // The fault was used up: the next Metadata is answered.
+            let brokers = try await Self.withSession(broker) {
+                try await $0.send(MetadataRequest(topics: nil), version: 12).brokers.count
+            }
+            #expect(brokers == 1)
+            #expect(broker.requestCount(.metadata) == 2)
+        }
+    }
+
     @Test func shutdownClosesOpenConnections() async throws {
         let broker = try await DevCluster(configuration: .oneBroker())
         try await Self.withSession(broker) { (session: inout Session) async throws in
