@@ -76,6 +76,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Atomics", package: "swift-atomics"),
@@ -133,12 +134,12 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Test support: librdkafka's mock cluster in-process, a TLS/SASL test broker and test
-        // certificates. Not for production use.
+        // Test support: librdkafka's mock cluster in-process, test certificates, kcat and real-broker
+        // helpers. Not for production use.
         .target(
             name: "KafkaTestSupport",
             dependencies: [
-                "KafkaProtocol", "KafkaDevCluster", "CRdKafka",
+                "KafkaProtocol", "CRdKafka",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -160,6 +161,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift
         ),
@@ -281,7 +283,7 @@ let package = Package(
         .executableTarget(
             name: "KafkaBenchmarks",
             dependencies: [
-                "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaProducer", "KafkaTestSupport",
+                "KafkaProtocol", "KafkaCompression", "KafkaNetwork", "KafkaProducer", "KafkaDevCluster",
                 "CCRC32C", "CZlib", "CLZ4", "CSnappy", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -363,6 +365,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSwift
         ),

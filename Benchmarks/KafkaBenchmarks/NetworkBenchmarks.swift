@@ -1,15 +1,19 @@
+import KafkaDevCluster
 import KafkaNetwork
 import KafkaProtocol
-import KafkaTestSupport
 import Logging
 
-/// Request round trips over one loopback connection to the in-process test broker: one request
-/// at a time, then many concurrent callers pipelined up to `max.in.flight.requests.per.connection`.
-/// Client and broker share the machine's cores, so these are lower bounds for the client alone.
+/// Request round trips over one loopback connection to a one-broker dev cluster in this process: one
+/// request at a time, then many concurrent callers pipelined up to
+/// `max.in.flight.requests.per.connection`. Client and broker share the machine's cores, so these are
+/// lower bounds for the client alone.
 func runNetworkBenchmarks() async throws {
-    var brokerConfiguration = TestKafkaBroker.Configuration()
+    var brokerConfiguration = DevClusterConfiguration()
     brokerConfiguration.topics = ["bench": 12]
-    let broker = try await TestKafkaBroker(configuration: brokerConfiguration)
+    // Hundreds of thousands of requests: the request log would only cost time.
+    brokerConfiguration.requestLogLimit = 0
+    let cluster = try await DevCluster(configuration: brokerConfiguration)
+    guard let broker = cluster.brokers.first else { return }
     let clock = ContinuousClock()
     let request = MetadataRequest(topics: [.init(name: "bench")])
 
@@ -41,5 +45,5 @@ func runNetworkBenchmarks() async throws {
         print(line("requests: \(callers) callers, in-flight \(maxInFlight)", best, "k req/s"))
         await connection.close()
     }
-    try await broker.shutdown()
+    await cluster.shutdown()
 }

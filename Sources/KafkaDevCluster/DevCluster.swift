@@ -11,7 +11,9 @@ import NIOSSL
 /// It implements the client-facing APIs (metadata, produce, fetch, offsets, topics and configs,
 /// the classic group coordinator, producer ids) at every version this package can encode, and
 /// offers fault control for tests: failing the next requests of an API, delaying or dropping
-/// answers, dropping connections, stopping and starting brokers, moving leaders and coordinators.
+/// answers, answering with garbage or oversized frames, closing or dropping connections, stopping and
+/// starting brokers, moving leaders and coordinators. Tests observe what clients sent through
+/// ``receivedRequests``, ``connectionCount`` and ``authenticatedUsers``.
 public final class DevCluster: Sendable {
     /// A broker as clients see it.
     public struct BrokerInfo: Sendable, Hashable {
@@ -23,6 +25,28 @@ public final class DevCluster: Sendable {
         public var port: Int
         /// Whether the broker is running.
         public var isUp: Bool
+    }
+
+    /// One request a broker received, as the client sent it.
+    public struct ReceivedRequest: Sendable, Hashable, CustomStringConvertible {
+        /// The node id of the broker that received it.
+        public var brokerID: Int32
+        /// The API of the request.
+        public var apiKey: KafkaAPIKey
+        /// The request version.
+        public var version: Int16
+        /// The client id of the request header.
+        public var clientID: String?
+        /// The correlation id of the request header.
+        public var correlationID: Int32
+        /// For ApiVersions v3 and later: the client's software name.
+        public var clientSoftwareName: String?
+        /// For ApiVersions v3 and later: the client's software version.
+        public var clientSoftwareVersion: String?
+
+        public var description: String {
+            "\(apiKey) v\(version) to broker \(brokerID) correlationID=\(correlationID) clientID=\(clientID ?? "null")"
+        }
     }
 
     /// The cluster could not start or a control call was invalid.
@@ -168,11 +192,29 @@ public final class DevCluster: Sendable {
         core.state.withLockedValue { $0.faults.failures[api] = (max(count, 0), error) }
     }
 
-    /// Handles the next `count` requests of `api` as usual but never sends their answers (a lost
-    /// answer: a produce is written, a commit stored); later answers on the same connection still go
-    /// out.
-    public func dropResponses(to api: KafkaAPIKey, count: Int = 1) {
+    /// Handles the next `count` requests of `api` (of any API when nil) as usual but never sends their
+    /// answers (a lost answer: a produce is written, a commit stored); later answers on the same
+    /// connection still go out.
+    public func dropResponses(to api: KafkaAPIKey? = nil, count: Int = 1) {
         core.state.withLockedValue { $0.faults.dropNext[api] = max(count, 0) }
+    }
+
+    /// Answers each of the next `count` requests of `api` (of any API when nil) with a correctly sized
+    /// frame of random bytes instead of its answer.
+    public func respondWithGarbage(to api: KafkaAPIKey? = nil, count: Int = 1) {
+        core.state.withLockedValue { $0.faults.garbageNext[api] = max(count, 0) }
+    }
+
+    /// Answers each of the next `count` requests of `api` (of any API when nil) with a size prefix of
+    /// 1 GiB followed by a few bytes.
+    public func respondWithOversizedFrame(to api: KafkaAPIKey? = nil, count: Int = 1) {
+        core.state.withLockedValue { $0.faults.oversizedNext[api] = max(count, 0) }
+    }
+
+    /// Closes the connection upon receiving each of the next `count` requests of `api` (of any API
+    /// when nil), after sending the answers to the earlier requests on it; the request is not handled.
+    public func closeConnection(onNext api: KafkaAPIKey? = nil, count: Int = 1) {
+        core.state.withLockedValue { $0.faults.closeNext[api] = max(count, 0) }
     }
 
     /// Delays every answer to `api` (or to every API when nil) by `delay`; zero turns it off.
@@ -284,9 +326,29 @@ public final class DevCluster: Sendable {
         core.mutate { $0.coordinatorOverrides[ClusterState.CoordinatorKey(type: type, key: key)] = broker }
     }
 
+    // MARK: - Observations
+
     /// How many requests of `api` the cluster has received (on any broker).
     public func requestCount(_ api: KafkaAPIKey) -> Int {
         core.state.withLockedValue { $0.requestCounts[api] ?? 0 }
+    }
+
+    /// The requests the brokers received, in order of arrival, on any connection: the newest
+    /// ``DevClusterConfiguration/requestLogLimit`` of them. Raw SASL tokens (after SaslHandshake v0)
+    /// are not requests and are not listed.
+    public var receivedRequests: [ReceivedRequest] {
+        let limit = max(core.configuration.requestLogLimit, 0)
+        return core.state.withLockedValue { Array($0.requestLog.suffix(limit)) }
+    }
+
+    /// The number of client connections the brokers accepted so far.
+    public var connectionCount: Int {
+        core.state.withLockedValue { $0.connectionCount }
+    }
+
+    /// The users that completed SASL authentication, in order: one entry per authenticated connection.
+    public var authenticatedUsers: [String] {
+        core.state.withLockedValue { $0.authenticatedUsers }
     }
 }
 

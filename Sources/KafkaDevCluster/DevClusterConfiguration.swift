@@ -1,3 +1,4 @@
+public import KafkaProtocol
 public import NIOSSL
 
 /// How a ``DevCluster`` runs: brokers, ports, defaults for new topics, clock and security.
@@ -30,25 +31,50 @@ public struct DevClusterConfiguration: Sendable {
     public var maxMessageBytes: Int32 = 1_048_588
     /// The clock read for timestamps and timeouts.
     public var clock: any DevClock = SystemDevClock()
-    /// When set, every listener is TLS with this server context.
+    /// When set, every listener is TLS with this server context (see ``tlsContext(certificateChainFile:privateKeyFile:clientCertificateAuthorityFile:)``).
     public var tls: NIOSSLContext? = nil
     /// SASL mechanisms the listeners require, for example `["PLAIN", "SCRAM-SHA-256"]`; empty
     /// means none.
     public var saslMechanisms: [String] = []
     /// Users (name -> password) for SASL PLAIN and SCRAM.
     public var users: [String: String] = [:]
+    /// Version ranges the brokers advertise in ApiVersions in place of their own, to act as another
+    /// Kafka release: lower maxima for an older broker (ApiVersions at most v2 is a broker before Kafka
+    /// 2.4, which answers a v3 request with UNSUPPORTED_VERSION in the v0 layout), higher minima for a
+    /// newer one that dropped old versions (KIP-896). A request at a version outside its API's
+    /// advertised range closes the connection, as Kafka does. APIs the cluster does not implement are
+    /// ignored.
+    public var apiVersions: [KafkaAPIKey: ClosedRange<Int16>] = [:]
+    /// How many of the newest requests ``DevCluster/receivedRequests`` keeps (zero keeps none).
+    public var requestLogLimit = 10_000
 
     /// The defaults: one broker on a free port, in memory, plaintext.
     public init() {}
 }
 
 extension DevClusterConfiguration {
-    /// A TLS server context from PEM files: the certificate chain (leaf first) and its private key.
-    public static func tlsContext(certificateChainFile: String, privateKeyFile: String) throws -> NIOSSLContext {
+    /// A TLS server context from PEM files: the certificate chain (leaf first) and its private key,
+    /// TLS 1.2 or later.
+    ///
+    /// With `clientCertificateAuthorityFile` (PEM, one or more CA certificates) the listener requires
+    /// a client certificate issued by one of them, like Kafka's `ssl.client.auth=required` with that
+    /// truststore: a client without one, or with one from another CA, fails the handshake. Without it
+    /// no client certificate is asked for (`ssl.client.auth=none`).
+    public static func tlsContext(
+        certificateChainFile: String, privateKeyFile: String, clientCertificateAuthorityFile: String? = nil
+    ) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile)
         let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
-        let configuration = TLSConfiguration.makeServerConfiguration(
+        var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        if let clientCertificateAuthorityFile {
+            // The client's certificate names no host to check: the chain is verified, not the name.
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .file(clientCertificateAuthorityFile)
+        } else {
+            configuration.certificateVerification = .none
+        }
         return try NIOSSLContext(configuration: configuration)
     }
 }

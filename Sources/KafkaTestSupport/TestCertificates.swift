@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-public import NIOSSL
 import X509
 
 /// Certificates for TLS tests, generated at run time: a CA, a server certificate and a client
@@ -109,24 +108,6 @@ public struct TestCertificates: Sendable {
             clientCertificateFile: try write("client.pem", clientCertificatePEM),
             clientKeyFile: try write("client-key.pem", clientKeyPEM),
             otherCAFile: try write("other-ca.pem", otherCACertificatePEM))
-    }
-
-    /// A TLS server context presenting the server certificate (TLS 1.2 or later). When
-    /// `requireClientCertificate` is true the server demands a client certificate signed by the CA
-    /// (verified without a host name check).
-    public func makeServerContext(requireClientCertificate: Bool) throws -> NIOSSLContext {
-        let chain = try NIOSSLCertificate.fromPEMBytes(Array(serverCertificatePEM.utf8))
-        let key = try NIOSSLPrivateKey(bytes: Array(serverKeyPEM.utf8), format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        configuration.minimumTLSVersion = .tlsv12
-        if requireClientCertificate {
-            configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caCertificatePEM.utf8)))
-        } else {
-            configuration.certificateVerification = .none
-        }
-        return try NIOSSLContext(configuration: configuration)
     }
 
     // MARK: - Generation

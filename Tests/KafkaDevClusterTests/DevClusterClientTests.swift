@@ -288,7 +288,8 @@ struct DevClusterClientTests {
         let certificates = try TestCertificates()
         let files = try certificates.writeFiles(to: NSTemporaryDirectory() + "dev-cluster-tls-\(UUID().uuidString)")
         let cluster = try await Self.start(brokers: 2) {
-            $0.tls = try? certificates.makeServerContext(requireClientCertificate: false)
+            $0.tls = try? DevClusterConfiguration.tlsContext(
+                certificateChainFile: files.serverCertificateFile, privateKeyFile: files.serverKeyFile)
             $0.saslMechanisms = ["PLAIN", "SCRAM-SHA-512"]
             $0.users = ["alice": "alice-secret"]
             $0.topics = ["secure": 2]

@@ -150,7 +150,10 @@ import Testing
         body.writeInteger(Int16(0))
         let header = RequestHeader(
             requestApiKey: KafkaAPIKey.apiVersions.rawValue, requestApiVersion: 99, correlationId: 7)
-        guard case .send(var frame) = DevApiVersions.answer(header, body: body, configuration: configuration) else {
+        guard
+            case .send(var frame) = DevApiVersions.answer(
+                header, body: body, advertised: DevApiVersions.advertised(configuration: configuration))
+        else {
             Issue.record("expected an answer")
             return
         }

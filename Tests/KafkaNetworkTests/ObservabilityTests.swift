@@ -1,5 +1,5 @@
+import KafkaDevCluster
 import KafkaProtocol
-import KafkaTestSupport
 import Logging
 import MetricsTestKit
 import NIOConcurrencyHelpers
@@ -38,25 +38,26 @@ struct ObservabilityTests {
     }
 
     @Test func requestsLatencyBytesConnectionsAndRefreshesAreCounted() async throws {
-        var brokerConfiguration = TestKafkaBroker.Configuration()
+        var brokerConfiguration = DevClusterConfiguration()
         brokerConfiguration.topics = ["observed": 1]
-        let broker = try await TestKafkaBroker(configuration: brokerConfiguration)
+        let broker = try await DevCluster(configuration: brokerConfiguration)
+        let address = try #require(broker.brokers.first)
         let metrics = TestMetrics()
         var configuration = KafkaClientConfiguration(bootstrapServers: [
-            BrokerAddress(host: broker.host, port: broker.port)
+            BrokerAddress(host: address.host, port: address.port)
         ])
         configuration.clientID = "observed-client"
         // Long enough for a loaded machine's first Metadata; the dropped answer below waits this long.
         configuration.requestTimeout = .seconds(2)
         let client = try KafkaClusterClient(configuration: configuration, metricsFactory: metrics)
         _ = try await client.metadata(for: ["observed"])
-        broker.dropResponses(forNext: 1)
+        broker.dropResponses(count: 1)
         await #expect(throws: KafkaNetworkError.self) {
             try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
         }
 
         let metadataDimensions = [
-            ("client_id", "observed-client"), ("broker", "\(broker.host):\(broker.port)"), ("api", "Metadata"),
+            ("client_id", "observed-client"), ("broker", "\(address.host):\(address.port)"), ("api", "Metadata"),
         ]
         #expect(metrics.counterTotal(label: "kafka_client_requests_total", dimensions: metadataDimensions) == 2)
         #expect(metrics.counterTotal(label: "kafka_client_request_errors_total", dimensions: metadataDimensions) == 1)
@@ -67,29 +68,30 @@ struct ObservabilityTests {
         #expect(metrics.counterTotal(label: "kafka_client_connections_created_total") == 1)
         #expect(metrics.counterTotal(label: "kafka_client_metadata_refreshes_total") == 1)
         let apiVersions = [
-            ("client_id", "observed-client"), ("broker", "\(broker.host):\(broker.port)"), ("api", "ApiVersions"),
+            ("client_id", "observed-client"), ("broker", "\(address.host):\(address.port)"), ("api", "ApiVersions"),
         ]
         #expect(metrics.counterTotal(label: "kafka_client_requests_total", dimensions: apiVersions) == 1)
         let inFlight = try metrics.expectMeter(
             "kafka_client_requests_in_flight",
-            [("client_id", "observed-client"), ("broker", "\(broker.host):\(broker.port)")])
+            [("client_id", "observed-client"), ("broker", "\(address.host):\(address.port)")])
         #expect(inFlight.lastValue == 0, "every request in flight was answered or failed")
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func logsCarryBrokerAndAPIMetadata() async throws {
-        let broker = try await TestKafkaBroker(configuration: TestKafkaBroker.Configuration())
+        let broker = try await DevCluster()
+        let address = try #require(broker.brokers.first)
         let records = NIOLockedValueBox<[CapturingLogHandler.Record]>([])
         let logger = Logger(label: "observed") { _ in CapturingLogHandler(records: records) }
         let configuration = KafkaClientConfiguration(bootstrapServers: [
-            BrokerAddress(host: broker.host, port: broker.port)
+            BrokerAddress(host: address.host, port: address.port)
         ])
         let client = try KafkaClusterClient(configuration: configuration, logger: logger)
         _ = try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
         let logged = records.withLockedValue { $0 }
         let setup = try #require(logged.first { $0.message == "connection setup request" })
-        #expect(setup.metadata["kafka.broker.address"] == "\(broker.host):\(broker.port)")
+        #expect(setup.metadata["kafka.broker.address"] == "\(address.host):\(address.port)")
         #expect(setup.metadata["kafka.api"] == "ApiVersions")
         #expect(setup.metadata["kafka.connection.kind"] == "admin")
         #expect(setup.metadata["kafka.client_id"] == "swift-kafka")
@@ -97,6 +99,6 @@ struct ObservabilityTests {
         #expect(sent.metadata["kafka.correlation_id"] != nil)
         #expect(sent.metadata["kafka.api.version"] != nil)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @testable import KafkaNetwork
 
-/// The test broker's `SCRAMServer` refuses what a broker must refuse.
+/// The dev cluster's `SCRAMServer` refuses what a broker must refuse.
 extension SCRAMTests {
     static func serverError(_ messages: [String], users: [String: String] = ["user": "pencil"]) -> SCRAMServerError? {
         var server = SCRAMServer(hash: .sha256, users: users, serverNonce: "SRV")

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaDevCluster
 import KafkaProtocol
 import KafkaTestSupport
 import Logging
@@ -6,7 +7,7 @@ import Testing
 
 @testable import KafkaNetwork
 
-/// TLS and SASL end to end: our connection setup against the in-suite test broker, with
+/// TLS and SASL end to end: our connection setup against a one-broker dev cluster, with
 /// certificates generated at test time.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct SecureConnectionTests {
@@ -16,10 +17,16 @@ struct SecureConnectionTests {
         NSTemporaryDirectory() + "swift-kafka-tls-\(UUID().uuidString)"
     }
 
+    static func port(_ broker: DevCluster) -> Int {
+        broker.brokers.first?.port ?? 0
+    }
+
     static func configuration(
-        _ broker: TestKafkaBroker, host: String = "localhost", protocol securityProtocol: SecurityProtocol
+        _ broker: DevCluster, host: String = "localhost", protocol securityProtocol: SecurityProtocol
     ) -> KafkaClientConfiguration {
-        var configuration = KafkaClientConfiguration(bootstrapServers: [BrokerAddress(host: host, port: broker.port)])
+        var configuration = KafkaClientConfiguration(bootstrapServers: [
+            BrokerAddress(host: host, port: port(broker))
+        ])
         configuration.securityProtocol = securityProtocol
         configuration.requestTimeout = .seconds(5)
         configuration.retryBackoff = .milliseconds(10)
@@ -35,15 +42,28 @@ struct SecureConnectionTests {
         return try await BrokerConnection.connect(to: address, kind: .admin, settings: settings, logger: logger)
     }
 
+    /// A one-broker cluster that creates no topics on demand.
+    static func broker(_ edit: (inout DevClusterConfiguration) throws -> Void = { _ in }) async throws -> DevCluster {
+        var configuration = DevClusterConfiguration()
+        configuration.autoCreateTopics = false
+        try edit(&configuration)
+        return try await DevCluster(configuration: configuration)
+    }
+
+    /// A TLS broker with the server certificate of `certificates`; with `requireClientCertificate`, it
+    /// requires a client certificate issued by their CA.
     static func tlsBroker(
         _ certificates: TestCertificates, requireClientCertificate: Bool = false, sasl: [String] = []
-    ) async throws -> TestKafkaBroker {
-        var configuration = TestKafkaBroker.Configuration()
-        configuration.tls = try certificates.makeServerContext(requireClientCertificate: requireClientCertificate)
-        configuration.saslMechanisms = sasl
-        configuration.users = ["alice": "alice-secret"]
-        configuration.topics = ["secure": 2]
-        return try await TestKafkaBroker(configuration: configuration)
+    ) async throws -> DevCluster {
+        let files = try certificates.writeFiles(to: temporaryDirectory())
+        return try await broker { configuration in
+            configuration.tls = try DevClusterConfiguration.tlsContext(
+                certificateChainFile: files.serverCertificateFile, privateKeyFile: files.serverKeyFile,
+                clientCertificateAuthorityFile: requireClientCertificate ? files.caFile : nil)
+            configuration.saslMechanisms = sasl
+            configuration.users = ["alice": "alice-secret"]
+            configuration.topics = ["secure": 2]
+        }
     }
 
     @Test func tlsWithTheRightCAConnectsAndServesRequests() async throws {
@@ -56,7 +76,7 @@ struct SecureConnectionTests {
         let metadata = try await client.metadata(for: ["secure"])
         #expect(metadata.topics["secure"]?.partitions.count == 2)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func tlsWithAnUnrelatedCAFailsClearlyAndIsNotRetried() async throws {
@@ -67,7 +87,7 @@ struct SecureConnectionTests {
         let error = try await #require(throws: KafkaNetworkError.self) { try await Self.connect(configuration) }
         #expect(error.kind == .tlsFailed)
         #expect(!error.isRetriable)
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func hostnameVerificationIsOnByDefault() async throws {
@@ -84,7 +104,7 @@ struct SecureConnectionTests {
         let connection = try await Self.connect(configuration)
         #expect(connection.isActive)
         await connection.close()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func mutualTLSNeedsTheClientCertificate() async throws {
@@ -99,24 +119,24 @@ struct SecureConnectionTests {
         configuration.tls.keyFile = files.clientKeyFile
         let connection = try await Self.connect(configuration)
         let response = try await connection.send(MetadataRequest())
-        #expect(response.brokers.first?.port == Int32(broker.port))
+        #expect(response.brokers.first?.port == Int32(Self.port(broker)))
         await connection.close()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test(arguments: [SASLMechanism.plain, .scramSHA256, .scramSHA512])
     func saslAuthenticates(_ mechanism: SASLMechanism) async throws {
-        var brokerConfiguration = TestKafkaBroker.Configuration()
-        brokerConfiguration.saslMechanisms = SASLMechanism.allCases.map(\.rawValue)
-        brokerConfiguration.users = ["alice": "alice-secret"]
-        let broker = try await TestKafkaBroker(configuration: brokerConfiguration)
+        let broker = try await Self.broker {
+            $0.saslMechanisms = SASLMechanism.allCases.map(\.rawValue)
+            $0.users = ["alice": "alice-secret"]
+        }
         var configuration = Self.configuration(broker, host: "127.0.0.1", protocol: .saslPlaintext)
         configuration.sasl = SASLCredentials(mechanism: mechanism, username: "alice", password: "alice-secret")
         let connection = try await Self.connect(configuration)
         _ = try await connection.send(MetadataRequest())
         #expect(broker.authenticatedUsers == ["alice"])
         await connection.close()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func saslOverTLS() async throws {
@@ -129,14 +149,14 @@ struct SecureConnectionTests {
         _ = try await client.metadata(for: ["secure"])
         #expect(broker.authenticatedUsers.contains("alice"))
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func wrongPasswordIsFatalNotARetryLoop() async throws {
-        var brokerConfiguration = TestKafkaBroker.Configuration()
-        brokerConfiguration.saslMechanisms = ["SCRAM-SHA-256"]
-        brokerConfiguration.users = ["alice": "alice-secret"]
-        let broker = try await TestKafkaBroker(configuration: brokerConfiguration)
+        let broker = try await Self.broker {
+            $0.saslMechanisms = ["SCRAM-SHA-256"]
+            $0.users = ["alice": "alice-secret"]
+        }
         var configuration = Self.configuration(broker, host: "127.0.0.1", protocol: .saslPlaintext)
         configuration.sasl = SASLCredentials(mechanism: .scramSHA256, username: "alice", password: "wrong")
         let client = try KafkaClusterClient(configuration: configuration)
@@ -146,20 +166,20 @@ struct SecureConnectionTests {
         #expect(!error.message.contains("wrong"))
         #expect(broker.connectionCount == 1, "authentication failures are not retried")
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func mechanismTheBrokerDoesNotEnable() async throws {
-        var brokerConfiguration = TestKafkaBroker.Configuration()
-        brokerConfiguration.saslMechanisms = ["PLAIN"]
-        brokerConfiguration.users = ["alice": "alice-secret"]
-        let broker = try await TestKafkaBroker(configuration: brokerConfiguration)
+        let broker = try await Self.broker {
+            $0.saslMechanisms = ["PLAIN"]
+            $0.users = ["alice": "alice-secret"]
+        }
         var configuration = Self.configuration(broker, host: "127.0.0.1", protocol: .saslPlaintext)
         configuration.sasl = SASLCredentials(mechanism: .scramSHA512, username: "alice", password: "alice-secret")
         let error = try await #require(throws: KafkaNetworkError.self) { try await Self.connect(configuration) }
         #expect(error.kind == .authenticationFailed)
         #expect(error.message.contains("SCRAM-SHA-512"))
         #expect(error.message.contains("PLAIN"))
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 }

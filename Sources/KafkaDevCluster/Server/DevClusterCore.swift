@@ -17,12 +17,47 @@ final class DevClusterCore: Sendable {
         var deliver: @Sendable (Immediate) -> Void
     }
 
-    /// Faults injected by tests.
+    /// Faults injected by tests. The per-request counters are keyed by API; the nil key counts
+    /// requests of any API, used when no counter of the request's own API is left.
     struct Faults: Sendable {
         var failures: [KafkaAPIKey: (count: Int, error: KafkaErrorCode)] = [:]
         var delays: [KafkaAPIKey: Duration] = [:]
         var delayAll: Duration = .zero
-        var dropNext: [KafkaAPIKey: Int] = [:]
+        var dropNext: [KafkaAPIKey?: Int] = [:]
+        var closeNext: [KafkaAPIKey?: Int] = [:]
+        var garbageNext: [KafkaAPIKey?: Int] = [:]
+        var oversizedNext: [KafkaAPIKey?: Int] = [:]
+
+        /// Consumes one request of `api` from `counters`; false when none is left.
+        static func take(_ counters: inout [KafkaAPIKey?: Int], _ api: KafkaAPIKey) -> Bool {
+            for key in [api, nil] as [KafkaAPIKey?] {
+                if let remaining = counters[key], remaining > 0 {
+                    counters[key] = remaining - 1
+                    return true
+                }
+            }
+            return false
+        }
+    }
+
+    /// What a connection does with a request instead of answering it.
+    enum ConnectionFault: Sendable {
+        /// Close the connection (after the answers to earlier requests).
+        case close
+        /// Answer with a correctly sized frame of random bytes.
+        case garbage
+        /// Answer with a size prefix of 1 GiB followed by a few bytes.
+        case oversized
+    }
+
+    /// How a connection treats a request it has just read, decided by ``receive(_:body:brokerID:)``.
+    struct Intake: Sendable {
+        /// Instead of the answer.
+        var fault: ConnectionFault?
+        /// Handle the request as usual but never send its answer.
+        var dropAnswer: Bool
+        /// How long to hold the answer back.
+        var delay: Duration
     }
 
     struct Locked: Sendable {
@@ -30,6 +65,11 @@ final class DevClusterCore: Sendable {
         var faults = Faults()
         var parked: [Parked] = []
         var requestCounts: [KafkaAPIKey: Int] = [:]
+        /// Every request received, oldest first; trimmed to the newest `requestLogLimit` once it holds
+        /// twice as many.
+        var requestLog: [DevCluster.ReceivedRequest] = []
+        var connectionCount = 0
+        var authenticatedUsers: [String] = []
     }
 
     /// What a connection does with a request right away.
@@ -51,6 +91,8 @@ final class DevClusterCore: Sendable {
 
     let configuration: DevClusterConfiguration
     let clock: any DevClock
+    /// The version ranges ApiVersions advertises; a request outside its API's range closes the connection.
+    let advertisedVersions: [KafkaAPIKey: ClosedRange<Int16>]
     let state: NIOLockedValueBox<Locked>
 
     /// Where the data directory is kept, when the cluster has one.
@@ -59,6 +101,7 @@ final class DevClusterCore: Sendable {
     init(configuration: DevClusterConfiguration, ports: [Int32]) throws {
         self.configuration = configuration
         self.clock = configuration.clock
+        self.advertisedVersions = DevApiVersions.advertised(configuration: configuration)
         var cluster = ClusterState(configuration: configuration, ports: ports)
         if let directory = configuration.dataDirectory {
             let store = try DevClusterStore(directory: directory)
@@ -82,13 +125,62 @@ final class DevClusterCore: Sendable {
         try store.write(snapshot)
     }
 
-    /// The delay to apply before sending the answer to `api`.
-    func delay(for api: KafkaAPIKey) -> Duration {
-        state.withLockedValue { max($0.faults.delays[api] ?? .zero, $0.faults.delayAll) }
+    /// Records a request read by a connection of `brokerID` and decides, in the same step, the
+    /// injected faults and the delay that apply to it: a test that sees the request recorded can change
+    /// the faults for the next requests without affecting this one.
+    func receive(_ header: RequestHeader, body: ByteBuffer, brokerID: Int32) -> Intake {
+        let apiKey = KafkaAPIKey(rawValue: header.requestApiKey)
+        var request = DevCluster.ReceivedRequest(
+            brokerID: brokerID, apiKey: apiKey, version: header.requestApiVersion, clientID: header.clientId,
+            correlationID: header.correlationId)
+        if apiKey == .apiVersions, header.requestApiVersion >= 3,
+            ApiVersionsRequest.validVersions.contains(header.requestApiVersion),
+            let decoded = try? ApiVersionsRequest.decode(from: body, version: header.requestApiVersion)
+        {
+            request.clientSoftwareName = decoded.clientSoftwareName
+            request.clientSoftwareVersion = decoded.clientSoftwareVersion
+        }
+        let limit = max(configuration.requestLogLimit, 0)
+        return state.withLockedValue { locked in
+            locked.requestCounts[apiKey, default: 0] += 1
+            if limit > 0 {
+                locked.requestLog.append(request)
+                if locked.requestLog.count >= 2 * limit {
+                    locked.requestLog.removeFirst(locked.requestLog.count - limit)
+                }
+            }
+            let delay = max(locked.faults.delays[apiKey] ?? .zero, locked.faults.delayAll)
+            if Faults.take(&locked.faults.closeNext, apiKey) {
+                return Intake(fault: .close, dropAnswer: false, delay: .zero)
+            }
+            if Faults.take(&locked.faults.dropNext, apiKey) {
+                return Intake(fault: nil, dropAnswer: true, delay: delay)
+            }
+            if Faults.take(&locked.faults.garbageNext, apiKey) {
+                return Intake(fault: .garbage, dropAnswer: false, delay: delay)
+            }
+            if Faults.take(&locked.faults.oversizedNext, apiKey) {
+                return Intake(fault: .oversized, dropAnswer: false, delay: delay)
+            }
+            return Intake(fault: nil, dropAnswer: false, delay: delay)
+        }
     }
 
-    /// Decodes and answers one request (header already read).
-    func process(_ header: RequestHeader, body: ByteBuffer, connection: Connection) -> Immediate {
+    /// Counts a connection accepted by any broker.
+    func connectionOpened() {
+        state.withLockedValue { $0.connectionCount += 1 }
+    }
+
+    /// Records a completed SASL authentication.
+    func authenticated(_ user: String) {
+        state.withLockedValue { $0.authenticatedUsers.append(user) }
+    }
+
+    /// Decodes and answers one request (header already read, recorded by ``receive(_:body:brokerID:)``).
+    /// With `dropAnswer` the request is handled (a produce is written), only its answer is lost.
+    func process(
+        _ header: RequestHeader, body: ByteBuffer, connection: Connection, dropAnswer: Bool = false
+    ) -> Immediate {
         let apiKey = KafkaAPIKey(rawValue: header.requestApiKey)
         guard let handler = DevAPIRegistry.handlers[apiKey] else { return .close }
         let now = clock.nowMillis()
@@ -97,13 +189,6 @@ final class DevClusterCore: Sendable {
             clientHost: connection.clientHost, now: now)
         var deliveries: [(@Sendable (Immediate) -> Void, Immediate)] = []
         let immediate = state.withLockedValue { locked -> Immediate in
-            locked.requestCounts[apiKey, default: 0] += 1
-            // A dropped answer: the request is handled (a produce is written), only its answer is lost.
-            var dropAnswer = false
-            if let remaining = locked.faults.dropNext[apiKey], remaining > 0 {
-                locked.faults.dropNext[apiKey] = remaining - 1
-                dropAnswer = true
-            }
             var target = connection
             if dropAnswer {
                 target.deliver = { answer in

@@ -1,9 +1,10 @@
 import KafkaProtocol
 import NIOCore
 
-/// One client connection to a dev broker: reads request frames, answers ApiVersions itself, hands
-/// everything else to ``DevClusterCore``, and writes answers strictly in request order (also when
-/// some are parked, delayed or dropped).
+/// One client connection to a dev broker: reads request frames, records each with ``DevClusterCore``
+/// and applies the injected connection faults, answers ApiVersions and SASL itself, hands everything
+/// else to ``DevClusterCore``, and writes answers strictly in request order (also when some are
+/// parked, delayed or dropped).
 ///
 /// Runs on the channel's event loop only.
 final class DevConnectionHandler: ChannelInboundHandler {
@@ -33,6 +34,7 @@ final class DevConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         if let ip = context.channel.remoteAddress?.ipAddress { clientHost = "/" + ip }
+        core.connectionOpened()
         onOpen(context.channel)
         context.fireChannelActive()
     }
@@ -52,20 +54,49 @@ final class DevConnectionHandler: ChannelInboundHandler {
         var frame = unwrapInboundIn(data)
         let slot = replies.takeSlot()
         if sasl.expectsRawToken {
-            resolve(slot, sasl.rawToken(frame), context)
+            resolve(slot, authenticating { $0.rawToken(frame) }, context)
             return
         }
         guard let header = try? KafkaFrame.decodeRequestHeader(&frame) else {
             resolve(slot, .close, context)
             return
         }
+        let intake = core.receive(header, body: frame, brokerID: brokerID)
+        let delay = intake.delay
+        switch intake.fault {
+        case .close:
+            resolve(slot, .close, context)
+            return
+        case .garbage:
+            resolve(slot, .send(Self.garbageFrame()), context, delay: delay)
+            return
+        case .oversized:
+            resolve(slot, .send(Self.oversizedFrame()), context, delay: delay)
+            return
+        case nil:
+            break
+        }
         let apiKey = KafkaAPIKey(rawValue: header.requestApiKey)
+        let answer: (Action) -> Action = { action in
+            guard intake.dropAnswer else { return action }
+            switch action {
+            case .send: return .skip
+            case .sendThenClose: return .close
+            case .close, .skip: return action
+            }
+        }
         if apiKey == .apiVersions {
-            resolve(slot, DevApiVersions.answer(header, body: frame, configuration: core.configuration), context)
+            let action = DevApiVersions.answer(header, body: frame, advertised: core.advertisedVersions)
+            resolve(slot, answer(action), context, delay: delay)
+            return
+        }
+        guard let range = core.advertisedVersions[apiKey], range.contains(header.requestApiVersion) else {
+            resolve(slot, .close, context)  // Kafka closes the connection on an unsupported API or version.
             return
         }
         if apiKey == .saslHandshake || apiKey == .saslAuthenticate {
-            resolve(slot, sasl.answer(header, body: frame), context)
+            let action = authenticating { $0.answer(header, body: frame) }
+            resolve(slot, answer(action), context, delay: delay)
             return
         }
         guard sasl.isAuthenticated else {
@@ -74,7 +105,6 @@ final class DevConnectionHandler: ChannelInboundHandler {
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let delay = core.delay(for: apiKey)
         let connection = DevClusterCore.Connection(
             brokerID: brokerID, clientHost: clientHost,
             deliver: { answer in
@@ -90,13 +120,42 @@ final class DevConnectionHandler: ChannelInboundHandler {
                 }
             })
         let action: Action
-        switch core.process(header, body: frame, connection: connection) {
+        switch core.process(header, body: frame, connection: connection, dropAnswer: intake.dropAnswer) {
         case .pending: return
         case .send(let response): action = .send(response)
         case .close: action = .close
         case .nothing: action = .skip
         }
         resolve(slot, action, context, delay: delay)
+    }
+
+    /// Runs a SASL step and reports the user to the cluster when the step completed authentication.
+    private func authenticating(_ step: (inout DevSASLSession) -> Action) -> Action {
+        let wasAuthenticated = sasl.isAuthenticated
+        let action = step(&sasl)
+        if !wasAuthenticated, sasl.isAuthenticated, let user = sasl.authenticatedUser {
+            core.authenticated(user)
+        }
+        return action
+    }
+
+    /// A correctly sized frame of 8 to 64 random bytes.
+    static func garbageFrame() -> ByteBuffer {
+        var generator = SystemRandomNumberGenerator()
+        let count = Int.random(in: 8...64, using: &generator)
+        var buffer = ByteBuffer()
+        buffer.writeInteger(Int32(count))
+        for _ in 0..<count { buffer.writeInteger(UInt8.random(in: .min ... .max, using: &generator)) }
+        return buffer
+    }
+
+    /// A size prefix of 1 GiB followed by 8 random bytes.
+    static func oversizedFrame() -> ByteBuffer {
+        var generator = SystemRandomNumberGenerator()
+        var buffer = ByteBuffer()
+        buffer.writeInteger(Int32(1 << 30))
+        buffer.writeInteger(generator.next() as UInt64)
+        return buffer
     }
 
     /// Stores the action of `slot` (after `delay`) and performs every action whose turn has come.

@@ -1,14 +1,14 @@
-package import KafkaProtocol
-package import NIOCore
+import KafkaProtocol
+import NIOCore
 
-/// The server side of SASL on one connection, shared by the dev cluster and the in-suite test
-/// broker: SaslHandshake (v0 raw tokens or v1 SaslAuthenticate), PLAIN and SCRAM-SHA-256/512.
+/// The server side of SASL on one connection of a dev broker: SaslHandshake (v0 raw tokens or v1
+/// SaslAuthenticate), PLAIN and SCRAM-SHA-256/512.
 ///
 /// Like Kafka, a connection with SASL enabled may use only ApiVersions, SaslHandshake and
 /// SaslAuthenticate until it is authenticated; a failed authentication answers, then closes.
-package struct DevSASLSession: Sendable {
+struct DevSASLSession: Sendable {
     /// What the connection does with a SASL request (never `.skip`).
-    package typealias Answer = ReplyAction
+    typealias Answer = ReplyAction
 
     private let mechanisms: [String]
     private let users: [String: String]
@@ -18,16 +18,16 @@ package struct DevSASLSession: Sendable {
     private var scram: SCRAMServer?
 
     /// Whether the client may use the other APIs (always, when no mechanism is enabled).
-    package private(set) var isAuthenticated: Bool
+    private(set) var isAuthenticated: Bool
     /// The user that authenticated, once ``isAuthenticated`` through SASL.
-    package private(set) var authenticatedUser: String?
+    private(set) var authenticatedUser: String?
 
     /// Whether the next frame is a raw SASL token (SaslHandshake v0 was used).
-    package var expectsRawToken: Bool { rawTokens && !isAuthenticated }
+    var expectsRawToken: Bool { rawTokens && !isAuthenticated }
 
     /// A session for a listener with `mechanisms` enabled (empty: no SASL) and `users` (name ->
     /// password).
-    package init(mechanisms: [String], users: [String: String]) {
+    init(mechanisms: [String], users: [String: String]) {
         self.mechanisms = mechanisms
         self.users = users
         self.isAuthenticated = mechanisms.isEmpty
@@ -38,7 +38,7 @@ package struct DevSASLSession: Sendable {
     }
 
     /// Answers SaslHandshake or SaslAuthenticate (the header already read); nil for other APIs.
-    package mutating func answer(_ header: RequestHeader, body: ByteBuffer) -> Answer {
+    mutating func answer(_ header: RequestHeader, body: ByteBuffer) -> Answer {
         do {
             switch KafkaAPIKey(rawValue: header.requestApiKey) {
             case .saslHandshake: return try handshake(header, body: body)
@@ -103,7 +103,7 @@ package struct DevSASLSession: Sendable {
 
     /// A raw SASL token after SaslHandshake v0: the answer is a size-prefixed raw token; a failure
     /// closes the connection.
-    package mutating func rawToken(_ frame: ByteBuffer) -> Answer {
+    mutating func rawToken(_ frame: ByteBuffer) -> Answer {
         switch exchange(Array(buffer: frame)) {
         case .success(let bytes):
             var buffer = ByteBuffer()

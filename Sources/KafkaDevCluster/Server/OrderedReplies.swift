@@ -1,7 +1,7 @@
-package import NIOCore
+import NIOCore
 
 /// What a broker-side connection does in one request's turn.
-package enum ReplyAction: Sendable {
+enum ReplyAction: Sendable {
     /// Send this frame.
     case send(ByteBuffer)
     /// Send this frame, then close the connection (a failed authentication, as Kafka does).
@@ -13,22 +13,22 @@ package enum ReplyAction: Sendable {
 }
 
 /// Answers of one broker-side connection in strict request order, whatever order they are ready
-/// in (parked, delayed, dropped). Shared by the dev cluster and the in-suite test broker.
+/// in (parked, delayed, dropped).
 ///
 /// Each request takes a slot when it is read; ``due(_:_:)`` stores the slot's action and returns
 /// every action whose turn has come, for ``perform(_:context:)``. Use it on the channel's event
 /// loop only.
-package struct OrderedReplies {
+struct OrderedReplies {
     private var nextSlot = 0
     private var nextToSend = 0
     private var ready: [Int: ReplyAction] = [:]
     /// Once closing, nothing more is read or written.
-    package private(set) var isClosing = false
+    private(set) var isClosing = false
 
-    package init() {}
+    init() {}
 
     /// The slot of the request just read.
-    package mutating func takeSlot() -> Int {
+    mutating func takeSlot() -> Int {
         defer { nextSlot += 1 }
         return nextSlot
     }
@@ -36,7 +36,7 @@ package struct OrderedReplies {
     /// Stores the action of `slot` and returns the actions now due, in order; a closing action ends
     /// the list and the connection. Perform them with ``perform(_:context:)`` *after* this returns:
     /// writing or closing can call back into the handler (a close delivers `channelInactive` at once).
-    package mutating func due(_ slot: Int, _ action: ReplyAction) -> [ReplyAction] {
+    mutating func due(_ slot: Int, _ action: ReplyAction) -> [ReplyAction] {
         guard !isClosing else { return [] }
         ready[slot] = action
         var actions: [ReplyAction] = []
@@ -57,7 +57,7 @@ package struct OrderedReplies {
     }
 
     /// Writes, flushes and closes as `actions` say.
-    package static func perform(_ actions: [ReplyAction], context: ChannelHandlerContext) {
+    static func perform(_ actions: [ReplyAction], context: ChannelHandlerContext) {
         var wrote = false
         for action in actions {
             switch action {
@@ -81,12 +81,12 @@ package struct OrderedReplies {
     }
 
     /// Marks the connection as closing (before closing it); later answers are dropped.
-    package mutating func markClosing() {
+    mutating func markClosing() {
         isClosing = true
     }
 
     /// Records that the connection is gone (channel inactive).
-    package mutating func connectionClosed() {
+    mutating func connectionClosed() {
         isClosing = true
     }
 }

@@ -1,4 +1,11 @@
 import Crypto
+import _CryptoExtras
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The hash function of a ``SCRAMServer``: SCRAM-SHA-256 or SCRAM-SHA-512.
 public enum SCRAMHash: Sendable {
@@ -21,10 +28,11 @@ public struct SCRAMServerError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// The server side of one SCRAM exchange (RFC 5802), for the dev cluster and the test broker.
+/// The server side of one SCRAM exchange (RFC 5802), for the dev cluster.
 ///
-/// An independent implementation of the protocol (it shares no code with the client in
-/// `KafkaNetwork`), so each side checks the other. Test support only: it answers an unknown user
+/// An independent implementation of the protocol (it shares no code of this package with the client
+/// in `KafkaNetwork`; both use swift-crypto's HMAC and PBKDF2 and Foundation's base64), so each side
+/// checks the other. Test support only: it answers an unknown user
 /// with an error at once, which a production server would not do.
 public struct SCRAMServer: Sendable {
     private enum State: Sendable {
@@ -66,7 +74,8 @@ public struct SCRAMServer: Sendable {
         self.iterations = iterations
         self.salt = salt ?? (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         self.serverNonce =
-            serverNonce ?? Base64.encode((0..<18).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            serverNonce
+            ?? Data((0..<18).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
     }
 
     /// Feeds one client message, returns the server's reply. Throws `SCRAMServerError` (with a message) on bad proof,
@@ -127,7 +136,8 @@ public struct SCRAMServer: Sendable {
             throw SCRAMServerError("SCRAM: invalid server configuration (nonce or iterations)")
         }
         let nonce = Array(clientNonce) + Array(serverNonce.utf8)
-        let serverFirst = Array("r=".utf8) + nonce + Array(",s=\(Base64.encode(salt)),i=\(iterations)".utf8)
+        let serverFirst =
+            Array("r=".utf8) + nonce + Array(",s=\(Data(salt).base64EncodedString()),i=\(iterations)".utf8)
         let gs2Header = Array(message[..<bare.startIndex])  // flag, authzid and both commas
         return Pending(
             username: username, password: password, gs2Header: gs2Header, clientFirstBare: Array(bare),
@@ -142,24 +152,35 @@ public struct SCRAMServer: Sendable {
         guard attributes.count >= 3, attributes[0].key == UInt8(ascii: "c"), attributes[1].key == UInt8(ascii: "r"),
             let last = attributes.last, last.key == UInt8(ascii: "p")
         else { throw SCRAMServerError("SCRAM: client-final message must be c=...,r=...,p=...") }
-        guard Base64.decode(attributes[0].value) == pending.gs2Header else {
+        guard Self.base64Decoded(attributes[0].value) == pending.gs2Header else {
             throw SCRAMServerError("SCRAM: channel binding (c=) does not match the GS2 header")
         }
         guard attributes[1].value.elementsEqual(pending.nonce) else {
             throw SCRAMServerError("SCRAM: nonce in client-final message does not match")
         }
-        guard let proof = Base64.decode(last.value) else { throw SCRAMServerError("SCRAM: proof is not valid base64") }
+        guard let proof = Self.base64Decoded(last.value) else {
+            throw SCRAMServerError("SCRAM: proof is not valid base64")
+        }
         // Everything before ",p=" is client-final-message-without-proof.
         let withoutProof = Array(message[..<(last.value.startIndex - 3)])
         let authMessage = pending.clientFirstBare + [44] + pending.serverFirst + [44] + withoutProof
         let password = Array(pending.password.utf8)
         let result: (valid: Bool, serverSignature: [UInt8])
         switch hash {
-        case .sha256: result = SCRAMArithmetic<SHA256>.verify(proof, password, salt, iterations, authMessage)
-        case .sha512: result = SCRAMArithmetic<SHA512>.verify(proof, password, salt, iterations, authMessage)
+        case .sha256:
+            result = try SCRAMArithmetic<SHA256>.verify(proof, password, salt, iterations, authMessage, pbkdf2: .sha256)
+        case .sha512:
+            result = try SCRAMArithmetic<SHA512>.verify(proof, password, salt, iterations, authMessage, pbkdf2: .sha512)
         }
         guard result.valid else { throw SCRAMServerError("SCRAM: invalid proof for user '\(pending.username)'") }
-        return Array("v=\(Base64.encode(result.serverSignature))".utf8)
+        return Array("v=\(Data(result.serverSignature).base64EncodedString())".utf8)
+    }
+
+    /// The bytes of canonical base64 `text`: Foundation decodes it and encoding them gives `text` back.
+    private static func base64Decoded(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        let string = String(decoding: text, as: UTF8.self)
+        guard let data = Data(base64Encoded: string), data.base64EncodedString() == string else { return nil }
+        return Array(data)
     }
 
     private struct Attribute {
@@ -211,22 +232,22 @@ private enum SCRAMArithmetic<H: HashFunction> {
         Array(HMAC<H>.authenticationCode(for: data, using: SymmetricKey(data: key)))
     }
 
-    /// PBKDF2-HMAC with a single output block.
-    static func saltedPassword(_ password: [UInt8], _ salt: [UInt8], _ iterations: Int) -> [UInt8] {
-        var u = hmac(password, salt + [0, 0, 0, 1])
-        var result = u
-        for _ in 1..<max(iterations, 1) {
-            u = hmac(password, u)
-            for index in result.indices { result[index] ^= u[index] }
-        }
-        return result
+    /// `Hi()`: PBKDF2 with HMAC-H (`pbkdf2` names the same H) and a single output block, by swift-crypto.
+    static func saltedPassword(
+        _ password: [UInt8], _ salt: [UInt8], _ iterations: Int, pbkdf2: KDF.Insecure.PBKDF2.HashFunction
+    ) throws -> [UInt8] {
+        let key = try KDF.Insecure.PBKDF2.deriveKey(
+            from: password, salt: salt, using: pbkdf2, outputByteCount: H.Digest.byteCount,
+            unsafeUncheckedRounds: max(iterations, 1))
+        return key.withUnsafeBytes { Array($0) }
     }
 
     /// Recovers ClientKey from the proof, checks H(ClientKey) == StoredKey, and computes ServerSignature.
     static func verify(
-        _ proof: [UInt8], _ password: [UInt8], _ salt: [UInt8], _ iterations: Int, _ authMessage: [UInt8]
-    ) -> (valid: Bool, serverSignature: [UInt8]) {
-        let salted = saltedPassword(password, salt, iterations)
+        _ proof: [UInt8], _ password: [UInt8], _ salt: [UInt8], _ iterations: Int, _ authMessage: [UInt8],
+        pbkdf2: KDF.Insecure.PBKDF2.HashFunction
+    ) throws -> (valid: Bool, serverSignature: [UInt8]) {
+        let salted = try saltedPassword(password, salt, iterations, pbkdf2: pbkdf2)
         let storedKey = Array(H.hash(data: hmac(salted, Array("Client Key".utf8))))
         let clientSignature = hmac(storedKey, authMessage)
         let serverSignature = hmac(hmac(salted, Array("Server Key".utf8)), authMessage)
@@ -235,45 +256,5 @@ private enum SCRAMArithmetic<H: HashFunction> {
         let candidate = Array(H.hash(data: clientKey))
         let difference = zip(candidate, storedKey).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) }
         return (difference == 0, serverSignature)
-    }
-}
-
-/// Standard base64 with padding; decoding returns `nil` for anything malformed.
-private enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var output = [UInt8]()
-        for start in stride(from: 0, to: bytes.count, by: 3) {
-            let chunk = bytes[start..<min(start + 3, bytes.count)]
-            var value = 0
-            for (offset, byte) in chunk.enumerated() { value |= Int(byte) << (16 - 8 * offset) }
-            for position in 0..<4 {
-                output.append(position <= chunk.count ? alphabet[(value >> (18 - 6 * position)) & 63] : 61)
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
-        guard text.count % 4 == 0 else { return nil }
-        let padding = text.reversed().prefix { $0 == 61 }.count
-        guard padding <= 2 else { return nil }
-        var output = [UInt8]()
-        var value = 0
-        for (offset, character) in text.dropLast(padding).enumerated() {
-            guard let sextet = alphabet.firstIndex(of: character) else { return nil }
-            value = value << 6 | sextet
-            if offset % 4 == 3 {
-                output += [UInt8(value >> 16 & 255), UInt8(value >> 8 & 255), UInt8(value & 255)]
-                value = 0
-            }
-        }
-        if padding > 0 {
-            value <<= 6 * padding
-            let tail = [UInt8(value >> 16 & 255), UInt8(value >> 8 & 255)]
-            output += tail.prefix(3 - padding)
-        }
-        return output
     }
 }

@@ -11,7 +11,7 @@ import Crypto
 ///
 /// Password normalisation: RFC 5802 asks for SASLprep; Kafka (client and broker) uses the raw UTF-8
 /// bytes of the password instead, and so does this client, so that non-ASCII passwords match the broker.
-struct SCRAMClientExchange<H: HashFunction>: Sendable {
+struct SCRAMClientExchange<H: SCRAMHashFunction>: Sendable {
     private enum State: Sendable {
         case initial
         case awaitingServerFirst(clientFirstBare: [UInt8])
@@ -119,7 +119,12 @@ struct SCRAMClientExchange<H: HashFunction>: Sendable {
 
         let withoutProof = Array("c=\(SASLBase64.encode(SCRAMMessage.gs2Header)),r=".utf8) + nonce
         let authMessage = clientFirstBare + [UInt8(ascii: ",")] + serverFirst + [UInt8(ascii: ",")] + withoutProof
-        let saltedPassword = SCRAMCrypto<H>.hi(password: password, salt: salt, iterations: iterations)
+        let saltedPassword: [UInt8]
+        do {
+            saltedPassword = try SCRAMCrypto<H>.hi(password: password, salt: salt, iterations: iterations)
+        } catch {
+            throw failure("cannot derive the salted password: \(error)")
+        }
         let proof = SCRAMCrypto<H>.proof(saltedPassword: saltedPassword, authMessage: authMessage)
         let message = withoutProof + Array(",p=\(SASLBase64.encode(proof.clientProof))".utf8)
         return (message, proof.serverSignature)

@@ -1,10 +1,29 @@
 import Crypto
+import _CryptoExtras
+
+/// A hash function SCRAM can use: one swift-crypto's PBKDF2 also offers.
+protocol SCRAMHashFunction: HashFunction {
+    /// The same function as PBKDF2 names it.
+    static var pbkdf2HashFunction: KDF.Insecure.PBKDF2.HashFunction { get }
+}
+
+extension SHA256: SCRAMHashFunction {
+    static var pbkdf2HashFunction: KDF.Insecure.PBKDF2.HashFunction { .sha256 }
+}
+
+extension SHA512: SCRAMHashFunction {
+    static var pbkdf2HashFunction: KDF.Insecure.PBKDF2.HashFunction { .sha512 }
+}
+
+extension Insecure.SHA1: SCRAMHashFunction {
+    static var pbkdf2HashFunction: KDF.Insecure.PBKDF2.HashFunction { .insecureSHA1 }
+}
 
 /// The SCRAM key derivations of RFC 5802 section 3, generic over the hash function.
 ///
 /// `SHA256` and `SHA512` back the public mechanisms; `Insecure.SHA1` is only used to check the RFC 5802
 /// test vector.
-enum SCRAMCrypto<H: HashFunction> {
+enum SCRAMCrypto<H: SCRAMHashFunction> {
     /// The proof the client sends and the server signature it must then receive.
     struct Proof: Sendable {
         var clientProof: [UInt8]
@@ -19,31 +38,16 @@ enum SCRAMCrypto<H: HashFunction> {
         Array(H.hash(data: data))
     }
 
-    /// `Hi(str, salt, i)`: PBKDF2 with HMAC-H as the pseudo-random function and one output block.
-    ///
-    /// The keyed HMAC state is computed once and copied for each iteration; every `U_i` is XORed into
-    /// one fixed result buffer. `iterations` must be at least 1 (callers validate the server's value).
-    static func hi(password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
-        let keyed = HMAC<H>(key: SymmetricKey(data: password))
-        var first = keyed
-        first.update(data: salt)
-        first.update(data: [0, 0, 0, 1])  // INT(1): the first (and only) block
-        var previous = Array(first.finalize())
-        var result = previous
-        var remaining = iterations - 1
-        while remaining > 0 {
-            var mac = keyed
-            mac.update(data: previous)
-            let code = mac.finalize()
-            code.withUnsafeBytes { bytes in
-                for index in 0..<min(bytes.count, result.count) {
-                    previous[index] = bytes[index]
-                    result[index] ^= bytes[index]
-                }
-            }
-            remaining -= 1
-        }
-        return result
+    /// `Hi(str, salt, i)`: PBKDF2 with HMAC-H as the pseudo-random function and one output block (the
+    /// digest's length), by swift-crypto. `iterations` must be at least 1 (callers validate the server's
+    /// value).
+    static func hi(password: [UInt8], salt: [UInt8], iterations: Int) throws -> [UInt8] {
+        // The iteration count is the server's (Kafka's minimum is 4096), not ours to raise to
+        // swift-crypto's 210,000 floor for new password hashes.
+        let key = try KDF.Insecure.PBKDF2.deriveKey(
+            from: password, salt: salt, using: H.pbkdf2HashFunction, outputByteCount: H.Digest.byteCount,
+            unsafeUncheckedRounds: iterations)
+        return key.withUnsafeBytes { Array($0) }
     }
 
     /// ClientProof and ServerSignature for one exchange, from the salted password and the AuthMessage.

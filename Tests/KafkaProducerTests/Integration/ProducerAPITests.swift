@@ -1,3 +1,4 @@
+import KafkaDevCluster
 import KafkaNetwork
 import KafkaProtocol
 import KafkaTestSupport
@@ -35,11 +36,14 @@ struct ProducerAPITests {
     }
 
     @Test func anUnknownTopicFailsAfterMaxBlockNamingIt() async throws {
-        // librdkafka's mock cluster creates any topic asked for; the test broker answers UNKNOWN_TOPIC_OR_PARTITION.
-        let broker = try await TestKafkaBroker(configuration: TestKafkaBroker.Configuration())
+        // librdkafka's mock cluster creates any topic asked for; a dev cluster without auto-creation answers
+        // UNKNOWN_TOPIC_OR_PARTITION.
+        var brokerConfiguration = DevClusterConfiguration()
+        brokerConfiguration.autoCreateTopics = false
+        let broker = try await DevCluster(configuration: brokerConfiguration)
         let producer = try KafkaProducer(
             configuration: try KafkaProducerConfiguration(properties: [
-                "bootstrap.servers": "\(broker.host):\(broker.port)", "max.block.ms": "300", "retry.backoff.ms": "20",
+                "bootstrap.servers": broker.bootstrapServers, "max.block.ms": "300", "retry.backoff.ms": "20",
             ]))
         await #expect {
             try await producer.send(ProducerRecord(topic: "", value: ByteBuffer(string: "x")))
@@ -55,7 +59,7 @@ struct ProducerAPITests {
         let waited = ContinuousClock.now - start
         #expect(waited >= .milliseconds(300) && waited < .seconds(20))
         await producer.close()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func anExplicitPartitionOutOfRangeIsRejected() async throws {

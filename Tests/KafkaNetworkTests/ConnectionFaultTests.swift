@@ -1,18 +1,22 @@
+import KafkaDevCluster
 import KafkaProtocol
-import KafkaTestSupport
 import Logging
 import Testing
 
 @testable import KafkaNetwork
 
-/// Connection behaviour against the in-suite test broker's faults: garbage, oversized frames,
-/// dropped answers, old ApiVersions, no common version.
+/// Connection behaviour against a one-broker dev cluster's faults: garbage, oversized frames,
+/// dropped answers, an old ApiVersions, no common version.
 @Suite(.serialized, .timeLimit(.minutes(5)))
-struct TestBrokerFaultTests {
-    static func client(_ broker: TestKafkaBroker, requestTimeout: Duration = .seconds(5)) throws -> KafkaClusterClient {
-        var configuration = KafkaClientConfiguration(bootstrapServers: [
-            BrokerAddress(host: broker.host, port: broker.port)
-        ])
+struct ConnectionFaultTests {
+    /// The broker's address.
+    static func address(_ broker: DevCluster) -> BrokerAddress {
+        let first = broker.brokers.first
+        return BrokerAddress(host: first?.host ?? "127.0.0.1", port: first?.port ?? 0)
+    }
+
+    static func client(_ broker: DevCluster, requestTimeout: Duration = .seconds(5)) throws -> KafkaClusterClient {
+        var configuration = KafkaClientConfiguration(bootstrapServers: [address(broker)])
         configuration.requestTimeout = requestTimeout
         configuration.retryBackoff = .milliseconds(10)
         configuration.retryBackoffMax = .milliseconds(50)
@@ -21,12 +25,13 @@ struct TestBrokerFaultTests {
         return try KafkaClusterClient(configuration: configuration)
     }
 
-    static func broker(_ edit: (inout TestKafkaBroker.Configuration) -> Void = { _ in }) async throws -> TestKafkaBroker
-    {
-        var configuration = TestKafkaBroker.Configuration()
+    /// One broker holding topic `t`, creating no topics on demand.
+    static func broker(_ edit: (inout DevClusterConfiguration) -> Void = { _ in }) async throws -> DevCluster {
+        var configuration = DevClusterConfiguration()
+        configuration.autoCreateTopics = false
         configuration.topics = ["t": 1]
         edit(&configuration)
-        return try await TestKafkaBroker(configuration: configuration)
+        return try await DevCluster(configuration: configuration)
     }
 
     @Test func sendsClientSoftwareNameAndVersion() async throws {
@@ -36,20 +41,20 @@ struct TestBrokerFaultTests {
         let apiVersions = try #require(broker.receivedRequests.first { $0.apiKey == .apiVersions })
         #expect(apiVersions.version >= 3)
         #expect(apiVersions.clientSoftwareName == "swift-kafka")
-        #expect(apiVersions.clientId == "swift-kafka")
+        #expect(apiVersions.clientID == "swift-kafka")
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func fallsBackWhenTheBrokerRefusesApiVersionsV3() async throws {
-        let broker = try await Self.broker { $0.supportsApiVersionsV3 = false }
+        let broker = try await Self.broker { $0.apiVersions[.apiVersions] = 0...2 }
         let client = try Self.client(broker)
         _ = try await client.metadata(for: ["t"])
         let versions = broker.receivedRequests.filter { $0.apiKey == .apiVersions }.map(\.version)
         #expect(versions.count == 2)
         #expect((versions.last ?? 99) < 3)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func noCommonVersionNamesTheAPI() async throws {
@@ -60,14 +65,14 @@ struct TestBrokerFaultTests {
         #expect(error.message.contains("Metadata"))
         #expect(error.message.contains("v50–v60"))
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func garbageClosesTheConnectionAndTheClientRecovers() async throws {
         let broker = try await Self.broker()
         let client = try Self.client(broker)
         _ = try await client.metadata(for: ["t"])
-        broker.respondWithGarbage(forNext: 1)
+        broker.respondWithGarbage(count: 1)
         let error = try await #require(throws: KafkaNetworkError.self) {
             try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
         }
@@ -77,14 +82,14 @@ struct TestBrokerFaultTests {
         let response = try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
         #expect(response.brokers.count == 1)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func oversizedFrameClosesTheConnectionWithAClearError() async throws {
         let broker = try await Self.broker()
         let client = try Self.client(broker)
         _ = try await client.metadata(for: ["t"])
-        broker.respondWithOversizedFrame(forNext: 1)
+        broker.respondWithOversizedFrame(count: 1)
         let error = try await #require(throws: KafkaNetworkError.self) {
             try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
         }
@@ -92,33 +97,33 @@ struct TestBrokerFaultTests {
         let response = try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
         #expect(response.brokers.count == 1)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func retriesRecoverFromDroppedConnections() async throws {
         let broker = try await Self.broker()
         let client = try Self.client(broker)
         _ = try await client.metadata(for: ["t"])
-        broker.closeConnectionOnNext(2)
+        broker.closeConnection(count: 2)
         let response = try await client.sendWithRetries(MetadataRequest(), to: .anyBroker, kind: .admin)
         #expect(response.brokers.count == 1)
         #expect(broker.connectionCount >= 3)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func unansweredRequestTimesOut() async throws {
         let broker = try await Self.broker()
         let client = try Self.client(broker, requestTimeout: .milliseconds(300))
         _ = try await client.metadata(for: ["t"])
-        broker.dropResponses(forNext: 1)
+        broker.dropResponses(count: 1)
         let error = try await #require(throws: KafkaNetworkError.self) {
             try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
         }
         #expect(error.kind == .requestTimedOut)
         #expect(error.api == .metadata)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func trafficKindsUseSeparateConnections() async throws {
@@ -132,7 +137,7 @@ struct TestBrokerFaultTests {
         #expect(try await client.connection(to: .broker(1), kind: .produce) === produce)
         // An unanswered request on the admin connection does not hold up the produce connection:
         // the produce request gets its answer while the admin request is still waiting for its own.
-        broker.dropResponses(forNext: 1)
+        broker.dropResponses(count: 1)
         let before = broker.receivedRequests.count
         let stuck = Task { try await admin.send(MetadataRequest(), timeout: .seconds(1)) }
         // Wait until the broker has the admin request (its answer is the one dropped), however loaded the machine.
@@ -145,7 +150,7 @@ struct TestBrokerFaultTests {
         let stuckError = await #expect(throws: KafkaNetworkError.self) { try await stuck.value }
         #expect(stuckError?.kind == .requestTimedOut)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func cancellingAWaitingRequestKeepsTheConnectionUsable() async throws {
@@ -166,7 +171,7 @@ struct TestBrokerFaultTests {
         #expect(response.topics.map(\.name) == ["t"])
         #expect(connection.isActive)
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func concurrentRefreshesShareOneMetadataRequest() async throws {
@@ -183,15 +188,14 @@ struct TestBrokerFaultTests {
         #expect(sent >= 1)
         #expect(sent <= 2, "25 concurrent refreshes sent \(sent) Metadata requests")
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 
     @Test func metadataIsRefreshedAfterMaxAge() async throws {
         let broker = try await Self.broker()
         func metadataRequests() -> Int { broker.receivedRequests.filter { $0.apiKey == .metadata }.count }
         func client(maxAge: Duration) throws -> KafkaClusterClient {
-            var configuration = KafkaClientConfiguration(
-                bootstrapServers: [BrokerAddress(host: broker.host, port: broker.port)])
+            var configuration = KafkaClientConfiguration(bootstrapServers: [Self.address(broker)])
             configuration.metadataMaxAge = maxAge
             return try KafkaClusterClient(configuration: configuration)
         }
@@ -219,6 +223,6 @@ struct TestBrokerFaultTests {
         await periodic.value
         #expect(metadataRequests() >= 5, "the periodic refresh ran: \(metadataRequests())")
         await client.shutdown()
-        try await broker.shutdown()
+        await broker.shutdown()
     }
 }

@@ -7,9 +7,12 @@ import NIOPosix
 import NIOSSL
 import Testing
 
-/// The in-suite test broker, driven by a raw NIO client: ApiVersions, Metadata, FindCoordinator, TLS,
-/// SASL and the fault knobs.
-@Suite(.timeLimit(.minutes(5))) struct TestKafkaBrokerTests {
+@testable import KafkaDevCluster
+
+/// One dev broker's connections, driven by a raw NIO client: ApiVersions (also as another Kafka
+/// release), Metadata, FindCoordinator, TLS and mutual TLS, SASL, the connection faults and what the
+/// cluster records of the requests.
+@Suite(.timeLimit(.minutes(5))) struct DevClusterConnectionTests {
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
     struct ConnectionClosed: Error {}
@@ -65,26 +68,20 @@ import Testing
     /// A session that did not finish within its deadline (its connection was closed to end it).
     struct SessionTimedOut: Error {}
 
+    /// A one-broker cluster that creates no topics on demand (so that unknown topics stay unknown).
     static func withBroker<T>(
-        _ configuration: TestKafkaBroker.Configuration = .init(), _ body: (TestKafkaBroker) async throws -> T
+        _ configuration: DevClusterConfiguration = .oneBroker(), _ body: (DevCluster) async throws -> T
     ) async throws -> T {
-        let broker = try await TestKafkaBroker(configuration: configuration)
-        do {
-            let result = try await body(broker)
-            try await broker.shutdown()
-            return result
-        } catch {
-            try? await broker.shutdown()
-            throw error
-        }
+        try await DevCluster.withRunning(configuration, body)
     }
 
     static func withSession<T: Sendable>(
-        _ broker: TestKafkaBroker, tls: NIOSSLContext? = nil, serverHostname: String? = nil,
+        _ broker: DevCluster, tls: NIOSSLContext? = nil, serverHostname: String? = nil,
         _ body: (inout Session) async throws -> T
     ) async throws -> T {
+        let address = try #require(broker.brokers.first)
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: broker.host, port: broker.port) { channel in
+            .connect(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls {
@@ -123,14 +120,21 @@ import Testing
         try await Self.withBroker { broker in
             let versions = try await Self.withSession(broker) { try await $0.sendApiVersions(version: 3) }
             #expect(versions.errorCode == 0)
-            #expect(versions.apiKeys.count == KafkaMessageRegistry.requestTypes.count)
+            // Exactly the implemented APIs, and the three the connection answers itself.
+            let implemented = Set(DevAPIRegistry.handlers.keys.map(\.rawValue)).union([
+                KafkaAPIKey.apiVersions.rawValue, KafkaAPIKey.saslHandshake.rawValue,
+                KafkaAPIKey.saslAuthenticate.rawValue,
+            ])
+            #expect(versions.apiKeys.count == implemented.count)
+            #expect(Set(versions.apiKeys.map(\.apiKey)) == implemented)
             let metadata = try #require(versions.apiKeys.first { $0.apiKey == KafkaAPIKey.metadata.rawValue })
             #expect(metadata.minVersion...metadata.maxVersion == MetadataRequest.validVersions)
             let seen = try #require(broker.receivedRequests.first)
             #expect(seen.apiKey == .apiVersions)
             #expect(seen.version == 3)
-            #expect(seen.clientId == "broker-tests")
-            #expect(seen.correlationId == 1)
+            #expect(seen.brokerID == 1)
+            #expect(seen.clientID == "broker-tests")
+            #expect(seen.correlationID == 1)
             #expect(seen.clientSoftwareName == "swift-kafka-tests")
             #expect(seen.clientSoftwareVersion == "1.2.3")
             #expect(broker.connectionCount == 1)
@@ -138,8 +142,8 @@ import Testing
     }
 
     @Test func anOldBrokerRefusesApiVersionsV3InTheV0Layout() async throws {
-        var configuration = TestKafkaBroker.Configuration()
-        configuration.supportsApiVersionsV3 = false
+        var configuration = DevClusterConfiguration.oneBroker()
+        configuration.apiVersions[.apiVersions] = 0...2
         try await Self.withBroker(configuration) { broker in
             try await Self.withSession(broker) { session in
                 let id = try await session.write(ApiVersionsRequest(clientSoftwareName: "x"), version: 3)
@@ -160,15 +164,17 @@ import Testing
     }
 
     @Test func metadataDescribesTheBrokerAndItsTopics() async throws {
-        var configuration = TestKafkaBroker.Configuration()
-        configuration.nodeID = 7
+        var configuration = DevClusterConfiguration.oneBroker()
+        configuration.firstNodeID = 7
+        configuration.clusterID = "test-cluster"
         configuration.topics = ["orders": 3, "payments": 1]
         try await Self.withBroker(configuration) { broker in
+            let port = try #require(broker.brokers.first?.port)
             try await Self.withSession(broker) { session in
                 let all = try await session.send(MetadataRequest(topics: nil), version: 12)
                 #expect(all.brokers.map(\.nodeId) == [7])
                 #expect(all.brokers.first?.host == "127.0.0.1")
-                #expect(all.brokers.first?.port == Int32(broker.port))
+                #expect(all.brokers.first?.port == Int32(port))
                 #expect(all.clusterId == "test-cluster")
                 #expect(all.controllerId == 7)
                 #expect(all.topics.map(\.name) == ["orders", "payments"])
@@ -191,10 +197,11 @@ import Testing
                 #expect(byID.topics.first?.topicId == orders.topicId)
 
                 broker.failNext(.metadata, count: 1, error: .leaderNotAvailable)
-                let failed = try await session.send(MetadataRequest(topics: nil), version: 1)
+                let both = MetadataRequest(topics: [.init(name: "orders"), .init(name: "payments")])
+                let failed = try await session.send(both, version: 1)
                 #expect(failed.topics.count == 2)
                 #expect(failed.topics.allSatisfy { $0.errorCode == KafkaErrorCode.leaderNotAvailable.rawValue })
-                let recovered = try await session.send(MetadataRequest(topics: nil), version: 1)
+                let recovered = try await session.send(both, version: 1)
                 #expect(recovered.topics.allSatisfy { $0.errorCode == 0 })
             }
         }
@@ -202,11 +209,12 @@ import Testing
 
     @Test func findCoordinatorAnswersItselfAlsoBatched() async throws {
         try await Self.withBroker { broker in
+            let port = try #require(broker.brokers.first?.port)
             try await Self.withSession(broker) { session in
                 let single = try await session.send(FindCoordinatorRequest(key: "group-a"), version: 3)
                 #expect(single.errorCode == 0)
                 #expect(single.nodeId == 1)
-                #expect(single.port == Int32(broker.port))
+                #expect(single.port == Int32(port))
 
                 let batched = try await session.send(
                     FindCoordinatorRequest(coordinatorKeys: ["group-a", "group-b"]), version: 4)
@@ -226,37 +234,55 @@ import Testing
     }
 
     @Test func anUnhandledAPIClosesTheConnection() async throws {
+        #expect(DevAPIRegistry.handlers[.describeAcls] == nil)
         try await Self.withBroker { broker in
             try await Self.withSession(broker) { session in
-                _ = try await session.write(ListGroupsRequest(), version: 4)
+                _ = try await session.write(DescribeAclsRequest(), version: 1)
                 await session.expectClosed()
             }
-            #expect(broker.receivedRequests.map(\.apiKey) == [.listGroups])
+            #expect(broker.receivedRequests.map(\.apiKey) == [.describeAcls])
+        }
+    }
+
+    @Test func aVersionOutsideTheAdvertisedRangeClosesTheConnection() async throws {
+        var configuration = DevClusterConfiguration.oneBroker()
+        configuration.apiVersions[.metadata] = 9...12
+        try await Self.withBroker(configuration) { broker in
+            try await Self.withSession(broker) { session in
+                let versions = try await session.sendApiVersions(version: 3)
+                let metadata = try #require(versions.apiKeys.first { $0.apiKey == KafkaAPIKey.metadata.rawValue })
+                #expect(metadata.minVersion...metadata.maxVersion == 9...12)
+                #expect(try await session.send(MetadataRequest(topics: nil), version: 9).brokers.count == 1)
+                _ = try await session.write(MetadataRequest(topics: nil), version: 8)
+                await session.expectClosed()
+            }
         }
     }
 }
 
 // MARK: - TLS
 
-extension TestKafkaBrokerTests {
+extension DevClusterConnectionTests {
     /// A TLS broker with freshly generated certificates, and the certificate files for clients.
     static func withTLSBroker(
         _ certificates: TestCertificates? = nil, requireClientCertificate: Bool = false,
-        _ body: (TestKafkaBroker, TestCertificates, TestCertificates.Files) async throws -> Void
+        _ body: (DevCluster, TestCertificates, TestCertificates.Files) async throws -> Void
     ) async throws {
         let certificates = try certificates ?? TestCertificates()
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("swift-kafka-broker-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = try certificates.writeFiles(to: directory)
-        var configuration = TestKafkaBroker.Configuration()
-        configuration.tls = try certificates.makeServerContext(requireClientCertificate: requireClientCertificate)
+        var configuration = DevClusterConfiguration.oneBroker()
+        configuration.tls = try DevClusterConfiguration.tlsContext(
+            certificateChainFile: files.serverCertificateFile, privateKeyFile: files.serverKeyFile,
+            clientCertificateAuthorityFile: requireClientCertificate ? files.caFile : nil)
         try await withBroker(configuration) { try await body($0, certificates, files) }
     }
 
     /// ApiVersions v0 over TLS with `tls`: the response, or the error that ended the connection.
     static func apiVersionsOverTLS(
-        _ broker: TestKafkaBroker, _ tls: KafkaTLSConfiguration, serverHostname: String?
+        _ broker: DevCluster, _ tls: KafkaTLSConfiguration, serverHostname: String?
     ) async throws -> Result<Int16, any Error> {
         let context = try tls.makeClientContext()
         do {
@@ -276,8 +302,9 @@ extension TestKafkaBrokerTests {
             // By name (DNS SAN) and by address (IP SAN, verified without SNI).
             let byName = try await Self.apiVersionsOverTLS(broker, tls, serverHostname: "localhost")
             #expect(try byName.get() == 0)
+            let host = try #require(broker.brokers.first?.host)
             let byAddress = try await Self.apiVersionsOverTLS(
-                broker, tls, serverHostname: KafkaTLSConfiguration.serverHostname(for: broker.host))
+                broker, tls, serverHostname: KafkaTLSConfiguration.serverHostname(for: host))
             #expect(try byAddress.get() == 0)
             #expect(broker.receivedRequests.count == 2)
         }
@@ -337,9 +364,9 @@ extension TestKafkaBrokerTests {
 
 // MARK: - SASL
 
-extension TestKafkaBrokerTests {
-    static func saslBroker() -> TestKafkaBroker.Configuration {
-        var configuration = TestKafkaBroker.Configuration()
+extension DevClusterConnectionTests {
+    static func saslBroker() -> DevClusterConfiguration {
+        var configuration = DevClusterConfiguration.oneBroker()
         configuration.saslMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
         configuration.users = ["alice": "wonderland"]
         return configuration
@@ -414,10 +441,10 @@ extension TestKafkaBrokerTests {
 
 // MARK: - Fault knobs
 
-extension TestKafkaBrokerTests {
+extension DevClusterConnectionTests {
     @Test func garbageAndOversizedFramesReplaceTheNextAnswers() async throws {
         try await Self.withBroker { broker in
-            broker.respondWithGarbage(forNext: 1)
+            broker.respondWithGarbage(count: 1)
             try await Self.withSession(broker) { session in
                 let id = try await session.write(ApiVersionsRequest(), version: 0)
                 let garbage = try await session.nextFrame()
@@ -428,7 +455,7 @@ extension TestKafkaBrokerTests {
                 }
                 #expect(try await session.send(ApiVersionsRequest(), version: 0).errorCode == 0)
             }
-            broker.respondWithOversizedFrame(forNext: 1)
+            broker.respondWithOversizedFrame(count: 1)
             try await Self.withSession(broker) { session in
                 _ = try await session.write(ApiVersionsRequest(), version: 0)
                 let error = await #expect(throws: KafkaProtocolError.self) { try await session.nextFrame() }
@@ -439,7 +466,7 @@ extension TestKafkaBrokerTests {
 
     @Test func closeConnectionOnNextClosesAndLaterConnectionsWork() async throws {
         try await Self.withBroker { broker in
-            broker.closeConnectionOnNext(1)
+            broker.closeConnection(count: 1)
             try await Self.withSession(broker) { session in
                 _ = try await session.write(ApiVersionsRequest(), version: 0)
                 await session.expectClosed()
@@ -460,13 +487,13 @@ extension TestKafkaBrokerTests {
 
     @Test func droppedResponsesAreSkippedAndLaterOnesStillArrive() async throws {
         try await Self.withBroker { broker in
-            broker.dropResponses(forNext: 1)
+            broker.dropResponses(count: 1)
             try await Self.withSession(broker) { session in
                 _ = try await session.write(ApiVersionsRequest(), version: 0)
                 let second = try await session.write(ApiVersionsRequest(), version: 0)
                 #expect(try Self.correlationID(try await session.nextFrame()) == second)
             }
-            #expect(broker.receivedRequests.map(\.correlationId) == [1, 2])
+            #expect(broker.receivedRequests.map(\.correlationID) == [1, 2])
         }
     }
 
@@ -490,13 +517,44 @@ extension TestKafkaBrokerTests {
         }
     }
 
+    @Test func aFaultForOneAPILeavesTheOthersAloneAndTheLogKeepsTheNewest() async throws {
+        var configuration = DevClusterConfiguration.oneBroker()
+        configuration.requestLogLimit = 2
+        try await Self.withBroker(configuration) { broker in
+            broker.closeConnection(onNext: .metadata, count: 1)
+            try await Self.withSession(broker) { session in
+                #expect(try await session.send(ApiVersionsRequest(), version: 0).errorCode == 0)
+                #expect(try await session.send(FindCoordinatorRequest(key: "g"), version: 3).errorCode == 0)
+                _ = try await session.write(MetadataRequest(topics: nil), version: 12)
+                await session.expectClosed()
+            }
+            #expect(broker.receivedRequests.map(\.apiKey) == [.findCoordinator, .metadata])
+            #expect(broker.requestCount(.apiVersions) == 1)
+            // The fault was used up: the next Metadata is answered.
+            let brokers = try await Self.withSession(broker) {
+                try await $0.send(MetadataRequest(topics: nil), version: 12).brokers.count
+            }
+            #expect(brokers == 1)
+            #expect(broker.requestCount(.metadata) == 2)
+        }
+    }
+
     @Test func shutdownClosesOpenConnections() async throws {
-        let broker = try await TestKafkaBroker(configuration: .init())
-        try await Self.withSession(broker) { session in
+        let broker = try await DevCluster(configuration: .oneBroker())
+        try await Self.withSession(broker) { (session: inout Session) async throws in
             #expect(try await session.send(ApiVersionsRequest(), version: 0).errorCode == 0)
-            try await broker.shutdown()
+            await broker.shutdown()
             await session.expectClosed()
         }
-        try await broker.shutdown()  // A second shutdown does nothing.
+        await broker.shutdown()  // A second shutdown does nothing.
+    }
+}
+
+extension DevClusterConfiguration {
+    /// One broker on a free port that creates no topics on demand.
+    static func oneBroker() -> DevClusterConfiguration {
+        var configuration = DevClusterConfiguration()
+        configuration.autoCreateTopics = false
+        return configuration
     }
 }
