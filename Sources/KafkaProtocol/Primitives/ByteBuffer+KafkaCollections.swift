@@ -80,7 +80,7 @@ extension ByteBuffer {
 
 /// Returns `value`, or throws when it is `nil` at a version where the field is not nullable.
 @inlinable
-public func requireNonNull<T>(_ value: T?, _ field: StaticString, version: Int16) throws -> T {
+func requireNonNull<T>(_ value: T?, _ field: StaticString, version: Int16) throws -> T {
     guard let value else {
         throw KafkaProtocolError(.invalidValue, "field \(field) must not be null at version \(version)")
     }
