@@ -103,7 +103,7 @@ for module in modules:
             text = declaration(symbol)
             protocols = conformances.get(symbol["identifier"]["precise"])
             protocols = (protocols or set()) - IMPLIED
-            if protocols and kind in ("struct", "class", "enum", "protocol", "actor"):
+            if protocols and kind in ("struct", "class", "enum", "actor"):  # a protocol's declaration has them
                 text += " : " + ", ".join(sorted(protocols))
             prefix = f"{extended}." if extended else ""
             lines.add(f"{prefix}{'.'.join(components)} | {kind} | {text}")
