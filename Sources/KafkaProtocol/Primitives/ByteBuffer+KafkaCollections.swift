@@ -64,7 +64,7 @@ extension ByteBuffer {
     /// Writes the unknown tagged fields from `index` whose tag is below `limit` (all of them when
     /// `limit` is nil), so that they interleave with known fields in ascending tag order.
     @inlinable
-    public mutating func writeUnknownTaggedFields(
+    package mutating func writeUnknownTaggedFields(
         _ fields: [UnknownTaggedField], index: inout Int, below limit: UInt32?
     ) {
         while index < fields.count {
