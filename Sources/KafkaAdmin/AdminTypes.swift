@@ -505,7 +505,7 @@ public enum AlterConfigOp: Sendable, Hashable {
     }
 
     /// The protocol id of the operation (SET 0, DELETE 1, APPEND 2, SUBTRACT 3).
-    public var operationID: Int8 {
+    package var operationID: Int8 {
         switch self {
         case .set: 0
         case .delete: 1

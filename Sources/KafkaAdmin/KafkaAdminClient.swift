@@ -18,7 +18,7 @@ public import NIOPosix
 /// errors are retried for up to `request.timeout.ms` (`default.api.timeout.ms` in Java).
 public final class KafkaAdminClient: Sendable {
     /// The cluster client (metadata, connections) the admin client talks through.
-    public let cluster: KafkaClusterClient
+    package let cluster: KafkaClusterClient
     /// The client settings.
     public let configuration: KafkaClientConfiguration
     let logger: Logger

@@ -1,5 +1,5 @@
 internal import KafkaProtocol
-public import NIOCore
+package import NIOCore
 
 /// The consumer protocol's versions this client reads and writes.
 let consumerProtocolVersions: ClosedRange<Int16> = 0...3
@@ -23,7 +23,7 @@ extension Subscription {
     ///   - bytes: the metadata, untrusted.
     ///   - groupInstanceId: the member's `group.instance.id` from the JoinGroup response.
     /// - Throws: ``ConsumerPartitionAssignorError/malformedSubscription(_:)``.
-    public init(decoding bytes: ByteBuffer, groupInstanceId: String? = nil) throws(ConsumerPartitionAssignorError) {
+    package init(decoding bytes: ByteBuffer, groupInstanceId: String? = nil) throws(ConsumerPartitionAssignorError) {
         var buffer = bytes
         let message: ConsumerProtocolSubscription
         do {
@@ -51,7 +51,7 @@ extension Subscription {
     /// the generation version 2, the rack version 3. ``groupInstanceId`` is never encoded.
     /// - Throws: ``ConsumerPartitionAssignorError/unsupportedVersion(_:)`` or, for a string
     ///   longer than the protocol allows, ``ConsumerPartitionAssignorError/malformedSubscription(_:)``.
-    public func encoded(version: Int16 = 3) throws(ConsumerPartitionAssignorError) -> ByteBuffer {
+    package func encoded(version: Int16 = 3) throws(ConsumerPartitionAssignorError) -> ByteBuffer {
         guard consumerProtocolVersions.contains(version) else { throw .unsupportedVersion(version) }
         let message = ConsumerProtocolSubscription(
             topics: topics,
@@ -78,7 +78,7 @@ extension MemberAssignment {
     /// An empty buffer decodes as an empty assignment (the broker sends none to a member the
     /// leader left out). Trailing bytes are ignored.
     /// - Throws: ``ConsumerPartitionAssignorError/malformedAssignment(_:)``.
-    public init(decoding bytes: ByteBuffer) throws(ConsumerPartitionAssignorError) {
+    package init(decoding bytes: ByteBuffer) throws(ConsumerPartitionAssignorError) {
         guard bytes.readableBytes > 0 else {
             self.init(partitions: [])
             return
@@ -104,7 +104,7 @@ extension MemberAssignment {
     /// version prefix. Partitions are grouped by topic, sorted.
     /// - Throws: ``ConsumerPartitionAssignorError/unsupportedVersion(_:)`` or
     ///   ``ConsumerPartitionAssignorError/malformedAssignment(_:)`` when a string is too long.
-    public func encoded(version: Int16 = 3) throws(ConsumerPartitionAssignorError) -> ByteBuffer {
+    package func encoded(version: Int16 = 3) throws(ConsumerPartitionAssignorError) -> ByteBuffer {
         guard consumerProtocolVersions.contains(version) else { throw .unsupportedVersion(version) }
         let message = ConsumerProtocolAssignment(
             assignedPartitions: partitions.groupedByTopic().map {

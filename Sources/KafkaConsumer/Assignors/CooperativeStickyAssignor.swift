@@ -51,7 +51,7 @@ public struct CooperativeStickyAssignor: PartitionAssignor {
     }
 
     /// The partitions a member must revoke: those it owns that its new assignment lacks.
-    public static func partitionsToRevoke(
+    package static func partitionsToRevoke(
         owned: [TopicPartition], assigned: [TopicPartition]
     ) -> [TopicPartition] {
         let kept = Set(assigned)
@@ -59,7 +59,7 @@ public struct CooperativeStickyAssignor: PartitionAssignor {
     }
 
     /// The partitions a member newly gets: those in its assignment it does not own yet.
-    public static func partitionsToAdd(
+    package static func partitionsToAdd(
         owned: [TopicPartition], assigned: [TopicPartition]
     ) -> [TopicPartition] {
         Set(assigned).subtracting(Set(owned)).sorted()

@@ -54,7 +54,7 @@ public struct StickyAssignor: PartitionAssignor {
 
     /// Encodes sticky user data (Java's `STICKY_ASSIGNOR_USER_DATA_V1`): an array of
     /// (topic, partitions), then the generation (-1 when `nil`). No version prefix.
-    public static func encodeUserData(partitions: [TopicPartition], generation: Int32?) -> ByteBuffer {
+    package static func encodeUserData(partitions: [TopicPartition], generation: Int32?) -> ByteBuffer {
         var buffer = ByteBuffer()
         let grouped = partitions.groupedByTopic()
         buffer.writeKafkaInt32(Int32(grouped.count))
@@ -72,7 +72,7 @@ public struct StickyAssignor: PartitionAssignor {
     /// Decodes sticky user data: schema v1 (assignment and generation), or v0 (assignment only,
     /// generation `nil`) when the generation is missing.
     /// - Throws: ``ConsumerPartitionAssignorError/malformedUserData(_:)``.
-    public static func decodeUserData(
+    package static func decodeUserData(
         _ bytes: ByteBuffer
     ) throws(ConsumerPartitionAssignorError) -> (partitions: [TopicPartition], generation: Int32?) {
         var buffer = bytes

@@ -62,7 +62,7 @@ public struct GroupAssignment: Sendable, Hashable {
     /// Encodes every member's assignment for SyncGroup, keyed by member id.
     ///
     /// - Throws: ``ConsumerPartitionAssignorError/unsupportedVersion(_:)`` or an encoding failure.
-    public func encoded(version: Int16 = 3) throws(ConsumerPartitionAssignorError) -> [String: ByteBuffer] {
+    package func encoded(version: Int16 = 3) throws(ConsumerPartitionAssignorError) -> [String: ByteBuffer] {
         var result: [String: ByteBuffer] = [:]
         for (member, assignment) in members { result[member] = try assignment.encoded(version: version) }
         return result

@@ -93,6 +93,7 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
 
     /// Iterates ``ConsumerRecords``; holds the records of the current poll.
     public struct AsyncIterator: AsyncIteratorProtocol {
+        /// A record.
         public typealias Element = ConsumerRecord
         public typealias Failure = any Error
 
@@ -158,6 +159,7 @@ public struct ConsumerBatches: AsyncSequence, Sendable {
 
     /// Iterates ``ConsumerBatches``.
     public struct AsyncIterator: AsyncIteratorProtocol {
+        /// The records of one poll.
         public typealias Element = [ConsumerRecord]
         public typealias Failure = any Error
 

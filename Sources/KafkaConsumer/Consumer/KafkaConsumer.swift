@@ -58,7 +58,7 @@ public final class KafkaConsumer: Sendable {
     /// The configuration the consumer was created with.
     public let configuration: KafkaConsumerConfiguration
     /// The cluster client (metadata, connections) the consumer fetches through.
-    public let cluster: KafkaClusterClient
+    package let cluster: KafkaClusterClient
 
     let logger: Logger
     let interceptors: ConsumerInterceptorChain

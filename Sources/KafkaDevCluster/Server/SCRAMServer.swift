@@ -8,7 +8,7 @@ import _CryptoExtras
 #endif
 
 /// The hash function of a ``SCRAMServer``: SCRAM-SHA-256 or SCRAM-SHA-512.
-public enum SCRAMHash: Sendable {
+package enum SCRAMHash: Sendable {
     /// SCRAM-SHA-256.
     case sha256
     /// SCRAM-SHA-512.
@@ -16,14 +16,14 @@ public enum SCRAMHash: Sendable {
 }
 
 /// A failure of the server side of a SCRAM exchange: malformed input, unknown user, wrong proof.
-public struct SCRAMServerError: Error, Sendable, CustomStringConvertible {
+package struct SCRAMServerError: Error, Sendable, CustomStringConvertible {
     /// A one-line reason.
-    public var message: String
+    package var message: String
     /// The reason, as ``message``.
-    public var description: String { message }
+    package var description: String { message }
 
     /// Creates an error with a one-line reason.
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 }
@@ -34,7 +34,7 @@ public struct SCRAMServerError: Error, Sendable, CustomStringConvertible {
 /// in `KafkaNetwork`; both use swift-crypto's HMAC and PBKDF2 and Foundation's base64), so each side
 /// checks the other. Test support only: it answers an unknown user
 /// with an error at once, which a production server would not do.
-public struct SCRAMServer: Sendable {
+package struct SCRAMServer: Sendable {
     private enum State: Sendable {
         case awaitingClientFirst
         case awaitingClientFinal(Pending)
@@ -59,12 +59,12 @@ public struct SCRAMServer: Sendable {
     private var state: State = .awaitingClientFirst
 
     /// Whether the client's proof was verified and the final message (`v=...`) returned.
-    public private(set) var isComplete: Bool = false
+    package private(set) var isComplete: Bool = false
     /// The user whose proof was verified, once ``isComplete``.
-    public private(set) var authenticatedUser: String?
+    package private(set) var authenticatedUser: String?
 
     /// `users` maps username -> password; salt and nonce are random unless given.
-    public init(
+    package init(
         hash: SCRAMHash, users: [String: String], iterations: Int = 4096, salt: [UInt8]? = nil,
         serverNonce: String? = nil
     ) {
@@ -80,7 +80,7 @@ public struct SCRAMServer: Sendable {
 
     /// Feeds one client message, returns the server's reply. Throws `SCRAMServerError` (with a message) on bad proof,
     /// unknown user or malformed input. After the second (client-final) message the reply is `v=...`.
-    public mutating func receive(_ message: [UInt8]) throws -> [UInt8] {
+    package mutating func receive(_ message: [UInt8]) throws -> [UInt8] {
         switch state {
         case .awaitingClientFirst:
             state = .failed

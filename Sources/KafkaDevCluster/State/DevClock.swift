@@ -20,6 +20,7 @@ public struct SystemDevClock: DevClock {
     /// Creates the system clock.
     public init() {}
 
+    /// The system's real time (`CLOCK_REALTIME`) in milliseconds since 1970-01-01T00:00:00Z.
     public func nowMillis() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
@@ -39,6 +40,7 @@ public final class ManualDevClock: DevClock {
         millis = NIOLockedValueBox(start)
     }
 
+    /// The clock's current time in milliseconds since 1970-01-01T00:00:00Z.
     public func nowMillis() -> Int64 { millis.withLockedValue { $0 } }
 
     /// Moves the clock forward by `milliseconds` (negative values are ignored).

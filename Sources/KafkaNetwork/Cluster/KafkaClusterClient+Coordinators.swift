@@ -1,4 +1,4 @@
-public import KafkaProtocol
+package import KafkaProtocol
 
 extension KafkaClusterClient {
     /// The coordinator of `key` (a group id or transactional id), from the cache or looked up with
@@ -37,7 +37,7 @@ extension KafkaClusterClient {
     /// when the broker supports batching (v4+, KIP-699), one request per key otherwise. The result
     /// has an entry per key: the coordinator, or the error for that key. Successful lookups are
     /// cached.
-    public func lookUpCoordinators(
+    package func lookUpCoordinators(
         for keys: [String], type: CoordinatorType
     ) async throws -> [String: Result<BrokerMetadata, KafkaError>] {
         let connection = try await connection(to: .anyBroker, kind: .admin)

@@ -6,7 +6,7 @@ extension KafkaClusterClient {
     /// Leaders and coordinators come from the caches, refreshed or looked up when unknown.
     /// - Throws: ``KafkaError`` LEADER_NOT_AVAILABLE / UNKNOWN_TOPIC_OR_PARTITION (retriable) when
     ///   the partition has no known leader; ``KafkaNetworkError`` when no connection can be made.
-    public func connection(to destination: RequestDestination, kind: ConnectionKind) async throws -> BrokerConnection {
+    package func connection(to destination: RequestDestination, kind: ConnectionKind) async throws -> BrokerConnection {
         switch destination {
         case .anyBroker:
             var lastError: (any Error)?
@@ -91,7 +91,7 @@ extension KafkaClusterClient {
     /// version or an undecodable response, which say nothing about the connection).
     ///
     /// - Returns: the response and the version it was sent with.
-    public func send<R: KafkaRequest>(
+    package func send<R: KafkaRequest>(
         on connection: BrokerConnection, timeout: Duration? = nil, _ build: (Int16) throws -> R
     ) async throws -> (response: R.Response, version: Int16) {
         let version = try connection.versions.version(for: R.self)
@@ -136,7 +136,7 @@ extension KafkaClusterClient {
 
     /// Runs `operation` with the client's retry policy (see ``sendWithRetries(_:to:kind:timeout:errorCode:)``).
     /// `operation` receives the attempt number (0 first).
-    public func withRetries<T: Sendable>(
+    package func withRetries<T: Sendable>(
         timeout: Duration = .seconds(60), _ operation: (Int) async throws -> T
     ) async throws -> T {
         let deadline = ContinuousClock.now.advanced(by: timeout)

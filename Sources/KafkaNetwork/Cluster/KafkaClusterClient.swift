@@ -104,17 +104,17 @@ public final class KafkaClusterClient: Sendable {
     }
 
     /// The current snapshot and its generation (which grows with every metadata update), without network traffic.
-    public var cachedMetadataWithGeneration: (metadata: ClusterMetadata, generation: UInt64) {
+    package var cachedMetadataWithGeneration: (metadata: ClusterMetadata, generation: UInt64) {
         state.withLockedValue { ($0.cache.snapshot, $0.cache.generation) }
     }
 
     /// The generation of the cached metadata: it grows with every metadata update.
-    public var metadataGeneration: UInt64 {
+    package var metadataGeneration: UInt64 {
         publishedGeneration.load(ordering: .acquiring)
     }
 
     /// Closes a connection that failed, and forgets it so that the next request reconnects.
-    public func discard(_ connection: BrokerConnection) async {
+    package func discard(_ connection: BrokerConnection) async {
         await pool.discard(connection)
     }
 
@@ -163,7 +163,7 @@ public final class KafkaClusterClient: Sendable {
     }
 
     /// Refreshes the metadata every `metadata.max.age.ms` until the task is cancelled.
-    public func runPeriodicMetadataRefresh() async {
+    package func runPeriodicMetadataRefresh() async {
         while !Task.isCancelled {
             let deadline = state.withLockedValue { $0.cache.nextRefreshDeadline() } ?? .now
             let delay = ContinuousClock.now.duration(to: deadline)

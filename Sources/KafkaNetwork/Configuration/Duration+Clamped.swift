@@ -1,6 +1,6 @@
 extension Duration {
     /// Whole milliseconds (rounded toward zero), clamped to `Int64`.
-    public var clampedMilliseconds: Int64 {
+    package var clampedMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
         guard !overflow else { return seconds < 0 ? .min : .max }
@@ -10,7 +10,7 @@ extension Duration {
     }
 
     /// Whole nanoseconds (rounded toward zero), clamped to `Int64`.
-    public var clampedNanoseconds: Int64 {
+    package var clampedNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return seconds < 0 ? .min : .max }

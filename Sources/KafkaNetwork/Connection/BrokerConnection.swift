@@ -1,10 +1,10 @@
-public import KafkaProtocol
-public import Logging
-public import Metrics
+package import KafkaProtocol
+package import Logging
+package import Metrics
 import NIOConcurrencyHelpers
-public import NIOCore
-public import NIOPosix
-public import NIOSSL
+package import NIOCore
+package import NIOPosix
+package import NIOSSL
 
 /// The kind of traffic a connection carries. Each kind gets its own connection to a broker, so a
 /// long fetch or a slow admin call never delays a produce request or a heartbeat.
@@ -21,33 +21,33 @@ public enum ConnectionKind: String, Sendable, Hashable, CaseIterable {
 
 /// What a connection needs to know, derived once per client from ``KafkaClientConfiguration``
 /// (the TLS context is built here so a bad certificate file is reported before connecting).
-public struct ConnectionSettings: Sendable {
+package struct ConnectionSettings: Sendable {
     /// `client.id`, sent in every request header.
-    public var clientID: String
+    package var clientID: String
     /// Sent in ApiVersions v3+.
-    public var clientSoftwareName: String
+    package var clientSoftwareName: String
     /// Sent in ApiVersions v3+.
-    public var clientSoftwareVersion: String
+    package var clientSoftwareVersion: String
     /// `request.timeout.ms`.
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// `socket.connection.setup.timeout.ms`.
-    public var connectionSetupTimeout: Duration
+    package var connectionSetupTimeout: Duration
     /// `max.in.flight.requests.per.connection`.
-    public var maximumInFlight: Int
+    package var maximumInFlight: Int
     /// The largest response frame accepted (`receive.message.max.bytes`).
-    public var maximumResponseSize: Int
+    package var maximumResponseSize: Int
     /// SASL credentials when the security protocol uses SASL.
-    public var sasl: SASLCredentials?
+    package var sasl: SASLCredentials?
     /// The TLS context when the security protocol uses TLS.
-    public var tls: NIOSSLContext?
+    package var tls: NIOSSLContext?
     /// Where metrics go (swift-metrics' bootstrapped factory by default).
-    public var metricsFactory: any MetricsFactory = MetricsSystem.factory
+    package var metricsFactory: any MetricsFactory = MetricsSystem.factory
 
     /// Derives the settings from a configuration.
     ///
     /// - Throws: ``KafkaNetworkError`` of kind `.tlsFailed` when TLS is enabled and its files or
     ///   PEM text are unusable, `.authenticationFailed` when SASL is enabled without credentials.
-    public init(configuration: KafkaClientConfiguration) throws(KafkaNetworkError) {
+    package init(configuration: KafkaClientConfiguration) throws(KafkaNetworkError) {
         clientID = configuration.clientID
         clientSoftwareName = configuration.clientSoftwareName
         clientSoftwareVersion = configuration.clientSoftwareVersion
@@ -82,15 +82,15 @@ public struct ConnectionSettings: Sendable {
 /// Requests are pipelined up to `max.in.flight.requests.per.connection`; responses are matched by
 /// correlation id; a request without an answer within `request.timeout.ms` fails and closes the
 /// connection (the others on it fail with a retriable ``KafkaNetworkError``).
-public final class BrokerConnection: Sendable {
+package final class BrokerConnection: Sendable {
     /// The broker's address.
-    public let address: BrokerAddress
+    package let address: BrokerAddress
     /// The broker's node id, when known (nil for bootstrap connections).
-    public let nodeID: Int32?
+    package let nodeID: Int32?
     /// The traffic this connection carries.
-    public let kind: ConnectionKind
+    package let kind: ConnectionKind
     /// The versions negotiated with the broker.
-    public let versions: NegotiatedVersions
+    package let versions: NegotiatedVersions
 
     let channel: any Channel
     private let clientID: String
@@ -112,13 +112,13 @@ public final class BrokerConnection: Sendable {
     }
 
     /// Whether the connection is still open.
-    public var isActive: Bool { channel.isActive }
+    package var isActive: Bool { channel.isActive }
 
     /// Connects to `address` and runs the setup (TLS handshake, ApiVersions with fallback, SASL).
     ///
     /// - Throws: ``KafkaNetworkError``: `.connectFailed` / `.connectTimedOut` for TCP,
     ///   `.tlsFailed`, `.authenticationFailed`, `.unsupportedVersion`, or `.connectionClosed`.
-    public static func connect(
+    package static func connect(
         to address: BrokerAddress, nodeID: Int32? = nil, kind: ConnectionKind, settings: ConnectionSettings,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
     ) async throws(KafkaNetworkError) -> BrokerConnection {
@@ -192,7 +192,7 @@ public final class BrokerConnection: Sendable {
     /// - Throws: ``KafkaNetworkError`` (no common version, network failure, timeout, malformed
     ///   response naming the API and broker), or `CancellationError` if the task is cancelled
     ///   (the connection stays usable; the late response is discarded).
-    public func send<R: KafkaRequest>(
+    package func send<R: KafkaRequest>(
         _ request: R, version: Int16? = nil, timeout: Duration? = nil
     ) async throws -> R.Response {
         try await write(request, version: version, timeout: timeout).response()
@@ -206,7 +206,7 @@ public final class BrokerConnection: Sendable {
     ///
     /// - Throws: ``KafkaNetworkError/Kind/unsupportedVersion`` or an encoding error; network failures surface from
     ///   ``PendingResponse/response()``.
-    public func write<R: KafkaRequest>(
+    package func write<R: KafkaRequest>(
         _ request: R, version: Int16? = nil, timeout: Duration? = nil
     ) throws -> PendingResponse<R> {
         let version = try version ?? versions.version(for: R.self)
@@ -216,13 +216,13 @@ public final class BrokerConnection: Sendable {
 
     /// Sends a request that gets no response (a produce request with `acks=0`); returns once it
     /// has been written to the socket.
-    public func sendWithoutResponse<R: KafkaRequest>(_ request: R, version: Int16? = nil) async throws {
+    package func sendWithoutResponse<R: KafkaRequest>(_ request: R, version: Int16? = nil) async throws {
         try await writeWithoutResponse(request, version: version).written()
     }
 
     /// Writes a request that gets no response now (in call order, as ``write(_:version:timeout:)``); await
     /// ``PendingWrite/written()`` to learn when it reached the socket.
-    public func writeWithoutResponse<R: KafkaRequest>(_ request: R, version: Int16? = nil) throws -> PendingWrite {
+    package func writeWithoutResponse<R: KafkaRequest>(_ request: R, version: Int16? = nil) throws -> PendingWrite {
         let version = try version ?? versions.version(for: R.self)
         return PendingWrite(future: try submit(request, version: version, expectsResponse: false, timeout: nil))
     }
@@ -267,13 +267,13 @@ public final class BrokerConnection: Sendable {
     }
 
     /// Closes the connection; requests in flight fail with a retriable error.
-    public func close() async {
+    package func close() async {
         try? await channel.close()
     }
 }
 
 /// A request written by ``BrokerConnection/write(_:version:timeout:)`` whose response is still to come.
-public struct PendingResponse<R: KafkaRequest>: Sendable {
+package struct PendingResponse<R: KafkaRequest>: Sendable {
     let future: ResponseFuture
     let version: Int16
     let brokerLabel: String
@@ -285,7 +285,7 @@ public struct PendingResponse<R: KafkaRequest>: Sendable {
     ///
     /// - Parameter isolation: the caller's actor, where the response is awaited and decoded: an actor running on the
     ///   connection's event loop continues there without a thread switch.
-    public func response(isolation: isolated (any Actor)? = #isolation) async throws -> R.Response {
+    package func response(isolation: isolated (any Actor)? = #isolation) async throws -> R.Response {
         let frame = try await future.value(isolation: isolation)
         do {
             return try KafkaFrame.decodeResponse(to: R.self, version: version, frame: frame).response
@@ -298,12 +298,12 @@ public struct PendingResponse<R: KafkaRequest>: Sendable {
 }
 
 /// A request without response written by ``BrokerConnection/writeWithoutResponse(_:version:)``.
-public struct PendingWrite: Sendable {
+package struct PendingWrite: Sendable {
     let future: ResponseFuture
 
     /// Waits until the request was written to the socket (on the caller's actor, as
     /// ``PendingResponse/response(isolation:)``).
-    public func written(isolation: isolated (any Actor)? = #isolation) async throws {
+    package func written(isolation: isolated (any Actor)? = #isolation) async throws {
         _ = try await future.value(isolation: isolation)
     }
 }

@@ -2,17 +2,17 @@ public import KafkaProtocol
 
 /// The API versions a broker advertised in its ApiVersions response, and the choice of version
 /// for each request: the highest version both sides support.
-public struct NegotiatedVersions: Sendable, Hashable {
+package struct NegotiatedVersions: Sendable, Hashable {
     /// The broker's advertised range per API key.
-    public let brokerRanges: [KafkaAPIKey: ClosedRange<Int16>]
+    package let brokerRanges: [KafkaAPIKey: ClosedRange<Int16>]
 
     /// Creates the table from the broker's advertised ranges (ranges with min > max are dropped).
-    public init(brokerRanges: [KafkaAPIKey: ClosedRange<Int16>]) {
+    package init(brokerRanges: [KafkaAPIKey: ClosedRange<Int16>]) {
         self.brokerRanges = brokerRanges
     }
 
     /// Creates the table from an ApiVersions response; malformed entries (min > max) are ignored.
-    public init(response: ApiVersionsResponse) {
+    package init(response: ApiVersionsResponse) {
         var ranges: [KafkaAPIKey: ClosedRange<Int16>] = [:]
         for entry in response.apiKeys where entry.minVersion <= entry.maxVersion && entry.minVersion >= 0 {
             ranges[KafkaAPIKey(rawValue: entry.apiKey)] = entry.minVersion...entry.maxVersion
@@ -24,7 +24,7 @@ public struct NegotiatedVersions: Sendable, Hashable {
     ///
     /// - Throws: ``KafkaNetworkError`` of kind `.unsupportedVersion` naming the API and both
     ///   ranges when the broker does not support the API or the ranges do not overlap.
-    public func version(for api: KafkaAPIKey, clientRange: ClosedRange<Int16>) throws(KafkaNetworkError) -> Int16 {
+    package func version(for api: KafkaAPIKey, clientRange: ClosedRange<Int16>) throws(KafkaNetworkError) -> Int16 {
         guard let broker = brokerRanges[api] else {
             throw KafkaNetworkError(
                 .unsupportedVersion,
@@ -44,12 +44,12 @@ public struct NegotiatedVersions: Sendable, Hashable {
     }
 
     /// The version to use for request type `R`.
-    public func version<R: KafkaRequest>(for _: R.Type) throws(KafkaNetworkError) -> Int16 {
+    package func version<R: KafkaRequest>(for _: R.Type) throws(KafkaNetworkError) -> Int16 {
         try version(for: R.apiKey, clientRange: R.validVersions)
     }
 
     /// Whether the broker supports `api` at `version` or higher (and this client does too).
-    public func supports(_ api: KafkaAPIKey, atLeast version: Int16) -> Bool {
+    package func supports(_ api: KafkaAPIKey, atLeast version: Int16) -> Bool {
         guard let range = brokerRanges[api] else { return false }
         return range.upperBound >= version
     }

@@ -24,7 +24,7 @@ public struct OffsetAndMetadata: Sendable, Hashable {
 extension OffsetCommitRequest {
     /// The topics of an OffsetCommit carrying `offsets`: topics sorted by name, partitions by index, the leader epoch
     /// from v6 on — what the consumer and the admin client commit alike.
-    public static func topics(
+    package static func topics(
         _ offsets: [TopicPartitionKey: OffsetAndMetadata], version: Int16
     ) -> [OffsetCommitRequestTopic] {
         let byTopic = Dictionary(grouping: offsets, by: { $0.key.topic })

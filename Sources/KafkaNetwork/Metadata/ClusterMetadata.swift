@@ -167,7 +167,7 @@ public struct ClusterMetadata: Sendable, Hashable {
 
     /// Decodes a Metadata response of any version into a snapshot (see the type's documentation for how odd
     /// input is handled).
-    public init(response: MetadataResponse) {
+    package init(response: MetadataResponse) {
         var brokers: [Int32: BrokerMetadata] = [:]
         for broker in response.brokers {
             guard brokers[broker.nodeId] == nil, (1...65535).contains(broker.port), !broker.host.isEmpty else {
@@ -222,7 +222,7 @@ extension MetadataResponse {
     /// Throws when the response lists no broker: it comes from a broker whose metadata cache is still empty (it has
     /// just started and not yet heard from the controller) and says nothing about the cluster. As Java's
     /// `NetworkClient`, such a response is ignored (the error is retriable), instead of forgetting every topic.
-    public func requireBrokers(from broker: some CustomStringConvertible) throws(KafkaNetworkError) {
+    package func requireBrokers(from broker: some CustomStringConvertible) throws(KafkaNetworkError) {
         guard brokers.isEmpty else { return }
         throw KafkaNetworkError(
             .noBrokerAvailable, "\(broker) answered Metadata without any broker (it is starting)", api: .metadata)

@@ -1,4 +1,4 @@
-public import KafkaProtocol
+package import KafkaProtocol
 
 /// A topic and partition, as a dictionary key or in reports.
 public struct TopicPartitionKey: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -25,16 +25,16 @@ public struct TopicPartitionKey: Sendable, Hashable, Comparable, CustomStringCon
 }
 
 /// What ``MetadataCache/update(with:requestedTopics:now:)`` changed or refused.
-public struct MetadataUpdateResult: Sendable, Equatable {
+package struct MetadataUpdateResult: Sendable, Equatable {
     /// Partitions whose incoming leader epoch was older than the cached one; the cached metadata was kept. Sorted.
-    public var staleEpochPartitions: [TopicPartitionKey]
+    package var staleEpochPartitions: [TopicPartitionKey]
     /// Partitions known before and after the update whose leader changed (including to or from "no leader"). Sorted.
-    public var leaderChanges: [TopicPartitionKey]
+    package var leaderChanges: [TopicPartitionKey]
     /// Topics of the response that carry a topic-level error.
-    public var topicsWithErrors: [String: KafkaErrorCode]
+    package var topicsWithErrors: [String: KafkaErrorCode]
 
     /// Creates a result.
-    public init(
+    package init(
         staleEpochPartitions: [TopicPartitionKey] = [], leaderChanges: [TopicPartitionKey] = [],
         topicsWithErrors: [String: KafkaErrorCode] = [:]
     ) {
@@ -57,7 +57,7 @@ extension KafkaErrorCode {
     ///
     /// Not included: UNKNOWN_LEADER_EPOCH (the broker is behind the client; it is retriable without a refresh)
     /// and the coordinator errors (coordinators are looked up separately, see `isCoordinatorError`).
-    public var invalidatesMetadata: Bool {
+    package var invalidatesMetadata: Bool {
         switch self {
         case .notLeaderOrFollower, .leaderNotAvailable, .unknownTopicOrPartition, .replicaNotAvailable,
             .kafkaStorageError, .fencedLeaderEpoch, .networkException, .listenerNotFound,
@@ -72,29 +72,29 @@ extension KafkaErrorCode {
 /// The metadata cache: merges Metadata responses, keeps leader epochs monotonic and knows when it is stale.
 ///
 /// Pure state; the caller supplies every instant.
-public struct MetadataCache: Sendable {
+package struct MetadataCache: Sendable {
     /// How long a snapshot stays fresh (`metadata.max.age.ms`).
-    public let maxAge: Duration
+    package let maxAge: Duration
     /// How long after a response that reported stale-metadata errors (a topic being created, a partition without
     /// leader) the cache asks for a refresh again.
-    public let errorRefreshDelay: Duration
+    package let errorRefreshDelay: Duration
     /// What the client knows about the cluster now.
-    public private(set) var snapshot: ClusterMetadata = .empty
+    package private(set) var snapshot: ClusterMetadata = .empty
     /// Counts the updates applied to ``snapshot`` (starts at 0), so that users can cache what they derive from it.
-    public private(set) var generation: UInt64 = 0
+    package private(set) var generation: UInt64 = 0
     /// When the last update covering every tracked topic was applied, nil before the first one.
-    public private(set) var lastRefresh: ContinuousClock.Instant?
+    package private(set) var lastRefresh: ContinuousClock.Instant?
     /// Topics explicitly marked stale with ``invalidate(topic:)``.
-    public private(set) var invalidatedTopics: Set<String> = []
+    package private(set) var invalidatedTopics: Set<String> = []
     /// Whether ``invalidate(topic:)`` was called with nil since the last covering update.
-    public private(set) var isInvalidated = false
+    package private(set) var isInvalidated = false
     /// Topics whose last response carried a stale-metadata error; they make the cache stale once
     /// ``errorRefreshDelay`` has passed.
-    public private(set) var topicsAwaitingRecovery: Set<String> = []
+    package private(set) var topicsAwaitingRecovery: Set<String> = []
     private var errorRefreshDue: ContinuousClock.Instant?
 
     /// Topics the client is interested in (metadata requests ask for these; the admin may ask for all).
-    public var trackedTopics: Set<String> = []
+    package var trackedTopics: Set<String> = []
 
     /// Creates an empty cache.
     ///
@@ -102,7 +102,7 @@ public struct MetadataCache: Sendable {
     ///   - maxAge: how long a snapshot stays fresh; negative values count as zero.
     ///   - errorRefreshDelay: the delay before refreshing again after a response with stale-metadata errors
     ///     (default 100 ms, like `retry.backoff.ms`); negative values count as zero.
-    public init(maxAge: Duration, errorRefreshDelay: Duration = .milliseconds(100)) {
+    package init(maxAge: Duration, errorRefreshDelay: Duration = .milliseconds(100)) {
         self.maxAge = max(maxAge, .zero)
         self.errorRefreshDelay = max(errorRefreshDelay, .zero)
     }
@@ -125,7 +125,7 @@ public struct MetadataCache: Sendable {
     ///   ``lastRefresh`` and clears every invalidation; a narrower one clears only the invalidation of the topics it
     ///   carried or requested.
     @discardableResult
-    public mutating func update(
+    package mutating func update(
         with response: MetadataResponse, requestedTopics: Set<String>?, now: ContinuousClock.Instant
     ) -> MetadataUpdateResult {
         let incoming = ClusterMetadata(response: response)
@@ -204,7 +204,7 @@ public struct MetadataCache: Sendable {
 
     /// Records that a request hit a stale-metadata error for `topic` (nil: everything), so that
     /// ``needsRefresh(now:)`` is true until an update covers it.
-    public mutating func invalidate(topic: String?) {
+    package mutating func invalidate(topic: String?) {
         if let topic {
             invalidatedTopics.insert(topic)
         } else {
@@ -214,7 +214,7 @@ public struct MetadataCache: Sendable {
 
     /// Whether the cache should be refreshed now: never refreshed, older than ``maxAge``, invalidated, or
     /// ``errorRefreshDelay`` has passed since a response reported stale-metadata errors.
-    public func needsRefresh(now: ContinuousClock.Instant) -> Bool {
+    package func needsRefresh(now: ContinuousClock.Instant) -> Bool {
         guard let lastRefresh else { return true }
         if isInvalidated || !invalidatedTopics.isEmpty { return true }
         if let errorRefreshDue, !topicsAwaitingRecovery.isEmpty, now >= errorRefreshDue { return true }
@@ -222,7 +222,7 @@ public struct MetadataCache: Sendable {
     }
 
     /// When the next periodic refresh is due (``lastRefresh`` + ``maxAge``), nil if never refreshed.
-    public func nextRefreshDeadline() -> ContinuousClock.Instant? {
+    package func nextRefreshDeadline() -> ContinuousClock.Instant? {
         lastRefresh?.advanced(by: maxAge)
     }
 }

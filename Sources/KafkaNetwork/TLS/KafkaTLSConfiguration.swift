@@ -51,7 +51,7 @@ public struct KafkaTLSConfiguration: Sendable, Hashable {
     ///   cannot be read, a file or string without a valid PEM certificate or key, a certificate without a
     ///   key (or the reverse), a key that does not match the certificate, or both the file and the inline
     ///   form of one setting.
-    public func makeClientContext() throws -> NIOSSLContext {
+    package func makeClientContext() throws -> NIOSSLContext {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.certificateVerification = certificateVerification
@@ -94,7 +94,7 @@ public struct KafkaTLSConfiguration: Sendable, Hashable {
     /// The host name to send as SNI and verify the certificate against: `host` itself, or nil when it
     /// is an IPv4 or IPv6 literal (optionally in brackets), which NIOSSL verifies against the
     /// certificate's IP address SANs instead.
-    public static func serverHostname(for host: String) -> String? {
+    package static func serverHostname(for host: String) -> String? {
         var name = Substring(host)
         if name.hasPrefix("["), name.hasSuffix("]"), name.count >= 2 {
             name = name.dropFirst().dropLast()

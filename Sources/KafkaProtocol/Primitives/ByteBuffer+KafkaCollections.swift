@@ -64,7 +64,7 @@ extension ByteBuffer {
     /// Writes the unknown tagged fields from `index` whose tag is below `limit` (all of them when
     /// `limit` is nil), so that they interleave with known fields in ascending tag order.
     @inlinable
-    public mutating func writeUnknownTaggedFields(
+    package mutating func writeUnknownTaggedFields(
         _ fields: [UnknownTaggedField], index: inout Int, below limit: UInt32?
     ) {
         while index < fields.count {
@@ -80,7 +80,7 @@ extension ByteBuffer {
 
 /// Returns `value`, or throws when it is `nil` at a version where the field is not nullable.
 @inlinable
-public func requireNonNull<T>(_ value: T?, _ field: StaticString, version: Int16) throws -> T {
+func requireNonNull<T>(_ value: T?, _ field: StaticString, version: Int16) throws -> T {
     guard let value else {
         throw KafkaProtocolError(.invalidValue, "field \(field) must not be null at version \(version)")
     }

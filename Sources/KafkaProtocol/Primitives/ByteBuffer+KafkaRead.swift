@@ -46,7 +46,7 @@ extension ByteBuffer {
 
     /// Reads an unsigned LEB128 varint of at most 32 bits.
     @inlinable
-    public mutating func readUnsignedVarint() throws -> UInt32 {
+    package mutating func readUnsignedVarint() throws -> UInt32 {
         var result: UInt32 = 0
         var shift: UInt32 = 0
         while true {
@@ -64,7 +64,7 @@ extension ByteBuffer {
 
     /// Reads an unsigned LEB128 varint of at most 64 bits.
     @inlinable
-    public mutating func readUnsignedVarlong() throws -> UInt64 {
+    package mutating func readUnsignedVarlong() throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -82,14 +82,14 @@ extension ByteBuffer {
 
     /// Reads a zig-zag encoded signed varint (32 bits).
     @inlinable
-    public mutating func readVarint() throws -> Int32 {
+    package mutating func readVarint() throws -> Int32 {
         let raw = try readUnsignedVarint()
         return Int32(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
     /// Reads a zig-zag encoded signed varlong (64 bits).
     @inlinable
-    public mutating func readVarlong() throws -> Int64 {
+    package mutating func readVarlong() throws -> Int64 {
         let raw = try readUnsignedVarlong()
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }

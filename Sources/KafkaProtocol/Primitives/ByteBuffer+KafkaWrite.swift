@@ -28,7 +28,7 @@ extension ByteBuffer {
 
     /// Writes an unsigned LEB128 varint.
     @inlinable
-    public mutating func writeUnsignedVarint(_ value: UInt32) {
+    package mutating func writeUnsignedVarint(_ value: UInt32) {
         var v = value
         while v >= 0x80 {
             writeInteger(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -39,7 +39,7 @@ extension ByteBuffer {
 
     /// Writes an unsigned LEB128 varlong.
     @inlinable
-    public mutating func writeUnsignedVarlong(_ value: UInt64) {
+    package mutating func writeUnsignedVarlong(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             writeInteger(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -50,13 +50,13 @@ extension ByteBuffer {
 
     /// Writes a zig-zag encoded varint.
     @inlinable
-    public mutating func writeVarint(_ value: Int32) {
+    package mutating func writeVarint(_ value: Int32) {
         writeUnsignedVarint(UInt32(bitPattern: (value << 1) ^ (value >> 31)))
     }
 
     /// Writes a zig-zag encoded varlong.
     @inlinable
-    public mutating func writeVarlong(_ value: Int64) {
+    package mutating func writeVarlong(_ value: Int64) {
         writeUnsignedVarlong(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 

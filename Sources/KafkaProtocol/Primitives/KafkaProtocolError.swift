@@ -55,7 +55,7 @@ extension KafkaProtocolError {
 
 /// Adds a context frame to any ``KafkaProtocolError`` thrown by `body`.
 @inlinable
-public func withKafkaContext<T>(_ frame: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+func withKafkaContext<T>(_ frame: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as KafkaProtocolError {

@@ -8,7 +8,7 @@ public import NIOCore
 /// Checksums chain: `checksum(b, continuing: checksum(a))` equals the checksum of `a` followed by `b`.
 public enum CRC32C {
     /// The implementation behind ``checksum(_:continuing:)-(UnsafeRawBufferPointer,_)``.
-    public enum Implementation: Sendable, Hashable, CustomStringConvertible {
+    package enum Implementation: Sendable, Hashable, CustomStringConvertible {
         /// Slicing-by-8 tables, no CPU instruction.
         case portable
         /// The x86-64 SSE4.2 `crc32` instruction.
@@ -16,7 +16,7 @@ public enum CRC32C {
         /// The ARMv8 CRC extension.
         case armv8
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .portable: "portable"
             case .sse42: "sse4.2"
@@ -26,7 +26,7 @@ public enum CRC32C {
     }
 
     /// The implementation selected for this CPU.
-    public static var implementation: Implementation {
+    package static var implementation: Implementation {
         switch kafka_crc32c_active_implementation() {
         case KAFKA_CRC32C_SSE42: .sse42
         case KAFKA_CRC32C_ARMV8: .armv8
@@ -47,7 +47,7 @@ public enum CRC32C {
 
     /// The CRC32C of `bytes` computed with the portable tables only, whatever the CPU; for
     /// verifying the hardware path.
-    public static func portableChecksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    package static func portableChecksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
         return kafka_crc32c_portable(crc, base, bytes.count)
     }

@@ -2,10 +2,15 @@ public import NIOCore
 
 /// The compression codec of a record batch (attribute bits 0–2) or legacy message.
 public enum CompressionCodec: Int8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Uncompressed (`compression.type=none`).
     case none = 0
+    /// gzip (RFC 1952).
     case gzip = 1
+    /// Snappy, in the Xerial framing the Java client writes.
     case snappy = 2
+    /// LZ4, in the LZ4 frame format.
     case lz4 = 3
+    /// Zstandard (brokers 2.1 and later).
     case zstd = 4
 
     /// The name used by `compression.type` (`none`, `gzip`, `snappy`, `lz4`, `zstd`).
