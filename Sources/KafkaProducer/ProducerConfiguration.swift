@@ -17,7 +17,7 @@ public struct KafkaProducerConfiguration: Sendable {
         case all
 
         /// The value sent in ProduceRequest.
-        public var wireValue: Int16 {
+        package var wireValue: Int16 {
             switch self {
             case .none: 0
             case .leader: 1
@@ -65,7 +65,7 @@ public struct KafkaProducerConfiguration: Sendable {
 
     /// Whether `enable.idempotence` was set explicitly (then conflicts are errors, as in Java;
     /// otherwise conflicting settings turn idempotence off).
-    public private(set) var idempotenceExplicitlySet = false
+    package private(set) var idempotenceExplicitlySet = false
 
     /// Creates a configuration with the Java defaults.
     public init(client: KafkaClientConfiguration) {

@@ -24,7 +24,7 @@ public enum Murmur2 {
     /// Java's `Utils.toPositive`: clears the sign bit (`value & 0x7fffffff`).
     ///
     /// Unlike `abs`, this is total: `Int32.min` maps to `0` rather than trapping.
-    public static func toPositive(_ value: Int32) -> Int32 {
+    package static func toPositive(_ value: Int32) -> Int32 {
         value & 0x7fff_ffff
     }
 
