@@ -218,7 +218,7 @@ struct ConsoleConsumer: AsyncParsableCommand {
             }
         }
         let stop = StopFlag()
-        let signals = ShutdownSignals {
+        let signals = await ShutdownSignals {
             stop.set()
             consumer.wakeup()
         }
@@ -291,21 +291,15 @@ struct ConsoleConsumer: AsyncParsableCommand {
         do {
             partitions = try await consumer.partitionsFor(topic: topic)
         } catch let error as KafkaError where error.code == .unknownTopicOrPartition {
-            throw ToolFailure("Topic '\(topic)' does not exist (UNKNOWN_TOPIC_OR_PARTITION)")
+            throw ToolError("Topic '\(topic)' does not exist (UNKNOWN_TOPIC_OR_PARTITION)")
         } catch let error as KafkaNetworkError {
             let servers = bootstrap.map(\.description).joined(separator: ",")
-            throw ToolFailure("cannot reach the cluster at \(servers): \(KafkaTool.oneLine(error))")
+            throw ToolError("cannot reach the cluster at \(servers): \(KafkaTool.oneLine(error))")
         }
         if let partition, !partitions.contains(where: { $0.partition == partition }) {
-            throw ToolFailure(
+            throw ToolError(
                 "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(partitions.count) partitions)"
             )
         }
     }
-}
-
-/// A failure reported as one line on standard error, exit status 1.
-struct ToolFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -170,7 +170,7 @@ struct ConsoleProducer: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: configuration)
 
         let input = StandardInputLines()
-        let signals = ShutdownSignals { input.stop() }
+        let signals = await ShutdownSignals { input.stop() }
         let failures = FailureCount()
         var lineNumber = 0
         for await line in input.lines {
@@ -195,7 +195,7 @@ struct ConsoleProducer: AsyncParsableCommand {
                         }
                     }
                 }
-            } catch where Self.stopsInput(error) {
+            } catch  where Self.stopsInput(error) {
                 // The topic never appeared in metadata within max.block.ms (the cluster is unreachable or the
                 // topic does not exist), or the producer cannot go on: every further line would fail the same way
                 // after another max.block.ms, so the remaining input is not read.

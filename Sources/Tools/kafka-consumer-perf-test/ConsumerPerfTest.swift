@@ -357,8 +357,8 @@ struct ConsumerPerfReport {
             ("consumer-config:max.poll.records", "\(configuration.maxPollRecords)"),
         ]
         let width = rows.map(\.0.count).max() ?? 0
-        let pad = { (text: String) in text + String(repeating: " ", count: max(0, width - text.count)) }
-        return "\n" + pad("Metric Name") + " : Value\n" + rows.map { pad($0.0) + " : " + $0.1 }.joined(separator: "\n")
+        return "\n" + pad("Metric Name", width) + " : Value\n"
+            + rows.map { pad($0.0, width) + " : " + $0.1 }.joined(separator: "\n")
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -370,4 +370,10 @@ struct ConsumerPerfReport {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// Ends the process with `code` (outside the command type, whose `exit(withError:)` hides the C function).
+func terminate(_ code: Int32) -> Never {
+    fflush(nil)
+    exit(code)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCLISupport
 import KafkaDevCluster
 import KafkaNetwork
 
@@ -136,7 +137,7 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signals = ShutdownSignals()
+        let signals = await ShutdownSignals()
         var configuration = DevClusterConfiguration()
         configuration.brokerCount = brokers
         configuration.host = host
@@ -185,41 +186,6 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
     /// Writes `line` and a newline to `handle`, unbuffered.
     static func writeLine(_ line: String, to handle: FileHandle) {
         handle.write(Data((line + "\n").utf8))
-    }
-}
-
-/// Waits for SIGINT or SIGTERM (dispatch signal sources; the default actions are turned off).
-final class ShutdownSignals: Sendable {
-    private let queue = DispatchQueue(label: "kafka-dev-cluster.signals")
-
-    init() {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-    }
-
-    /// Returns once SIGINT or SIGTERM arrived.
-    func wait() async {
-        let queue = self.queue
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async {
-                let fired = Box()
-                let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-                for source in sources {
-                    source.setEventHandler {
-                        guard !fired.value else { return }
-                        fired.value = true
-                        for other in sources { other.cancel() }
-                        continuation.resume()
-                    }
-                    source.resume()
-                }
-            }
-        }
-    }
-
-    /// Touched only on `queue`.
-    private final class Box: @unchecked Sendable {
-        var value = false
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCLISupport
 import KafkaNetwork
 import KafkaProtocol
 import KafkaTestSupport
@@ -112,14 +113,14 @@ struct KafkaMockCluster: ParsableCommand {
             }
             bootstrap = cluster.bootstrapServers
             guard !bootstrap.isEmpty else {
-                throw StartupFailure(description: "the mock cluster reported no bootstrap servers")
+                throw ToolError("the mock cluster reported no bootstrap servers")
             }
             if let bootstrapFile {
                 do {
                     try (bootstrap + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
                 } catch {
-                    throw StartupFailure(
-                        description: "cannot write bootstrap file \(bootstrapFile): \(error.localizedDescription)"
+                    throw ToolError(
+                        "cannot write bootstrap file \(bootstrapFile): \(error.localizedDescription)"
                     )
                 }
             }
@@ -144,12 +145,6 @@ struct KafkaMockCluster: ParsableCommand {
     private static func writeLine(_ line: String, to handle: FileHandle) {
         handle.write(Data((line + "\n").utf8))
     }
-}
-
-/// A startup failure detected by the tool itself rather than by librdkafka.
-struct StartupFailure: Error, CustomStringConvertible {
-    /// What went wrong.
-    var description: String
 }
 
 /// One `--topic NAME:PARTITIONS[:REPLICATION]` argument.

@@ -377,19 +377,9 @@ struct ProducerPerfTest: AsyncParsableCommand {
         ]
         let width = rows.map(\.0.count).max() ?? 0
         print("")
-        print(Self.pad("Metric Name", width) + " : Value")
-        for (name, value) in rows { print(Self.pad(name, width) + " : " + value) }
+        print(pad("Metric Name", width) + " : Value")
+        for (name, value) in rows { print(pad(name, width) + " : " + value) }
     }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-}
-
-/// A one-line failure of the tool itself.
-struct ToolError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Throttles like Kafka's `ThroughputThrottler`: once the average rate since the start exceeds the target,

@@ -1,6 +1,5 @@
 import Foundation
 import KafkaAdmin
-import KafkaCLISupport
 import KafkaNetwork
 import KafkaProtocol
 
@@ -139,7 +138,7 @@ extension GroupsTool {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw ToolFailure("cannot read the reset plan '\(path)': \(error.localizedDescription)")
+                throw ToolError("cannot read the reset plan '\(path)': \(error.localizedDescription)")
             }
             filePlan = try ResetPlanCSV.parse(text, singleGroup: groupIds.count == 1 ? groupIds[0] : nil)
         }
@@ -191,7 +190,7 @@ extension GroupsTool {
                     }
                 }
                 plan[group.groupId] = offsets
-            } catch let failure as ToolFailure {
+            } catch let failure as ToolError {
                 report("Error: Consumer group '\(group.groupId)': \(failure.description)")
                 failed = true
             }
@@ -259,7 +258,7 @@ extension GroupsTool {
             var requested: [TopicPartitionKey: Int64] = [:]
             for partition in partitions {
                 guard let current = committed[partition] else {
-                    throw ToolFailure(
+                    throw ToolError(
                         "Cannot shift offset for partition \(partition) since there is no current committed offset")
                 }
                 let (sum, overflow) = current.offset.addingReportingOverflow(shift)
@@ -306,9 +305,9 @@ extension GroupsTool {
                         partitions.insert(TopicPartitionKey(topic: topic, partition: info.partition))
                     }
                 case .failure(let error)?:
-                    throw ToolFailure("cannot describe topic '\(topic)': \(error)")
+                    throw ToolError("cannot describe topic '\(topic)': \(error)")
                 case nil:
-                    throw ToolFailure("cannot describe topic '\(topic)'")
+                    throw ToolError("cannot describe topic '\(topic)'")
                 }
             }
         }
@@ -335,11 +334,11 @@ extension GroupsTool {
         }
         let absent = partitions.filter { existing[$0] == nil }.sorted()
         if !absent.isEmpty {
-            throw ToolFailure("The partitions \"\(absent.map(\.description).joined(separator: ","))\" do not exist")
+            throw ToolError("The partitions \"\(absent.map(\.description).joined(separator: ","))\" do not exist")
         }
         let leaderless = partitions.filter { existing[$0] == false }.sorted()
         if !leaderless.isEmpty {
-            throw ToolFailure(
+            throw ToolError(
                 "The partitions \"\(leaderless.map(\.description).joined(separator: ","))\" have no leader")
         }
     }
@@ -357,7 +356,7 @@ extension GroupsTool {
                     if case .failure(let error) = result { return ": \(error.toolError)" }
                     return nil
                 }
-                throw ToolFailure("cannot get the \(what) offset of topic partition \(partition)\(reason ?? "")")
+                throw ToolError("cannot get the \(what) offset of topic partition \(partition)\(reason ?? "")")
             }
             offsets[partition] = listed.offset
         }
@@ -405,7 +404,7 @@ extension GroupsTool {
             case .success(let listed)? where listed.offset >= 0:
                 offsets[partition] = listed.offset
             case .failure(let error)?:
-                throw ToolFailure(
+                throw ToolError(
                     "cannot get the offset by timestamp of topic partition \(partition): \(error.toolError)")
             default:
                 notice(
