@@ -138,7 +138,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
         guard throughput != 0, !throughput.isNaN else {
             throw ValidationError("--throughput must be positive, or -1 to disable throttling.")
         }
-        guard !Self.unescape(payloadDelimiter).isEmpty else {
+        guard !PayloadFile.unescape(payloadDelimiter).isEmpty else {
             throw ValidationError("--payload-delimiter must not be empty.")
         }
         if let transactionDurationMs, transactionDurationMs <= 0 {
@@ -176,7 +176,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
 
         let stats = PerfStats(numRecords: numRecords)
         var throttler = ThroughputThrottler(targetThroughput: throughput, start: stats.start)
-        var random = SplitMix64(seed: 0)
+        var random = PerfRandom(seed: 0)
         var sendError: KafkaProducerError?
         var record = ProducerRecord(topic: topic, value: payloads.first)
         let monotonic = payloadMonotonic
@@ -276,7 +276,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
     private func loadPayloads() throws -> [ByteBuffer] {
         if let recordSize {
             // As Kafka: uppercase letters chosen once, from a generator seeded with 0.
-            var random = SplitMix64(seed: 0)
+            var random = PerfRandom(seed: 0)
             var buffer = ByteBufferAllocator().buffer(capacity: recordSize)
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: recordSize) { raw in
                 for offset in 0..<recordSize { raw[offset] = 65 + UInt8(random.next() % 26) }
@@ -285,8 +285,8 @@ struct ProducerPerfTest: AsyncParsableCommand {
             return [buffer]
         }
         if let payloadFile {
-            let text = try Self.readFile(payloadFile)
-            var parts = Self.split(text, by: Self.unescape(payloadDelimiter))
+            let text = try PayloadFile.read(payloadFile)
+            var parts = PayloadFile.split(text, by: PayloadFile.unescape(payloadDelimiter))
             // Java's String.split drops trailing empty strings.
             while parts.last?.isEmpty == true { parts.removeLast() }
             guard !parts.isEmpty else { throw ToolError("\(payloadFile): no payloads found") }
@@ -297,71 +297,12 @@ struct ProducerPerfTest: AsyncParsableCommand {
         return []
     }
 
-    static func unescape(_ text: String) -> String {
-        var result = ""
-        var escaped = false
-        for character in text {
-            if escaped {
-                switch character {
-                case "n": result.append("\n")
-                case "r": result.append("\r")
-                case "t": result.append("\t")
-                default: result.append(character)
-                }
-                escaped = false
-            } else if character == "\\" {
-                escaped = true
-            } else {
-                result.append(character)
-            }
-        }
-        if escaped { result.append("\\") }
-        return result
-    }
-
-    static func split(_ text: String, by delimiter: String) -> [String] {
-        let source = Array(text.utf8)
-        let separator = Array(delimiter.utf8)
-        var parts: [String] = []
-        var partStart = 0
-        var index = 0
-        while index + separator.count <= source.count {
-            if source[index..<(index + separator.count)].elementsEqual(separator) {
-                parts.append(String(decoding: source[partStart..<index], as: UTF8.self))
-                index += separator.count
-                partStart = index
-            } else {
-                index += 1
-            }
-        }
-        parts.append(String(decoding: source[partStart...], as: UTF8.self))
-        return parts
-    }
-
-    static func readFile(_ path: String) throws -> String {
-        guard let file = fopen(path, "rb") else {
-            throw ToolError("\(path): cannot open (\(String(cString: strerror(errno))))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-            if count < chunk.count {
-                if ferror(file) != 0 { throw ToolError("\(path): read error") }
-                break
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     // MARK: - Metrics
 
     private func printMetricsSummary(stats: PerfStats, configuration: KafkaProducerConfiguration) {
         let (count, bytes) = stats.totals
         let failures = stats.failures.count
-        let seconds = max(PerfStats.seconds(stats.start.duration(to: .now)), 1e-9)
+        let seconds = max(PerfFigures.seconds(stats.start.duration(to: .now)), 1e-9)
         let rows: [(String, String)] = [
             ("producer-metrics:record-send-total", cFormat("%.3f", Double(count))),
             ("producer-metrics:record-send-rate", cFormat("%.3f", Double(count) / seconds)),
@@ -370,15 +311,12 @@ struct ProducerPerfTest: AsyncParsableCommand {
             ("producer-metrics:byte-rate", cFormat("%.3f", Double(bytes) / seconds)),
             ("producer-config:acks", "\(configuration.acks)"),
             ("producer-config:batch.size", "\(configuration.batchSize)"),
-            ("producer-config:linger.ms", "\(PerfStats.seconds(configuration.linger) * 1000)"),
+            ("producer-config:linger.ms", "\(PerfFigures.seconds(configuration.linger) * 1000)"),
             ("producer-config:buffer.memory", "\(configuration.bufferMemory)"),
             ("producer-config:compression.type", "\(configuration.compression)"),
             ("producer-config:enable.idempotence", "\(configuration.isIdempotent)"),
         ]
-        let width = rows.map(\.0.count).max() ?? 0
-        print("")
-        print(pad("Metric Name", width) + " : Value")
-        for (name, value) in rows { print(pad(name, width) + " : " + value) }
+        print(PerfFigures.metricsTable(rows))
     }
 }
 
@@ -400,7 +338,7 @@ struct ThroughputThrottler {
 
     func shouldThrottle(amountSoFar: Int, now: ContinuousClock.Instant) -> Bool {
         guard targetThroughput > 0 else { return false }
-        let elapsed = PerfStats.seconds(start.duration(to: now))
+        let elapsed = PerfFigures.seconds(start.duration(to: now))
         return elapsed > 0 && Double(amountSoFar) / elapsed > targetThroughput
     }
 
@@ -416,20 +354,5 @@ struct ThroughputThrottler {
             }
         }
         sleepDeficitNanoseconds = 0
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
