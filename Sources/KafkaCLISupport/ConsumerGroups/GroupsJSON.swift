@@ -136,6 +136,14 @@ package enum GroupsJSON {
             self.clientId = clientId
         }
 
+        /// The row of the text table.
+        package init(_ row: PartitionRow) {
+            self.init(
+                topic: row.topic, partition: Int(row.partition), currentOffset: row.currentOffset,
+                logEndOffset: row.logEndOffset, lag: row.lag, consumerId: row.consumerId, host: row.host,
+                clientId: row.clientId)
+        }
+
         package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(topic, forKey: .topic)

@@ -47,33 +47,11 @@ extension GroupsTool {
 
     func deleteOffsets() async throws -> Bool {
         guard let groupId = options.groups.first else { return false }
-        let scopes = try options.topics.map(TopicScope.parse)
-        var partitions = Set<TopicPartitionKey>()
-        var rows: [(topic: String, partition: Int32?, status: String)] = []
-        var partitionErrors = false
-        let whole = scopes.filter { $0.partitions == nil }.map(\.topic)
-        if !whole.isEmpty {
-            let described = try await admin.describeTopics(whole)
-            for topic in whole {
-                switch described[topic] {
-                case .success(let description)?:
-                    for info in description.partitions {
-                        partitions.insert(TopicPartitionKey(topic: topic, partition: info.partition))
-                    }
-                case .failure(let error)?:
-                    rows.append((topic, nil, "Error: \(error)"))
-                    partitionErrors = true
-                case nil:
-                    rows.append((topic, nil, "Error: the topic was not described"))
-                    partitionErrors = true
-                }
-            }
+        let (partitions, undescribed) = try await scopedPartitions(try options.topics.map(TopicScope.parse))
+        var rows: [(topic: String, partition: Int32?, status: String)] = undescribed.map { topic, error in
+            (topic, nil, error.map { "Error: \($0)" } ?? "Error: the topic was not described")
         }
-        for scope in scopes {
-            for partition in scope.partitions ?? [] {
-                partitions.insert(TopicPartitionKey(topic: scope.topic, partition: partition))
-            }
-        }
+        var partitionErrors = !undescribed.isEmpty
         let results: [TopicPartitionKey: Result<Void, AdminError>]
         do {
             results = try await admin.deleteConsumerGroupOffsets(groupId, partitions: partitions)
@@ -293,8 +271,20 @@ extension GroupsTool {
         if options.allTopics {
             return try await admin.listConsumerGroupOffsets(groupId).keys.sorted()
         }
-        let scopes = try options.topics.map(TopicScope.parse)
+        let (partitions, undescribed) = try await scopedPartitions(try options.topics.map(TopicScope.parse))
+        if let (topic, error) = undescribed.first {
+            throw ToolError("cannot describe topic '\(topic)'" + (error.map { ": \($0)" } ?? ""))
+        }
+        return partitions.sorted()
+    }
+
+    /// The partitions `scopes` name: those listed, and every partition of the topics named without partitions;
+    /// and the topics of the latter that could not be described (with the error, when the cluster gave one).
+    private func scopedPartitions(
+        _ scopes: [TopicScope]
+    ) async throws -> (partitions: Set<TopicPartitionKey>, undescribed: [(topic: String, error: AdminError?)]) {
         var partitions = Set<TopicPartitionKey>()
+        var undescribed: [(topic: String, error: AdminError?)] = []
         let whole = scopes.filter { $0.partitions == nil }.map(\.topic)
         if !whole.isEmpty {
             let described = try await admin.describeTopics(whole)
@@ -304,10 +294,8 @@ extension GroupsTool {
                     for info in description.partitions {
                         partitions.insert(TopicPartitionKey(topic: topic, partition: info.partition))
                     }
-                case .failure(let error)?:
-                    throw ToolError("cannot describe topic '\(topic)': \(error)")
-                case nil:
-                    throw ToolError("cannot describe topic '\(topic)'")
+                case .failure(let error)?: undescribed.append((topic, error))
+                case nil: undescribed.append((topic, nil))
                 }
             }
         }
@@ -316,7 +304,7 @@ extension GroupsTool {
                 partitions.insert(TopicPartitionKey(topic: scope.topic, partition: partition))
             }
         }
-        return partitions.sorted()
+        return (partitions, undescribed)
     }
 
     /// Java's `checkAllTopicPartitionsValid`: every partition exists and has a leader.

@@ -208,12 +208,7 @@ package struct GroupsTool {
                 var document = groupDocument(group, failed: &failed)
                 if group.exists {
                     let groupRows = rows[group.groupId] ?? []
-                    document.partitions = groupRows.map { row in
-                        GroupsJSON.Partition(
-                            topic: row.topic, partition: Int(row.partition), currentOffset: row.currentOffset,
-                            logEndOffset: row.logEndOffset, lag: row.lag, consumerId: row.consumerId, host: row.host,
-                            clientId: row.clientId)
-                    }
+                    document.partitions = groupRows.map(GroupsJSON.Partition.init)
                     document.totalLag = groupRows.compactMap(\.lag).reduce(0, +)
                 }
                 documents.append(document)

@@ -36,8 +36,9 @@ import Testing
                 coordinator: GroupsJSON.Coordinator(id: 1, host: "127.0.0.1", port: 9092), numMembers: 1),
             partitions: [
                 GroupsJSON.Partition(
-                    topic: "orders", partition: 0, currentOffset: 3, logEndOffset: 5, lag: 2, consumerId: nil,
-                    host: nil, clientId: nil)
+                    PartitionRow(
+                        group: "readers", topic: "orders", partition: 0, currentOffset: 3, logEndOffset: 5,
+                        consumerId: nil, host: nil, clientId: nil))
             ],
             totalLag: 2)
         let text = try GroupsJSON.render([
