@@ -50,77 +50,7 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         version: KafkaClientConfiguration.packageVersion
     )
 
-    @Option(
-        name: .customLong("bootstrap-server"),
-        help: ArgumentHelp("The server(s) to connect to (bootstrap.servers).", valueName: "server to connect to"))
-    var bootstrapServer: String?
-
-    @Option(name: .customLong("topic"), help: ArgumentHelp("The topic to consume from.", valueName: "topic"))
-    var topic: String
-
-    @Option(
-        name: .customLong("messages"), help: ArgumentHelp("The number of messages to consume.", valueName: "count"))
-    var messages: Int
-
-    @Option(name: .customLong("group"), help: ArgumentHelp("The group id to consume on.", valueName: "gid"))
-    var group: String = "perf-consumer-\(Int.random(in: 0..<100_000))"
-
-    @Option(
-        name: .customLong("fetch-size"),
-        help: ArgumentHelp(
-            "The amount of data to fetch in a single request (max.partition.fetch.bytes).", valueName: "size"))
-    var fetchSize: Int = 1_048_576
-
-    @Flag(
-        name: .customLong("from-latest"),
-        help: ArgumentHelp(
-            "If the consumer does not already have an established offset to consume from, start with the latest "
-                + "message present in the log rather than the earliest message."))
-    var fromLatest: Bool = false
-
-    @Option(
-        name: .customLong("socket-buffer-size"),
-        help: ArgumentHelp("The size of the tcp RECV size (ignored by this client).", valueName: "size"))
-    var socketBufferSize: Int = 2_097_152
-
-    @Option(
-        name: .customLong("consumer.config"),
-        help: ArgumentHelp("Consumer config properties file.", valueName: "config file"))
-    var consumerConfig: String?
-
-    @Flag(name: .customLong("print-metrics"), help: "Print out a short metrics summary.")
-    var printMetrics: Bool = false
-
-    @Flag(
-        name: .customLong("show-detailed-stats"),
-        help: "If set, stats are reported for each reporting interval as configured by reporting-interval.")
-    var showDetailedStats: Bool = false
-
-    @Option(
-        name: .customLong("timeout"),
-        help: ArgumentHelp("The maximum allowed time in milliseconds between returned records.", valueName: "ms"))
-    var timeout: Int = 10_000
-
-    @Option(
-        name: .customLong("reporting-interval"),
-        help: ArgumentHelp("Interval in milliseconds at which to print progress info.", valueName: "interval_ms"))
-    var reportingInterval: Int = 5_000
-
-    @Option(
-        name: .customLong("date-format"),
-        help: ArgumentHelp(
-            "The date format to use for formatting the time field (java.text.SimpleDateFormat letters).",
-            valueName: "date format"))
-    var dateFormat: String = "yyyy-MM-dd HH:mm:ss:SSS"
-
-    @Flag(name: .customLong("hide-header"), help: "If set, skips printing the header for the stats.")
-    var hideHeader: Bool = false
-
-    @Option(name: .customLong("threads"), help: ArgumentHelp("Deprecated and ignored.", visibility: .hidden))
-    var threads: Int?
-
-    @Option(name: .customLong("num-fetch-threads"), help: ArgumentHelp("Deprecated and ignored.", visibility: .hidden))
-    var numFetchThreads: Int?
+    @OptionGroup var options: ConsumerPerfOptions
 
     /// Runs the command; usage errors exit 2 (as Kafka's tools), failures 1.
     static func main() async {
@@ -140,39 +70,29 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         }
     }
 
-    func validate() throws {
-        guard messages > 0 else { throw ValidationError("--messages must be positive, not \(messages).") }
-        guard timeout >= 0 else { throw ValidationError("--timeout must not be negative, not \(timeout).") }
-        guard reportingInterval > 0 else { throw ValidationError("Reporting interval must be greater than 0.") }
-        guard fetchSize >= 0 else { throw ValidationError("--fetch-size must not be negative, not \(fetchSize).") }
-        do {
-            _ = try DateFormat(pattern: dateFormat)
-        } catch {
-            throw ValidationError("--date-format: \(error)")
-        }
-    }
-
     func run() async throws {
         let consumer: KafkaConsumer
         do {
-            consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: resolveProperties()))
+            consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(properties: options.resolveProperties()))
         } catch {
             KafkaTool.printError("kafka-consumer-perf-test: \(error)")
             throw ExitCode(1)
         }
-        let format = try DateFormat(pattern: dateFormat)
-        if !hideHeader { print(ConsumerPerfReport.header(detailed: showDetailedStats)) }
+        let format = try DateFormat(pattern: options.dateFormat)
+        if !options.hideHeader { print(ConsumerPerfReport.header(detailed: options.showDetailedStats)) }
 
         var report = ConsumerPerfReport(
-            messages: messages, interval: .milliseconds(reportingInterval), detailed: showDetailedStats,
+            messages: options.messages, interval: .milliseconds(options.reportingInterval),
+            detailed: options.showDetailedStats,
             dateFormat: format)
-        let idleLimit = Duration.milliseconds(timeout)
+        let idleLimit = Duration.milliseconds(options.timeout)
         do {
-            let early = try await Self.startConsuming(consumer: consumer, topic: topic, idleLimit: idleLimit)
+            let early = try await Self.startConsuming(consumer: consumer, topic: options.topic, idleLimit: idleLimit)
             report.joined()
             if !early.isEmpty { report.consumed(early, now: .now) }
             var lastConsumed = ContinuousClock.now
-            while report.count < messages, lastConsumed.duration(to: .now) <= idleLimit {
+            while report.count < options.messages, lastConsumed.duration(to: .now) <= idleLimit {
                 let records = try await consumer.poll(timeout: .milliseconds(100))
                 guard !records.isEmpty else { continue }
                 lastConsumed = .now
@@ -184,16 +104,16 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             throw ExitCode(1)
         }
         report.finished()
-        let metrics = printMetrics ? report.metricsTable(configuration: consumer.configuration) : nil
+        let metrics = options.printMetrics ? report.metricsTable(configuration: consumer.configuration) : nil
         await consumer.close()
 
-        if !showDetailedStats { print(report.summaryLine()) }
+        if !options.showDetailedStats { print(report.summaryLine()) }
         if let metrics { print(metrics) }
         fflush(nil)
-        if report.count < messages {
+        if report.count < options.messages {
             KafkaTool.printError(
-                "kafka-consumer-perf-test: consumed only \(report.count) of \(messages) messages: no record "
-                    + "arrived for \(timeout) ms (--timeout)")
+                "kafka-consumer-perf-test: consumed only \(report.count) of \(options.messages) messages: no record "
+                    + "arrived for \(options.timeout) ms (--timeout)")
             throw ExitCode(1)
         }
     }
@@ -216,32 +136,6 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             records += try await consumer.poll(timeout: .milliseconds(100))
         }
         return records
-    }
-
-    /// --consumer.config, then the tool's settings, as Kafka's `ConsumerPerfOptions.props()`.
-    private func resolveProperties() throws -> [String: String] {
-        var properties: [String: String] = [:]
-        if let consumerConfig {
-            properties = try PropertiesFile.load(path: consumerConfig)
-        }
-        if let bootstrapServer {
-            properties["bootstrap.servers"] = bootstrapServer
-        }
-        if properties["bootstrap.servers", default: ""].isEmpty {
-            guard let value = getenv("KAFKA_BOOTSTRAP_SERVERS").map({ String(cString: $0) }), !value.isEmpty else {
-                throw ToolError(
-                    "no bootstrap servers: use --bootstrap-server, bootstrap.servers in --consumer.config "
-                        + "or KAFKA_BOOTSTRAP_SERVERS")
-            }
-            properties["bootstrap.servers"] = value
-        }
-        properties["group.id"] = group
-        properties["receive.buffer.bytes"] = String(socketBufferSize)
-        properties["max.partition.fetch.bytes"] = String(fetchSize)
-        properties["auto.offset.reset"] = fromLatest ? "latest" : "earliest"
-        properties["check.crcs"] = "false"
-        if properties["client.id"] == nil { properties["client.id"] = "perf-consumer-client" }
-        return properties
     }
 }
 
