@@ -169,7 +169,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-dev-cluster",
             dependencies: [
-                "KafkaDevCluster", "KafkaNetwork", "KafkaProtocol",
+                "KafkaDevCluster", "KafkaCLISupport", "KafkaNetwork", "KafkaProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/kafka-dev-cluster",
@@ -201,12 +201,16 @@ let package = Package(
             path: "Sources/Tools/kafka-producer-perf-test",
             swiftSettings: strictSwift
         ),
-        // What the command-line tools share: exit codes, one-line errors, bootstrap and --command-config.
+        // The command-line tools' logic (package, not user API): exit codes, one-line errors, bootstrap and
+        // --command-config, signals, and per tool its options, parsers, formatters and describe tables.
         .target(
             name: "KafkaCLISupport",
             dependencies: [
-                "KafkaNetwork", "CKafkaToolMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KafkaNetwork", "KafkaProtocol", "KafkaAdmin", "KafkaConsumer", "KafkaProducer", "CKafkaToolMalloc",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -274,7 +278,8 @@ let package = Package(
         .executableTarget(
             name: "kafka-mock-cluster",
             dependencies: [
-                "KafkaTestSupport", "KafkaNetwork", "KafkaProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KafkaTestSupport", "KafkaCLISupport", "KafkaNetwork", "KafkaProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/kafka-mock-cluster",
             swiftSettings: strictSwift
@@ -333,6 +338,16 @@ let package = Package(
             dependencies: [
                 "KafkaAdmin", "KafkaProducer", "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster",
                 "KafkaTestSupport", "KafkaCLISupport", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Unit tests of the tools' library: parsers, formatters, describe tables, option validation.
+        .testTarget(
+            name: "KafkaCLISupportTests",
+            dependencies: [
+                "KafkaCLISupport", "KafkaAdmin", "KafkaConsumer", "KafkaProducer", "KafkaProtocol", "KafkaNetwork",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

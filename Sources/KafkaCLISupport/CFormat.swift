@@ -7,7 +7,7 @@
 #endif
 
 /// Formats like C's (and Java's) `printf`, as Kafka's tools print their figures (`%.2f`, `%d`, …).
-public func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
+package func cFormat(_ format: String, _ arguments: any CVarArg...) -> String {
     withVaList(arguments) { list in
         var buffer = [CChar](repeating: 0, count: 512)
         let written = buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, format, list) }

@@ -7,9 +7,9 @@ import KafkaNetwork
 /// machinery. Anything security-related, or that changes which records are read or written, is not (an unknown
 /// property stays an error there). A name the client configuration itself knows
 /// (``KafkaClientConfiguration/knownProperties``) is never dropped.
-public enum JavaOnlyProperties {
+package enum JavaOnlyProperties {
     /// Each ignored name with the reason printed in the warning.
-    public static let ignored: [String: String] = [
+    package static let ignored: [String: String] = [
         "default.api.timeout.ms": "the tools bound each call with request.timeout.ms and their own --timeout",
         "allow.auto.create.topics": "only a consumer asks the cluster to create the topics it reads",
         "exclude.internal.topics": "internal topics are only read when named",
@@ -21,7 +21,7 @@ public enum JavaOnlyProperties {
 
     /// `properties` without the names in ``ignored`` that the client configuration does not know (nor `keeping`,
     /// the names the tool's own client uses), and a warning for each removed name (sorted by name).
-    public static func strip(
+    package static func strip(
         _ properties: [String: String], keeping: Set<String> = []
     ) -> (properties: [String: String], warnings: [String]) {
         var kept = properties

@@ -1,4 +1,4 @@
-public import ArgumentParser
+package import ArgumentParser
 import CKafkaToolMalloc
 import KafkaNetwork
 
@@ -19,10 +19,10 @@ import KafkaNetwork
 /// What every command-line tool of this package shares: Kafka's exit codes (0 ok, 1 error, 2 usage),
 /// one-line errors on standard error, `--bootstrap-server` with `KAFKA_BOOTSTRAP_SERVERS` as fallback,
 /// and `--command-config FILE` for the security properties.
-public enum KafkaTool {
+package enum KafkaTool {
     /// Runs `Command` as the process's main: usage errors print the usage message and exit 2; other
     /// errors print one line (`<tool>: <message>`) and exit 1; `ExitCode`s pass through.
-    public static func main<Command: AsyncParsableCommand>(_ command: Command.Type) async {
+    package static func main<Command: AsyncParsableCommand>(_ command: Command.Type) async {
         _ = mallocArenaLimit
         do {
             var parsed = try Command.parseAsRoot()
@@ -53,17 +53,17 @@ public enum KafkaTool {
     static var mallocArenaLimit: Int { Int(kafka_tool_malloc_arena_limit()) }
 
     /// The running tool's name (the executable's file name), as errors and warnings are prefixed with it.
-    public static var toolName: String {
+    package static var toolName: String {
         CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "kafka"
     }
 
     /// Writes `message` and a newline to standard error.
-    public static func printError(_ message: String) {
+    package static func printError(_ message: String) {
         writeStandardError(message + "\n")
     }
 
     /// Writes `text` to standard error (unbuffered, whole: short writes are continued).
-    public static func writeStandardError(_ text: String) {
+    package static func writeStandardError(_ text: String) {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -78,7 +78,7 @@ public enum KafkaTool {
     }
 
     /// The error's description on one line.
-    public static func oneLine(_ error: any Error) -> String {
+    package static func oneLine(_ error: any Error) -> String {
         "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
@@ -89,7 +89,7 @@ public enum KafkaTool {
     /// named in `keeping` (the tool's own client uses them).
     ///
     /// - Throws: `ValidationError` when no bootstrap server is known; the file's parse errors.
-    public static func clientProperties(
+    package static func clientProperties(
         bootstrapServer: String?, commandConfig: String?, extra: [String: String] = [:], keeping: Set<String> = []
     ) throws -> [String: String] {
         var properties: [String: String] = [:]
@@ -117,7 +117,7 @@ public enum KafkaTool {
     /// `k=v` pairs (as `--config`, `--property`, `--producer-property` take them).
     ///
     /// - Throws: `ValidationError` naming `option` for an entry without `=`.
-    public static func keyValues(_ entries: [String], option: String) throws -> [String: String] {
+    package static func keyValues(_ entries: [String], option: String) throws -> [String: String] {
         var result: [String: String] = [:]
         for entry in entries {
             guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
@@ -130,26 +130,26 @@ public enum KafkaTool {
 }
 
 /// The options every tool takes to reach the cluster.
-public struct ConnectionOptions: ParsableArguments {
+package struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .customLong("bootstrap-server"),
         help: ArgumentHelp(
             "The Kafka server(s) to connect to, host:port[,host:port] (default: $KAFKA_BOOTSTRAP_SERVERS).",
             valueName: "server(s)"))
-    public var bootstrapServer: String?
+    package var bootstrapServer: String?
 
     @Option(
         name: .customLong("command-config"),
         help: ArgumentHelp(
             "A Java properties file with client settings (security.protocol, sasl.*, ssl.*, ...).",
             valueName: "file"))
-    public var commandConfig: String?
+    package var commandConfig: String?
 
-    public init() {}
+    package init() {}
 
     /// The client properties these options name (see
     /// ``KafkaTool/clientProperties(bootstrapServer:commandConfig:extra:keeping:)``).
-    public func clientProperties(extra: [String: String] = [:], keeping: Set<String> = []) throws -> [String: String] {
+    package func clientProperties(extra: [String: String] = [:], keeping: Set<String> = []) throws -> [String: String] {
         try KafkaTool.clientProperties(
             bootstrapServer: bootstrapServer, commandConfig: commandConfig, extra: extra, keeping: keeping)
     }

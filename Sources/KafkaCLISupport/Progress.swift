@@ -19,7 +19,7 @@ import NIOConcurrencyHelpers
 /// for (index, partition) in partitions.enumerated() { …; progress.update(index + 1) }
 /// progress.finish()
 /// ```
-public final class ProgressLine: @unchecked Sendable {
+package final class ProgressLine: @unchecked Sendable {
     // Mutable state is guarded by `lock`.
     private let lock = NIOLock()
     private let label: String
@@ -33,7 +33,7 @@ public final class ProgressLine: @unchecked Sendable {
     private var drawnWidth = 0
 
     /// Whether standard error is a terminal (`isatty(2)`).
-    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+    package static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
     /// Creates a progress line.
     ///
@@ -45,7 +45,7 @@ public final class ProgressLine: @unchecked Sendable {
     ///   - interval: the least time between two redraws.
     ///   - now: the clock (injected by tests).
     ///   - write: where the text goes (default: standard error, unbuffered).
-    public init(
+    package init(
         label: String, unit: String, total: Int? = nil, isTerminal: Bool = ProgressLine.standardErrorIsTerminal,
         interval: Duration = .milliseconds(100), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         write: (@Sendable (String) -> Void)? = nil
@@ -60,14 +60,14 @@ public final class ProgressLine: @unchecked Sendable {
     }
 
     /// The text of the line for `count`: `label: count/total unit` or `label: count unit`.
-    public func text(_ count: Int) -> String {
+    package func text(_ count: Int) -> String {
         if let total { return "\(label): \(count)/\(total) \(unit)" }
         return "\(label): \(count) \(unit)"
     }
 
     /// Redraws the line with `count` done, unless the last redraw is less than `interval` ago (the final count,
     /// `count == total`, is always drawn).
-    public func update(_ count: Int) {
+    package func update(_ count: Int) {
         guard enabled else { return }
         lock.withLock {
             let instant = now()
@@ -82,7 +82,7 @@ public final class ProgressLine: @unchecked Sendable {
     }
 
     /// Erases the line (when one was drawn); later updates draw again.
-    public func finish() {
+    package func finish() {
         guard enabled else { return }
         lock.withLock {
             guard drawnWidth > 0 else { return }

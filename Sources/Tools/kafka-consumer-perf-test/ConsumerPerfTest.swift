@@ -50,77 +50,7 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         version: KafkaClientConfiguration.packageVersion
     )
 
-    @Option(
-        name: .customLong("bootstrap-server"),
-        help: ArgumentHelp("The server(s) to connect to (bootstrap.servers).", valueName: "server to connect to"))
-    var bootstrapServer: String?
-
-    @Option(name: .customLong("topic"), help: ArgumentHelp("The topic to consume from.", valueName: "topic"))
-    var topic: String
-
-    @Option(
-        name: .customLong("messages"), help: ArgumentHelp("The number of messages to consume.", valueName: "count"))
-    var messages: Int
-
-    @Option(name: .customLong("group"), help: ArgumentHelp("The group id to consume on.", valueName: "gid"))
-    var group: String = "perf-consumer-\(Int.random(in: 0..<100_000))"
-
-    @Option(
-        name: .customLong("fetch-size"),
-        help: ArgumentHelp(
-            "The amount of data to fetch in a single request (max.partition.fetch.bytes).", valueName: "size"))
-    var fetchSize: Int = 1_048_576
-
-    @Flag(
-        name: .customLong("from-latest"),
-        help: ArgumentHelp(
-            "If the consumer does not already have an established offset to consume from, start with the latest "
-                + "message present in the log rather than the earliest message."))
-    var fromLatest: Bool = false
-
-    @Option(
-        name: .customLong("socket-buffer-size"),
-        help: ArgumentHelp("The size of the tcp RECV size (ignored by this client).", valueName: "size"))
-    var socketBufferSize: Int = 2_097_152
-
-    @Option(
-        name: .customLong("consumer.config"),
-        help: ArgumentHelp("Consumer config properties file.", valueName: "config file"))
-    var consumerConfig: String?
-
-    @Flag(name: .customLong("print-metrics"), help: "Print out a short metrics summary.")
-    var printMetrics: Bool = false
-
-    @Flag(
-        name: .customLong("show-detailed-stats"),
-        help: "If set, stats are reported for each reporting interval as configured by reporting-interval.")
-    var showDetailedStats: Bool = false
-
-    @Option(
-        name: .customLong("timeout"),
-        help: ArgumentHelp("The maximum allowed time in milliseconds between returned records.", valueName: "ms"))
-    var timeout: Int = 10_000
-
-    @Option(
-        name: .customLong("reporting-interval"),
-        help: ArgumentHelp("Interval in milliseconds at which to print progress info.", valueName: "interval_ms"))
-    var reportingInterval: Int = 5_000
-
-    @Option(
-        name: .customLong("date-format"),
-        help: ArgumentHelp(
-            "The date format to use for formatting the time field (java.text.SimpleDateFormat letters).",
-            valueName: "date format"))
-    var dateFormat: String = "yyyy-MM-dd HH:mm:ss:SSS"
-
-    @Flag(name: .customLong("hide-header"), help: "If set, skips printing the header for the stats.")
-    var hideHeader: Bool = false
-
-    @Option(name: .customLong("threads"), help: ArgumentHelp("Deprecated and ignored.", visibility: .hidden))
-    var threads: Int?
-
-    @Option(name: .customLong("num-fetch-threads"), help: ArgumentHelp("Deprecated and ignored.", visibility: .hidden))
-    var numFetchThreads: Int?
+    @OptionGroup var options: ConsumerPerfOptions
 
     /// Runs the command; usage errors exit 2 (as Kafka's tools), failures 1.
     static func main() async {
@@ -140,39 +70,29 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         }
     }
 
-    func validate() throws {
-        guard messages > 0 else { throw ValidationError("--messages must be positive, not \(messages).") }
-        guard timeout >= 0 else { throw ValidationError("--timeout must not be negative, not \(timeout).") }
-        guard reportingInterval > 0 else { throw ValidationError("Reporting interval must be greater than 0.") }
-        guard fetchSize >= 0 else { throw ValidationError("--fetch-size must not be negative, not \(fetchSize).") }
-        do {
-            _ = try DateFormat(pattern: dateFormat)
-        } catch {
-            throw ValidationError("--date-format: \(error)")
-        }
-    }
-
     func run() async throws {
         let consumer: KafkaConsumer
         do {
-            consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: resolveProperties()))
+            consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(properties: options.resolveProperties()))
         } catch {
             KafkaTool.printError("kafka-consumer-perf-test: \(error)")
             throw ExitCode(1)
         }
-        let format = try DateFormat(pattern: dateFormat)
-        if !hideHeader { print(ConsumerPerfReport.header(detailed: showDetailedStats)) }
+        let format = try DateFormat(pattern: options.dateFormat)
+        if !options.hideHeader { print(ConsumerPerfReport.header(detailed: options.showDetailedStats)) }
 
         var report = ConsumerPerfReport(
-            messages: messages, interval: .milliseconds(reportingInterval), detailed: showDetailedStats,
+            messages: options.messages, interval: .milliseconds(options.reportingInterval),
+            detailed: options.showDetailedStats,
             dateFormat: format)
-        let idleLimit = Duration.milliseconds(timeout)
+        let idleLimit = Duration.milliseconds(options.timeout)
         do {
-            let early = try await Self.startConsuming(consumer: consumer, topic: topic, idleLimit: idleLimit)
+            let early = try await Self.startConsuming(consumer: consumer, topic: options.topic, idleLimit: idleLimit)
             report.joined()
             if !early.isEmpty { report.consumed(early, now: .now) }
             var lastConsumed = ContinuousClock.now
-            while report.count < messages, lastConsumed.duration(to: .now) <= idleLimit {
+            while report.count < options.messages, lastConsumed.duration(to: .now) <= idleLimit {
                 let records = try await consumer.poll(timeout: .milliseconds(100))
                 guard !records.isEmpty else { continue }
                 lastConsumed = .now
@@ -184,16 +104,16 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             throw ExitCode(1)
         }
         report.finished()
-        let metrics = printMetrics ? report.metricsTable(configuration: consumer.configuration) : nil
+        let metrics = options.printMetrics ? report.metricsTable(configuration: consumer.configuration) : nil
         await consumer.close()
 
-        if !showDetailedStats { print(report.summaryLine()) }
+        if !options.showDetailedStats { print(report.summaryLine()) }
         if let metrics { print(metrics) }
         fflush(nil)
-        if report.count < messages {
+        if report.count < options.messages {
             KafkaTool.printError(
-                "kafka-consumer-perf-test: consumed only \(report.count) of \(messages) messages: no record "
-                    + "arrived for \(timeout) ms (--timeout)")
+                "kafka-consumer-perf-test: consumed only \(report.count) of \(options.messages) messages: no record "
+                    + "arrived for \(options.timeout) ms (--timeout)")
             throw ExitCode(1)
         }
     }
@@ -217,157 +137,10 @@ struct ConsumerPerfTest: AsyncParsableCommand {
         }
         return records
     }
-
-    /// --consumer.config, then the tool's settings, as Kafka's `ConsumerPerfOptions.props()`.
-    private func resolveProperties() throws -> [String: String] {
-        var properties: [String: String] = [:]
-        if let consumerConfig {
-            properties = try PropertiesFile.load(path: consumerConfig)
-        }
-        if let bootstrapServer {
-            properties["bootstrap.servers"] = bootstrapServer
-        }
-        if properties["bootstrap.servers", default: ""].isEmpty {
-            guard let value = getenv("KAFKA_BOOTSTRAP_SERVERS").map({ String(cString: $0) }), !value.isEmpty else {
-                throw ToolError(
-                    "no bootstrap servers: use --bootstrap-server, bootstrap.servers in --consumer.config "
-                        + "or KAFKA_BOOTSTRAP_SERVERS")
-            }
-            properties["bootstrap.servers"] = value
-        }
-        properties["group.id"] = group
-        properties["receive.buffer.bytes"] = String(socketBufferSize)
-        properties["max.partition.fetch.bytes"] = String(fetchSize)
-        properties["auto.offset.reset"] = fromLatest ? "latest" : "earliest"
-        properties["check.crcs"] = "false"
-        if properties["client.id"] == nil { properties["client.id"] = "perf-consumer-client" }
-        return properties
-    }
 }
 
-/// Counts consumed records and prints Kafka's lines: the per-interval lines of `--show-detailed-stats`
-/// (`printConsumerProgress`) and the final summary.
-///
-/// Times in the output are whole milliseconds, as Kafka's; rates use the exact durations.
-struct ConsumerPerfReport {
-    let messages: Int
-    let interval: Duration
-    let detailed: Bool
-    let dateFormat: DateFormat
-
-    let start = ContinuousClock.now
-    let startWallMillis = wallClockMillis()
-    private(set) var end = ContinuousClock.now
-    private(set) var endWallMillis: Int64 = 0
-    private(set) var joinTime = Duration.zero
-    private(set) var count = 0
-    private(set) var bytes = 0
-    private var lastReport = ContinuousClock.now
-    private var lastReportCount = 0
-    private var lastReportBytes = 0
-    private var joinTimeInRound = Duration.zero
-
-    init(messages: Int, interval: Duration, detailed: Bool, dateFormat: DateFormat) {
-        self.messages = messages
-        self.interval = interval
-        self.detailed = detailed
-        self.dateFormat = dateFormat
-        self.lastReport = start
-    }
-
-    static func header(detailed: Bool) -> String {
-        let extended = ", rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec"
-        return detailed
-            ? "time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec" + extended
-            : "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec" + extended
-    }
-
-    /// The topic was joined: the time since the start is the rebalance time.
-    mutating func joined() {
-        joinTime = start.duration(to: .now)
-        joinTimeInRound = joinTime
-    }
-
-    /// Counts `records` (at most up to `messages`), printing an interval line when one is due.
-    mutating func consumed(_ records: [ConsumerRecord], now: ContinuousClock.Instant) {
-        var due = lastReport.duration(to: now) >= interval
-        for record in records {
-            guard count < messages else { break }
-            count += 1
-            bytes += (record.key?.readableBytes ?? 0) + (record.value?.readableBytes ?? 0)
-            if due {
-                if detailed { printProgress(now: now) }
-                joinTimeInRound = .zero
-                lastReport = now
-                lastReportCount = count
-                lastReportBytes = bytes
-                due = false
-            }
-        }
-    }
-
-    mutating func finished() {
-        end = .now
-        endWallMillis = wallClockMillis()
-    }
-
-    private func printProgress(now: ContinuousClock.Instant) {
-        let elapsed = lastReport.duration(to: now)
-        let seconds = Self.seconds(elapsed)
-        let fetchMillis = Self.millis(elapsed) - Self.millis(joinTimeInRound)
-        let fetchSeconds = Self.seconds(elapsed - joinTimeInRound)
-        let intervalMB = Double(bytes - lastReportBytes) / 1_048_576
-        let intervalCount = Double(count - lastReportCount)
-        let nowWall = startWallMillis + Self.millis(start.duration(to: now))
-        print(
-            dateFormat.format(millis: nowWall)
-                + cFormat(
-                    ", %d, %.4f, %.4f, %ld, %.4f, %lld, %lld, %.4f, %.4f", 0,
-                    Double(bytes) / 1_048_576, intervalMB / seconds, count, intervalCount / seconds,
-                    Self.millis(joinTimeInRound), fetchMillis, fetchMillis <= 0 ? 0 : intervalMB / fetchSeconds,
-                    fetchMillis <= 0 ? 0 : intervalCount / fetchSeconds))
-        fflush(nil)  // all streams: the lines should show up at once in a pipe too
-    }
-
-    /// The final line (Kafka prints it without `--show-detailed-stats` only).
-    func summaryLine() -> String {
-        let elapsed = start.duration(to: end)
-        let megabytes = Double(bytes) / 1_048_576
-        let seconds = Self.seconds(elapsed)
-        let fetchSeconds = Self.seconds(elapsed - joinTime)
-        return dateFormat.format(millis: startWallMillis) + ", " + dateFormat.format(millis: endWallMillis)
-            + cFormat(
-                ", %.4f, %.4f, %ld, %.4f, %lld, %lld, %.4f, %.4f", megabytes, megabytes / seconds, count,
-                Double(count) / seconds, Self.millis(joinTime), Self.millis(elapsed) - Self.millis(joinTime),
-                megabytes / fetchSeconds, Double(count) / fetchSeconds)
-    }
-
-    /// `--print-metrics`: this tool's counters and the fetch settings, as `name : value` rows.
-    func metricsTable(configuration: KafkaConsumerConfiguration) -> String {
-        let seconds = Self.seconds(start.duration(to: end))
-        let rows: [(String, String)] = [
-            ("consumer-fetch-manager-metrics:records-consumed-total", cFormat("%.3f", Double(count))),
-            ("consumer-fetch-manager-metrics:records-consumed-rate", cFormat("%.3f", Double(count) / seconds)),
-            ("consumer-fetch-manager-metrics:bytes-consumed-total", cFormat("%.3f", Double(bytes))),
-            ("consumer-fetch-manager-metrics:bytes-consumed-rate", cFormat("%.3f", Double(bytes) / seconds)),
-            ("consumer-config:fetch.min.bytes", "\(configuration.fetchMinBytes)"),
-            ("consumer-config:fetch.max.wait.ms", "\(Self.millis(configuration.fetchMaxWait))"),
-            ("consumer-config:fetch.max.bytes", "\(configuration.fetchMaxBytes)"),
-            ("consumer-config:max.partition.fetch.bytes", "\(configuration.maxPartitionFetchBytes)"),
-            ("consumer-config:max.poll.records", "\(configuration.maxPollRecords)"),
-        ]
-        let width = rows.map(\.0.count).max() ?? 0
-        let pad = { (text: String) in text + String(repeating: " ", count: max(0, width - text.count)) }
-        return "\n" + pad("Metric Name") + " : Value\n" + rows.map { pad($0.0) + " : " + $0.1 }.joined(separator: "\n")
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    static func millis(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
+/// Ends the process with `code` (outside the command type, whose `exit(withError:)` hides the C function).
+func terminate(_ code: Int32) -> Never {
+    fflush(nil)
+    exit(code)
 }

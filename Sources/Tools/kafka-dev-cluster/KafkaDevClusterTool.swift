@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCLISupport
 import KafkaDevCluster
 import KafkaNetwork
 
@@ -50,7 +51,7 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
     @Option(
         name: .customLong("topic"),
         help: ArgumentHelp("A topic to create at start; repeatable.", valueName: "name:partitions[:replication]"),
-        transform: TopicSpec.init(parsing:))
+        transform: { try TopicSpec(parsing: $0, maxPartitions: 100_000, maxReplicationFactor: 64) })
     var topics: [TopicSpec] = []
 
     @Option(help: "Partitions of auto-created topics (Kafka's num.partitions).")
@@ -136,7 +137,7 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signals = ShutdownSignals()
+        let signals = await ShutdownSignals()
         var configuration = DevClusterConfiguration()
         configuration.brokerCount = brokers
         configuration.host = host
@@ -185,69 +186,5 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
     /// Writes `line` and a newline to `handle`, unbuffered.
     static func writeLine(_ line: String, to handle: FileHandle) {
         handle.write(Data((line + "\n").utf8))
-    }
-}
-
-/// Waits for SIGINT or SIGTERM (dispatch signal sources; the default actions are turned off).
-final class ShutdownSignals: Sendable {
-    private let queue = DispatchQueue(label: "kafka-dev-cluster.signals")
-
-    init() {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-    }
-
-    /// Returns once SIGINT or SIGTERM arrived.
-    func wait() async {
-        let queue = self.queue
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async {
-                let fired = Box()
-                let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-                for source in sources {
-                    source.setEventHandler {
-                        guard !fired.value else { return }
-                        fired.value = true
-                        for other in sources { other.cancel() }
-                        continuation.resume()
-                    }
-                    source.resume()
-                }
-            }
-        }
-    }
-
-    /// Touched only on `queue`.
-    private final class Box: @unchecked Sendable {
-        var value = false
-    }
-}
-
-/// One `--topic NAME:PARTITIONS[:REPLICATION]` argument.
-struct TopicSpec {
-    var name: String
-    var partitions: Int
-    var replicationFactor: Int
-
-    /// Parses `NAME:PARTITIONS[:REPLICATION]`, throwing a `ValidationError` that says what is wrong.
-    init(parsing argument: String) throws {
-        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3 else {
-            throw ValidationError("Expected NAME:PARTITIONS[:REPLICATION], e.g. orders:6 or orders:6:3.")
-        }
-        guard !parts[0].isEmpty else { throw ValidationError("The topic name is empty.") }
-        guard let partitions = Int(parts[1]), (1...100_000).contains(partitions) else {
-            throw ValidationError("The partition count must be a positive integer, not '\(parts[1])'.")
-        }
-        var replicationFactor = 1
-        if parts.count == 3 {
-            guard let value = Int(parts[2]), (1...64).contains(value) else {
-                throw ValidationError("The replication factor must be a positive integer, not '\(parts[2])'.")
-            }
-            replicationFactor = value
-        }
-        self.name = String(parts[0])
-        self.partitions = partitions
-        self.replicationFactor = replicationFactor
     }
 }

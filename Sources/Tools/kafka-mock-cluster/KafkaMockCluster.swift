@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCLISupport
 import KafkaNetwork
 import KafkaProtocol
 import KafkaTestSupport
@@ -57,7 +58,7 @@ struct KafkaMockCluster: ParsableCommand {
             "A topic to create; repeatable. Replication defaults to 1 and must not exceed --brokers.",
             valueName: "name:partitions[:replication]"
         ),
-        transform: TopicSpec.init(parsing:)
+        transform: { try TopicSpec(parsing: $0, example: "perf") }
     )
     var topics: [TopicSpec] = []
 
@@ -112,14 +113,14 @@ struct KafkaMockCluster: ParsableCommand {
             }
             bootstrap = cluster.bootstrapServers
             guard !bootstrap.isEmpty else {
-                throw StartupFailure(description: "the mock cluster reported no bootstrap servers")
+                throw ToolError("the mock cluster reported no bootstrap servers")
             }
             if let bootstrapFile {
                 do {
                     try (bootstrap + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
                 } catch {
-                    throw StartupFailure(
-                        description: "cannot write bootstrap file \(bootstrapFile): \(error.localizedDescription)"
+                    throw ToolError(
+                        "cannot write bootstrap file \(bootstrapFile): \(error.localizedDescription)"
                     )
                 }
             }
@@ -143,45 +144,5 @@ struct KafkaMockCluster: ParsableCommand {
     /// Writes `line` and a newline to `handle`, unbuffered.
     private static func writeLine(_ line: String, to handle: FileHandle) {
         handle.write(Data((line + "\n").utf8))
-    }
-}
-
-/// A startup failure detected by the tool itself rather than by librdkafka.
-struct StartupFailure: Error, CustomStringConvertible {
-    /// What went wrong.
-    var description: String
-}
-
-/// One `--topic NAME:PARTITIONS[:REPLICATION]` argument.
-struct TopicSpec {
-    /// The topic name.
-    var name: String
-    /// The number of partitions, at least 1.
-    var partitions: Int
-    /// The replication factor, at least 1; 1 when not given.
-    var replicationFactor: Int
-
-    /// Parses `NAME:PARTITIONS[:REPLICATION]`, throwing a `ValidationError` that says what is wrong.
-    init(parsing argument: String) throws {
-        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3 else {
-            throw ValidationError("Expected NAME:PARTITIONS[:REPLICATION], e.g. perf:6 or perf:6:3.")
-        }
-        guard !parts[0].isEmpty else {
-            throw ValidationError("The topic name is empty.")
-        }
-        guard let partitions = Int(parts[1]), partitions > 0 else {
-            throw ValidationError("The partition count must be a positive integer, not '\(parts[1])'.")
-        }
-        var replicationFactor = 1
-        if parts.count == 3 {
-            guard let value = Int(parts[2]), value > 0 else {
-                throw ValidationError("The replication factor must be a positive integer, not '\(parts[2])'.")
-            }
-            replicationFactor = value
-        }
-        self.name = String(parts[0])
-        self.partitions = partitions
-        self.replicationFactor = replicationFactor
     }
 }

@@ -188,7 +188,7 @@ final class PerfStats: @unchecked Sendable {
     }
 
     private static func printWindow(_ window: Window) {
-        let seconds = max(Self.seconds(window.elapsed), 1e-9)
+        let seconds = max(PerfFigures.seconds(window.elapsed), 1e-9)
         let line = cFormat(
             "%ld records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
             window.count, Double(window.count) / seconds,
@@ -208,18 +208,13 @@ final class PerfStats: @unchecked Sendable {
                 state.latencies.percentiles([0.5, 0.95, 0.99, 0.999])
             )
         }
-        let seconds = max(Self.seconds(start.duration(to: now)), 1e-9)
+        let seconds = max(PerfFigures.seconds(start.duration(to: now)), 1e-9)
         return cFormat(
             "%ld records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, "
                 + "%ld ms 50th, %ld ms 95th, %ld ms 99th, %ld ms 99.9th.",
             count, Double(count) / seconds, Double(bytes) / seconds / (1024.0 * 1024.0),
             timed == 0 ? 0.0 : Double(total) / Double(timed) / 1000.0, Double(maximum) / 1000.0,
             percentiles[0], percentiles[1], percentiles[2], percentiles[3])
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 

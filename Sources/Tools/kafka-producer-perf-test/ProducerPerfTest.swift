@@ -46,121 +46,22 @@ struct ProducerPerfTest: AsyncParsableCommand {
         version: KafkaClientConfiguration.packageVersion
     )
 
-    @Option(name: .customLong("topic"), help: ArgumentHelp("Produce messages to this topic.", valueName: "TOPIC"))
-    var topic: String
-
-    @Option(
-        name: .customLong("num-records"), help: ArgumentHelp("Number of messages to produce.", valueName: "NUM-RECORDS")
-    )
-    var numRecords: Int
-
-    @Option(
-        name: .customLong("record-size"),
-        help: ArgumentHelp(
-            "Message size in bytes. Exactly one of --record-size, --payload-file or --payload-monotonic.",
-            valueName: "RECORD-SIZE"))
-    var recordSize: Int?
-
-    @Option(
-        name: .customLong("payload-file"),
-        help: ArgumentHelp(
-            "File to read the message payloads from (UTF-8), split by --payload-delimiter; each record takes "
-                + "one at random.",
-            valueName: "PAYLOAD-FILE"))
-    var payloadFile: String?
-
-    @Option(
-        name: .customLong("payload-delimiter"),
-        help: ArgumentHelp(
-            "Delimiter between payloads in --payload-file (\\n, \\r, \\t and \\\\ are escapes).",
-            valueName: "PAYLOAD-DELIMITER"))
-    var payloadDelimiter: String = "\\n"
-
-    @Flag(
-        name: .customLong("payload-monotonic"),
-        help: "The payload of each record is its number (0, 1, 2, ...) as text.")
-    var payloadMonotonic: Bool = false
-
-    @Option(
-        name: .customLong("throughput"), parsing: .unconditional,
-        help: ArgumentHelp(
-            "Throttle to approximately THROUGHPUT messages/sec. Set this to -1 to disable throttling.",
-            valueName: "THROUGHPUT"))
-    var throughput: Double
-
-    @Option(
-        name: .customLong("producer-props"), parsing: .upToNextOption,
-        help: ArgumentHelp(
-            "Producer settings, such as bootstrap.servers=localhost:9092 acks=1. They override "
-                + "--producer.config.",
-            valueName: "PROP-NAME=PROP-VALUE"))
-    var producerProps: [String] = []
-
-    @Option(
-        name: .customLong("producer.config"),
-        help: ArgumentHelp("Producer settings in a Java properties file.", valueName: "CONFIG-FILE"))
-    var producerConfig: String?
-
-    @Option(
-        name: .customLong("bootstrap-server"),
-        help: ArgumentHelp(
-            "The brokers to connect to; sets bootstrap.servers (overrides the other sources).",
-            valueName: "HOST:PORT[,...]"))
-    var bootstrapServer: String?
-
-    @Flag(name: .customLong("print-metrics"), help: "Print a short metrics summary at the end.")
-    var printMetrics: Bool = false
-
-    @Option(
-        name: .customLong("transactional-id"),
-        help: ArgumentHelp(
-            "The transactional id to use (transactions are not supported by this producer yet).",
-            valueName: "TRANSACTIONAL-ID"))
-    var transactionalID: String?
-
-    @Option(
-        name: .customLong("transaction-duration-ms"),
-        help: ArgumentHelp(
-            "The maximum age of each transaction (transactions are not supported by this producer yet).",
-            valueName: "TRANSACTION-DURATION"))
-    var transactionDurationMs: Int?
-
-    func validate() throws {
-        let sources = [recordSize != nil, payloadFile != nil, payloadMonotonic].filter { $0 }.count
-        guard sources == 1 else {
-            throw ValidationError(
-                "Exactly one of --record-size, --payload-file or --payload-monotonic must be specified.")
-        }
-        guard numRecords > 0 else { throw ValidationError("--num-records must be positive, not \(numRecords).") }
-        if let recordSize, recordSize <= 0 {
-            throw ValidationError("--record-size must be positive, not \(recordSize).")
-        }
-        guard throughput != 0, !throughput.isNaN else {
-            throw ValidationError("--throughput must be positive, or -1 to disable throttling.")
-        }
-        guard !Self.unescape(payloadDelimiter).isEmpty else {
-            throw ValidationError("--payload-delimiter must not be empty.")
-        }
-        if let transactionDurationMs, transactionDurationMs <= 0 {
-            throw ValidationError("--transaction-duration-ms must be positive, not \(transactionDurationMs).")
-        }
-        for property in producerProps where !property.contains("=") {
-            throw ValidationError("Invalid property: \(property) (expected name=value).")
-        }
-    }
+    @OptionGroup var options: ProducerPerfOptions
 
     func run() async throws {
         let properties: [String: String]
         let payloads: [ByteBuffer]
         let configuration: KafkaProducerConfiguration
         do {
-            properties = try resolveProperties()
-            if transactionalID != nil || transactionDurationMs != nil || properties["transactional.id"] != nil {
+            properties = try options.resolveProperties()
+            if options.transactionalID != nil || options.transactionDurationMs != nil
+                || properties["transactional.id"] != nil
+            {
                 throw ToolError(
                     "transactions are not supported by this producer yet "
                         + "(--transactional-id, --transaction-duration-ms, transactional.id)")
             }
-            payloads = try loadPayloads()
+            payloads = try options.loadPayloads()
             configuration = try KafkaProducerConfiguration(properties: properties)
         } catch {
             KafkaTool.printError("kafka-producer-perf-test: \(error)")
@@ -174,16 +75,16 @@ struct ProducerPerfTest: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        let stats = PerfStats(numRecords: numRecords)
-        var throttler = ThroughputThrottler(targetThroughput: throughput, start: stats.start)
-        var random = SplitMix64(seed: 0)
+        let stats = PerfStats(numRecords: options.numRecords)
+        var throttler = ThroughputThrottler(targetThroughput: options.throughput, start: stats.start)
+        var random = PerfRandom(seed: 0)
         var sendError: KafkaProducerError?
-        var record = ProducerRecord(topic: topic, value: payloads.first)
-        let monotonic = payloadMonotonic
+        var record = ProducerRecord(topic: options.topic, value: payloads.first)
+        let monotonic = options.payloadMonotonic
 
         // A progress line on standard error when it is a terminal and standard output (the window lines) is not.
         let progress = ProgressLine(
-            label: "sending records", unit: "records", total: numRecords,
+            label: "sending records", unit: "records", total: options.numRecords,
             isTerminal: ProgressLine.standardErrorIsTerminal && isatty(STDOUT_FILENO) == 0, interval: .milliseconds(200)
         )
         // Untimed records share one completion without a context (see PerfStats: a closure capturing the send's start
@@ -192,11 +93,11 @@ struct ProducerPerfTest: AsyncParsableCommand {
         // The completions reach `stats` unretained (`CurrentRun`): it lives until every path below closed the producer.
         defer { withExtendedLifetime(stats) {} }
         let untimed = PerfStats.untimedCompletion
-        let throttling = throughput > 0
+        let throttling = options.throughput > 0
         // Read once: asking `stats` per record retained and released it (and the sender touches it too).
         let sampling = stats.sampling
         let start = stats.start
-        for index in 0..<numRecords {
+        for index in 0..<options.numRecords {
             progress.update(index + 1)
             if monotonic {
                 record.value = ByteBuffer(string: String(index))
@@ -226,7 +127,7 @@ struct ProducerPerfTest: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        if printMetrics {
+        if options.printMetrics {
             await producer.flush()
             print(stats.totalLine())
             printMetricsSummary(stats: stats, configuration: configuration)
@@ -244,124 +145,12 @@ struct ProducerPerfTest: AsyncParsableCommand {
         }
     }
 
-    // MARK: - Settings
-
-    /// --producer.config, then --producer-props, then --bootstrap-server, then KAFKA_BOOTSTRAP_SERVERS.
-    private func resolveProperties() throws -> [String: String] {
-        var properties: [String: String] = [:]
-        if let producerConfig {
-            properties = try PropertiesFile.load(path: producerConfig)
-        }
-        for property in producerProps {
-            guard let equals = property.firstIndex(of: "=") else { throw ToolError("Invalid property: \(property)") }
-            properties[String(property[..<equals])] = String(property[property.index(after: equals)...])
-        }
-        if let bootstrapServer {
-            properties["bootstrap.servers"] = bootstrapServer
-        }
-        if properties["bootstrap.servers", default: ""].isEmpty {
-            if let value = getenv("KAFKA_BOOTSTRAP_SERVERS").map({ String(cString: $0) }), !value.isEmpty {
-                properties["bootstrap.servers"] = value
-            } else {
-                throw ToolError(
-                    "no bootstrap servers: use --bootstrap-server, --producer-props bootstrap.servers=..., "
-                        + "--producer.config or KAFKA_BOOTSTRAP_SERVERS")
-            }
-        }
-        return properties
-    }
-
-    // MARK: - Payloads
-
-    private func loadPayloads() throws -> [ByteBuffer] {
-        if let recordSize {
-            // As Kafka: uppercase letters chosen once, from a generator seeded with 0.
-            var random = SplitMix64(seed: 0)
-            var buffer = ByteBufferAllocator().buffer(capacity: recordSize)
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: recordSize) { raw in
-                for offset in 0..<recordSize { raw[offset] = 65 + UInt8(random.next() % 26) }
-                return recordSize
-            }
-            return [buffer]
-        }
-        if let payloadFile {
-            let text = try Self.readFile(payloadFile)
-            var parts = Self.split(text, by: Self.unescape(payloadDelimiter))
-            // Java's String.split drops trailing empty strings.
-            while parts.last?.isEmpty == true { parts.removeLast() }
-            guard !parts.isEmpty else { throw ToolError("\(payloadFile): no payloads found") }
-            print("Reading payloads from: \(payloadFile)")
-            print("Number of messages read: \(parts.count)")
-            return parts.map { ByteBuffer(string: $0) }
-        }
-        return []
-    }
-
-    static func unescape(_ text: String) -> String {
-        var result = ""
-        var escaped = false
-        for character in text {
-            if escaped {
-                switch character {
-                case "n": result.append("\n")
-                case "r": result.append("\r")
-                case "t": result.append("\t")
-                default: result.append(character)
-                }
-                escaped = false
-            } else if character == "\\" {
-                escaped = true
-            } else {
-                result.append(character)
-            }
-        }
-        if escaped { result.append("\\") }
-        return result
-    }
-
-    static func split(_ text: String, by delimiter: String) -> [String] {
-        let source = Array(text.utf8)
-        let separator = Array(delimiter.utf8)
-        var parts: [String] = []
-        var partStart = 0
-        var index = 0
-        while index + separator.count <= source.count {
-            if source[index..<(index + separator.count)].elementsEqual(separator) {
-                parts.append(String(decoding: source[partStart..<index], as: UTF8.self))
-                index += separator.count
-                partStart = index
-            } else {
-                index += 1
-            }
-        }
-        parts.append(String(decoding: source[partStart...], as: UTF8.self))
-        return parts
-    }
-
-    static func readFile(_ path: String) throws -> String {
-        guard let file = fopen(path, "rb") else {
-            throw ToolError("\(path): cannot open (\(String(cString: strerror(errno))))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-            if count < chunk.count {
-                if ferror(file) != 0 { throw ToolError("\(path): read error") }
-                break
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     // MARK: - Metrics
 
     private func printMetricsSummary(stats: PerfStats, configuration: KafkaProducerConfiguration) {
         let (count, bytes) = stats.totals
         let failures = stats.failures.count
-        let seconds = max(PerfStats.seconds(stats.start.duration(to: .now)), 1e-9)
+        let seconds = max(PerfFigures.seconds(stats.start.duration(to: .now)), 1e-9)
         let rows: [(String, String)] = [
             ("producer-metrics:record-send-total", cFormat("%.3f", Double(count))),
             ("producer-metrics:record-send-rate", cFormat("%.3f", Double(count) / seconds)),
@@ -370,26 +159,13 @@ struct ProducerPerfTest: AsyncParsableCommand {
             ("producer-metrics:byte-rate", cFormat("%.3f", Double(bytes) / seconds)),
             ("producer-config:acks", "\(configuration.acks)"),
             ("producer-config:batch.size", "\(configuration.batchSize)"),
-            ("producer-config:linger.ms", "\(PerfStats.seconds(configuration.linger) * 1000)"),
+            ("producer-config:linger.ms", "\(PerfFigures.seconds(configuration.linger) * 1000)"),
             ("producer-config:buffer.memory", "\(configuration.bufferMemory)"),
             ("producer-config:compression.type", "\(configuration.compression)"),
             ("producer-config:enable.idempotence", "\(configuration.isIdempotent)"),
         ]
-        let width = rows.map(\.0.count).max() ?? 0
-        print("")
-        print(Self.pad("Metric Name", width) + " : Value")
-        for (name, value) in rows { print(Self.pad(name, width) + " : " + value) }
+        print(PerfFigures.metricsTable(rows))
     }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-}
-
-/// A one-line failure of the tool itself.
-struct ToolError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Throttles like Kafka's `ThroughputThrottler`: once the average rate since the start exceeds the target,
@@ -410,7 +186,7 @@ struct ThroughputThrottler {
 
     func shouldThrottle(amountSoFar: Int, now: ContinuousClock.Instant) -> Bool {
         guard targetThroughput > 0 else { return false }
-        let elapsed = PerfStats.seconds(start.duration(to: now))
+        let elapsed = PerfFigures.seconds(start.duration(to: now))
         return elapsed > 0 && Double(amountSoFar) / elapsed > targetThroughput
     }
 
@@ -426,20 +202,5 @@ struct ThroughputThrottler {
             }
         }
         sleepDeficitNanoseconds = 0
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,8 +1,7 @@
 import Foundation
-import KafkaAdmin
-import KafkaCLISupport
+package import KafkaAdmin
 import KafkaNetwork
-import KafkaProtocol
+package import KafkaProtocol
 
 #if canImport(Glibc)
     import Glibc
@@ -12,29 +11,9 @@ import KafkaProtocol
     import Darwin
 #endif
 
-/// Kafka's "-" for a value that is not known.
-let missing = "-"
-
-/// One row of the offsets view (Java's `PartitionAssignmentState`).
-struct PartitionRow {
-    var group: String
-    var topic: String
-    var partition: Int32
-    var currentOffset: Int64?
-    var logEndOffset: Int64?
-    var consumerId: String?
-    var host: String?
-    var clientId: String?
-
-    var lag: Int64? {
-        guard let currentOffset, currentOffset >= 0, let logEndOffset else { return nil }
-        return logEndOffset - currentOffset
-    }
-}
-
 extension AdminError {
     /// The error as this tool prints it: `[API topic-partition] CODE (n): message`, the form of `KafkaError`.
-    var toolError: KafkaError {
+    package var toolError: KafkaError {
         KafkaError(
             code: code, api: api, topic: topicPartition?.topic, partition: topicPartition?.partition,
             brokerMessage: message)
@@ -50,10 +29,24 @@ struct DescribedGroup {
     var exists: Bool { description.map { $0.state != "Dead" } ?? false }
 }
 
-/// The actions, on an admin client.
-struct GroupsTool {
-    let admin: KafkaAdminClient
-    let options: ConsumerGroupsCommand
+/// The actions of `kafka-consumer-groups` on an admin client, printing what Kafka's `ConsumerGroupCommand` prints.
+package struct GroupsTool {
+    package let admin: KafkaAdminClient
+    package let options: ConsumerGroupsOptions
+
+    package init(admin: KafkaAdminClient, options: ConsumerGroupsOptions) {
+        self.admin = admin
+        self.options = options
+    }
+
+    /// Runs the action of the options; false when it failed (the reasons are on standard error).
+    package func run() async throws -> Bool {
+        if options.list { return try await listGroups() }
+        if options.describe { return try await describeGroups() }
+        if options.delete { return try await deleteGroups() }
+        if options.resetOffsets { return try await resetOffsets() }
+        return try await deleteOffsets()
+    }
 
     /// Writes `message` on standard error, prefixed with the tool's name.
     func report(_ message: String) {
@@ -71,13 +64,11 @@ struct GroupsTool {
         let filter = try options.state.flatMap { $0.isEmpty ? nil : try GroupStates.parse($0) }
         let listings = try await admin.listConsumerGroups(states: filter)
         if options.output == .json {
-            let groups: [[String: Any]] = listings.map {
-                [
-                    "group": $0.groupId, "state": $0.state.map { $0 as Any } ?? NSNull(),
-                    "protocolType": $0.protocolType,
-                ]
-            }
-            try printJSON(["groups": groups])
+            print(
+                try GroupsJSON.render(
+                    listings.map {
+                        GroupsJSON.Listing(group: $0.groupId, state: $0.state, protocolType: $0.protocolType)
+                    }))
         } else if options.state != nil {
             let width = (listings.map { max(15, $0.groupId.count) }.max() ?? 15) + 10
             print(pad("GROUP", width) + " " + pad("STATE", 20))
@@ -207,83 +198,38 @@ struct GroupsTool {
         return rowsByGroup
     }
 
-    /// The offsets table of one group, as Kafka prints it (a blank line, the header, a line per row).
-    func offsetsTable(_ rows: [PartitionRow]) -> String {
-        var groupWidth = 15
-        var topicWidth = 15
-        var consumerWidth = 15
-        var hostWidth = 15
-        for row in rows {
-            groupWidth = max(groupWidth, row.group.count)
-            topicWidth = max(topicWidth, row.topic.count)
-            consumerWidth = max(consumerWidth, (row.consumerId ?? missing).count)
-            hostWidth = max(hostWidth, (row.host ?? missing).count)
-        }
-        func line(_ columns: [String]) -> String {
-            pad(columns[0], groupWidth) + " " + pad(columns[1], topicWidth) + " " + pad(columns[2], 10) + " "
-                + pad(columns[3], 15) + " " + pad(columns[4], 15) + " " + pad(columns[5], 15) + " "
-                + pad(columns[6], consumerWidth) + " " + pad(columns[7], hostWidth) + " " + columns[8]
-        }
-        var text =
-            "\n"
-            + line([
-                "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST",
-                "CLIENT-ID",
-            ])
-        for row in rows {
-            text +=
-                "\n"
-                + line([
-                    row.group, row.topic, String(row.partition), row.currentOffset.map(String.init) ?? missing,
-                    row.logEndOffset.map(String.init) ?? missing, row.lag.map(String.init) ?? missing,
-                    row.consumerId ?? missing, row.host ?? missing, row.clientId ?? missing,
-                ])
-        }
-        return text + "\n"
-    }
-
     func describeOffsets(_ groupIds: [String]) async throws -> Bool {
         let groups = try await describe(groupIds)
         let rows = try await collectOffsets(groups)
         var failed = false
         if options.output == .json {
-            var documents: [[String: Any]] = []
+            var documents: [GroupsJSON.Group] = []
             for group in groups {
                 var document = groupDocument(group, failed: &failed)
                 if group.exists {
                     let groupRows = rows[group.groupId] ?? []
-                    document["partitions"] = groupRows.map { row -> [String: Any] in
-                        [
-                            "topic": row.topic, "partition": Int(row.partition),
-                            "currentOffset": json(row.currentOffset), "logEndOffset": json(row.logEndOffset),
-                            "lag": json(row.lag), "consumerId": json(row.consumerId), "host": json(row.host),
-                            "clientId": json(row.clientId),
-                        ]
-                    }
-                    document["totalLag"] = groupRows.compactMap(\.lag).reduce(0, +)
+                    document.partitions = groupRows.map(GroupsJSON.Partition.init)
+                    document.totalLag = groupRows.compactMap(\.lag).reduce(0, +)
                 }
                 documents.append(document)
             }
-            try printJSON(["groups": documents])
+            print(try GroupsJSON.render(documents))
             return !failed
         }
         for group in groups where checkState(group, failed: &failed) {
             let groupRows = rows[group.groupId] ?? []
-            if !groupRows.isEmpty { print(offsetsTable(groupRows), terminator: "") }
+            if !groupRows.isEmpty { print(GroupTables.offsets(groupRows), terminator: "") }
         }
         return !failed
     }
 
     /// `--watch`: the offsets tables of the groups with their total lag, every `interval` seconds until SIGINT.
     func watchOffsets(_ groupIds: [String], every interval: Double) async throws {
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        signal(SIGINT, SIG_IGN)
-        interrupt.setEventHandler {
+        let interrupt = await ShutdownSignals([.sigint]) {
             if isatty(STDOUT_FILENO) != 0 { print("") }
             fflush(nil)
             exit(0)
         }
-        interrupt.resume()
         defer { interrupt.cancel() }
         let terminal = isatty(STDOUT_FILENO) != 0
         let formatter = ISO8601DateFormatter()
@@ -308,7 +254,7 @@ struct GroupsTool {
                     text += "\nConsumer group '\(group.groupId)' is \(description.state)"
                     text += description.state == "Empty" ? " (no active members).\n" : ".\n"
                 }
-                if !groupRows.isEmpty { text += offsetsTable(groupRows) }
+                if !groupRows.isEmpty { text += GroupTables.offsets(groupRows) }
                 text += "TOTAL LAG: \(groupRows.compactMap(\.lag).reduce(0, +))\n"
             }
             print(text)
@@ -327,73 +273,28 @@ struct GroupsTool {
         let groups = try await describe(groupIds)
         var failed = false
         if options.output == .json {
-            let documents = groups.map { group -> [String: Any] in
+            let documents = groups.map { group in
                 var document = groupDocument(group, failed: &failed)
                 if group.exists, let description = group.description {
-                    document["members"] = description.members.map { member -> [String: Any] in
-                        [
-                            "consumerId": member.memberId, "groupInstanceId": json(member.groupInstanceId),
-                            "host": member.clientHost, "clientId": member.clientId,
-                            "partitions": member.assignment.map {
-                                ["topic": $0.topic, "partition": Int($0.partition)]
-                            },
-                        ]
+                    document.members = description.members.map { member in
+                        GroupsJSON.Member(
+                            consumerId: member.memberId, groupInstanceId: member.groupInstanceId,
+                            host: member.clientHost, clientId: member.clientId,
+                            partitions: member.assignment.map {
+                                GroupsJSON.AssignedPartition(topic: $0.topic, partition: Int($0.partition))
+                            })
                     }
                 }
                 return document
             }
-            try printJSON(["groups": documents])
+            print(try GroupsJSON.render(documents))
             return !failed
         }
         for group in groups where checkState(group, failed: &failed) {
             guard let description = group.description, !description.members.isEmpty else { continue }
-            var groupWidth = 15
-            var consumerWidth = 15
-            var instanceWidth = 17
-            var hostWidth = 15
-            var clientWidth = 15
-            var withInstance = false
-            for member in description.members {
-                groupWidth = max(groupWidth, group.groupId.count)
-                consumerWidth = max(consumerWidth, member.memberId.count)
-                instanceWidth = max(instanceWidth, (member.groupInstanceId ?? "").count)
-                hostWidth = max(hostWidth, member.clientHost.count)
-                clientWidth = max(clientWidth, member.clientId.count)
-                if let instance = member.groupInstanceId, !instance.isEmpty { withInstance = true }
-            }
-            func line(
-                _ group: String, _ consumer: String, _ instance: String, _ host: String, _ client: String,
-                _ count: String
-            )
-                -> String
-            {
-                pad(group, groupWidth) + " " + pad(consumer, consumerWidth) + " "
-                    + (withInstance ? pad(instance, instanceWidth) + " " : "") + pad(host, hostWidth) + " "
-                    + pad(client, clientWidth) + " " + pad(count, 15) + " "
-            }
-            var text = "\n" + line("GROUP", "CONSUMER-ID", "GROUP-INSTANCE-ID", "HOST", "CLIENT-ID", "#PARTITIONS")
-            if options.verbose { text += "ASSIGNMENT" }
-            for member in description.members {
-                text +=
-                    "\n"
-                    + line(
-                        group.groupId, member.memberId, member.groupInstanceId ?? "", member.clientHost,
-                        member.clientId, String(member.assignment.count))
-                if options.verbose { text += assignmentText(member.assignment) }
-            }
-            print(text)
+            print(GroupTables.members(group: group.groupId, description.members, verbose: options.verbose))
         }
         return !failed
-    }
-
-    /// `topic(0,1), other(2)`, or "-" for no partitions.
-    func assignmentText(_ assignment: [TopicPartitionKey]) -> String {
-        guard !assignment.isEmpty else { return missing }
-        return Dictionary(grouping: assignment, by: \.topic)
-            .map { topic, partitions in
-                topic + "(" + partitions.map(\.partition).sorted().map(String.init).joined(separator: ",") + ")"
-            }
-            .sorted().joined(separator: ", ")
     }
 
     // MARK: --describe --state
@@ -403,25 +304,12 @@ struct GroupsTool {
         var failed = false
         if options.output == .json {
             let documents = groups.map { groupDocument($0, failed: &failed) }
-            try printJSON(["groups": documents])
+            print(try GroupsJSON.render(documents))
             return !failed
         }
         for group in groups where checkState(group, failed: &failed) {
             guard let description = group.description else { continue }
-            let coordinator =
-                "\(description.coordinator.host):\(description.coordinator.port)  (\(description.coordinator.nodeID))"
-            let coordinatorWidth = max(25, coordinator.count)
-            let groupWidth = max(15, group.groupId.count)
-            func line(_ columns: [String]) -> String {
-                pad(columns[0], groupWidth) + " " + pad(columns[1], coordinatorWidth) + " " + pad(columns[2], 20) + " "
-                    + pad(columns[3], 20) + " " + columns[4]
-            }
-            let strategy = description.partitionAssignor.isEmpty ? missing : description.partitionAssignor
-            print(
-                "\n" + line(["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"]) + "\n"
-                    + line([
-                        group.groupId, coordinator, strategy, description.state, String(description.members.count),
-                    ]))
+            print(GroupTables.state(group: group.groupId, description))
         }
         return !failed
     }
@@ -429,44 +317,27 @@ struct GroupsTool {
     // MARK: JSON
 
     /// The fields every JSON group document has: id, state, coordinator, assignor, member count; or the error.
-    func groupDocument(_ group: DescribedGroup, failed: inout Bool) -> [String: Any] {
-        var document: [String: Any] = ["group": group.groupId]
+    func groupDocument(_ group: DescribedGroup, failed: inout Bool) -> GroupsJSON.Group {
         if let error = group.error {
             let message = "Describing consumer group '\(group.groupId)' failed: \(error)"
             report("Error: \(message)")
             failed = true
-            document["error"] = message
-            return document
+            return GroupsJSON.Group(group: group.groupId, error: message)
         }
         guard group.exists, let description = group.description else {
             let message = "Consumer group '\(group.groupId)' does not exist."
             report("Error: \(message)")
             failed = true
-            document["state"] = "Dead"
-            document["error"] = message
-            return document
+            return GroupsJSON.Group(group: group.groupId, error: message, state: "Dead")
         }
-        document["state"] = description.state
-        document["protocolType"] = description.protocolType
-        document["assignmentStrategy"] =
-            description.partitionAssignor.isEmpty ? NSNull() : description.partitionAssignor
-        document["coordinator"] = [
-            "id": Int(description.coordinator.nodeID), "host": description.coordinator.host,
-            "port": description.coordinator.port,
-        ]
-        document["numMembers"] = description.members.count
-        return document
-    }
-
-    func json<T>(_ value: T?) -> Any {
-        guard let value else { return NSNull() }
-        if let value = value as? Int64 { return NSNumber(value: value) }
-        return value
-    }
-
-    func printJSON(_ document: [String: Any]) throws {
-        let data = try JSONSerialization.data(
-            withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
+        return GroupsJSON.Group(
+            group: group.groupId, state: description.state,
+            description: GroupsJSON.Description(
+                protocolType: description.protocolType,
+                assignmentStrategy: description.partitionAssignor.isEmpty ? nil : description.partitionAssignor,
+                coordinator: GroupsJSON.Coordinator(
+                    id: Int(description.coordinator.nodeID), host: description.coordinator.host,
+                    port: description.coordinator.port),
+                numMembers: description.members.count))
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KafkaProducer
+package import KafkaProducer
 import KafkaProtocol
 import NIOCore
 
@@ -11,26 +11,21 @@ import NIOCore
 /// `headers.key.separator` (default `:`), `null.marker` (unset), `ignore.error` (default false).
 /// With both parsing switches a line reads `h1:v1,h2:v2<TAB>key<TAB>value`. A key, value or header value
 /// equal to `null.marker` becomes null. Lines are bytes: keys and values are sent exactly as read.
-struct LineMessageReader {
-    var topic: String
-    var parseKey = false
-    var keySeparator: [UInt8] = Array("\t".utf8)
-    var parseHeaders = false
-    var headersDelimiter: [UInt8] = Array("\t".utf8)
-    var headersSeparator: [UInt8] = Array(",".utf8)
-    var headersKeySeparator: [UInt8] = Array(":".utf8)
-    var ignoreError = false
-    var nullMarker: [UInt8]?
-
-    /// A line that cannot be turned into a record.
-    struct LineError: Error, CustomStringConvertible {
-        var description: String
-    }
+package struct LineMessageReader: Sendable {
+    package var topic: String
+    package var parseKey = false
+    package var keySeparator: [UInt8] = Array("\t".utf8)
+    package var parseHeaders = false
+    package var headersDelimiter: [UInt8] = Array("\t".utf8)
+    package var headersSeparator: [UInt8] = Array(",".utf8)
+    package var headersKeySeparator: [UInt8] = Array(":".utf8)
+    package var ignoreError = false
+    package var nullMarker: [UInt8]?
 
     /// Reads the reader's properties; unknown names are ignored (as Kafka's reader ignores them).
     ///
     /// - Throws: `ValidationError` for an empty separator or separators that Kafka refuses to have equal.
-    init(topic: String, properties: [String: String]) throws {
+    package init(topic: String, properties: [String: String]) throws {
         self.topic = topic
         func flag(_ name: String) -> Bool? {
             properties[name].map { $0.trimmingCharacters(in: .whitespaces).lowercased() == "true" }
@@ -64,8 +59,8 @@ struct LineMessageReader {
 
     /// The record for `line` (without its line terminator), the `lineNumber`th line (from 1).
     ///
-    /// - Throws: ``LineError`` naming the line number when a separator is missing (unless `ignore.error`).
-    func record(from line: ArraySlice<UInt8>, lineNumber: Int) throws(LineError) -> ProducerRecord {
+    /// - Throws: ``ToolError`` naming the line number when a separator is missing (unless `ignore.error`).
+    package func record(from line: ArraySlice<UInt8>, lineNumber: Int) throws(ToolError) -> ProducerRecord {
         var rest = line
         var headerText: ArraySlice<UInt8>?
         if parseHeaders {
@@ -96,11 +91,11 @@ struct LineMessageReader {
     private func field(
         of rest: inout ArraySlice<UInt8>, until separator: [UInt8], name: String, _ line: ArraySlice<UInt8>,
         _ lineNumber: Int
-    ) throws(LineError) -> ArraySlice<UInt8>? {
+    ) throws(ToolError) -> ArraySlice<UInt8>? {
         guard let range = Self.firstRange(of: separator, in: rest) else {
             if ignoreError { return nil }
-            throw LineError(
-                description: "No \(name) found on line number \(lineNumber): '\(String(decoding: line, as: UTF8.self))'"
+            throw ToolError(
+                "No \(name) found on line number \(lineNumber): '\(String(decoding: line, as: UTF8.self))'"
             )
         }
         let value = rest[rest.startIndex..<range.lowerBound]
@@ -108,7 +103,7 @@ struct LineMessageReader {
         return value
     }
 
-    private func splitHeaders(_ text: ArraySlice<UInt8>, lineNumber: Int) throws(LineError) -> [RecordHeader] {
+    private func splitHeaders(_ text: ArraySlice<UInt8>, lineNumber: Int) throws(ToolError) -> [RecordHeader] {
         var pairs: [ArraySlice<UInt8>] = []
         var rest = text
         while let range = Self.firstRange(of: headersSeparator, in: rest) {
@@ -125,16 +120,14 @@ struct LineMessageReader {
                     headers.append(RecordHeader(key: String(decoding: pair, as: UTF8.self), value: nil))
                     continue
                 }
-                throw LineError(
-                    description:
-                        "No header key separator found in pair '\(String(decoding: pair, as: UTF8.self))' on line number \(lineNumber)"
+                throw ToolError(
+                    "No header key separator found in pair '\(String(decoding: pair, as: UTF8.self))' on line number \(lineNumber)"
                 )
             }
             let key = pair[pair.startIndex..<range.lowerBound]
             if isNull(key) {
-                throw LineError(
-                    description:
-                        "Header keys should not be equal to the null marker '\(String(decoding: nullMarker ?? [], as: UTF8.self))' as they can't be null (line number \(lineNumber))"
+                throw ToolError(
+                    "Header keys should not be equal to the null marker '\(String(decoding: nullMarker ?? [], as: UTF8.self))' as they can't be null (line number \(lineNumber))"
                 )
             }
             let value = pair[range.upperBound...]

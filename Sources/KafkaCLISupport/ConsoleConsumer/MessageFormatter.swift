@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
-import KafkaConsumer
+package import KafkaConsumer
 import KafkaProtocol
 import NIOCore
 
 /// How records are printed: Kafka's `DefaultMessageFormatter` (the default), a kcat-style `--format`
 /// pattern, or `--json`.
-enum MessageFormatter {
+package enum MessageFormatter: Sendable {
     case kafka(DefaultMessageFormat)
     case pattern([FormatToken])
     case json
@@ -14,7 +14,7 @@ enum MessageFormatter {
     /// Appends `record`, formatted, to `output`.
     ///
     /// - Throws: when the record's headers cannot be decoded.
-    func write(_ record: ConsumerRecord, to output: inout [UInt8]) throws {
+    package func write(_ record: ConsumerRecord, to output: inout [UInt8]) throws {
         switch self {
         case .kafka(let format): try format.write(record, to: &output)
         case .pattern(let tokens): try FormatToken.write(tokens, record, to: &output)
@@ -25,23 +25,23 @@ enum MessageFormatter {
 
 /// Kafka's `DefaultMessageFormatter`: `[<type>:<timestamp>] [Partition:<p>] [Offset:<o>] [<headers>] [key]
 /// [value]`, the columns separated by `key.separator`, each record ended by `line.separator`.
-struct DefaultMessageFormat {
-    var printTimestamp = false
-    var printKey = false
-    var printValue = true
-    var printPartition = false
-    var printOffset = false
-    var printHeaders = false
-    var keySeparator: [UInt8] = Array("\t".utf8)
-    var lineSeparator: [UInt8] = Array("\n".utf8)
-    var headersSeparator: [UInt8] = Array(",".utf8)
-    var nullLiteral: [UInt8] = Array("null".utf8)
+package struct DefaultMessageFormat: Sendable, Equatable {
+    package var printTimestamp = false
+    package var printKey = false
+    package var printValue = true
+    package var printPartition = false
+    package var printOffset = false
+    package var printHeaders = false
+    package var keySeparator: [UInt8] = Array("\t".utf8)
+    package var lineSeparator: [UInt8] = Array("\n".utf8)
+    package var headersSeparator: [UInt8] = Array(",".utf8)
+    package var nullLiteral: [UInt8] = Array("null".utf8)
 
     /// The formatter properties (`print.timestamp`, `print.key`, `print.value`, `print.partition`,
     /// `print.offset`, `print.headers`, `key.separator`, `line.separator`, `headers.separator`,
     /// `null.literal`); booleans are true when the value is `true` in any case, as in Kafka; other names
     /// are ignored.
-    init(properties: [String: String]) {
+    package init(properties: [String: String]) {
         func flag(_ name: String) -> Bool? {
             properties[name].map { $0.trimmingCharacters(in: .whitespaces).lowercased() == "true" }
         }
@@ -58,7 +58,7 @@ struct DefaultMessageFormat {
         nullLiteral = bytes("null.literal") ?? nullLiteral
     }
 
-    func write(_ record: ConsumerRecord, to output: inout [UInt8]) throws {
+    package func write(_ record: ConsumerRecord, to output: inout [UInt8]) throws {
         func separator(_ more: Bool) { output += more ? keySeparator : lineSeparator }
         func bytes(_ buffer: ByteBuffer?) {
             if let buffer { output += buffer.readableBytesView } else { output += nullLiteral }
@@ -104,7 +104,7 @@ struct DefaultMessageFormat {
 }
 
 /// One piece of a kcat-style `--format` pattern.
-enum FormatToken: Equatable {
+package enum FormatToken: Equatable, Sendable {
     case literal([UInt8])
     case topic, partition, offset, key, value, headers, timestamp, keyLength, valueLength
 
@@ -113,7 +113,7 @@ enum FormatToken: Equatable {
     /// escapes `\n`, `\r`, `\t`, `\\`.
     ///
     /// - Throws: `ValidationError` for an unknown `%` token or escape.
-    static func parse(_ pattern: String) throws -> [FormatToken] {
+    package static func parse(_ pattern: String) throws -> [FormatToken] {
         var tokens: [FormatToken] = []
         var literal: [UInt8] = []
         var characters = pattern.unicodeScalars.makeIterator()
@@ -164,7 +164,7 @@ enum FormatToken: Equatable {
         return tokens
     }
 
-    static func write(_ tokens: [FormatToken], _ record: ConsumerRecord, to output: inout [UInt8]) throws {
+    package static func write(_ tokens: [FormatToken], _ record: ConsumerRecord, to output: inout [UInt8]) throws {
         for token in tokens {
             switch token {
             case .literal(let bytes): output += bytes
@@ -197,48 +197,56 @@ enum FormatToken: Equatable {
 ///
 /// Keys, values and header values are JSON strings when they are valid UTF-8, `null` when null, and
 /// otherwise base64 with a sibling field `"keyEncoding":"base64"` (`valueEncoding` for values and header
-/// values). `timestampType` is `CreateTime`, `LogAppendTime` or `null` (legacy records).
-enum JSONRecord {
-    static func write(_ record: ConsumerRecord, to output: inout [UInt8]) throws {
-        var text = "{\"topic\":\(quoted(record.topic)),\"partition\":\(record.partition),\"offset\":\(record.offset)"
-        text += ",\"timestamp\":\(record.timestamp),\"timestampType\":"
-        switch record.timestampType {
-        case .createTime: text += "\"CreateTime\""
-        case .logAppendTime: text += "\"LogAppendTime\""
-        case nil: text += "null"
+/// values). `timestampType` is `CreateTime`, `LogAppendTime` or `null` (legacy records). The fields come in
+/// that order; `JSONEncoder` writes each value.
+package enum JSONRecord {
+    package static func write(_ record: ConsumerRecord, to output: inout [UInt8]) throws {
+        let timestampType: String? =
+            switch record.timestampType {
+            case .createTime: "CreateTime"
+            case .logAppendTime: "LogAppendTime"
+            case nil: nil
+            }
+        var fields = [
+            ("topic", try encoded(record.topic)), ("partition", try encoded(record.partition)),
+            ("offset", try encoded(record.offset)), ("timestamp", try encoded(record.timestamp)),
+            ("timestampType", try encoded(timestampType)),
+        ]
+        fields += try bytesFields("key", record.key) + bytesFields("value", record.value)
+        var headers: [[UInt8]] = []
+        for header in try record.headers.decoded() {
+            headers.append(object([("key", try encoded(header.key))] + (try bytesFields("value", header.value))))
         }
-        text += "," + field("key", record.key) + "," + field("value", record.value) + ",\"headers\":["
-        for (index, header) in try record.headers.decoded().enumerated() {
-            if index > 0 { text += "," }
-            text += "{\"key\":\(quoted(header.key)),\(field("value", header.value))}"
-        }
-        text += "]}\n"
-        output += Array(text.utf8)
+        fields.append(
+            ("headers", Array("[".utf8) + Array(headers.joined(separator: Array(",".utf8))) + Array("]".utf8)))
+        output += object(fields)
+        output.append(UInt8(ascii: "\n"))
     }
 
-    /// `"name":"text"`, `"name":null`, or `"name":"base64","nameEncoding":"base64"`.
-    static func field(_ name: String, _ buffer: ByteBuffer?) -> String {
-        guard let buffer else { return "\"\(name)\":null" }
+    /// `name` with the bytes as a string, `null`, or base64 followed by `nameEncoding` `base64`.
+    static func bytesFields(_ name: String, _ buffer: ByteBuffer?) throws -> [(String, [UInt8])] {
+        guard let buffer else { return [(name, Array("null".utf8))] }
         let bytes = Array(buffer.readableBytesView)
         let text = String(decoding: bytes, as: UTF8.self)
-        if text.utf8.elementsEqual(bytes) { return "\"\(name)\":\(quoted(text))" }
-        return "\"\(name)\":\"\(Data(bytes).base64EncodedString())\",\"\(name)Encoding\":\"base64\""
+        if text.utf8.elementsEqual(bytes) { return [(name, try encoded(text))] }
+        return [(name, try encoded(Data(bytes).base64EncodedString())), (name + "Encoding", try encoded("base64"))]
     }
 
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case let control where control.value < 0x20 || control.value == 0x7F:
-                result += String(format: "\\u%04x", control.value)
-            default: result.unicodeScalars.append(scalar)
-            }
+    /// `{"name":value,…}` with the fields in the order given.
+    static func object(_ fields: [(String, [UInt8])]) -> [UInt8] {
+        var bytes = Array("{".utf8)
+        for (index, (name, value)) in fields.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += Array("\"\(name)\":".utf8) + value
         }
-        return result + "\""
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// `value` as compact JSON (a string, number or `null`).
+    static func encoded(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
     }
 }

@@ -13,7 +13,7 @@
 /// (`E`…`EEE` "Mon", `EEEE` "Monday"), `Z` (`+0100`) and `z` (the zone's abbreviation). Numbers are padded with
 /// zeros to the number of letters. Text in single quotes is literal (`''` is a quote); other letters are errors,
 /// other characters are copied.
-struct DateFormat: Sendable {
+package struct DateFormat: Sendable {
     private enum Part: Sendable {
         case literal(String)
         case field(Character, Int)
@@ -33,7 +33,7 @@ struct DateFormat: Sendable {
     /// Parses `pattern`.
     ///
     /// - Throws: ``ToolError`` for an unsupported letter or an unterminated quote.
-    init(pattern: String) throws {
+    package init(pattern: String) throws {
         var parts: [Part] = []
         var characters = Array(pattern)[...]
         while let first = characters.first {
@@ -74,7 +74,7 @@ struct DateFormat: Sendable {
     }
 
     /// Formats `millis` milliseconds since the epoch in local time.
-    func format(millis: Int64) -> String {
+    package func format(millis: Int64) -> String {
         var seconds = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
         let milliseconds = Int(millis - Int64(seconds) * 1000)
         var fields = tm()
@@ -94,54 +94,37 @@ struct DateFormat: Sendable {
         switch letter {
         case "y":
             let year = Int(fields.tm_year) + 1900
-            return count == 2 ? pad(year % 100, 2) : pad(year, count)
+            return count == 2 ? pad(year % 100, zeros: 2) : pad(year, zeros: count)
         case "M":
             let month = Int(fields.tm_mon)
             if count >= 4 { return months[month] }
             if count == 3 { return String(months[month].prefix(3)) }
-            return pad(month + 1, count)
-        case "d": return pad(Int(fields.tm_mday), count)
-        case "D": return pad(Int(fields.tm_yday) + 1, count)
-        case "H": return pad(hour, count)
-        case "k": return pad(hour == 0 ? 24 : hour, count)
-        case "h": return pad(hour % 12 == 0 ? 12 : hour % 12, count)
-        case "K": return pad(hour % 12, count)
-        case "m": return pad(Int(fields.tm_min), count)
-        case "s": return pad(Int(fields.tm_sec), count)
-        case "S": return pad(milliseconds, count)
+            return pad(month + 1, zeros: count)
+        case "d": return pad(Int(fields.tm_mday), zeros: count)
+        case "D": return pad(Int(fields.tm_yday) + 1, zeros: count)
+        case "H": return pad(hour, zeros: count)
+        case "k": return pad(hour == 0 ? 24 : hour, zeros: count)
+        case "h": return pad(hour % 12 == 0 ? 12 : hour % 12, zeros: count)
+        case "K": return pad(hour % 12, zeros: count)
+        case "m": return pad(Int(fields.tm_min), zeros: count)
+        case "s": return pad(Int(fields.tm_sec), zeros: count)
+        case "S": return pad(milliseconds, zeros: count)
         case "a": return hour < 12 ? "AM" : "PM"
         case "E":
             let day = weekdays[Int(fields.tm_wday)]
             return count >= 4 ? day : String(day.prefix(3))
         case "Z":
             let offset = Int(fields.tm_gmtoff) / 60
-            return (offset < 0 ? "-" : "+") + pad(abs(offset) / 60, 2) + pad(abs(offset) % 60, 2)
+            return (offset < 0 ? "-" : "+") + pad(abs(offset) / 60, zeros: 2) + pad(abs(offset) % 60, zeros: 2)
         default:  // "z"
             return fields.tm_zone.map { String(cString: $0) } ?? "UTC"
         }
     }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
 }
 
 /// Milliseconds since the epoch, from the system's wall clock.
-func wallClockMillis() -> Int64 {
+package func wallClockMillis() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
-
-/// Ends the process with `code` (outside the command type, whose `exit(withError:)` hides the C function).
-func terminate(_ code: Int32) -> Never {
-    fflush(nil)
-    exit(code)
-}
-
-/// A one-line failure of the tool itself.
-struct ToolError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import KafkaAdmin
-import KafkaCLISupport
 import KafkaNetwork
 import KafkaProtocol
 
@@ -48,33 +47,11 @@ extension GroupsTool {
 
     func deleteOffsets() async throws -> Bool {
         guard let groupId = options.groups.first else { return false }
-        let scopes = try options.topics.map(TopicScope.parse)
-        var partitions = Set<TopicPartitionKey>()
-        var rows: [(topic: String, partition: Int32?, status: String)] = []
-        var partitionErrors = false
-        let whole = scopes.filter { $0.partitions == nil }.map(\.topic)
-        if !whole.isEmpty {
-            let described = try await admin.describeTopics(whole)
-            for topic in whole {
-                switch described[topic] {
-                case .success(let description)?:
-                    for info in description.partitions {
-                        partitions.insert(TopicPartitionKey(topic: topic, partition: info.partition))
-                    }
-                case .failure(let error)?:
-                    rows.append((topic, nil, "Error: \(error)"))
-                    partitionErrors = true
-                case nil:
-                    rows.append((topic, nil, "Error: the topic was not described"))
-                    partitionErrors = true
-                }
-            }
+        let (partitions, undescribed) = try await scopedPartitions(try options.topics.map(TopicScope.parse))
+        var rows: [(topic: String, partition: Int32?, status: String)] = undescribed.map { topic, error in
+            (topic, nil, error.map { "Error: \($0)" } ?? "Error: the topic was not described")
         }
-        for scope in scopes {
-            for partition in scope.partitions ?? [] {
-                partitions.insert(TopicPartitionKey(topic: scope.topic, partition: partition))
-            }
-        }
+        var partitionErrors = !undescribed.isEmpty
         let results: [TopicPartitionKey: Result<Void, AdminError>]
         do {
             results = try await admin.deleteConsumerGroupOffsets(groupId, partitions: partitions)
@@ -139,7 +116,7 @@ extension GroupsTool {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw ToolFailure("cannot read the reset plan '\(path)': \(error.localizedDescription)")
+                throw ToolError("cannot read the reset plan '\(path)': \(error.localizedDescription)")
             }
             filePlan = try ResetPlanCSV.parse(text, singleGroup: groupIds.count == 1 ? groupIds[0] : nil)
         }
@@ -191,7 +168,7 @@ extension GroupsTool {
                     }
                 }
                 plan[group.groupId] = offsets
-            } catch let failure as ToolFailure {
+            } catch let failure as ToolError {
                 report("Error: Consumer group '\(group.groupId)': \(failure.description)")
                 failed = true
             }
@@ -259,7 +236,7 @@ extension GroupsTool {
             var requested: [TopicPartitionKey: Int64] = [:]
             for partition in partitions {
                 guard let current = committed[partition] else {
-                    throw ToolFailure(
+                    throw ToolError(
                         "Cannot shift offset for partition \(partition) since there is no current committed offset")
                 }
                 let (sum, overflow) = current.offset.addingReportingOverflow(shift)
@@ -294,8 +271,20 @@ extension GroupsTool {
         if options.allTopics {
             return try await admin.listConsumerGroupOffsets(groupId).keys.sorted()
         }
-        let scopes = try options.topics.map(TopicScope.parse)
+        let (partitions, undescribed) = try await scopedPartitions(try options.topics.map(TopicScope.parse))
+        if let (topic, error) = undescribed.first {
+            throw ToolError("cannot describe topic '\(topic)'" + (error.map { ": \($0)" } ?? ""))
+        }
+        return partitions.sorted()
+    }
+
+    /// The partitions `scopes` name: those listed, and every partition of the topics named without partitions;
+    /// and the topics of the latter that could not be described (with the error, when the cluster gave one).
+    private func scopedPartitions(
+        _ scopes: [TopicScope]
+    ) async throws -> (partitions: Set<TopicPartitionKey>, undescribed: [(topic: String, error: AdminError?)]) {
         var partitions = Set<TopicPartitionKey>()
+        var undescribed: [(topic: String, error: AdminError?)] = []
         let whole = scopes.filter { $0.partitions == nil }.map(\.topic)
         if !whole.isEmpty {
             let described = try await admin.describeTopics(whole)
@@ -305,10 +294,8 @@ extension GroupsTool {
                     for info in description.partitions {
                         partitions.insert(TopicPartitionKey(topic: topic, partition: info.partition))
                     }
-                case .failure(let error)?:
-                    throw ToolFailure("cannot describe topic '\(topic)': \(error)")
-                case nil:
-                    throw ToolFailure("cannot describe topic '\(topic)'")
+                case .failure(let error)?: undescribed.append((topic, error))
+                case nil: undescribed.append((topic, nil))
                 }
             }
         }
@@ -317,7 +304,7 @@ extension GroupsTool {
                 partitions.insert(TopicPartitionKey(topic: scope.topic, partition: partition))
             }
         }
-        return partitions.sorted()
+        return (partitions, undescribed)
     }
 
     /// Java's `checkAllTopicPartitionsValid`: every partition exists and has a leader.
@@ -335,11 +322,11 @@ extension GroupsTool {
         }
         let absent = partitions.filter { existing[$0] == nil }.sorted()
         if !absent.isEmpty {
-            throw ToolFailure("The partitions \"\(absent.map(\.description).joined(separator: ","))\" do not exist")
+            throw ToolError("The partitions \"\(absent.map(\.description).joined(separator: ","))\" do not exist")
         }
         let leaderless = partitions.filter { existing[$0] == false }.sorted()
         if !leaderless.isEmpty {
-            throw ToolFailure(
+            throw ToolError(
                 "The partitions \"\(leaderless.map(\.description).joined(separator: ","))\" have no leader")
         }
     }
@@ -357,7 +344,7 @@ extension GroupsTool {
                     if case .failure(let error) = result { return ": \(error.toolError)" }
                     return nil
                 }
-                throw ToolFailure("cannot get the \(what) offset of topic partition \(partition)\(reason ?? "")")
+                throw ToolError("cannot get the \(what) offset of topic partition \(partition)\(reason ?? "")")
             }
             offsets[partition] = listed.offset
         }
@@ -405,7 +392,7 @@ extension GroupsTool {
             case .success(let listed)? where listed.offset >= 0:
                 offsets[partition] = listed.offset
             case .failure(let error)?:
-                throw ToolFailure(
+                throw ToolError(
                     "cannot get the offset by timestamp of topic partition \(partition): \(error.toolError)")
             default:
                 notice(

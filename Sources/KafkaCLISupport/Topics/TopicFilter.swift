@@ -4,13 +4,13 @@ import Foundation
 /// Kafka's `--topic` filter for every action but `--create` (`TopicFilter.IncludeList`): a regular
 /// expression that must match the whole topic name. As in Kafka, surrounding whitespace and quotes
 /// are dropped, spaces removed, and a comma separates alternatives (`a,b` is `a|b`).
-struct TopicFilter {
+package struct TopicFilter {
     /// The expression after Kafka's rewriting.
-    let pattern: String
+    package let pattern: String
     private let regex: NSRegularExpression
 
     /// - Throws: `ValidationError` when the expression is not a valid regular expression.
-    init(_ raw: String) throws {
+    package init(_ raw: String) throws {
         var pattern = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             .replacingOccurrences(of: ",", with: "|")
             .replacingOccurrences(of: " ", with: "")
@@ -25,13 +25,13 @@ struct TopicFilter {
     }
 
     /// Whether `topic` matches the whole expression.
-    func matches(_ topic: String) -> Bool {
+    package func matches(_ topic: String) -> Bool {
         let range = NSRange(topic.startIndex..<topic.endIndex, in: topic)
         return regex.firstMatch(in: topic, options: [], range: range) != nil
     }
 
     /// Kafka's internal topics (`Topic.isInternal`).
-    static func isInternal(_ topic: String) -> Bool {
+    package static func isInternal(_ topic: String) -> Bool {
         ["__consumer_offsets", "__transaction_state", "__share_group_state"].contains(topic)
     }
 }
