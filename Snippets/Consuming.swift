@@ -6,6 +6,11 @@ import Kafka
 
 func handle(_ record: ConsumerRecord) {}
 func store(_ records: [ConsumerRecord]) async throws {}
+
+struct Order: Codable, Sendable {
+    var id: String
+    var total: Int
+}
 // snippet.show
 
 // snippet.create
@@ -39,7 +44,7 @@ for try await batch in consumer.batches {  // one non-empty array per poll
 }
 // snippet.end
 
-func pollLoop() async throws {
+func pollLoop(_ consumer: KafkaConsumer) async throws {
     // snippet.poll
     while !Task.isCancelled {
         // At most max.poll.records (default 500) records, or [] after the timeout.
@@ -53,7 +58,7 @@ func pollLoop() async throws {
     // snippet.end
 }
 
-func commits(_ record: ConsumerRecord) async throws {
+func commits(_ consumer: KafkaConsumer, _ record: ConsumerRecord) async throws {
     // snippet.commits
     let partition = TopicPartition(topic: record.topic, partition: record.partition)
     // The offset committed is the next one to read.
@@ -87,12 +92,8 @@ func assignAndSeek() async throws {
     await reader.close()
 }
 
-func typed() async throws {
+func typed(_ consumer: KafkaConsumer) async throws {
     // snippet.typed
-    struct Order: Codable, Sendable {
-        var id: String
-        var total: Int
-    }
     let json = JSONSerializer<Order>()
     let orders = consumer.deserializing(
         keys: { $0.map { String(decoding: $0.readableBytesView, as: UTF8.self) } },

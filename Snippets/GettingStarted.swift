@@ -27,7 +27,6 @@ for try await batch in consumer.batches {
     for record in batch {
         print(record.partition, record.offset, record.keyString ?? "-", record.valueString ?? "-")
     }
-    // snippet.commit
     try await consumer.commit()  // the group now resumes after these records
     handled += batch.count
     if handled >= 3 { break }
