@@ -87,7 +87,7 @@ public struct ConsumerGroupDescription: Sendable, Hashable {
     public var isSimpleConsumerGroup: Bool { protocolType.isEmpty }
 }
 
-/// An offset committed for a consumer group, or one to commit: the consumer's ``OffsetAndMetadata`` (Java's
+/// An offset committed for a consumer group, or one to commit: the consumer's ``/KafkaNetwork/OffsetAndMetadata`` (Java's
 /// `OffsetAndMetadata`), under the name the admin client's API has used.
 public typealias ConsumerGroupOffset = OffsetAndMetadata
 

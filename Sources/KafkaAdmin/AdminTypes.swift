@@ -210,7 +210,7 @@ public struct CreatedTopic: Sendable, Hashable {
     }
 }
 
-/// The partitions to add to a topic with ``KafkaAdminClient/createPartitions(_:validateOnly:)``.
+/// The partitions to add to a topic with ``KafkaAdminClient/createPartitions(_:validateOnly:)-([String:NewPartitions],_)``.
 public struct NewPartitions: Sendable, Hashable {
     /// The partition count the topic should have afterwards (larger than the current one).
     public var totalCount: Int32

@@ -8,7 +8,7 @@ extension KafkaAdminClient {
     /// Retriable errors are retried for up to `request.timeout.ms`.
     ///
     /// - Throws: ``AdminError`` for an error the broker reported (the resource kind is
-    ///   ``AdminError/ResourceKind/cluster``), ``KafkaNetworkError`` when no broker answers.
+    ///   ``AdminError/ResourceKind/cluster``), ``/KafkaNetwork/KafkaNetworkError`` when no broker answers.
     public func describeCluster() async throws -> ClusterDescription {
         do {
             return try await describeClusterOnce()

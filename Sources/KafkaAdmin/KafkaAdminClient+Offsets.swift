@@ -137,8 +137,10 @@ extension KafkaAdminClient {
     /// with the largest timestamp, or the first at or after a time. ListOffsets goes to each
     /// partition's leader; leader changes are retried.
     ///
-    /// - Parameter isolationLevel: with ``IsolationLevel/readCommitted`` the latest offset is the
-    ///   last stable offset (records of open transactions are not counted).
+    /// - Parameters:
+    ///   - specs: for each partition, which offset to look up.
+    ///   - isolationLevel: with ``IsolationLevel/readCommitted`` the latest offset is the last
+    ///     stable offset (records of open transactions are not counted).
     /// - Returns: a result per requested partition. A time after every record gives offset -1.
     /// - Throws: network errors that outlast the retries.
     public func listOffsets(

@@ -15,7 +15,7 @@ extension KafkaAdminClient {
     ///   - validateOnly: checks the request (names, configs, placement) without creating anything;
     ///     needs CreateTopics v1 (Kafka 0.10.2).
     /// - Returns: per topic name, what the broker reports about the topic, or the error.
-    /// - Throws: ``KafkaNetworkError`` when the controller cannot be reached within
+    /// - Throws: ``/KafkaNetwork/KafkaNetworkError`` when the controller cannot be reached within
     ///   `request.timeout.ms`.
     public func createTopics(
         _ topics: [NewTopic], validateOnly: Bool = false
@@ -72,7 +72,7 @@ extension KafkaAdminClient {
     /// without affecting the others.
     ///
     /// - Returns: per topic name, success or the error.
-    /// - Throws: ``KafkaNetworkError`` when the controller cannot be reached within `request.timeout.ms`.
+    /// - Throws: ``/KafkaNetwork/KafkaNetworkError`` when the controller cannot be reached within `request.timeout.ms`.
     public func deleteTopics(_ topics: [String]) async throws -> [String: Result<Void, AdminError>] {
         var results: [String: Result<Void, AdminError>] = [:]
         var names: [String] = []
@@ -117,7 +117,7 @@ extension KafkaAdminClient {
     ///     partitions go.
     ///   - validateOnly: checks the request without changing anything.
     /// - Returns: per topic name, success or the error.
-    /// - Throws: ``KafkaNetworkError`` when the controller cannot be reached within `request.timeout.ms`.
+    /// - Throws: ``/KafkaNetwork/KafkaNetworkError`` when the controller cannot be reached within `request.timeout.ms`.
     public func createPartitions(
         _ partitions: [String: NewPartitions], validateOnly: Bool = false
     ) async throws -> [String: Result<Void, AdminError>] {
@@ -183,7 +183,7 @@ extension KafkaAdminClient {
     /// The names of the cluster's topics, sorted, as the Java client's `listTopics`.
     ///
     /// - Parameter includeInternal: includes internal topics (`__consumer_offsets`, `__transaction_state`).
-    /// - Throws: ``KafkaNetworkError`` when no broker answers within `request.timeout.ms`.
+    /// - Throws: ``/KafkaNetwork/KafkaNetworkError`` when no broker answers within `request.timeout.ms`.
     public func listTopics(includeInternal: Bool = false) async throws -> [String] {
         let metadata = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
             let connection = try await cluster.connection(to: .anyBroker, kind: .admin)
@@ -204,7 +204,7 @@ extension KafkaAdminClient {
     /// request never creates topics, from Metadata v4, Kafka 0.11).
     ///
     /// - Returns: per topic name, its description or the error.
-    /// - Throws: ``KafkaNetworkError`` when no broker answers within `request.timeout.ms`.
+    /// - Throws: ``/KafkaNetwork/KafkaNetworkError`` when no broker answers within `request.timeout.ms`.
     public func describeTopics(_ topics: [String]) async throws -> [String: Result<TopicDescription, AdminError>] {
         var results: [String: Result<TopicDescription, AdminError>] = [:]
         var names: [String] = []

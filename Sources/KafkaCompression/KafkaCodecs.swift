@@ -1,7 +1,7 @@
 public import KafkaProtocol
 public import NIOCore
 
-/// The standard ``KafkaProtocol/KafkaDecompressor`` and ``KafkaProtocol/KafkaCompressor``: gzip,
+/// The standard ``/KafkaProtocol/KafkaDecompressor`` and ``/KafkaProtocol/KafkaCompressor``: gzip,
 /// snappy, LZ4 and zstd through the system C libraries (zlib, libsnappy, liblz4, libzstd).
 ///
 /// Compression writes what the Java client writes, so that every broker and client reads it:
@@ -20,7 +20,7 @@ public import NIOCore
 ///
 /// Decompression is bounded: it never produces — or allocates room for — more than the limit
 /// (see ``decompress(_:codec:maxSize:)``), whatever sizes the input claims, and malformed input
-/// throws ``KafkaProtocol/KafkaProtocolError`` of kind `.compression`, never traps. Output is
+/// throws ``/KafkaProtocol/KafkaProtocolError`` of kind `.compression`, never traps. Output is
 /// decoded straight into the returned buffer's storage, allocated once when the input's frame
 /// headers bound its size and grown geometrically otherwise.
 ///
@@ -52,7 +52,7 @@ public struct KafkaCodecs: KafkaDecompressor, KafkaCompressor, Sendable {
     ///   - maxSize: The most bytes the output may hold. The effective limit is the smaller of this,
     ///     ``maxDecompressedSize`` and ``maximumSupportedSize``.
     /// - Returns: The decompressed bytes.
-    /// - Throws: ``KafkaProtocol/KafkaProtocolError`` of kind `.compression` when `data` is
+    /// - Throws: ``/KafkaProtocol/KafkaProtocolError`` of kind `.compression` when `data` is
     ///   malformed or truncated, or would decompress to more than the limit.
     public func decompress(
         _ data: ByteBuffer, codec: CompressionCodec, maxSize: Int
@@ -69,7 +69,7 @@ public struct KafkaCodecs: KafkaDecompressor, KafkaCompressor, Sendable {
 
     /// Decompresses `data` compressed with `codec`, up to ``maxDecompressedSize`` bytes.
     ///
-    /// - Throws: ``KafkaProtocol/KafkaProtocolError`` of kind `.compression` when `data` is
+    /// - Throws: ``/KafkaProtocol/KafkaProtocolError`` of kind `.compression` when `data` is
     ///   malformed or truncated, or would decompress to more than ``maxDecompressedSize`` bytes.
     public func decompress(_ data: ByteBuffer, codec: CompressionCodec) throws(KafkaProtocolError) -> ByteBuffer {
         try decompress(data, codec: codec, maxSize: maxDecompressedSize)
@@ -82,7 +82,7 @@ public struct KafkaCodecs: KafkaDecompressor, KafkaCompressor, Sendable {
     ///   - codec: The codec; `.none` returns `data` unchanged.
     ///   - level: The compression level, `nil` for the codec's default; see ``levels(for:)``.
     ///     Snappy has no levels and ignores it.
-    /// - Throws: ``KafkaProtocol/KafkaProtocolError`` of kind `.compression` for a level outside
+    /// - Throws: ``/KafkaProtocol/KafkaProtocolError`` of kind `.compression` for a level outside
     ///   the codec's range, input over ``maximumSupportedSize`` bytes, or if the C library fails.
     public func compress(
         _ data: ByteBuffer, codec: CompressionCodec, level: Int? = nil

@@ -240,10 +240,12 @@ public final class DevCluster: Sendable {
     /// Stops a broker: it stops listening, its connections close, and its partitions move to another
     /// live replica (or have no leader), as when a Kafka broker dies.
     ///
-    /// - Parameter noticedAfter: how long the cluster takes to notice. A Kafka broker that shuts down cleanly
-    ///   hands its partitions over at once (`.zero`, the default); one that is killed is noticed only when its
-    ///   ZooKeeper session expires (`zookeeper.session.timeout.ms`, 6 s in Kafka 2.3). Until then the metadata
-    ///   still names it as the leader of its partitions, and clients find its port refusing connections.
+    /// - Parameters:
+    ///   - nodeID: the broker's node id.
+    ///   - noticedAfter: how long the cluster takes to notice. A Kafka broker that shuts down cleanly
+    ///     hands its partitions over at once (`.zero`, the default); one that is killed is noticed only when its
+    ///     ZooKeeper session expires (`zookeeper.session.timeout.ms`, 6 s in Kafka 2.3). Until then the metadata
+    ///     still names it as the leader of its partitions, and clients find its port refusing connections.
     public func stopBroker(_ nodeID: Int32, noticedAfter: Duration = .zero) async throws {
         guard let listener = listeners.withLockedValue({ $0[nodeID] }) else {
             throw DevClusterError(description: "no broker \(nodeID)")
@@ -269,9 +271,11 @@ public final class DevCluster: Sendable {
 
     /// Starts a stopped broker again on its former port; leaderless partitions get it as leader.
     ///
-    /// - Parameter emptyMetadataAnswers: how many Metadata requests the restarted broker answers with an empty
-    ///   cache (no broker, every topic unknown), as a Kafka broker does until the controller's first
-    ///   UpdateMetadata reaches it.
+    /// - Parameters:
+    ///   - nodeID: the broker's node id.
+    ///   - emptyMetadataAnswers: how many Metadata requests the restarted broker answers with an empty
+    ///     cache (no broker, every topic unknown), as a Kafka broker does until the controller's first
+    ///     UpdateMetadata reaches it.
     public func startBroker(_ nodeID: Int32, emptyMetadataAnswers: Int = 0) async throws {
         guard let old = listeners.withLockedValue({ $0[nodeID] }) else {
             throw DevClusterError(description: "no broker \(nodeID)")

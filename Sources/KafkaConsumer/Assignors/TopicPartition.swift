@@ -1,7 +1,7 @@
 public import KafkaNetwork
 
 /// A partition of a topic, as the consumer assignors hand them out: the same value as the
-/// networking layer's ``TopicPartitionKey`` (Java's `TopicPartition`), ordered by topic name
+/// networking layer's ``/KafkaNetwork/TopicPartitionKey`` (Java's `TopicPartition`), ordered by topic name
 /// byte-wise, then by partition.
 public typealias TopicPartition = TopicPartitionKey
 

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// Sees, and may change, the records a ``KafkaConsumer`` returns and the offsets it commits (Java's
 /// `ConsumerInterceptor`).
 ///
-/// Pass interceptors to ``KafkaConsumer/init(configuration:eventLoopGroup:logger:interceptors:)``;
+/// Pass interceptors to ``KafkaConsumer/init(configuration:eventLoopGroup:logger:interceptors:metricsFactory:)``;
 /// they run in the order given. Every method has a default implementation that does nothing (or
 /// returns the records unchanged), so an interceptor implements only what it needs. The methods run
 /// on the polling or committing task and must not block.

@@ -72,8 +72,13 @@ extension KafkaFrame {
     /// the frame and its splices in order sends the same bytes as
     /// ``encodeRequest(_:version:correlationID:clientID:into:)`` without copying the batches.
     ///
-    /// - Parameter buffer: where the frame is written (at its end); the result's ``SplicedRequestFrame/frame`` is its
-    ///   readable bytes from the frame's start.
+    /// - Parameters:
+    ///   - request: the request to encode.
+    ///   - version: the request's version.
+    ///   - correlationID: the correlation id the response will carry.
+    ///   - clientID: the client id of the request header.
+    ///   - buffer: where the frame is written (at its end); the result's ``SplicedRequestFrame/frame`` is its
+    ///     readable bytes from the frame's start.
     public static func encodeRequestSpliced<R: KafkaRequest>(
         _ request: R, version: Int16, correlationID: Int32, clientID: String?, into buffer: consuming ByteBuffer
     ) throws -> SplicedRequestFrame {

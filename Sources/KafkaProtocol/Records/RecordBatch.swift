@@ -54,7 +54,9 @@ public struct RecordBatch: Sendable, Hashable {
 
     /// Decodes the batch at the start of `bytes` (which may hold more after it).
     ///
-    /// - Parameter verifyChecksum: whether to check the CRC32C (the consumer's `check.crcs`).
+    /// - Parameters:
+    ///   - bytes: the bytes the batch starts at.
+    ///   - verifyChecksum: whether to check the CRC32C (the consumer's `check.crcs`).
     /// - Throws: ``KafkaProtocolError``: `.truncated` when `bytes` holds less than the whole batch,
     ///   `.checksumMismatch` when the CRC32C differs, `.invalidValue` / `.invalidLength` for a bad
     ///   magic byte, compression codec, length or count.

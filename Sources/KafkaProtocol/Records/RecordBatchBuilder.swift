@@ -40,6 +40,14 @@ public struct RecordBatchBuilder: Sendable {
     /// Starts a batch.
     ///
     /// - Parameters:
+    ///   - baseOffset: the offset of the first record (0 in a produce request: the broker assigns offsets).
+    ///   - partitionLeaderEpoch: the leader epoch, -1 in a produce request.
+    ///   - producerId: the idempotent or transactional producer's id, -1 without one.
+    ///   - producerEpoch: the producer's epoch, -1 without a producer id.
+    ///   - baseSequence: the sequence number of the first record, -1 without a producer id.
+    ///   - isTransactional: whether the batch belongs to a transaction.
+    ///   - isControlBatch: whether the batch holds control records (transaction markers).
+    ///   - timestampType: whether the timestamps are the producer's (`CreateTime`) or the broker's (`LogAppendTime`).
     ///   - buffer: the batch is written after this buffer's existing bytes (for example into a
     ///     request being encoded); ``finish()`` returns the whole buffer.
     ///   - capacity: bytes to reserve up front for the batch.

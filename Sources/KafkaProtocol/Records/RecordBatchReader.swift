@@ -59,7 +59,9 @@ public struct RecordBatchReader: Sendable {
 
     /// Creates a reader of `records`.
     ///
-    /// - Parameter verifyChecksums: whether to check each batch's CRC32C / each legacy message's CRC32.
+    /// - Parameters:
+    ///   - records: the records section of a fetch response: record batches or legacy message sets.
+    ///   - verifyChecksums: whether to check each batch's CRC32C / each legacy message's CRC32.
     public init(_ records: ByteBuffer, verifyChecksums: Bool = true) {
         self.buffer = records
         self.verifyChecksums = verifyChecksums
