@@ -125,10 +125,7 @@ extension AdminError {
                 code: code, api: api, resourceKind: resourceKind, resourceName: resourceName,
                 message: error.description)
         case is CancellationError:
-            self.init(
-                code: .requestTimedOut, api: api, resourceKind: resourceKind, resourceName: resourceName,
-                message: "the task was cancelled before the operation completed")
-            isCancellation = true
+            self = .cancellation(api: api, resourceKind: resourceKind, resourceName: resourceName)
         default:
             self.init(
                 code: .unknownServerError, api: api, resourceKind: resourceKind, resourceName: resourceName,
@@ -149,6 +146,31 @@ extension AdminError {
     /// has one), an `AdminError` or the failure of the request as a whole.
     init(_ error: any Error, api: KafkaAPIKey, group groupId: String) {
         self.init(error, api: (error as? KafkaError)?.api ?? api, resourceKind: .group, resourceName: groupId)
+    }
+
+    /// The error of an operation that stopped because the calling task was cancelled; `lastFailure` is what
+    /// failed while the task was cancelled, if anything did.
+    static func cancellation(
+        api: KafkaAPIKey, resourceKind: ResourceKind, resourceName: String, lastFailure: (any Error)? = nil
+    ) -> AdminError {
+        var error = AdminError(
+            code: .requestTimedOut, api: api, resourceKind: resourceKind, resourceName: resourceName,
+            message: "the task was cancelled before the operation completed"
+                + (lastFailure.map { " (last failure: \($0))" } ?? ""))
+        error.isCancellation = true
+        return error
+    }
+
+    /// What a public operation throws for `error`: as ``init(_:api:resourceKind:resourceName:)``, except that a
+    /// failure other than an ``AdminError`` met after the calling task was cancelled (a request cut short, a retry
+    /// that ran out while waiting) reports the cancellation, as Java's `InterruptException` does.
+    static func thrownByOperation(
+        _ error: any Error, api: KafkaAPIKey, resourceKind: ResourceKind, resourceName: String
+    ) -> AdminError {
+        if Task.isCancelled, !(error is AdminError), !(error is CancellationError) {
+            return .cancellation(api: api, resourceKind: resourceKind, resourceName: resourceName, lastFailure: error)
+        }
+        return AdminError(error, api: api, resourceKind: resourceKind, resourceName: resourceName)
     }
 
     /// The resource name of an operation on several resources that failed as a whole: the distinct names,

@@ -14,7 +14,7 @@ extension KafkaAdminClient {
         do {
             return try await describeClusterOnce()
         } catch {
-            throw AdminError(
+            throw AdminError.thrownByOperation(
                 error, api: (error as? KafkaError)?.api ?? .describeCluster, resourceKind: .cluster, resourceName: "")
         }
     }
@@ -67,7 +67,7 @@ extension KafkaAdminClient {
         do {
             return try await operation()
         } catch {
-            throw AdminError(error, api: api, resourceKind: resourceKind, resourceName: resourceName)
+            throw AdminError.thrownByOperation(error, api: api, resourceKind: resourceKind, resourceName: resourceName)
         }
     }
 

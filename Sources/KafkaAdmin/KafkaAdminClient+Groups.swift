@@ -38,7 +38,8 @@ extension KafkaAdminClient {
                         return (response, version)
                     }
                 } catch {
-                    throw AdminError(error, api: .listGroups, resourceKind: .broker, resourceName: "\(nodeID)")
+                    throw AdminError.thrownByOperation(
+                        error, api: .listGroups, resourceKind: .broker, resourceName: "\(nodeID)")
                 }
                 for group in response.groups where group.protocolType == "consumer" || group.protocolType.isEmpty {
                     let state = version >= 4 ? group.groupState : nil
