@@ -162,12 +162,12 @@ extension AdminError {
     }
 
     /// What a public operation throws for `error`: as ``init(_:api:resourceKind:resourceName:)``, except that a
-    /// failure other than an ``AdminError`` met after the calling task was cancelled (a request cut short, a retry
-    /// that ran out while waiting) reports the cancellation, as Java's `InterruptException` does.
+    /// network failure met after the calling task was cancelled (a request cut short, a retry that ran out while
+    /// waiting) reports the cancellation, as Java's `InterruptException` does.
     static func thrownByOperation(
         _ error: any Error, api: KafkaAPIKey, resourceKind: ResourceKind, resourceName: String
     ) -> AdminError {
-        if Task.isCancelled, !(error is AdminError), !(error is CancellationError) {
+        if Task.isCancelled, error is KafkaNetworkError {
             return .cancellation(api: api, resourceKind: resourceKind, resourceName: resourceName, lastFailure: error)
         }
         return AdminError(error, api: api, resourceKind: resourceKind, resourceName: resourceName)

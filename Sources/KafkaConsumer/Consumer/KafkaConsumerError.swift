@@ -45,7 +45,8 @@ public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvert
         /// The cluster could not be reached or answered in a way retrying does not fix (TLS or SASL failure,
         /// no common API version, no broker reachable within `request.timeout.ms`).
         case network(KafkaNetworkError)
-        /// The task calling the consumer was cancelled (Java's `InterruptException`).
+        /// The task calling the consumer was cancelled (Java's `InterruptException`). A network failure met after
+        /// the cancellation (a request cut short) is ``KafkaConsumerError/underlying``.
         case cancelled
         /// The application's rebalance listener threw from the named callback (`partitionsAssigned`,
         /// `partitionsRevoked` or `partitionsLost`); the partitions changed hands all the same. The listener's
@@ -65,7 +66,8 @@ public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvert
     /// there is one.
     public var groupId: String?
     /// The error thrown by the application's code (``Kind/rebalanceListener(_:)``,
-    /// ``Kind/deserialization(_:offset:)``) or of an unexpected type (``Kind/unexpected``); `nil` otherwise.
+    /// ``Kind/deserialization(_:offset:)``), of an unexpected type (``Kind/unexpected``), or the network failure
+    /// that followed a cancellation (``Kind/cancelled``); `nil` otherwise.
     public var underlying: (any Error & Sendable)?
 
     /// Creates an error.
@@ -77,7 +79,8 @@ public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvert
 
     /// `error` as a consumer error: a ``KafkaConsumerError`` as it is (with `groupId` filled in when it has none),
     /// a ``ConsumerFetchError`` as ``Kind/fetch(_:)``, a `KafkaError` as ``Kind/broker(_:)``, a `KafkaNetworkError`
-    /// as ``Kind/network(_:)``, a `CancellationError` as ``Kind/cancelled``, and anything else as
+    /// as ``Kind/network(_:)`` (or ``Kind/cancelled`` with it in ``underlying`` when the calling task is cancelled:
+    /// the request was cut short), a `CancellationError` as ``Kind/cancelled``, and anything else as
     /// ``Kind/unexpected`` with the error kept in ``underlying``.
     package init(wrapping error: any Error, groupId: String? = nil) {
         switch error {
@@ -89,7 +92,11 @@ public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvert
         case let error as KafkaError:
             self.init(.broker(error), groupId: groupId)
         case let error as KafkaNetworkError:
-            self.init(.network(error), groupId: groupId)
+            if Task.isCancelled {
+                self.init(.cancelled, groupId: groupId, underlying: error)
+            } else {
+                self.init(.network(error), groupId: groupId)
+            }
         case is CancellationError:
             self.init(.cancelled, groupId: groupId)
         default:
@@ -128,7 +135,8 @@ public struct KafkaConsumerError: Error, Sendable, Hashable, CustomStringConvert
             case .fetch(let error): error.description
             case .broker(let error): "The cluster reported an error: \(error)"
             case .network(let error): "Network failure: \(error)"
-            case .cancelled: "The task calling the consumer was cancelled"
+            case .cancelled:
+                "The task calling the consumer was cancelled" + (underlying.map { " (last failure: \($0))" } ?? "")
             case .rebalanceListener(let callback):
                 "The rebalance listener's \(callback) threw: \(underlying.map { "\($0)" } ?? "an error")"
             case .deserialization(let partition, let offset):

@@ -36,7 +36,7 @@ struct ConsumerErrorKindTests {
     }
 
     @Test("each error type the consumer meets maps to its kind; the original stays reachable")
-    func wrappingKeepsWhatWasThrown() {
+    func wrappingKeepsWhatWasThrown() async {
         let fetch = ConsumerFetchError(.noResetPolicy, topic: "t", partition: 1, offset: 5)
         #expect(KafkaConsumerError(wrapping: fetch) == KafkaConsumerError(.fetch(fetch)))
         let broker = KafkaError(code: .groupAuthorizationFailed, api: .offsetCommit, topic: "t", partition: 0)
@@ -44,6 +44,12 @@ struct ConsumerErrorKindTests {
         let network = KafkaNetworkError(.noBrokerAvailable, "no broker could be reached")
         #expect(KafkaConsumerError(wrapping: network) == KafkaConsumerError(.network(network)))
         #expect(KafkaConsumerError(wrapping: CancellationError()) == KafkaConsumerError(.cancelled))
+        // A network failure met once the calling task is cancelled (a request cut short) is the cancellation.
+        let cutShort = await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return KafkaConsumerError(wrapping: network)
+        }.value
+        #expect(cutShort.kind == .cancelled && cutShort.underlying is KafkaNetworkError, "\(cutShort)")
         let closed = KafkaConsumerError(.closed)
         #expect(KafkaConsumerError(wrapping: closed) == closed)
 
