@@ -42,8 +42,7 @@ extension KafkaConsumer {
     /// The iteration ends (`next()` returns `nil`) when the consumer is closed — by ``close()``, from any task,
     /// or by a service group's graceful shutdown (see ``run()``) — and, as with `AsyncStream`, when the
     /// iterating task is cancelled. Other errors of ``poll(timeout:)`` are rethrown (as ``KafkaConsumerError``) and
-    /// end the iteration. One
-    /// task iterates a consumer at a time.
+    /// end the iteration. One task iterates a consumer at a time.
     public var batches: ConsumerBatches {
         ConsumerBatches(consumer: self)
     }
