@@ -16,7 +16,12 @@ public import KafkaProtocol
 ///
 /// When the request carrying a resource failed as a whole (a broker that cannot be reached, an API
 /// the broker does not support), the code is the nearest protocol code (`NETWORK_EXCEPTION`,
-/// `UNSUPPORTED_VERSION`, …) and ``message`` describes the underlying failure.
+/// `UNSUPPORTED_VERSION`, `REQUEST_TIMED_OUT`, …) and ``message`` describes the underlying failure.
+///
+/// Every throwing method of ``KafkaAdminClient`` throws this type: a failure of the operation as a
+/// whole names the resources it concerns (several names joined with ", "; an empty name and
+/// ``ResourceKind/cluster`` for operations on the whole cluster). When the calling task is cancelled,
+/// the code is `REQUEST_TIMED_OUT` and ``isCancellation`` is true.
 public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of resource the error concerns.
     public enum ResourceKind: String, Sendable, Hashable {
@@ -50,6 +55,9 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String?
     /// The partition, when the resource is one (``ResourceKind/partition``); nil otherwise.
     public var topicPartition: TopicPartitionKey?
+    /// Whether the operation stopped because the calling task was cancelled (Java's `InterruptException`); the
+    /// code is then `REQUEST_TIMED_OUT`.
+    public var isCancellation = false
 
     /// Creates an error.
     public init(
@@ -109,13 +117,15 @@ extension AdminError {
             let code: KafkaErrorCode =
                 switch error.kind {
                 case .unsupportedVersion: .unsupportedVersion
-                case .requestTimedOut: .requestTimedOut
+                case .requestTimedOut, .connectTimedOut: .requestTimedOut
                 case .authenticationFailed: .saslAuthenticationFailed
                 default: .networkException
                 }
             self.init(
                 code: code, api: api, resourceKind: resourceKind, resourceName: resourceName,
                 message: error.description)
+        case is CancellationError:
+            self = .cancellation(api: api, resourceKind: resourceKind, resourceName: resourceName)
         default:
             self.init(
                 code: .unknownServerError, api: api, resourceKind: resourceKind, resourceName: resourceName,
@@ -136,6 +146,37 @@ extension AdminError {
     /// has one), an `AdminError` or the failure of the request as a whole.
     init(_ error: any Error, api: KafkaAPIKey, group groupId: String) {
         self.init(error, api: (error as? KafkaError)?.api ?? api, resourceKind: .group, resourceName: groupId)
+    }
+
+    /// The error of an operation that stopped because the calling task was cancelled; `lastFailure` is what
+    /// failed while the task was cancelled, if anything did.
+    static func cancellation(
+        api: KafkaAPIKey, resourceKind: ResourceKind, resourceName: String, lastFailure: (any Error)? = nil
+    ) -> AdminError {
+        var error = AdminError(
+            code: .requestTimedOut, api: api, resourceKind: resourceKind, resourceName: resourceName,
+            message: "the task was cancelled before the operation completed"
+                + (lastFailure.map { " (last failure: \($0))" } ?? ""))
+        error.isCancellation = true
+        return error
+    }
+
+    /// What a public operation throws for `error`: as ``init(_:api:resourceKind:resourceName:)``, except that a
+    /// network failure met after the calling task was cancelled (a request cut short, a retry that ran out while
+    /// waiting) reports the cancellation, as Java's `InterruptException` does.
+    static func thrownByOperation(
+        _ error: any Error, api: KafkaAPIKey, resourceKind: ResourceKind, resourceName: String
+    ) -> AdminError {
+        if Task.isCancelled, error is KafkaNetworkError {
+            return .cancellation(api: api, resourceKind: resourceKind, resourceName: resourceName, lastFailure: error)
+        }
+        return AdminError(error, api: api, resourceKind: resourceKind, resourceName: resourceName)
+    }
+
+    /// The resource name of an operation on several resources that failed as a whole: the distinct names,
+    /// sorted, joined with ", ".
+    static func resourceNames(_ names: [String]) -> String {
+        Set(names).sorted().joined(separator: ", ")
     }
 
     /// The error of a resource the broker's response did not mention.

@@ -7,13 +7,15 @@ extension KafkaAdminClient {
     /// Uses DescribeCluster (Kafka 2.8 and later) when the broker supports it, Metadata otherwise.
     /// Retriable errors are retried for up to `request.timeout.ms`.
     ///
-    /// - Throws: ``AdminError`` for an error the broker reported (the resource kind is
-    ///   ``AdminError/ResourceKind/cluster``), ``/KafkaNetwork/KafkaNetworkError`` when no broker answers.
-    public func describeCluster() async throws -> ClusterDescription {
+    /// - Throws: ``AdminError`` (the resource kind is ``AdminError/ResourceKind/cluster``) for an error the
+    ///   broker reported, `NETWORK_EXCEPTION` or `REQUEST_TIMED_OUT` when no broker answers, or the task's
+    ///   cancellation (``AdminError/isCancellation``).
+    public func describeCluster() async throws(AdminError) -> ClusterDescription {
         do {
             return try await describeClusterOnce()
-        } catch let error as KafkaError {
-            throw AdminError(error, api: error.api ?? .describeCluster, resourceKind: .cluster, resourceName: "")
+        } catch {
+            throw AdminError.thrownByOperation(
+                error, api: (error as? KafkaError)?.api ?? .describeCluster, resourceKind: .cluster, resourceName: "")
         }
     }
 
@@ -54,6 +56,20 @@ extension KafkaAdminClient {
     }
 
     // MARK: - Request helpers shared by the admin operations
+
+    /// Runs a public admin operation, reporting what it throws as an ``AdminError`` for the resources it concerns:
+    /// an ``AdminError`` as it is, and a broker's error, a network failure, a timeout or the task's cancellation
+    /// with the nearest error code (see ``AdminError``).
+    func reportingAdminError<T>(
+        api: KafkaAPIKey, resourceKind: AdminError.ResourceKind, resourceName: String,
+        _ operation: () async throws -> T
+    ) async throws(AdminError) -> T {
+        do {
+            return try await operation()
+        } catch {
+            throw AdminError.thrownByOperation(error, api: api, resourceKind: resourceKind, resourceName: resourceName)
+        }
+    }
 
     /// Runs a per-resource operation against the controller, retrying the resources that failed
     /// with NOT_CONTROLLER (after a metadata refresh, which finds the new controller) and whole

@@ -15,46 +15,52 @@ extension KafkaAdminClient {
     ///   `nil` for every state. Brokers that support ListGroups v4 filter themselves; for older
     ///   ones the groups are described and filtered here.
     /// - Returns: the groups, sorted by id.
-    /// - Throws: ``AdminError`` when a broker reports an error (the resource is the broker);
-    ///   network errors.
-    public func listConsumerGroups(states: Set<String>? = nil) async throws -> [ConsumerGroupListing] {
-        let metadata = try await cluster.metadata()
-        let wanted = states.map { Set($0.map { $0.lowercased() }) }
-        var listings: [String: ConsumerGroupListing] = [:]
-        var unfiltered: [String] = []
-        for nodeID in metadata.brokers.keys.sorted() {
-            let (response, version): (ListGroupsResponse, Int16)
-            do {
-                (response, version) = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
-                    let connection = try await cluster.connection(to: .broker(nodeID), kind: .admin)
-                    let (response, version) = try await cluster.send(on: connection) { version in
-                        ListGroupsRequest(statesFilter: version >= 4 ? (states.map { Array($0).sorted() } ?? []) : [])
+    /// - Throws: ``AdminError``: for a broker's error or a broker that cannot be reached, the resource is the broker;
+    ///   when the cluster's metadata cannot be had, the cluster (`NETWORK_EXCEPTION` or `REQUEST_TIMED_OUT`); when the
+    ///   task is cancelled, ``AdminError/isCancellation`` is true.
+    public func listConsumerGroups(states: Set<String>? = nil) async throws(AdminError) -> [ConsumerGroupListing] {
+        try await reportingAdminError(api: .listGroups, resourceKind: .cluster, resourceName: "") {
+            let metadata = try await cluster.metadata()
+            let wanted = states.map { Set($0.map { $0.lowercased() }) }
+            var listings: [String: ConsumerGroupListing] = [:]
+            var unfiltered: [String] = []
+            for nodeID in metadata.brokers.keys.sorted() {
+                let (response, version): (ListGroupsResponse, Int16)
+                do {
+                    (response, version) = try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
+                        let connection = try await cluster.connection(to: .broker(nodeID), kind: .admin)
+                        let (response, version) = try await cluster.send(on: connection) { version in
+                            ListGroupsRequest(
+                                statesFilter: version >= 4 ? (states.map { Array($0).sorted() } ?? []) : [])
+                        }
+                        let code = KafkaErrorCode(rawValue: response.errorCode)
+                        if code != .none { throw KafkaError(code: code, api: .listGroups) }
+                        return (response, version)
                     }
-                    let code = KafkaErrorCode(rawValue: response.errorCode)
-                    if code != .none { throw KafkaError(code: code, api: .listGroups) }
-                    return (response, version)
+                } catch {
+                    throw AdminError.thrownByOperation(
+                        error, api: .listGroups, resourceKind: .broker, resourceName: "\(nodeID)")
                 }
-            } catch let error as KafkaError {
-                throw AdminError(error, api: .listGroups, resourceKind: .broker, resourceName: "\(nodeID)")
-            }
-            for group in response.groups where group.protocolType == "consumer" || group.protocolType.isEmpty {
-                let state = version >= 4 ? group.groupState : nil
-                if let wanted, let state, !wanted.contains(state.lowercased()) { continue }
-                if wanted != nil && state == nil { unfiltered.append(group.groupId) }
-                listings[group.groupId] = ConsumerGroupListing(
-                    groupId: group.groupId, protocolType: group.protocolType, state: state)
-            }
-        }
-        if let wanted, !unfiltered.isEmpty {
-            for (groupId, result) in try await describeConsumerGroups(unfiltered) {
-                guard case .success(let description) = result, wanted.contains(description.state.lowercased()) else {
-                    listings[groupId] = nil
-                    continue
+                for group in response.groups where group.protocolType == "consumer" || group.protocolType.isEmpty {
+                    let state = version >= 4 ? group.groupState : nil
+                    if let wanted, let state, !wanted.contains(state.lowercased()) { continue }
+                    if wanted != nil && state == nil { unfiltered.append(group.groupId) }
+                    listings[group.groupId] = ConsumerGroupListing(
+                        groupId: group.groupId, protocolType: group.protocolType, state: state)
                 }
-                listings[groupId]?.state = description.state
             }
+            if let wanted, !unfiltered.isEmpty {
+                for (groupId, result) in try await describeConsumerGroups(unfiltered) {
+                    guard case .success(let description) = result, wanted.contains(description.state.lowercased())
+                    else {
+                        listings[groupId] = nil
+                        continue
+                    }
+                    listings[groupId]?.state = description.state
+                }
+            }
+            return listings.values.sorted { $0.groupId < $1.groupId }
         }
-        return listings.values.sorted { $0.groupId < $1.groupId }
     }
 
     // MARK: Describing
@@ -67,35 +73,42 @@ extension KafkaAdminClient {
     /// does not exist is described with the state `Dead` and no members, as the broker reports it.
     ///
     /// - Returns: a result per requested group: the description, or the ``AdminError`` for that group.
-    /// - Throws: network errors that outlast the retries.
+    /// - Throws: ``AdminError`` naming the groups, with `NETWORK_EXCEPTION` or `REQUEST_TIMED_OUT`, when their
+    ///   coordinators cannot be reached within the retries; when the task is cancelled, ``AdminError/isCancellation``
+    ///   is true.
     public func describeConsumerGroups(
         _ groupIds: [String]
-    ) async throws -> [String: Result<ConsumerGroupDescription, AdminError>] {
-        try await forEachCoordinator(groupIds, api: .describeGroups) { coordinator, groups in
-            let response = try await cluster.send(
-                DescribeGroupsRequest(groups: groups), to: .broker(coordinator.nodeID), kind: .admin)
-            var results: [String: Result<ConsumerGroupDescription, AdminError>] = [:]
-            for group in response.groups where groups.contains(group.groupId) {
-                let code = KafkaErrorCode(rawValue: group.errorCode)
-                guard code == .none else {
-                    results[group.groupId] = .failure(
-                        AdminError(code: code, api: .describeGroups, resourceKind: .group, resourceName: group.groupId))
-                    continue
+    ) async throws(AdminError) -> [String: Result<ConsumerGroupDescription, AdminError>] {
+        try await reportingAdminError(
+            api: .describeGroups, resourceKind: .group, resourceName: AdminError.resourceNames(groupIds)
+        ) {
+            try await forEachCoordinator(groupIds, api: .describeGroups) { coordinator, groups in
+                let response = try await cluster.send(
+                    DescribeGroupsRequest(groups: groups), to: .broker(coordinator.nodeID), kind: .admin)
+                var results: [String: Result<ConsumerGroupDescription, AdminError>] = [:]
+                for group in response.groups where groups.contains(group.groupId) {
+                    let code = KafkaErrorCode(rawValue: group.errorCode)
+                    guard code == .none else {
+                        results[group.groupId] = .failure(
+                            AdminError(
+                                code: code, api: .describeGroups, resourceKind: .group, resourceName: group.groupId))
+                        continue
+                    }
+                    let isConsumer = group.protocolType == "consumer"
+                    results[group.groupId] = .success(
+                        ConsumerGroupDescription(
+                            groupId: group.groupId, state: group.groupState, protocolType: group.protocolType,
+                            partitionAssignor: group.protocolData, coordinator: coordinator,
+                            members: group.members.map { member in
+                                ConsumerGroupMemberDescription(
+                                    memberId: member.memberId, groupInstanceId: member.groupInstanceId,
+                                    clientId: member.clientId, clientHost: member.clientHost,
+                                    assignment: isConsumer
+                                        ? ConsumerAssignmentDecoder.partitions(from: member.memberAssignment) : [])
+                            }))
                 }
-                let isConsumer = group.protocolType == "consumer"
-                results[group.groupId] = .success(
-                    ConsumerGroupDescription(
-                        groupId: group.groupId, state: group.groupState, protocolType: group.protocolType,
-                        partitionAssignor: group.protocolData, coordinator: coordinator,
-                        members: group.members.map { member in
-                            ConsumerGroupMemberDescription(
-                                memberId: member.memberId, groupInstanceId: member.groupInstanceId,
-                                clientId: member.clientId, clientHost: member.clientHost,
-                                assignment: isConsumer
-                                    ? ConsumerAssignmentDecoder.partitions(from: member.memberAssignment) : [])
-                        }))
+                return results
             }
-            return results
         }
     }
 
@@ -108,17 +121,25 @@ extension KafkaAdminClient {
     /// all the same.
     ///
     /// - Returns: a result per requested group.
-    /// - Throws: network errors that outlast the retries.
-    public func deleteConsumerGroups(_ groupIds: [String]) async throws -> [String: Result<Void, AdminError>] {
-        try await forEachCoordinator(groupIds, api: .deleteGroups) { coordinator, groups in
-            let response = try await cluster.send(
-                DeleteGroupsRequest(groupsNames: groups), to: .broker(coordinator.nodeID), kind: .admin)
-            var results: [String: Result<Void, AdminError>] = [:]
-            for result in response.results where groups.contains(result.groupId) {
-                results[result.groupId] = AdminError.outcome(
-                    result.errorCode, api: .deleteGroups, resourceKind: .group, resourceName: result.groupId)
+    /// - Throws: ``AdminError`` naming the groups, with `NETWORK_EXCEPTION` or `REQUEST_TIMED_OUT`, when their
+    ///   coordinators cannot be reached within the retries; when the task is cancelled, ``AdminError/isCancellation``
+    ///   is true.
+    public func deleteConsumerGroups(_ groupIds: [String]) async throws(AdminError) -> [String: Result<
+        Void, AdminError
+    >] {
+        try await reportingAdminError(
+            api: .deleteGroups, resourceKind: .group, resourceName: AdminError.resourceNames(groupIds)
+        ) {
+            try await forEachCoordinator(groupIds, api: .deleteGroups) { coordinator, groups in
+                let response = try await cluster.send(
+                    DeleteGroupsRequest(groupsNames: groups), to: .broker(coordinator.nodeID), kind: .admin)
+                var results: [String: Result<Void, AdminError>] = [:]
+                for result in response.results where groups.contains(result.groupId) {
+                    results[result.groupId] = AdminError.outcome(
+                        result.errorCode, api: .deleteGroups, resourceKind: .group, resourceName: result.groupId)
+                }
+                return results
             }
-            return results
         }
     }
 

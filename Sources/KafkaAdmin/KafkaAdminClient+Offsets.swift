@@ -13,47 +13,50 @@ extension KafkaAdminClient {
     ///   - partitions: the partitions to look up; `nil` for every partition the group committed.
     /// - Returns: the committed offset of each partition that has one; partitions without a commit,
     ///   or for which the coordinator reports a non-retriable error, are left out.
-    /// - Throws: ``AdminError`` for a group-level error (`GROUP_AUTHORIZATION_FAILED`, …), the
-    ///   resource being the group; network errors that outlast the retries.
+    /// - Throws: ``AdminError``, the resource being the group: a group-level error (`GROUP_AUTHORIZATION_FAILED`, …),
+    ///   `NETWORK_EXCEPTION` or `REQUEST_TIMED_OUT` when the coordinator cannot be reached within the retries, or the
+    ///   task's cancellation (``AdminError/isCancellation``).
     public func listConsumerGroupOffsets(
         _ groupId: String, partitions: [TopicPartitionKey]? = nil
-    ) async throws -> [TopicPartitionKey: ConsumerGroupOffset] {
-        if let partitions, partitions.isEmpty { return [:] }
-        let byTopic = partitions.map { Dictionary(grouping: $0, by: \.topic) }
-        func indexes(_ topic: String) -> [Int32] { Array(Set((byTopic?[topic] ?? []).map(\.partition))).sorted() }
-        let topicNames = byTopic?.keys.sorted()
-        let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetFetch) { (version: Int16) in
-            var request = OffsetFetchRequest()
-            if version >= 8 {
-                request.groups = [
-                    OffsetFetchRequest.OffsetFetchRequestGroup(
-                        groupId: groupId,
-                        topics: topicNames?.map {
-                            OffsetFetchRequest.OffsetFetchRequestTopics(name: $0, partitionIndexes: indexes($0))
-                        })
-                ]
-            } else {
-                guard topicNames != nil || version >= 2 else {
-                    throw KafkaError(
-                        code: .unsupportedVersion, api: .offsetFetch,
-                        brokerMessage: "listing every committed partition needs OffsetFetch v2+")
+    ) async throws(AdminError) -> [TopicPartitionKey: ConsumerGroupOffset] {
+        try await reportingAdminError(api: .offsetFetch, resourceKind: .group, resourceName: groupId) {
+            if let partitions, partitions.isEmpty { return [:] }
+            let byTopic = partitions.map { Dictionary(grouping: $0, by: \.topic) }
+            func indexes(_ topic: String) -> [Int32] { Array(Set((byTopic?[topic] ?? []).map(\.partition))).sorted() }
+            let topicNames = byTopic?.keys.sorted()
+            let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetFetch) { (version: Int16) in
+                var request = OffsetFetchRequest()
+                if version >= 8 {
+                    request.groups = [
+                        OffsetFetchRequest.OffsetFetchRequestGroup(
+                            groupId: groupId,
+                            topics: topicNames?.map {
+                                OffsetFetchRequest.OffsetFetchRequestTopics(name: $0, partitionIndexes: indexes($0))
+                            })
+                    ]
+                } else {
+                    guard topicNames != nil || version >= 2 else {
+                        throw KafkaError(
+                            code: .unsupportedVersion, api: .offsetFetch,
+                            brokerMessage: "listing every committed partition needs OffsetFetch v2+")
+                    }
+                    request.groupId = groupId
+                    request.topics = topicNames?.map {
+                        OffsetFetchRequest.OffsetFetchRequestTopic(name: $0, partitionIndexes: indexes($0))
+                    }
                 }
-                request.groupId = groupId
-                request.topics = topicNames?.map {
-                    OffsetFetchRequest.OffsetFetchRequestTopic(name: $0, partitionIndexes: indexes($0))
-                }
+                return request
+            } check: { (response: OffsetFetchResponse) in
+                let entries = Self.committedEntries(response, groupId: groupId)
+                return entries.groupError ?? entries.errors.first { $0.isRetriable || $0.code.isCoordinatorError }
             }
-            return request
-        } check: { (response: OffsetFetchResponse) in
             let entries = Self.committedEntries(response, groupId: groupId)
-            return entries.groupError ?? entries.errors.first { $0.isRetriable || $0.code.isCoordinatorError }
+            for error in entries.errors {
+                logger.debug("no committed offset returned", metadata: ["group": "\(groupId)", "error": "\(error)"])
+            }
+            let wanted = partitions.map(Set.init)
+            return entries.offsets.filter { wanted?.contains($0.key) ?? true }
         }
-        let entries = Self.committedEntries(response, groupId: groupId)
-        for error in entries.errors {
-            logger.debug("no committed offset returned", metadata: ["group": "\(groupId)", "error": "\(error)"])
-        }
-        let wanted = partitions.map(Set.init)
-        return entries.offsets.filter { wanted?.contains($0.key) ?? true }
     }
 
     /// Changes the offsets committed for a consumer group (Java's `alterConsumerGroupOffsets`),
@@ -64,32 +67,35 @@ extension KafkaAdminClient {
     ///
     /// - Returns: a result per requested partition (`UNKNOWN_TOPIC_OR_PARTITION`,
     ///   `UNKNOWN_MEMBER_ID`, `OFFSET_METADATA_TOO_LARGE`, …).
-    /// - Throws: network errors, and coordinator errors that outlast the retries as ``AdminError``
-    ///   for the group.
+    /// - Throws: ``AdminError`` for the group: coordinator errors that outlast the retries, `NETWORK_EXCEPTION` or
+    ///   `REQUEST_TIMED_OUT` when the coordinator cannot be reached, or the task's cancellation
+    ///   (``AdminError/isCancellation``).
     public func alterConsumerGroupOffsets(
         _ groupId: String, offsets: [TopicPartitionKey: ConsumerGroupOffset]
-    ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
-        guard !offsets.isEmpty else { return [:] }
-        let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetCommit) { (version: Int16) in
-            OffsetCommitRequest(
-                groupId: groupId, generationIdOrMemberEpoch: -1, memberId: "",
-                topics: OffsetCommitRequest.topics(offsets, version: version))
-        } check: { (response: OffsetCommitResponse) in
-            Self.partitionErrors(
-                response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) }
-            )
-            .first { $0.code.isCoordinatorError }
+    ) async throws(AdminError) -> [TopicPartitionKey: Result<Void, AdminError>] {
+        try await reportingAdminError(api: .offsetCommit, resourceKind: .group, resourceName: groupId) {
+            guard !offsets.isEmpty else { return [:] }
+            let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetCommit) { (version: Int16) in
+                OffsetCommitRequest(
+                    groupId: groupId, generationIdOrMemberEpoch: -1, memberId: "",
+                    topics: OffsetCommitRequest.topics(offsets, version: version))
+            } check: { (response: OffsetCommitResponse) in
+                Self.partitionErrors(
+                    response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) }
+                )
+                .first { $0.code.isCoordinatorError }
+            }
+            return Self.partitionResults(
+                requested: Set(offsets.keys), api: .offsetCommit,
+                answers: response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) })
         }
-        return Self.partitionResults(
-            requested: Set(offsets.keys), api: .offsetCommit,
-            answers: response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) })
     }
 
     /// Changes the offsets committed for a consumer group to plain offsets, without metadata or
     /// leader epoch; see the variant taking ``ConsumerGroupOffset`` values.
     public func alterConsumerGroupOffsets(
         _ groupId: String, offsets: [TopicPartitionKey: Int64]
-    ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
+    ) async throws(AdminError) -> [TopicPartitionKey: Result<Void, AdminError>] {
         try await alterConsumerGroupOffsets(groupId, offsets: offsets.mapValues { ConsumerGroupOffset(offset: $0) })
     }
 
@@ -100,35 +106,38 @@ extension KafkaAdminClient {
     /// fail with `GROUP_SUBSCRIBED_TO_TOPIC`.
     ///
     /// - Returns: a result per requested partition.
-    /// - Throws: ``AdminError`` for an error of the whole group (`GROUP_ID_NOT_FOUND`,
-    ///   `NON_EMPTY_GROUP` for a non-consumer group with members, …) and for coordinator errors
-    ///   that outlast the retries, the resource being the group; network errors.
+    /// - Throws: ``AdminError`` for an error of the whole group (`GROUP_ID_NOT_FOUND`, `NON_EMPTY_GROUP` for a
+    ///   non-consumer group with members, …) and for coordinator errors that outlast the retries, `NETWORK_EXCEPTION`
+    ///   or `REQUEST_TIMED_OUT` when the coordinator cannot be reached, or the task's cancellation
+    ///   (``AdminError/isCancellation``); the resource is the group.
     public func deleteConsumerGroupOffsets(
         _ groupId: String, partitions: Set<TopicPartitionKey>
-    ) async throws -> [TopicPartitionKey: Result<Void, AdminError>] {
-        guard !partitions.isEmpty else { return [:] }
-        let byTopic = Dictionary(grouping: partitions, by: \.topic)
-        let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetDelete) { (_: Int16) in
-            OffsetDeleteRequest(
-                groupId: groupId,
-                topics: byTopic.keys.sorted().map { topic in
-                    OffsetDeleteRequest.OffsetDeleteRequestTopic(
-                        name: topic,
-                        partitions: (byTopic[topic] ?? []).map(\.partition).sorted().map {
-                            OffsetDeleteRequest.OffsetDeleteRequestPartition(partitionIndex: $0)
-                        })
-                })
-        } check: { (response: OffsetDeleteResponse) in
-            let code = KafkaErrorCode(rawValue: response.errorCode)
-            if code != .none { return KafkaError(code: code, api: .offsetDelete) }
-            return Self.partitionErrors(
-                response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) }
-            )
-            .first { $0.code.isCoordinatorError }
+    ) async throws(AdminError) -> [TopicPartitionKey: Result<Void, AdminError>] {
+        try await reportingAdminError(api: .offsetDelete, resourceKind: .group, resourceName: groupId) {
+            guard !partitions.isEmpty else { return [:] }
+            let byTopic = Dictionary(grouping: partitions, by: \.topic)
+            let (response, _) = try await sendToCoordinator(groupId: groupId, api: .offsetDelete) { (_: Int16) in
+                OffsetDeleteRequest(
+                    groupId: groupId,
+                    topics: byTopic.keys.sorted().map { topic in
+                        OffsetDeleteRequest.OffsetDeleteRequestTopic(
+                            name: topic,
+                            partitions: (byTopic[topic] ?? []).map(\.partition).sorted().map {
+                                OffsetDeleteRequest.OffsetDeleteRequestPartition(partitionIndex: $0)
+                            })
+                    })
+            } check: { (response: OffsetDeleteResponse) in
+                let code = KafkaErrorCode(rawValue: response.errorCode)
+                if code != .none { return KafkaError(code: code, api: .offsetDelete) }
+                return Self.partitionErrors(
+                    response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) }
+                )
+                .first { $0.code.isCoordinatorError }
+            }
+            return Self.partitionResults(
+                requested: partitions, api: .offsetDelete,
+                answers: response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) })
         }
-        return Self.partitionResults(
-            requested: partitions, api: .offsetDelete,
-            answers: response.topics.map { ($0.name, $0.partitions.map { ($0.partitionIndex, $0.errorCode) }) })
     }
 
     // MARK: Log offsets and records
@@ -142,55 +151,63 @@ extension KafkaAdminClient {
     ///   - isolationLevel: with ``IsolationLevel/readCommitted`` the latest offset is the last
     ///     stable offset (records of open transactions are not counted).
     /// - Returns: a result per requested partition. A time after every record gives offset -1.
-    /// - Throws: network errors that outlast the retries.
+    /// - Throws: ``AdminError`` naming the partitions, with `NETWORK_EXCEPTION` or `REQUEST_TIMED_OUT`, when their
+    ///   leaders cannot be reached within the retries; when the task is cancelled, ``AdminError/isCancellation`` is
+    ///   true.
     public func listOffsets(
         _ specs: [TopicPartitionKey: OffsetSpec], isolationLevel: IsolationLevel = .readUncommitted
-    ) async throws -> [TopicPartitionKey: Result<ListedOffset, AdminError>] {
-        let timeout = Int32(clamping: configuration.requestTimeout.components.seconds * 1000)
-        return try await forEachLeader(Set(specs.keys), api: .listOffsets) { leader, partitions in
-            var results: [TopicPartitionKey: Result<ListedOffset, AdminError>] = [:]
-            var partitions = partitions
-            let connection = try await cluster.connection(to: .broker(leader), kind: .admin)
-            if try connection.versions.version(for: ListOffsetsRequest.self) < 7 {
-                for partition in partitions where specs[partition] == .maxTimestamp {
-                    results[partition] = .failure(
-                        AdminError(
-                            code: .unsupportedVersion, api: .listOffsets, partition: partition,
-                            message: "the max-timestamp lookup needs ListOffsets v7+"))
-                }
-                partitions.removeAll { specs[$0] == .maxTimestamp }
-                if partitions.isEmpty { return results }
-            }
-            let byTopic = Dictionary(grouping: partitions, by: \.topic)
-            let (response, version) = try await cluster.send(on: connection) { version in
-                ListOffsetsRequest(
-                    replicaId: -1, isolationLevel: isolationLevel.rawValue,
-                    topics: byTopic.keys.sorted().map { topic in
-                        ListOffsetsRequest.ListOffsetsTopic(
-                            name: topic,
-                            partitions: (byTopic[topic] ?? []).sorted().map {
-                                ListOffsetsRequest.ListOffsetsPartition(
-                                    partitionIndex: $0.partition,
-                                    timestamp: specs[$0]?.requestTimestamp ?? OffsetSpec.latest.requestTimestamp)
-                            })
-                    }, timeoutMs: timeout)
-            }
-            for topic in response.topics {
-                for answer in topic.partitions {
-                    let partition = TopicPartitionKey(topic: topic.name, partition: answer.partitionIndex)
-                    let code = KafkaErrorCode(rawValue: answer.errorCode)
-                    guard code == .none else {
-                        results[partition] = .failure(AdminError(code: code, api: .listOffsets, partition: partition))
-                        continue
+    ) async throws(AdminError) -> [TopicPartitionKey: Result<ListedOffset, AdminError>] {
+        try await reportingAdminError(
+            api: .listOffsets, resourceKind: .partition,
+            resourceName: AdminError.resourceNames(specs.keys.map(\.description))
+        ) {
+            let timeout = Int32(clamping: configuration.requestTimeout.components.seconds * 1000)
+            return try await forEachLeader(Set(specs.keys), api: .listOffsets) { leader, partitions in
+                var results: [TopicPartitionKey: Result<ListedOffset, AdminError>] = [:]
+                var partitions = partitions
+                let connection = try await cluster.connection(to: .broker(leader), kind: .admin)
+                if try connection.versions.version(for: ListOffsetsRequest.self) < 7 {
+                    for partition in partitions where specs[partition] == .maxTimestamp {
+                        results[partition] = .failure(
+                            AdminError(
+                                code: .unsupportedVersion, api: .listOffsets, partition: partition,
+                                message: "the max-timestamp lookup needs ListOffsets v7+"))
                     }
-                    let offset = version == 0 ? (answer.oldStyleOffsets.first ?? -1) : answer.offset
-                    results[partition] = .success(
-                        ListedOffset(
-                            offset: offset, timestamp: version == 0 ? -1 : answer.timestamp,
-                            leaderEpoch: answer.leaderEpoch >= 0 ? answer.leaderEpoch : nil))
+                    partitions.removeAll { specs[$0] == .maxTimestamp }
+                    if partitions.isEmpty { return results }
                 }
+                let byTopic = Dictionary(grouping: partitions, by: \.topic)
+                let (response, version) = try await cluster.send(on: connection) { version in
+                    ListOffsetsRequest(
+                        replicaId: -1, isolationLevel: isolationLevel.rawValue,
+                        topics: byTopic.keys.sorted().map { topic in
+                            ListOffsetsRequest.ListOffsetsTopic(
+                                name: topic,
+                                partitions: (byTopic[topic] ?? []).sorted().map {
+                                    ListOffsetsRequest.ListOffsetsPartition(
+                                        partitionIndex: $0.partition,
+                                        timestamp: specs[$0]?.requestTimestamp ?? OffsetSpec.latest.requestTimestamp)
+                                })
+                        }, timeoutMs: timeout)
+                }
+                for topic in response.topics {
+                    for answer in topic.partitions {
+                        let partition = TopicPartitionKey(topic: topic.name, partition: answer.partitionIndex)
+                        let code = KafkaErrorCode(rawValue: answer.errorCode)
+                        guard code == .none else {
+                            results[partition] = .failure(
+                                AdminError(code: code, api: .listOffsets, partition: partition))
+                            continue
+                        }
+                        let offset = version == 0 ? (answer.oldStyleOffsets.first ?? -1) : answer.offset
+                        results[partition] = .success(
+                            ListedOffset(
+                                offset: offset, timestamp: version == 0 ? -1 : answer.timestamp,
+                                leaderEpoch: answer.leaderEpoch >= 0 ? answer.leaderEpoch : nil))
+                    }
+                }
+                return results
             }
-            return results
         }
     }
 
@@ -202,35 +219,42 @@ extension KafkaAdminClient {
     /// - Returns: a result per requested partition: the new low watermark (log start offset), or
     ///   the error (`OFFSET_OUT_OF_RANGE` past the high watermark, `POLICY_VIOLATION` for a
     ///   compacted topic, …).
-    /// - Throws: network errors that outlast the retries.
+    /// - Throws: ``AdminError`` naming the partitions, with `NETWORK_EXCEPTION` or `REQUEST_TIMED_OUT`, when their
+    ///   leaders cannot be reached within the retries; when the task is cancelled, ``AdminError/isCancellation`` is
+    ///   true.
     public func deleteRecords(
         _ offsets: [TopicPartitionKey: Int64]
-    ) async throws -> [TopicPartitionKey: Result<Int64, AdminError>] {
-        let timeout = Int32(clamping: configuration.requestTimeout.components.seconds * 1000)
-        return try await forEachLeader(Set(offsets.keys), api: .deleteRecords) { leader, partitions in
-            let byTopic = Dictionary(grouping: partitions, by: \.topic)
-            let request = DeleteRecordsRequest(
-                topics: byTopic.keys.sorted().map { topic in
-                    DeleteRecordsRequest.DeleteRecordsTopic(
-                        name: topic,
-                        partitions: (byTopic[topic] ?? []).sorted().map {
-                            DeleteRecordsRequest.DeleteRecordsPartition(
-                                partitionIndex: $0.partition, offset: offsets[$0] ?? -1)
-                        })
-                }, timeoutMs: timeout)
-            let response = try await cluster.send(request, to: .broker(leader), kind: .admin)
-            var results: [TopicPartitionKey: Result<Int64, AdminError>] = [:]
-            for topic in response.topics {
-                for answer in topic.partitions {
-                    let code = KafkaErrorCode(rawValue: answer.errorCode)
-                    let partition = TopicPartitionKey(topic: topic.name, partition: answer.partitionIndex)
-                    results[partition] =
-                        code == .none
-                        ? .success(answer.lowWatermark)
-                        : .failure(AdminError(code: code, api: .deleteRecords, partition: partition))
+    ) async throws(AdminError) -> [TopicPartitionKey: Result<Int64, AdminError>] {
+        try await reportingAdminError(
+            api: .deleteRecords, resourceKind: .partition,
+            resourceName: AdminError.resourceNames(offsets.keys.map(\.description))
+        ) {
+            let timeout = Int32(clamping: configuration.requestTimeout.components.seconds * 1000)
+            return try await forEachLeader(Set(offsets.keys), api: .deleteRecords) { leader, partitions in
+                let byTopic = Dictionary(grouping: partitions, by: \.topic)
+                let request = DeleteRecordsRequest(
+                    topics: byTopic.keys.sorted().map { topic in
+                        DeleteRecordsRequest.DeleteRecordsTopic(
+                            name: topic,
+                            partitions: (byTopic[topic] ?? []).sorted().map {
+                                DeleteRecordsRequest.DeleteRecordsPartition(
+                                    partitionIndex: $0.partition, offset: offsets[$0] ?? -1)
+                            })
+                    }, timeoutMs: timeout)
+                let response = try await cluster.send(request, to: .broker(leader), kind: .admin)
+                var results: [TopicPartitionKey: Result<Int64, AdminError>] = [:]
+                for topic in response.topics {
+                    for answer in topic.partitions {
+                        let code = KafkaErrorCode(rawValue: answer.errorCode)
+                        let partition = TopicPartitionKey(topic: topic.name, partition: answer.partitionIndex)
+                        results[partition] =
+                            code == .none
+                            ? .success(answer.lowWatermark)
+                            : .failure(AdminError(code: code, api: .deleteRecords, partition: partition))
+                    }
                 }
+                return results
             }
-            return results
         }
     }
 

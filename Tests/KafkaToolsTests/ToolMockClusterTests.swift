@@ -59,14 +59,15 @@ struct ToolMockClusterTests {
         #expect(consumed.stdout == "a\nb\nc\n")
         #expect(consumed.stderr.hasSuffix("Processed a total of 3 messages\n"), "\(consumed.stderr)")
 
-        // kafka-consumer-groups on the mock: DescribeGroups is not available, reported on one line.
+        // kafka-consumer-groups on the mock: DescribeGroups is not available, reported on one line (an AdminError
+        // in the tool's `[API] CODE (n): message` form).
         let described = try await ToolRunner.run(
             "kafka-consumer-groups", ["--bootstrap-server", bootstrap, "--describe", "--group", "mock-group"])
         #expect(described.status == 1, "\(described.stderr)")
         #expect(
             described.stderr
-                == "kafka-consumer-groups: the broker does not support DescribeGroups (client supports v0–v5) "
-                + "[DescribeGroups]\n")
+                == "kafka-consumer-groups: [DescribeGroups] UNSUPPORTED_VERSION (35): the broker does not support "
+                + "DescribeGroups (client supports v0–v5) [DescribeGroups]\n")
     }
 
     @Test("an answer the consumer cannot decode (the mock's ListOffsets v4+) is one error line and exit 1, not a hang")
@@ -98,7 +99,8 @@ struct ToolMockClusterTests {
         #expect(created.status == 1, "\(created.stderr)")
         #expect(
             created.stderr
-                == "kafka-topics: the broker does not support CreateTopics (client supports v0–v7) [CreateTopics]\n")
+                == "kafka-topics: CreateTopics failed for topic 'made': UNSUPPORTED_VERSION (35): the broker does not "
+                + "support CreateTopics (client supports v0–v7) [CreateTopics]\n")
         // --describe needs DescribeConfigs (for the overrides), which the mock does not have: one line, exit 1.
         try mock.createTopic("ready", partitions: 2, replicationFactor: 3)
         let described = try await ToolRunner.run("kafka-topics", bootstrap + ["--describe", "--topic", "ready"])

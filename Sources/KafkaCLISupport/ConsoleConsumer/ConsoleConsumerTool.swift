@@ -59,10 +59,11 @@ package enum ConsoleConsumerTool {
             let pollTimeout: Duration = timeoutMs.map { .milliseconds($0) } ?? .seconds(1)
             consuming: while maxMessages.map({ processed < $0 }) ?? true, !stop.isSet {
                 let records: [ConsumerRecord]
-                do {
+                do throws(KafkaConsumerError) {
                     records = try await consumer.poll(timeout: pollTimeout)
-                } catch let error as KafkaConsumerError where error.kind == .wakeup {
-                    break consuming
+                } catch {
+                    if error.kind == .wakeup { break consuming }
+                    throw error
                 }
                 if records.isEmpty {
                     if timeoutMs != nil { break consuming }
@@ -104,13 +105,18 @@ package enum ConsoleConsumerTool {
         _ topic: String, partition: Int32?, consumer: KafkaConsumer, bootstrap: [BrokerAddress]
     ) async throws {
         let partitions: [PartitionMetadata]
-        do {
+        do throws(KafkaConsumerError) {
             partitions = try await consumer.partitionsFor(topic: topic)
-        } catch let error as KafkaError where error.code == .unknownTopicOrPartition {
-            throw ToolError("Topic '\(topic)' does not exist (UNKNOWN_TOPIC_OR_PARTITION)")
-        } catch let error as KafkaNetworkError {
-            let servers = bootstrap.map(\.description).joined(separator: ",")
-            throw ToolError("cannot reach the cluster at \(servers): \(KafkaTool.oneLine(error))")
+        } catch {
+            switch error.kind {
+            case .broker(let error) where error.code == .unknownTopicOrPartition:
+                throw ToolError("Topic '\(topic)' does not exist (UNKNOWN_TOPIC_OR_PARTITION)")
+            case .network(let error):
+                let servers = bootstrap.map(\.description).joined(separator: ",")
+                throw ToolError("cannot reach the cluster at \(servers): \(KafkaTool.oneLine(error))")
+            default:
+                throw error
+            }
         }
         if let partition, !partitions.contains(where: { $0.partition == partition }) {
             throw ToolError(

@@ -55,7 +55,7 @@ extension GroupsTool {
         let results: [TopicPartitionKey: Result<Void, AdminError>]
         do {
             results = try await admin.deleteConsumerGroupOffsets(groupId, partitions: partitions)
-        } catch let error as AdminError {
+        } catch {
             switch error.code {
             case .groupIdNotFound:
                 report("Error: Consumer group '\(groupId)' does not exist.")

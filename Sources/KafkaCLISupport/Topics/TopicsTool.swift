@@ -136,7 +136,7 @@ package struct TopicsTool {
         let liveBrokers: Set<Int32>
         do {
             liveBrokers = Set(try await admin.describeCluster().brokers.map(\.nodeID))
-        } catch let error as AdminError {
+        } catch {
             // Reported as the broker's error, as the tool always has.
             throw KafkaError(code: error.code, api: error.api, brokerMessage: error.message)
         }

@@ -21,7 +21,8 @@ public struct TypedConsumerRecord<Key, Value> {
 
 extension TypedConsumerRecord: Sendable where Key: Sendable, Value: Sendable {}
 
-/// A key or value that could not be deserialized (Java's `RecordDeserializationException`).
+/// A key or value that could not be deserialized (Java's `RecordDeserializationException`): the
+/// ``KafkaConsumerError/underlying`` error of a ``KafkaConsumerError/Kind/deserialization(_:offset:)``.
 public struct RecordDeserializationError: Error, Sendable, CustomStringConvertible {
     /// Which part of the record failed.
     public enum Part: String, Sendable {
@@ -71,12 +72,15 @@ public struct DeserializingConsumer<Key, Value>: Sendable {
     ///
     /// Nothing is skipped silently (as in the Java consumer): when a record cannot be deserialized,
     /// the records before it are returned and every partition is sought back to its first record
-    /// not returned; the next poll then throws a ``RecordDeserializationError`` naming the bad
-    /// record's topic, partition and offset, and the position stays at that record. To go on, seek
-    /// its partition to `offset + 1` (or handle it otherwise).
+    /// not returned; the next poll then throws a ``KafkaConsumerError`` of kind
+    /// ``KafkaConsumerError/Kind/deserialization(_:offset:)`` naming the bad record's topic, partition and
+    /// offset, whose ``KafkaConsumerError/underlying`` is a ``RecordDeserializationError`` (key or value, and the
+    /// deserializer's own error); the position stays at that record. To go on, seek its partition to
+    /// `offset + 1` (or handle it otherwise).
     ///
-    /// - Throws: ``RecordDeserializationError``, and whatever ``KafkaConsumer/poll(timeout:)`` throws.
-    public func poll(timeout: Duration) async throws -> [TypedConsumerRecord<Key, Value>] {
+    /// - Throws: ``KafkaConsumerError/Kind/deserialization(_:offset:)``, and whatever
+    ///   ``KafkaConsumer/poll(timeout:)`` throws.
+    public func poll(timeout: Duration) async throws(KafkaConsumerError) -> [TypedConsumerRecord<Key, Value>] {
         let records = try await consumer.poll(timeout: timeout)
         var typed: [TypedConsumerRecord<Key, Value>] = []
         typed.reserveCapacity(records.count)
@@ -119,9 +123,12 @@ public struct DeserializingConsumer<Key, Value>: Sendable {
 
     private func failure(
         _ record: ConsumerRecord, _ part: RecordDeserializationError.Part, _ error: any Error
-    ) -> RecordDeserializationError {
-        RecordDeserializationError(
-            topic: record.topic, partition: record.partition, offset: record.offset, part: part, underlying: error)
+    ) -> KafkaConsumerError {
+        KafkaConsumerError(
+            .deserialization(TopicPartition(topic: record.topic, partition: record.partition), offset: record.offset),
+            underlying: RecordDeserializationError(
+                topic: record.topic, partition: record.partition, offset: record.offset, part: part,
+                underlying: error))
     }
 }
 

@@ -13,17 +13,33 @@ extension KafkaConsumer {
     /// id, as Java's `commitSync` does. Coordinator changes and other retriable errors are retried for up
     /// to `request.timeout.ms`.
     ///
-    /// - Throws: ``KafkaConsumerError/Kind/noGroupId`` without `group.id`,
-    ///   ``KafkaConsumerError/Kind/closed``, ``KafkaConsumerError/Kind/commitFailed(_:)``; `KafkaError`
-    ///   naming the topic and partition when the coordinator refuses a partition's offset; network errors.
-    public func commit(_ offsets: [TopicPartition: OffsetAndMetadata]) async throws {
+    /// - Throws: ``KafkaConsumerError`` of kind ``KafkaConsumerError/Kind/noGroupId`` without `group.id`,
+    ///   ``KafkaConsumerError/Kind/closed``, ``KafkaConsumerError/Kind/commitFailed(_:)``;
+    ///   ``KafkaConsumerError/Kind/broker(_:)`` naming the topic and partition when the coordinator refuses a
+    ///   partition's offset; ``KafkaConsumerError/Kind/network(_:)`` when the coordinator cannot be reached in
+    ///   time; ``KafkaConsumerError/Kind/cancelled``. The error names the group.
+    public func commit(_ offsets: [TopicPartition: OffsetAndMetadata]) async throws(KafkaConsumerError) {
         let groupId = try groupIdForCommits()
         guard !offsets.isEmpty else { return }
         let member = state.withLockedValue { $0.group }?.groupMetadata
         if let member, member.generationId < 0 {
-            throw KafkaConsumerError(.commitFailed("this consumer is not a member of group \(groupId) right now"))
+            throw KafkaConsumerError(
+                .commitFailed("this consumer is not a member of group \(groupId) right now"), groupId: groupId)
         }
         let started = ContinuousClock.now
+        do {
+            try await commitToCoordinator(offsets, groupId: groupId, member: member)
+        } catch {
+            throw KafkaConsumerError(wrapping: error, groupId: groupId)
+        }
+        metrics.commitCompleted(since: started)
+        interceptors.onCommit(offsets)
+    }
+
+    /// OffsetCommit of `offsets` to the coordinator of `groupId`, as `member` (generation -1 without one).
+    private func commitToCoordinator(
+        _ offsets: [TopicPartition: OffsetAndMetadata], groupId: String, member: GroupMetadata?
+    ) async throws {
         _ = try await sendToCoordinator(
             groupId: groupId,
             refusals: [.illegalGeneration, .unknownMemberId, .rebalanceInProgress, .fencedInstanceId],
@@ -43,18 +59,18 @@ extension KafkaConsumer {
                 }
                 .filter { $0.code != .none }
             })
-        metrics.commitCompleted(since: started)
-        interceptors.onCommit(offsets)
     }
 
-    /// Commits without waiting: `completion` is called with the outcome (Java's `commitAsync`). Commits
-    /// reach the coordinator in the order they were made.
+    /// Commits without waiting: `completion` is called with the outcome (Java's `commitAsync`), a failure being
+    /// what ``commit(_:)`` throws. Commits reach the coordinator in the order they were made.
     public func commitAsync(
         _ offsets: [TopicPartition: OffsetAndMetadata],
-        completion: @escaping @Sendable (Result<[TopicPartition: OffsetAndMetadata], any Error>) -> Void = { _ in }
+        completion: @escaping @Sendable (Result<[TopicPartition: OffsetAndMetadata], KafkaConsumerError>) -> Void = {
+            _ in
+        }
     ) {
         Task {
-            do {
+            do throws(KafkaConsumerError) {
                 try await commit(offsets)
                 completion(.success(offsets))
             } catch {
@@ -65,7 +81,9 @@ extension KafkaConsumer {
 
     /// Commits the current positions without waiting (see ``commit()`` and ``commitAsync(_:completion:)``).
     public func commitAsync(
-        completion: @escaping @Sendable (Result<[TopicPartition: OffsetAndMetadata], any Error>) -> Void = { _ in }
+        completion: @escaping @Sendable (Result<[TopicPartition: OffsetAndMetadata], KafkaConsumerError>) -> Void = {
+            _ in
+        }
     ) {
         commitAsync(currentPositions(), completion: completion)
     }
@@ -75,7 +93,7 @@ extension KafkaConsumer {
     /// position yet are left out.
     ///
     /// - Throws: as ``commit(_:)``.
-    public func commit() async throws {
+    public func commit() async throws(KafkaConsumerError) {
         _ = try groupIdForCommits()
         try await commit(currentPositions())
     }
@@ -135,12 +153,19 @@ extension KafkaConsumer {
     /// The offsets committed for `group.id` (OffsetFetch to the group coordinator); `nil` for a
     /// partition without a committed offset.
     ///
-    /// - Throws: ``KafkaConsumerError/Kind/noGroupId`` without `group.id`,
-    ///   ``KafkaConsumerError/Kind/closed``; `KafkaError` for errors the coordinator reports (the
-    ///   partition named when it concerns one); network errors.
-    public func committed(_ partitions: Set<TopicPartition>) async throws -> [TopicPartition: OffsetAndMetadata?] {
+    /// - Throws: ``KafkaConsumerError`` of kind ``KafkaConsumerError/Kind/noGroupId`` without `group.id`,
+    ///   ``KafkaConsumerError/Kind/closed``; ``KafkaConsumerError/Kind/broker(_:)`` for errors the coordinator
+    ///   reports (the partition named when it concerns one); ``KafkaConsumerError/Kind/network(_:)``;
+    ///   ``KafkaConsumerError/Kind/cancelled``. The error names the group.
+    public func committed(
+        _ partitions: Set<TopicPartition>
+    ) async throws(KafkaConsumerError) -> [TopicPartition: OffsetAndMetadata?] {
         let groupId = try groupIdForCommits()
-        return try await fetchCommittedOffsets(partitions, groupId: groupId)
+        do {
+            return try await fetchCommittedOffsets(partitions, groupId: groupId)
+        } catch {
+            throw KafkaConsumerError(wrapping: error, groupId: groupId)
+        }
     }
 
     // MARK: Internals
@@ -250,7 +275,7 @@ extension KafkaConsumer {
             }
             let failures = errors(response)
             if let refused = failures.first(where: { refusals.contains($0.code) }) {
-                throw KafkaConsumerError(.commitFailed("\(refused)"))
+                throw KafkaConsumerError(.commitFailed("\(refused)"), groupId: groupId)
             }
             if failures.contains(where: { $0.code.isCoordinatorError }) {
                 cluster.invalidateCoordinator(for: groupId, type: .group)

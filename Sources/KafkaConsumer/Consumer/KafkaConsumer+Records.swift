@@ -18,8 +18,8 @@ extension KafkaConsumer {
     /// positions have advanced, so a ``commit()`` after the loop does not skip records the loop never saw.
     /// Breaking out of the loop, however, drops the rest of the current batch although its positions have
     /// advanced; use ``batches`` (or ``seek(_:to:)`` back) when that matters. Other errors of
-    /// ``poll(timeout:)``, ``KafkaConsumerError/Kind/wakeup`` among them, are rethrown and end the iteration;
-    /// a new `for` loop polls again.
+    /// ``poll(timeout:)``, ``KafkaConsumerError/Kind/wakeup`` among them, are rethrown (the sequence's `Failure` is
+    /// ``KafkaConsumerError``) and end the iteration; a new `for` loop polls again.
     ///
     /// Like ``poll(timeout:)``, one task iterates a consumer at a time: a second concurrent iteration (or poll)
     /// throws ``KafkaConsumerError/Kind/pollInProgress``.
@@ -41,8 +41,8 @@ extension KafkaConsumer {
     ///
     /// The iteration ends (`next()` returns `nil`) when the consumer is closed — by ``close()``, from any task,
     /// or by a service group's graceful shutdown (see ``run()``) — and, as with `AsyncStream`, when the
-    /// iterating task is cancelled. Other errors of ``poll(timeout:)`` are rethrown and end the iteration. One
-    /// task iterates a consumer at a time.
+    /// iterating task is cancelled. Other errors of ``poll(timeout:)`` are rethrown (as ``KafkaConsumerError``) and
+    /// end the iteration. One task iterates a consumer at a time.
     public var batches: ConsumerBatches {
         ConsumerBatches(consumer: self)
     }
@@ -54,17 +54,14 @@ extension KafkaConsumer {
 
     /// The next non-empty result of ``poll(timeout:)``, or `nil` once the consumer is closed or the task
     /// cancelled.
-    func nextBatchForIteration() async throws -> [ConsumerRecord]? {
+    func nextBatchForIteration() async throws(KafkaConsumerError) -> [ConsumerRecord]? {
         while true {
             if Task.isCancelled || isClosedForIteration { return nil }
             let batch: [ConsumerRecord]
-            do {
+            do throws(KafkaConsumerError) {
                 batch = try await poll(timeout: ConsumerRecords.pollTimeout)
-            } catch let error as KafkaConsumerError where error.kind == .closed {
-                return nil
-            } catch is CancellationError {
-                return nil
             } catch {
+                if error.kind == .closed || error.kind == .cancelled { return nil }
                 // Closing mid-poll can surface as the cluster client's shutdown error.
                 if isClosedForIteration || Task.isCancelled { return nil }
                 throw error
@@ -80,7 +77,7 @@ extension KafkaConsumer {
 /// ``KafkaConsumer/records`` for the details.
 public struct ConsumerRecords: AsyncSequence, Sendable {
     public typealias Element = ConsumerRecord
-    public typealias Failure = any Error
+    public typealias Failure = KafkaConsumerError
 
     /// How long each poll of an iteration waits for records before polling again.
     static let pollTimeout: Duration = .seconds(1)
@@ -95,7 +92,7 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         /// A record.
         public typealias Element = ConsumerRecord
-        public typealias Failure = any Error
+        public typealias Failure = KafkaConsumerError
 
         let consumer: KafkaConsumer
         private var batch: [ConsumerRecord] = []
@@ -109,8 +106,10 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
         /// The next record; `nil` once the consumer is closed or the task cancelled.
         ///
         /// - Throws: the errors of ``KafkaConsumer/poll(timeout:)`` other than
-        ///   ``KafkaConsumerError/Kind/closed`` and `CancellationError`.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> ConsumerRecord? {
+        ///   ``KafkaConsumerError/Kind/closed`` and ``KafkaConsumerError/Kind/cancelled``.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(KafkaConsumerError)
+            -> ConsumerRecord?
+        {
             if index < batch.count {
                 defer { index += 1 }
                 return batch[index]
@@ -131,7 +130,7 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
         }
 
         /// The next record; see ``next(isolation:)``.
-        public mutating func next() async throws -> ConsumerRecord? {
+        public mutating func next() async throws(KafkaConsumerError) -> ConsumerRecord? {
             try await next(isolation: nil)
         }
 
@@ -149,7 +148,7 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
 /// ``KafkaConsumer/batches`` for the details.
 public struct ConsumerBatches: AsyncSequence, Sendable {
     public typealias Element = [ConsumerRecord]
-    public typealias Failure = any Error
+    public typealias Failure = KafkaConsumerError
 
     let consumer: KafkaConsumer
 
@@ -161,7 +160,7 @@ public struct ConsumerBatches: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         /// The records of one poll.
         public typealias Element = [ConsumerRecord]
-        public typealias Failure = any Error
+        public typealias Failure = KafkaConsumerError
 
         let consumer: KafkaConsumer
         private var isFinished = false
@@ -173,8 +172,10 @@ public struct ConsumerBatches: AsyncSequence, Sendable {
         /// The next non-empty batch; `nil` once the consumer is closed or the task cancelled.
         ///
         /// - Throws: the errors of ``KafkaConsumer/poll(timeout:)`` other than
-        ///   ``KafkaConsumerError/Kind/closed`` and `CancellationError`.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [ConsumerRecord]? {
+        ///   ``KafkaConsumerError/Kind/closed`` and ``KafkaConsumerError/Kind/cancelled``.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(KafkaConsumerError)
+            -> [ConsumerRecord]?
+        {
             guard !isFinished else { return nil }
             do {
                 if let batch = try await consumer.nextBatchForIteration() { return batch }
@@ -187,7 +188,7 @@ public struct ConsumerBatches: AsyncSequence, Sendable {
         }
 
         /// The next non-empty batch; see ``next(isolation:)``.
-        public mutating func next() async throws -> [ConsumerRecord]? {
+        public mutating func next() async throws(KafkaConsumerError) -> [ConsumerRecord]? {
             try await next(isolation: nil)
         }
     }

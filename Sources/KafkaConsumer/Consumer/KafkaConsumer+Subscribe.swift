@@ -189,13 +189,17 @@ extension KafkaConsumer {
                 if callbackError == nil { callbackError = error }
             }
         }
-        if let failure = group.failure { throw KafkaConsumerError(.groupFailed(failure.description)) }
+        if let failure = group.failure {
+            throw KafkaConsumerError(.groupFailed(failure.description), groupId: configuration.groupId)
+        }
         try await autoCommitIfDue(stable: group.isStable)
         if let callbackError { throw callbackError }
     }
 
     /// Performs a listener action: the assignment changes and the listener hears of it.
-    func apply(_ action: GroupMembershipAction) async throws {
+    ///
+    /// - Throws: ``KafkaConsumerError/Kind/rebalanceListener(_:)`` with what the listener threw.
+    func apply(_ action: GroupMembershipAction) async throws(KafkaConsumerError) {
         let listener = state.withLockedValue { $0.listener }
         switch action {
         case .revokePartitions(let partitions):
@@ -203,18 +207,35 @@ extension KafkaConsumer {
                 await commitBeforeLosingOwnership(Set(partitions))
             }
             defer { removeFromAssignment(partitions) }
-            try await listener.partitionsRevoked(partitions, consumer: self)
+            try await callListener("partitionsRevoked") {
+                try await listener.partitionsRevoked(partitions, consumer: self)
+            }
         case .assignPartitions(let partitions):
             state.withLockedValue { state in
                 state.subscriptions.assign(state.subscriptions.assignedPartitions + partitions)
             }
             metrics.rebalanceCompleted()
-            try await listener.partitionsAssigned(partitions, consumer: self)
+            try await callListener("partitionsAssigned") {
+                try await listener.partitionsAssigned(partitions, consumer: self)
+            }
         case .losePartitions(let partitions):
             removeFromAssignment(partitions)
-            try await listener.partitionsLost(partitions, consumer: self)
+            try await callListener("partitionsLost") { try await listener.partitionsLost(partitions, consumer: self) }
         default:
             break
+        }
+    }
+
+    /// Runs a callback of the application's rebalance listener; what it throws becomes
+    /// ``KafkaConsumerError/Kind/rebalanceListener(_:)`` with the listener's error as
+    /// ``KafkaConsumerError/underlying``.
+    private func callListener(
+        _ callback: String, _ body: () async throws -> Void
+    ) async throws(KafkaConsumerError) {
+        do {
+            try await body()
+        } catch {
+            throw KafkaConsumerError(.rebalanceListener(callback), groupId: configuration.groupId, underlying: error)
         }
     }
 

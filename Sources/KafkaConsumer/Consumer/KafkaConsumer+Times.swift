@@ -9,17 +9,34 @@ extension KafkaConsumer {
     /// not be assigned. Retriable errors (leader moves and the like) are retried for up to
     /// `request.timeout.ms`.
     ///
-    /// - Throws: ``KafkaConsumerError/Kind/negativeTimestamp(_:)``, ``KafkaConsumerError/Kind/closed``,
-    ///   `KafkaError` naming the partition for errors the broker reports, network errors.
+    /// - Throws: ``KafkaConsumerError`` of kind ``KafkaConsumerError/Kind/negativeTimestamp(_:)``,
+    ///   ``KafkaConsumerError/Kind/closed``, ``KafkaConsumerError/Kind/broker(_:)`` naming the partition for
+    ///   errors the broker reports, ``KafkaConsumerError/Kind/network(_:)``, ``KafkaConsumerError/Kind/cancelled``.
     public func offsetsForTimes(
         _ timestamps: [TopicPartition: Int64]
-    ) async throws -> [TopicPartition: (offset: Int64, timestamp: Int64)?] {
+    ) async throws(KafkaConsumerError) -> [TopicPartition: (offset: Int64, timestamp: Int64)?] {
         if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
         if let negative = timestamps.keys.sorted().first(where: { (timestamps[$0] ?? 0) < 0 }) {
             throw KafkaConsumerError(.negativeTimestamp(negative))
         }
         guard !timestamps.isEmpty else { return [:] }
-        let found = try await cluster.withRetries(timeout: configuration.client.requestTimeout) { _ in
+        let found: [TimeLookup]
+        do {
+            found = try await lookUpTimes(timestamps)
+        } catch {
+            throw KafkaConsumerError(wrapping: error)
+        }
+        var result: [TopicPartition: (offset: Int64, timestamp: Int64)?] = [:]
+        for partition in timestamps.keys { result[partition] = .some(nil) }
+        for lookup in found where lookup.offset >= 0 {
+            result[lookup.partition] = (lookup.offset, lookup.timestamp)
+        }
+        return result
+    }
+
+    /// ListOffsets by timestamp for `timestamps`, one request per leader, retried for up to `request.timeout.ms`.
+    private func lookUpTimes(_ timestamps: [TopicPartition: Int64]) async throws -> [TimeLookup] {
+        try await cluster.withRetries(timeout: configuration.client.requestTimeout) { _ in
             let metadata = try await cluster.metadata(for: Set(timestamps.keys.map(\.topic)))
             var byLeader: [Int32: [TopicPartition: Int64]] = [:]
             for (partition, timestamp) in timestamps {
@@ -42,19 +59,13 @@ extension KafkaConsumer {
                 return all
             }
         }
-        var result: [TopicPartition: (offset: Int64, timestamp: Int64)?] = [:]
-        for partition in timestamps.keys { result[partition] = .some(nil) }
-        for lookup in found where lookup.offset >= 0 {
-            result[lookup.partition] = (lookup.offset, lookup.timestamp)
-        }
-        return result
     }
 
     /// Makes the next poll read `partition` from the first record at or after `timestamp`
     /// (milliseconds since 1970), or from the end of the log when there is none.
     ///
     /// - Throws: as ``offsetsForTimes(_:)``, and ``KafkaConsumerError/Kind/notAssigned(_:)``.
-    public func seek(_ partition: TopicPartition, toTimestamp timestamp: Int64) async throws {
+    public func seek(_ partition: TopicPartition, toTimestamp timestamp: Int64) async throws(KafkaConsumerError) {
         let found = try await offsetsForTimes([partition: timestamp])
         if let entry = found[partition], let entry {
             try seek(partition, to: entry.offset)

@@ -212,26 +212,33 @@ public final class KafkaConsumer: Sendable {
     /// The offset of the next record the consumer will return for `partition`, looking it up
     /// (ListOffsets) when a reset is pending; waits at most `request.timeout.ms` for that.
     ///
-    /// - Throws: ``KafkaConsumerError`` (not assigned, timed out, closed), ``ConsumerFetchError``
-    ///   of kind ``ConsumerFetchError/Kind/noResetPolicy`` when the partition needs a reset and
-    ///   `auto.offset.reset` is `none`, or the cluster's errors.
-    public func position(_ partition: TopicPartition) async throws -> Int64 {
+    /// - Throws: ``KafkaConsumerError`` of kind ``KafkaConsumerError/Kind/notAssigned(_:)``,
+    ///   ``KafkaConsumerError/Kind/timedOut(_:)``, ``KafkaConsumerError/Kind/closed``,
+    ///   ``KafkaConsumerError/Kind/fetch(_:)`` (a ``ConsumerFetchError`` of kind
+    ///   ``ConsumerFetchError/Kind/noResetPolicy``) when the partition needs a reset and `auto.offset.reset` is
+    ///   `none`, ``KafkaConsumerError/Kind/broker(_:)`` or ``KafkaConsumerError/Kind/network(_:)`` for the
+    ///   cluster's errors, ``KafkaConsumerError/Kind/cancelled``.
+    public func position(_ partition: TopicPartition) async throws(KafkaConsumerError) -> Int64 {
         let deadline = ContinuousClock.now.advanced(by: configuration.client.requestTimeout)
-        while true {
-            let current = state.withLockedValue { state -> (closed: Bool, PartitionStateSnapshot?) in
-                (state.isClosed, state.subscriptions[partition].map(PartitionStateSnapshot.init))
+        do {
+            while true {
+                let current = state.withLockedValue { state -> (closed: Bool, PartitionStateSnapshot?) in
+                    (state.isClosed, state.subscriptions[partition].map(PartitionStateSnapshot.init))
+                }
+                if current.closed { throw KafkaConsumerError(.closed) }
+                guard let snapshot = current.1 else { throw KafkaConsumerError(.notAssigned(partition)) }
+                if let offset = snapshot.settledOffset { return offset }
+                try await updatePositions(only: [partition])
+                if let offset = state.withLockedValue({
+                    $0.subscriptions[partition].flatMap { PartitionStateSnapshot($0).settledOffset }
+                }) {
+                    return offset
+                }
+                guard ContinuousClock.now < deadline else { throw KafkaConsumerError(.timedOut(partition)) }
+                try await Task.sleep(for: configuration.client.retryBackoff)
             }
-            if current.closed { throw KafkaConsumerError(.closed) }
-            guard let snapshot = current.1 else { throw KafkaConsumerError(.notAssigned(partition)) }
-            if let offset = snapshot.settledOffset { return offset }
-            try await updatePositions(only: [partition])
-            if let offset = state.withLockedValue({
-                $0.subscriptions[partition].flatMap { PartitionStateSnapshot($0).settledOffset }
-            }) {
-                return offset
-            }
-            guard ContinuousClock.now < deadline else { throw KafkaConsumerError(.timedOut(partition)) }
-            try await Task.sleep(for: configuration.client.retryBackoff)
+        } catch {
+            throw KafkaConsumerError(wrapping: error)
         }
     }
 
@@ -240,24 +247,29 @@ public final class KafkaConsumer: Sendable {
     /// A topic the broker is creating (`allow.auto.create.topics` with the broker's `auto.create.topics.enable`) is
     /// answered LEADER_NOT_AVAILABLE until it has leaders: this waits for them, up to `request.timeout.ms`.
     ///
-    /// - Throws: `KafkaError` when the cluster reports an error for the topic (such as
-    ///   UNKNOWN_TOPIC_OR_PARTITION), or a network error.
-    public func partitionsFor(topic: String) async throws -> [PartitionMetadata] {
+    /// - Throws: ``KafkaConsumerError`` of kind ``KafkaConsumerError/Kind/broker(_:)`` when the cluster reports
+    ///   an error for the topic (such as UNKNOWN_TOPIC_OR_PARTITION), ``KafkaConsumerError/Kind/network(_:)``,
+    ///   ``KafkaConsumerError/Kind/cancelled``.
+    public func partitionsFor(topic: String) async throws(KafkaConsumerError) -> [PartitionMetadata] {
         let deadline = ContinuousClock.now + configuration.client.requestTimeout
-        while true {
-            let metadata = try await cluster.metadata(for: [topic])
-            guard let info = metadata.topics[topic] else {
-                throw KafkaError(code: .unknownTopicOrPartition, api: .metadata, topic: topic)
+        do {
+            while true {
+                let metadata = try await cluster.metadata(for: [topic])
+                guard let info = metadata.topics[topic] else {
+                    throw KafkaError(code: .unknownTopicOrPartition, api: .metadata, topic: topic)
+                }
+                let error = info.error ?? .none
+                if error == .none && !info.partitions.isEmpty {
+                    return info.partitions.sorted { $0.partition < $1.partition }
+                }
+                guard error == .leaderNotAvailable || error == .none, ContinuousClock.now < deadline else {
+                    throw KafkaError(code: error == .none ? .leaderNotAvailable : error, api: .metadata, topic: topic)
+                }
+                cluster.invalidateMetadata(topic: topic)
+                try await Task.sleep(for: configuration.client.retryBackoff)
             }
-            let error = info.error ?? .none
-            if error == .none && !info.partitions.isEmpty {
-                return info.partitions.sorted { $0.partition < $1.partition }
-            }
-            guard error == .leaderNotAvailable || error == .none, ContinuousClock.now < deadline else {
-                throw KafkaError(code: error == .none ? .leaderNotAvailable : error, api: .metadata, topic: topic)
-            }
-            cluster.invalidateMetadata(topic: topic)
-            try await Task.sleep(for: configuration.client.retryBackoff)
+        } catch {
+            throw KafkaConsumerError(wrapping: error)
         }
     }
 
@@ -266,15 +278,19 @@ public final class KafkaConsumer: Sendable {
     /// Returns the next records of the assigned, unpaused partitions: as soon as some are
     /// available (at most `max.poll.records`), or an empty array once `timeout` has passed.
     ///
-    /// Cancelling the calling task interrupts the wait (a `CancellationError` is thrown), and so does
-    /// ``wakeup()`` (within `fetch.max.wait.ms`). When subscribed, the poll also runs the rebalance
+    /// Cancelling the calling task interrupts the wait (``KafkaConsumerError/Kind/cancelled`` is thrown), and so
+    /// does ``wakeup()`` (within `fetch.max.wait.ms`). When subscribed, the poll also runs the rebalance
     /// listener's callbacks and the automatic commits.
     ///
-    /// - Throws: ``ConsumerFetchError`` (corrupt data, a position without reset policy, an error the
-    ///   broker reported that retrying does not fix), ``KafkaConsumerError`` (closed, another poll
-    ///   running, woken up, group membership failed), an error thrown by the rebalance listener,
-    ///   `CancellationError`.
-    public func poll(timeout: Duration) async throws -> [ConsumerRecord] {
+    /// - Throws: ``KafkaConsumerError`` of kind ``KafkaConsumerError/Kind/fetch(_:)`` (corrupt data, a position
+    ///   without reset policy, an error the broker reported that retrying does not fix),
+    ///   ``KafkaConsumerError/Kind/closed``, ``KafkaConsumerError/Kind/pollInProgress``,
+    ///   ``KafkaConsumerError/Kind/wakeup``, ``KafkaConsumerError/Kind/groupFailed(_:)``,
+    ///   ``KafkaConsumerError/Kind/rebalanceListener(_:)`` (the listener's error in
+    ///   ``KafkaConsumerError/underlying``), ``KafkaConsumerError/Kind/broker(_:)`` or
+    ///   ``KafkaConsumerError/Kind/network(_:)`` for cluster errors retrying does not fix,
+    ///   ``KafkaConsumerError/Kind/cancelled``.
+    public func poll(timeout: Duration) async throws(KafkaConsumerError) -> [ConsumerRecord] {
         let refusal = state.withLockedValue { state -> KafkaConsumerError? in
             if state.isClosed { return KafkaConsumerError(.closed) }
             if state.isPolling { return KafkaConsumerError(.pollInProgress) }
@@ -284,35 +300,39 @@ public final class KafkaConsumer: Sendable {
         if let refusal { throw refusal }
         defer { state.withLockedValue { $0.isPolling = false } }
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        while true {
-            try Task.checkCancellation()
-            try checkWakeup()
-            await finishPrefetch()
-            try await groupStep()
-            let records = try drainBuffered()
-            if !records.isEmpty {
-                startPrefetch()
-                return interceptors.onConsume(records)
+        do {
+            while true {
+                try Task.checkCancellation()
+                try checkWakeup()
+                await finishPrefetch()
+                try await groupStep()
+                let records = try drainBuffered()
+                if !records.isEmpty {
+                    startPrefetch()
+                    return interceptors.onConsume(records)
+                }
+                if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
+                // As Java's poll, a broker that cannot be reached (or a leader moving) is retried at the next step,
+                // never thrown: an outage shorter than the application's patience must not end its poll loop.
+                let outcome: FetchRoundOutcome
+                do {
+                    try await updatePositions(only: nil)
+                    let remaining = ContinuousClock.now.duration(to: deadline)
+                    let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
+                    outcome = try await fetchOnce(maxWait: maxWait)
+                } catch  where Self.isTransient(error) {
+                    logger.debug("fetching failed; retrying", metadata: ["error": "\(error)"])
+                    outcome = .idle
+                }
+                if ContinuousClock.now >= deadline { return interceptors.onConsume(try drainBuffered()) }
+                try checkWakeup()
+                if outcome == .idle {
+                    let pause = min(configuration.client.retryBackoff, ContinuousClock.now.duration(to: deadline))
+                    try await Task.sleep(for: max(.milliseconds(1), pause))
+                }
             }
-            if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
-            // As Java's poll, a broker that cannot be reached (or a leader moving) is retried at the next step,
-            // never thrown: an outage shorter than the application's patience must not end its poll loop.
-            let outcome: FetchRoundOutcome
-            do {
-                try await updatePositions(only: nil)
-                let remaining = ContinuousClock.now.duration(to: deadline)
-                let maxWait = max(.zero, min(configuration.fetchMaxWait, remaining))
-                outcome = try await fetchOnce(maxWait: maxWait)
-            } catch  where Self.isTransient(error) {
-                logger.debug("fetching failed; retrying", metadata: ["error": "\(error)"])
-                outcome = .idle
-            }
-            if ContinuousClock.now >= deadline { return interceptors.onConsume(try drainBuffered()) }
-            try checkWakeup()
-            if outcome == .idle {
-                let pause = min(configuration.client.retryBackoff, ContinuousClock.now.duration(to: deadline))
-                try await Task.sleep(for: max(.milliseconds(1), pause))
-            }
+        } catch {
+            throw KafkaConsumerError(wrapping: error)
         }
     }
 

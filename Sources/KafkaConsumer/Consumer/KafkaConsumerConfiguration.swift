@@ -12,8 +12,8 @@ public struct KafkaConsumerConfiguration: Sendable {
         case earliest
         /// The end of the log: only records written from now on.
         case latest
-        /// No reset: ``KafkaConsumer/poll(timeout:)`` throws a ``ConsumerFetchError`` of kind
-        /// ``ConsumerFetchError/Kind/noResetPolicy`` naming the partition.
+        /// No reset: ``KafkaConsumer/poll(timeout:)`` throws ``KafkaConsumerError/Kind/fetch(_:)`` with a
+        /// ``ConsumerFetchError`` of kind ``ConsumerFetchError/Kind/noResetPolicy`` naming the partition.
         case none
     }
 

@@ -1,7 +1,8 @@
 public import KafkaProtocol
 
 /// A fetch problem the application must see: the records of a partition could not be read, or the
-/// broker refused the fetch for a reason retrying does not fix.
+/// broker refused the fetch for a reason retrying does not fix. ``KafkaConsumer/poll(timeout:)`` throws it as
+/// ``KafkaConsumerError/Kind/fetch(_:)``.
 ///
 /// The position of the partition is left at ``offset``; the next poll meets the same error unless
 /// the application seeks past it.

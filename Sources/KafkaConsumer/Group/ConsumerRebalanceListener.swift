@@ -15,8 +15,10 @@
 /// try consumer.subscribe(topics: ["orders"], listener: CommitOnRevoke())
 /// ```
 ///
-/// An error thrown by a callback is rethrown by the poll that ran it, after the rebalance step has
-/// completed (the partitions are revoked or assigned all the same).
+/// An error thrown by a callback is thrown by the poll that ran it, after the rebalance step has
+/// completed (the partitions are revoked or assigned all the same), as a ``KafkaConsumerError`` of kind
+/// ``KafkaConsumerError/Kind/rebalanceListener(_:)`` naming the callback, with the callback's error as
+/// ``KafkaConsumerError/underlying``.
 public protocol ConsumerRebalanceListener: Sendable {
     /// The consumer is about to give up `partitions` (a rebalance, ``KafkaConsumer/unsubscribe()`` or
     /// ``KafkaConsumer/close()``): it still owns them, so this is the place to commit their offsets. With

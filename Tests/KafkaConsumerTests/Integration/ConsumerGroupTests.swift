@@ -264,7 +264,8 @@ struct ConsumerGroupTests {
             while seen < 20, ContinuousClock.now < deadline {
                 seen += try await consumer.poll(timeout: .seconds(1)).count
             }
-            let outcome = AsyncStream.makeStream(of: Result<[TopicPartition: OffsetAndMetadata], any Error>.self)
+            let outcome = AsyncStream.makeStream(
+                of: Result<[TopicPartition: OffsetAndMetadata], KafkaConsumerError>.self)
             consumer.commitAsync { result in
                 outcome.continuation.yield(result)
                 outcome.continuation.finish()

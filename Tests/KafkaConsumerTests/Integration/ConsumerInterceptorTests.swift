@@ -101,9 +101,17 @@ struct ConsumerInterceptorTests {
             // Nothing is skipped: good records arrive, the bad one fails until the application seeks past it.
             var sought = false
             while delivered.count < 2 || !sought, ContinuousClock.now < deadline {
-                do {
+                do throws(KafkaConsumerError) {
                     delivered += try await consumer.poll(timeout: .milliseconds(300)).map(\.value)
-                } catch let error as RecordDeserializationError {
+                } catch {
+                    guard case .deserialization(let partition, let offset) = error.kind,
+                        let error = error.underlying as? RecordDeserializationError
+                    else {
+                        Issue.record("expected a deserialization error, got \(error)")
+                        break
+                    }
+                    #expect(partition == TopicPartition(topic: error.topic, partition: error.partition))
+                    #expect(offset == error.offset)
                     if let first = failure {
                         #expect(error.partition == first.partition && error.offset == first.offset)
                     }

@@ -132,10 +132,10 @@ struct CommittingListener: ConsumerRebalanceListener {
     func partitionsRevoked(_ partitions: [TopicPartition], consumer: KafkaConsumer) async throws {
         log.add(.revoked(member, partitions))
         guard commits else { return }
-        do {
+        do throws(KafkaConsumerError) {
             try await consumer.commit()
         } catch {
-            let movedOn = (error as? KafkaConsumerError)?.isCommitFailed ?? false
+            let movedOn = error.isCommitFailed
             log.add(.revokeCommitFailed(member, partitions, "\(error)", groupMovedOn: movedOn))
             throw error
         }
@@ -186,11 +186,11 @@ final class GroupMember: Sendable {
         }
         let task = Task { [self] in
             while !stopping.load(ordering: .relaxed) {
-                do {
+                do throws(KafkaConsumerError) {
                     log.add(name, try await consumer.poll(timeout: .milliseconds(200)))
-                } catch let error as KafkaConsumerError where error.kind == .wakeup {
+                } catch  where error.kind == .wakeup {
                     continue
-                } catch let error as KafkaConsumerError where pollsOnAfterRefusedCommit && error.isCommitFailed {
+                } catch  where pollsOnAfterRefusedCommit && error.isCommitFailedOnRevoke {
                     refused.withLock { $0.append("\(error)") }
                 } catch {
                     failure.withLock { $0 = error }
@@ -229,6 +229,12 @@ final class GroupMember: Sendable {
 extension KafkaConsumerError {
     fileprivate var isCommitFailed: Bool {
         if case .commitFailed = kind { true } else { false }
+    }
+
+    /// The commit in `partitionsRevoked` was refused: poll throws the listener's error wrapped.
+    fileprivate var isCommitFailedOnRevoke: Bool {
+        guard case .rebalanceListener("partitionsRevoked") = kind else { return false }
+        return (underlying as? KafkaConsumerError)?.isCommitFailed ?? false
     }
 }
 
