@@ -1,7 +1,8 @@
 // The wire protocol without a client: encode a request frame, decode the broker's answer, and build a record batch.
 
 // snippet.hide
-import Kafka
+import KafkaProtocol
+import NIOCore
 
 func exchange(_ frame: ByteBuffer) async throws -> ByteBuffer { frame }
 // snippet.show
