@@ -259,9 +259,7 @@ let package = Package(
         // The README's exactly-once example (consume-transform-produce in transactions).
         .executableTarget(
             name: "exactly-once-example",
-            dependencies: [
-                "KafkaProducer", "KafkaConsumer", "KafkaNetwork", .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["Kafka"],
             path: "Examples/exactly-once",
             swiftSettings: strictSwift
         ),

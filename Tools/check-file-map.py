@@ -14,10 +14,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DESIGN = os.path.join(ROOT, "docs", "design.md")
 # The order of the map: the package's layers from the wire up, then the tools, test support, and the rest.
 GROUPS = [
-    "Vendor/", "Sources/CCRC32C/", "Sources/KafkaProtocol/", "Sources/KafkaCompression/", "Sources/KafkaNetwork/",
+    "Vendor/", "Sources/CCRC32C/", "Sources/KafkaProtocol/", "Sources/CZlib/", "Sources/KafkaCompression/",
+    "Sources/KafkaNetwork/",
     "Sources/Kafka/", "Sources/KafkaProducer/", "Sources/KafkaConsumer/", "Sources/KafkaAdmin/",
     "Sources/KafkaDevCluster/", "Sources/KafkaCLISupport/", "Sources/CKafkaToolMalloc/", "Sources/Tools/",
-    "Sources/KafkaTestSupport/", "Examples/", "Snippets/", "Benchmarks/", "Tools/", "Tests/",
+    "Sources/CRdKafka/", "Sources/KafkaTestSupport/", "Examples/", "Snippets/", "Benchmarks/", "Tools/", "Tests/",
 ]
 TOP = ("Sources/", "Tools/", "Tests/", "Examples/", "Benchmarks/", "Snippets/", "Vendor/", "docs/")
 

@@ -9,7 +9,10 @@
 #      real-broker suites start their brokers themselves), bounded by a time limit so that a hang fails;
 #   5. runs the README's quick-start demo (Tools/demo.sh) with the binaries just built, and builds and runs a package
 #      outside the repository that imports only `Kafka` (Tools/check-external-package.sh);
-#   6. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
+#   6. checks the public API against its committed listing (Tools/public-api.sh --check), builds the documentation
+#      of every public module with no warning (Tools/check-docs.sh), and the design overview's file map
+#      (Tools/check-file-map.py);
+#   7. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,7 +22,9 @@ say() { printf '\n==> %s\n' "$*"; }
 # 1. System packages -------------------------------------------------------------------------------
 Tools/install-deps.sh
 
-# 2. Generated code is reproducible -----------------------------------------------------------------
+# 2. Generated code is reproducible; the design overview's file map matches the tree ----------------------------
+say "checking the file map (docs/design.md)"
+python3 Tools/check-file-map.py
 say "checking generated protocol code"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -80,6 +85,12 @@ SKIP_BUILD=1 Tools/demo.sh
 # 4c. A service's package outside the repository that imports only `Kafka` ------------------------------
 say "an external package with \`import Kafka\` alone (Tools/check-external-package.sh)"
 Tools/check-external-package.sh
+
+# 4d. The public API is what docs/public-api/ lists, and its documentation builds without a warning ---------------
+say "the public API listing (Tools/public-api.sh --check)"
+Tools/public-api.sh --check
+say "the documentation of every public module (Tools/check-docs.sh)"
+Tools/check-docs.sh
 
 # 5. librdkafka interop -----------------------------------------------------------------------------
 if [ -x Tools/interop/run-interop.sh ]; then

@@ -1,8 +1,5 @@
 import Foundation
-import KafkaConsumer
-import KafkaNetwork
-import KafkaProducer
-import NIOCore
+import Kafka
 
 /// The README's exactly-once example (built with the package, so it always compiles): read orders, write one invoice
 /// per order, and commit the orders' offsets in the same transaction as the invoices — after a crash and restart,
@@ -30,7 +27,7 @@ struct ExactlyOncePipeline {
             do {
                 var next: [TopicPartition: OffsetAndMetadata] = [:]
                 for order in batch {
-                    let invoice = ByteBuffer(string: "invoice for \(order.value.map { String(buffer: $0) } ?? "?")")
+                    let invoice = ByteBuffer(string: "invoice for \(order.valueString ?? "?")")
                     try await producer.send(ProducerRecord(topic: "invoices", key: order.key, value: invoice)) { _ in }
                     next[TopicPartition(topic: order.topic, partition: order.partition)] = OffsetAndMetadata(
                         offset: order.offset + 1)
@@ -39,7 +36,7 @@ struct ExactlyOncePipeline {
                     try await producer.sendOffsetsToTransaction(next, groupMetadata: group)
                 }
                 try await producer.commitTransaction()
-            } catch where error.kind == .fenced || error.kind == .fatal {
+            } catch  where error.kind == .fenced || error.kind == .fatal {
                 throw error  // another instance took over, or the producer is unusable: stop
             } catch {
                 // Nothing of this batch becomes visible; rewind to the last committed offsets and process it again.

@@ -3,7 +3,7 @@ public import KafkaProtocol
 /// A failure of the networking layer: connecting, negotiating, authenticating, or a request that
 /// did not get its answer.
 ///
-/// Broker-side errors carried inside a response are ``KafkaError`` values instead; this type is
+/// Broker-side errors carried inside a response are ``/KafkaProtocol/KafkaError`` values instead; this type is
 /// for what happens around them. ``isRetriable`` says whether the same request may succeed on a
 /// new attempt (possibly on another connection or broker).
 public struct KafkaNetworkError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -112,6 +112,10 @@ extension KafkaClusterClient {
     /// again, up to `retries` times or until `timeout` has passed.
     ///
     /// - Parameters:
+    ///   - request: the request to send (the same value on every attempt).
+    ///   - destination: where it goes, resolved again before each attempt.
+    ///   - kind: the traffic kind, which picks the connection.
+    ///   - timeout: the time all attempts together may take.
     ///   - errorCode: extracts the error that decides the outcome, with the topic and partition
     ///     it concerns (nil = success).
     public func sendWithRetries<R: KafkaRequest>(

@@ -47,6 +47,8 @@ public final class KafkaClusterClient: Sendable {
     /// Creates a client. No connection is made until the first request.
     ///
     /// - Parameters:
+    ///   - configuration: the client settings (bootstrap servers, security, timeouts, retries).
+    ///   - eventLoopGroup: where the connections run.
     ///   - logger: where the client logs (with `kafka.*` metadata); nothing is printed.
     ///   - metricsFactory: where metrics go; by default swift-metrics' bootstrapped system.
     ///

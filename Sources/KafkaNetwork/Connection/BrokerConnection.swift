@@ -3,7 +3,7 @@ package import Logging
 package import Metrics
 import NIOConcurrencyHelpers
 package import NIOCore
-package import NIOPosix
+import NIOPosix
 package import NIOSSL
 
 /// The kind of traffic a connection carries. Each kind gets its own connection to a broker, so a

@@ -1,4 +1,4 @@
-public import NIOSSL
+package import NIOSSL
 
 #if canImport(Glibc)
     import Glibc
@@ -12,7 +12,7 @@ public import NIOSSL
 ///
 /// Certificates and keys are given either as PEM files (librdkafka's `ssl.*.location` settings) or as
 /// inline PEM strings (Java's `ssl.truststore.certificates`, `ssl.keystore.certificate.chain`,
-/// `ssl.keystore.key`). ``makeClientContext()`` loads and checks everything up front, so a wrong
+/// `ssl.keystore.key`). The client loads and checks everything when it is created, so a wrong
 /// setting fails when the client is created, with an error that names the setting and file.
 ///
 /// The textual, debug and reflected representations never show the key password or PEM key material.

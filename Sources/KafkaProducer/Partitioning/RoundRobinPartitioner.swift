@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 /// Each topic has its own counter, starting at 0 and advanced once per record. The counter indexes into
 /// ``PartitionerTopicInfo/availablePartitions`` (all partitions when none is available), so with partitions
 /// `[0, 1, 2]` available the records go to 0, 1, 2, 0, 1, … The counter wraps like Java's `int` and is made
-/// non-negative with ``Murmur2/toPositive(_:)``.
+/// non-negative as Java's `Utils.toPositive` does.
 ///
 /// ``onNewBatch(topic:cluster:previousPartition:)`` is the protocol's no-op: this partitioner never skips a
 /// partition when a batch fills up (older Java versions did, KAFKA-9965).

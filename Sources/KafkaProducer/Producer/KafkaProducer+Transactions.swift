@@ -52,7 +52,7 @@ extension KafkaProducer {
     ///
     /// - Parameters:
     ///   - offsets: the next offset to read per input partition (the last processed offset + 1).
-    ///   - groupMetadata: the consumer's ``GroupMetadata`` (`consumer.groupMetadata`); its generation and member id
+    ///   - groupMetadata: the consumer's ``/KafkaNetwork/GroupMetadata`` (`consumer.groupMetadata`); its generation and member id
     ///     let the coordinator refuse offsets from a member that was rebalanced away (KIP-447).
     /// - Throws: ``KafkaProducerError/Kind/transactionAbortable`` when the coordinator refused them (for example the
     ///   consumer is no longer a member of that generation) — abort the transaction; ``KafkaProducerError/Kind/fenced``,

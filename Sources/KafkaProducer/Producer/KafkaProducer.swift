@@ -20,7 +20,7 @@ public import NIOPosix
 /// ```
 ///
 /// `send` runs the interceptors' `onSend`, waits (up to `max.block.ms`) for the topic's metadata, partitions the
-/// record and appends it to the ``RecordAccumulator``, suspending while `buffer.memory` is exhausted. A background
+/// record and appends it to the record accumulator, suspending while `buffer.memory` is exhausted. A background
 /// sender drains ready batches into one ProduceRequest per broker. Every record handed over is reported exactly
 /// once: acknowledged (with its offset) or failed — never dropped. Records of one partition are written in the
 /// order they were sent; with idempotence (the default) retries never duplicate or reorder them.

@@ -29,8 +29,12 @@ public struct SerializingProducer<KeySerializer: KafkaSerializer, ValueSerialize
     /// Serializes and sends a record, waiting for the acknowledgement (see ``KafkaProducer/send(_:)``).
     ///
     /// - Parameters:
+    ///   - topic: the topic.
+    ///   - partition: the partition; `nil` lets the partitioner choose.
     ///   - key: the key, `nil` for a null key.
     ///   - value: the value, `nil` for a null value (a tombstone).
+    ///   - timestamp: milliseconds since the Unix epoch; `nil` uses the time of the send.
+    ///   - headers: the record's headers, in order.
     @discardableResult
     public func send(
         topic: String, partition: Int32? = nil, key: KeySerializer.Value?, value: ValueSerializer.Value?,
