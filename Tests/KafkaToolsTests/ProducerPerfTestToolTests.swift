@@ -41,9 +41,9 @@ struct ProducerPerfTestToolTests {
     func failedRecordsAreReported() async throws {
         let mock = try MockKafkaCluster(brokers: 1)
         try mock.createTopic("refused", partitions: 1)
-        // MESSAGE_TOO_LARGE is final: the first produce request's batch fails (timed and untimed records alike), the
-        // mock accepts the rest.
-        mock.pushRequestErrors(.produce, [.messageTooLarge])
+        // INVALID_RECORD is final: the first produce request's batch fails (timed and untimed records alike), the
+        // mock accepts the rest. (MESSAGE_TOO_LARGE is not: the batch would be split and resent, as in Java.)
+        mock.pushRequestErrors(.produce, [.invalidRecord])
         let run = try await ToolRunner.run(
             "kafka-producer-perf-test",
             [
@@ -53,7 +53,7 @@ struct ProducerPerfTestToolTests {
         #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
         let line = try #require(
             run.stderr.split(separator: "\n").first { $0.contains("record(s) failed; first error:") }, "\(run.stderr)")
-        #expect(line.contains("MESSAGE_TOO_LARGE"), "\(line)")
+        #expect(line.contains("INVALID_RECORD"), "\(line)")
         let failed = try #require(Int(line.split(separator: ":")[1].split(separator: " ")[0]), "\(line)")
         #expect(failed > 0 && failed <= 2000)
         // Every other record was acknowledged: the summary counts exactly those.
