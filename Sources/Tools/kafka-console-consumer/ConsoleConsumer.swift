@@ -28,6 +28,9 @@ struct ConsoleConsumer: AsyncParsableCommand {
             It stops after --max-messages records, after --timeout-ms without a record, or on SIGINT / \
             SIGTERM; then it commits what it printed (with --group), leaves the group, prints 'Processed a \
             total of N messages' on standard error and exits 0. Errors exit 1, bad arguments 2.
+
+            Shell completion: kafka-console-consumer --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion)
 

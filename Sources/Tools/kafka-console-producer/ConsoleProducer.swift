@@ -20,6 +20,9 @@ struct ConsoleProducer: AsyncParsableCommand {
             error with its line number; the other lines are still sent. At end of input (or on SIGINT / \
             SIGTERM) every record is flushed before exit. Exit status: 0 when every line was delivered, \
             1 when any failed, 2 for bad arguments.
+
+            Shell completion: kafka-console-producer --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion)
 

@@ -16,6 +16,9 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         discussion: """
             Exactly one action: --list, --describe, --delete, --reset-offsets or --delete-offsets.
             Exit status: 0 on success, 1 when an operation fails, 2 for usage errors.
+
+            Shell completion: kafka-consumer-groups --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion)
 

@@ -46,6 +46,9 @@ struct ConsumerPerfTest: AsyncParsableCommand {
             counters and the fetch settings, not the Java client's metrics. --socket-buffer-size sets \
             receive.buffer.bytes, which this client ignores; --threads and --num-fetch-threads are \
             accepted and ignored, as in Kafka. Bad arguments exit 2, failures 1.
+
+            Shell completion: kafka-consumer-perf-test --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion
     )

@@ -35,6 +35,9 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
               kafka-dev-cluster
               kafka-dev-cluster --brokers 3 --port 19092 --topic orders:6 --bootstrap-file /tmp/bs
               kcat -b 127.0.0.1:9092 -L
+
+            Shell completion: kafka-dev-cluster --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion
     )

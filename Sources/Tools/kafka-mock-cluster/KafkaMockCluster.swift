@@ -45,6 +45,9 @@ struct KafkaMockCluster: ParsableCommand {
             Example:
               kafka-mock-cluster --brokers 3 --topic perf:6 --topic other:1:3 --bootstrap-file /tmp/mockbs
               kcat -b "$(cat /tmp/mockbs)" -L
+
+            Shell completion: kafka-mock-cluster --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion
     )

@@ -42,6 +42,9 @@ struct ProducerPerfTest: AsyncParsableCommand {
             Example:
               kafka-producer-perf-test --topic perf --num-records 1000000 --record-size 100 \\
                 --throughput -1 --producer-props bootstrap.servers=localhost:9092 acks=1
+
+            Shell completion: kafka-producer-perf-test --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion
     )

@@ -40,6 +40,9 @@ struct KafkaTopics: AsyncParsableCommand {
               kafka-topics --describe --topic 'orders|payments'
               kafka-topics --alter --topic orders --partitions 12
               kafka-topics --delete --topic 'tmp-.*' --if-exists
+
+            Shell completion: kafka-topics --generate-completion-script bash (or zsh, fish) prints a completion \
+            script for this tool; see docs/tools.md.
             """,
         version: KafkaClientConfiguration.packageVersion
     )

@@ -24,7 +24,7 @@ import Testing
 ///
 /// Not covered here: static membership (KIP-345). Whether librdkafka 2.0.2's mock honours
 /// `group.instance.id` was not tried; that scenario runs on the dev cluster only.
-@Suite("Consumer groups on librdkafka's mock cluster", .timeLimit(.minutes(4)))
+@Suite("Consumer groups on librdkafka's mock cluster", .timeLimit(.minutes(7)))
 struct ConsumerGroupMockClusterTests {
     static let topic = "orders"
 
@@ -75,9 +75,11 @@ struct ConsumerGroupMockClusterTests {
         await c.stop()
         let d = try member("d")
         try await Self.produce(cluster, Self.values(150..<300))
-        // Each rebalance on the mock waits up to session.timeout.ms - 1 s for members: allow a few in a row.
+        // Each rebalance on the mock waits up to session.timeout.ms - 1 s for members: allow a few in a row. On a
+        // loaded machine the mock's quirk above (a follower's SyncGroup after the leader's is refused, and the
+        // follower rejoins) can repeat for a dozen rebalances before the joining member gets its partitions.
         #expect(
-            try await GroupTests.waitUntil(timeout: .seconds(60)) { log.distinctValues.count == 300 },
+            try await GroupTests.waitUntil(timeout: .seconds(150)) { log.distinctValues.count == 300 },
             """
             second part consumed; missing: \(Set(Self.values(0..<300)).subtracting(log.distinctValues).sorted().prefix(10)); \
             assignments: \([a, b, d].map { "\($0.name): \($0.consumer.assignment)" }); \
