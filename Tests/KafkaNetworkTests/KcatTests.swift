@@ -82,14 +82,18 @@ import Testing
 
     @Test func slowKcatIsKilledAtTheTimeout() async throws {
         try Self.requireKcat()
-        // A "broker" that accepts connections and never answers: kcat waits for metadata for a minute
-        // (socket.timeout.ms), far beyond this timeout, so it cannot give up by itself first.
+        // A "broker" that accepts connections and never answers. kcat is told to wait for it for five minutes (its
+        // connection set-up and socket timeouts, 30 and 60 s by default), far beyond this timeout, so it cannot give
+        // up by itself first even when a loaded machine checks the timeout late.
         let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
         defer { silent.close(promise: nil) }
         let port = try #require(silent.localAddress?.port)
         let error = try await #require(throws: KcatError.self) {
-            try await Kcat.consume(bootstrap: "127.0.0.1:\(port)", topic: "nowhere", timeout: .milliseconds(300))
+            try await Kcat.consume(
+                bootstrap: "127.0.0.1:\(port)", topic: "nowhere",
+                extraProperties: ["socket.connection.setup.timeout.ms": "300000", "socket.timeout.ms": "300000"],
+                timeout: .milliseconds(300))
         }
         #expect(error.kind == .timedOut, "\(error)")
     }
