@@ -246,4 +246,16 @@ import Testing
         #expect(skewed??.partitions == [0, 1, 2])
         #expect(skewed??.cumulativeWeights == [1, 3, 5])
     }
+
+    @Test func availablePartitionsOutsideTheTopicAreSkipped() throws {
+        let (accumulator, _) = routing.helpers.makeAccumulator(batchSize: 100, adaptivePartitioning: true)
+        // A broker's metadata named partitions the topic does not have: the weights ignore them.
+        let info = PartitionerTopicInfo(topic: "t", partitionCount: 2, availablePartitions: [-1, 0, 1, 7])
+        accumulator.cacheRoute(topic: "t", info: info, generation: 1)
+        var random = SeededRandom(seed: 1)
+        _ = try routing.route(accumulator, .explicit(0), id: 0, random: &random)
+        let stats = accumulator.withRoute("t") { $0.loadStats() }
+        #expect(stats??.partitions == [0, 1])
+        #expect(stats??.cumulativeWeights == [1, 3])
+    }
 }

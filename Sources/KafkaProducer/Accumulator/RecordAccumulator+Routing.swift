@@ -134,7 +134,8 @@ final class TopicRoute<Completion: Sendable>: LockConfined<TopicRoute<Completion
         guard available.count >= 2 else { return nil }
         var loads: [PartitionLoad] = []
         loads.reserveCapacity(available.count)
-        for partition in available where Int(partition) < fields.queues.count {
+        // The ids come from a broker's metadata: one outside the topic is skipped, never indexed.
+        for partition in available where fields.info.contains(partition: partition) {
             loads.append(PartitionLoad(partition: partition, queuedBatches: fields.queues[Int(partition)]?.count ?? 0))
         }
         return LoadStats(loads: loads, partitionCount: fields.partitionCount)
