@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Atomics
 
 /// The outcome of one record sent with ``KafkaProducer/sendReporting(_:)``, read from
 /// ``KafkaProducer/deliveryReports``.
@@ -72,7 +72,7 @@ public struct DeliveryReports: AsyncSequence, Sendable {
 final class DeliveryReportChannel: Sendable {
     let reports: DeliveryReports
     private let continuation: AsyncStream<DeliveryReport>.Continuation
-    private let nextID = NIOLockedValueBox<UInt64>(0)
+    private let nextID = ManagedAtomic<UInt64>(0)
 
     init() {
         let (stream, continuation) = AsyncStream.makeStream(of: DeliveryReport.self, bufferingPolicy: .unbounded)
@@ -82,11 +82,7 @@ final class DeliveryReportChannel: Sendable {
 
     /// The next id, in the order of the calls.
     func makeID() -> DeliveryReport.ID {
-        DeliveryReport.ID(
-            rawValue: nextID.withLockedValue { id in
-                defer { id += 1 }
-                return id
-            })
+        DeliveryReport.ID(rawValue: nextID.loadThenWrappingIncrement(ordering: .relaxed))
     }
 
     /// The completion handler that reports record `id` of `topic`.

@@ -422,9 +422,13 @@ actor ProducerSender {
     /// Makes every batch created so far sendable at once and waits until each is delivered or failed.
     func flush() async {
         let mark = accumulator.lastBatchID
-        guard core.withCore({ $0.lifecycle != .closed }), !isFlushed(mark: mark) else { return }
+        guard !isFlushed(mark: mark) else { return }
         // The accumulator makes every batch sendable while the lifecycle is flushing.
-        if core.withCore({ $0.lifecycle.beginFlush() }) { accumulator.beginFlush() }
+        let (closed, first) = core.withCore { core in
+            core.lifecycle == .closed ? (true, false) : (false, core.lifecycle.beginFlush())
+        }
+        guard !closed else { return }
+        if first { accumulator.beginFlush() }
         wakeup.wake()
         await withCheckedContinuation { continuation in
             flushWaiters.append(FlushWaiter(mark: mark, continuation: continuation))
