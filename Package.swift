@@ -25,6 +25,8 @@ let package = Package(
         .executable(name: "kafka-consumer-groups", targets: ["kafka-consumer-groups"]),
         .executable(name: "kafka-producer-perf-test", targets: ["kafka-producer-perf-test"]),
         .executable(name: "kafka-consumer-perf-test", targets: ["kafka-consumer-perf-test"]),
+        .executable(name: "kafka-get-offsets", targets: ["kafka-get-offsets"]),
+        .executable(name: "kafka-delete-records", targets: ["kafka-delete-records"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -219,6 +221,18 @@ let package = Package(
         // The tools' malloc arena limit, set before main (see malloc_arenas.c); never linked into the SDK.
         .target(name: "CKafkaToolMalloc"),
         // Kafka's `kafka-topics`, `kafka-console-producer`, `kafka-console-consumer`, `kafka-consumer-groups`.
+        .executableTarget(
+            name: "kafka-get-offsets",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-get-offsets",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-delete-records",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-delete-records",
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "kafka-topics",
             dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork", "KafkaProtocol"],

@@ -167,11 +167,15 @@ extension KafkaAdminClient {
                 var partitions = partitions
                 let connection = try await cluster.connection(to: .broker(leader), kind: .admin)
                 if try connection.versions.version(for: ListOffsetsRequest.self) < 7 {
+                    let range = connection.versions.brokerRanges[.listOffsets].map {
+                        "v\($0.lowerBound)–v\($0.upperBound)"
+                    }
                     for partition in partitions where specs[partition] == .maxTimestamp {
                         results[partition] = .failure(
                             AdminError(
                                 code: .unsupportedVersion, api: .listOffsets, partition: partition,
-                                message: "the max-timestamp lookup needs ListOffsets v7+"))
+                                message: "the max-timestamp lookup needs ListOffsets v7 or later (Kafka 3.0); broker "
+                                    + "\(leader) supports ListOffsets \(range ?? "not at all")"))
                     }
                     partitions.removeAll { specs[$0] == .maxTimestamp }
                     if partitions.isEmpty { return results }
