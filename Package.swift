@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "kafka-consumer-perf-test", targets: ["kafka-consumer-perf-test"]),
         .executable(name: "kafka-get-offsets", targets: ["kafka-get-offsets"]),
         .executable(name: "kafka-delete-records", targets: ["kafka-delete-records"]),
+        .executable(name: "kafka-broker-api-versions", targets: ["kafka-broker-api-versions"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -231,6 +232,12 @@ let package = Package(
             name: "kafka-delete-records",
             dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
             path: "Sources/Tools/kafka-delete-records",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-broker-api-versions",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-broker-api-versions",
             swiftSettings: strictSwift
         ),
         .executableTarget(
