@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "kafka-get-offsets", targets: ["kafka-get-offsets"]),
         .executable(name: "kafka-delete-records", targets: ["kafka-delete-records"]),
         .executable(name: "kafka-broker-api-versions", targets: ["kafka-broker-api-versions"]),
+        .executable(name: "kafka-log-dirs", targets: ["kafka-log-dirs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -238,6 +239,12 @@ let package = Package(
             name: "kafka-broker-api-versions",
             dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
             path: "Sources/Tools/kafka-broker-api-versions",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-log-dirs",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-log-dirs",
             swiftSettings: strictSwift
         ),
         .executableTarget(

@@ -49,3 +49,44 @@ struct RealBrokerClusterToolTests {
         }
     }
 }
+
+/// `kafka-log-dirs` beside Kafka's `kafka-log-dirs.sh` on the real broker.
+@Suite("Real broker: log directories compared with Kafka's script", .timeLimit(.minutes(5)))
+struct RealBrokerLogDirsToolTests {
+    /// `partition -> size` of the JSON line of either tool, and the log directories' paths.
+    static func replicas(_ output: String) throws -> (paths: [String], sizes: [String: Int]) {
+        let line = try #require(output.split(separator: "\n").last)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        var paths: [String] = []
+        var sizes: [String: Int] = [:]
+        for broker in document["brokers"] as? [[String: Any]] ?? [] {
+            for directory in broker["logDirs"] as? [[String: Any]] ?? [] {
+                paths.append(directory["logDir"] as? String ?? "?")
+                for partition in directory["partitions"] as? [[String: Any]] ?? [] {
+                    sizes[partition["partition"] as? String ?? "?"] = partition["size"] as? Int
+                }
+            }
+        }
+        return (paths.sorted(), sizes)
+    }
+
+    @Test("kafka-log-dirs --describe --topic-list shows the directories and replica sizes kafka-log-dirs.sh shows")
+    func logDirsMatch() async throws {
+        let broker = try await RealKafkaBroker.shared()
+        let topic = RealBroker.topic("logdirs")
+        try await RealBroker.createTopic(topic, partitions: 2, on: broker)
+        let arguments = ["--bootstrap-server", broker.bootstrapServers, "--describe", "--topic-list", topic]
+        let ours = try await RealBroker.runOurs("kafka-log-dirs", arguments)
+        #expect(ours.status == 0, "\(ours.stderr)")
+        let kafka = try await broker.runTool("kafka-log-dirs.sh", arguments)
+        #expect(kafka.status == 0, "\(kafka.stderr)")
+        #expect(
+            ours.stdout.split(separator: "\n").prefix(2) == kafka.stdout.split(separator: "\n").prefix(2),
+            "ours:\n\(ours.stdout)\nKafka's:\n\(kafka.stdout)")
+        let mine = try Self.replicas(ours.stdout)
+        let theirs = try Self.replicas(kafka.stdout)
+        #expect(mine.paths == theirs.paths)
+        #expect(mine.sizes == theirs.sizes)
+        #expect(Set(mine.sizes.keys) == ["\(topic)-0", "\(topic)-1"])
+    }
+}

@@ -57,6 +57,7 @@ enum DevAPIRegistry {
         let all: [any DevAPIHandler.Type] = [
             MetadataHandler.self, FindCoordinatorHandler.self, DescribeClusterHandler.self,
             ProduceHandler.self, FetchHandler.self, ListOffsetsHandler.self, DeleteRecordsHandler.self,
+            DescribeLogDirsHandler.self,
             InitProducerIdHandler.self,
             CreateTopicsHandler.self, DeleteTopicsHandler.self, CreatePartitionsHandler.self,
             DescribeConfigsHandler.self, AlterConfigsHandler.self, IncrementalAlterConfigsHandler.self,

@@ -39,6 +39,9 @@ struct ClusterState: Sendable {
     }
 
     var clusterID: String
+    /// Where each broker's one log directory is said to be (DescribeLogDirs): `<dataDirectory>/broker-<id>`, or
+    /// `memory:/broker-<id>` for a cluster kept in memory.
+    var logDirectoryRoot: String
     var brokers: [Broker]
     var controllerID: Int32
     var topics: [String: Topic] = [:]
@@ -71,6 +74,7 @@ struct ClusterState: Sendable {
 
     init(configuration: DevClusterConfiguration, ports: [Int32]) {
         clusterID = configuration.clusterID
+        logDirectoryRoot = configuration.dataDirectory ?? "memory:"
         brokers = ports.enumerated().map { index, port in
             Broker(nodeID: Int32(index) + configuration.firstNodeID, host: configuration.host, port: port)
         }
