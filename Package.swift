@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "kafka-delete-records", targets: ["kafka-delete-records"]),
         .executable(name: "kafka-broker-api-versions", targets: ["kafka-broker-api-versions"]),
         .executable(name: "kafka-log-dirs", targets: ["kafka-log-dirs"]),
+        .executable(name: "kafka-dump-log", targets: ["kafka-dump-log"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -212,7 +213,8 @@ let package = Package(
         .target(
             name: "KafkaCLISupport",
             dependencies: [
-                "KafkaNetwork", "KafkaProtocol", "KafkaAdmin", "KafkaConsumer", "KafkaProducer", "CKafkaToolMalloc",
+                "KafkaNetwork", "KafkaProtocol", "KafkaAdmin", "KafkaConsumer", "KafkaProducer", "KafkaCompression",
+                "CKafkaToolMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -245,6 +247,12 @@ let package = Package(
             name: "kafka-log-dirs",
             dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
             path: "Sources/Tools/kafka-log-dirs",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-dump-log",
+            dependencies: ["KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-dump-log",
             swiftSettings: strictSwift
         ),
         .executableTarget(
