@@ -59,7 +59,7 @@ struct RealBrokerReauthenticationTests {
             print("no answer")
         """#
 
-    @Test("a client that does not re-authenticate is disconnected once its session expired")
+    @Test("a client that does not re-authenticate is refused once its session expired (no answer, or closed)")
     func brokerEnforcesTheSessionLifetime() async throws {
         let broker = try await RealKafkaBroker.shared()
         let parts = broker.saslReauthBootstrapServers.split(separator: ":")
