@@ -364,7 +364,8 @@ let package = Package(
         .testTarget(
             name: "KafkaConsumerTests",
             dependencies: [
-                "KafkaConsumer", "KafkaProducer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
+                "KafkaConsumer", "KafkaProducer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster",
+                "KafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -13,8 +13,9 @@ package import NIOSSL
 /// Certificates and keys are given as PEM files (librdkafka's `ssl.*.location` settings), as
 /// inline PEM strings (Java's `ssl.truststore.certificates`, `ssl.keystore.certificate.chain`,
 /// `ssl.keystore.key`), or as PKCS12 stores (`.p12`/`.pfx`: Java's `ssl.keystore.location` and
-/// `ssl.truststore.location` with type `PKCS12`). JKS stores are not supported. The client loads and checks everything when it is created, so a wrong
-/// setting fails when the client is created, with an error that names the setting and file.
+/// `ssl.truststore.location` with type `PKCS12`); JKS stores are not supported. The client loads and checks
+/// everything when it is created, so a wrong setting fails when the client is created, with an error that names
+/// the setting and file.
 ///
 /// The textual, debug and reflected representations never show the key password or PEM key material.
 public struct KafkaTLSConfiguration: Sendable, Hashable {
