@@ -87,10 +87,14 @@ struct PKCS12Store {
             }
         }
         guard status == 1 else {
-            let code = ERR_get_error()
-            ERR_clear_error()
-            // ERR_GET_REASON: the low 12 bits.
-            if Int32(code & 0xFFF) == PKCS8_R_INCORRECT_PASSWORD {
+            // ERR_GET_REASON is the low 12 bits of a queued error.
+            var wrongPassword = false
+            var code = ERR_get_error()
+            while code != 0 {
+                if Int32(code & 0xFFF) == PKCS8_R_INCORRECT_PASSWORD { wrongPassword = true }
+                code = ERR_get_error()
+            }
+            if wrongPassword {
                 throw KafkaTLSConfigurationError(
                     "\(name): wrong password (\(passwordSetting)), or the file is damaged")
             }
