@@ -166,6 +166,18 @@ struct PKCS12StoreTests {
         await broker.shutdown()
     }
 
+    @Test func storesWithAnEmptyPasswordNeedNoPasswordSetting() async throws {
+        let material = try Self.material()
+        let keystore = try await Self.opensslKeystore(material, password: "")
+        let store = try PKCS12Store(
+            path: keystore, setting: "ssl.keystore.location", password: nil, passwordSetting: "ssl.keystore.password")
+        #expect(store.bundle != nil)
+        #expect(store.certificates.count == 1)
+        var tls = KafkaTLSConfiguration()
+        tls.keystoreFile = keystore
+        _ = try tls.makeClientContext()
+    }
+
     @Test func aTrustStoreOfAnotherCAIsNotTrusted() async throws {
         let material = try Self.material()
         let other = material.directory + "/other.p12"
