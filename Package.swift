@@ -400,11 +400,13 @@ let package = Package(
         .testTarget(
             name: "KafkaConsumerTests",
             dependencies: [
-                "KafkaConsumer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster", "KafkaTestSupport",
+                "KafkaConsumer", "KafkaProducer", "KafkaProtocol", "KafkaNetwork", "KafkaDevCluster",
+                "KafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift

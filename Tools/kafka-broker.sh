@@ -14,8 +14,11 @@
 #   Tools/kafka-broker.sh env                print KAFKA_HOME and JAVA_HOME (for the Java tools)
 #
 # The broker listens on PLAINTEXT and on SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). Users:
-# admin/admin-secret and alice/alice-secret for every mechanism. `start` writes DIR/broker.env, which
-# names the ports, pids and log files, and prints the same lines.
+# admin/admin-secret and alice/alice-secret for every mechanism. A third listener, SASL_REAUTH (SASL_PLAINTEXT
+# with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, the same users), ends SASL sessions after
+# connections.max.reauth.ms (KAFKA_BROKER_REAUTH_MS, default 3000): clients must re-authenticate on their
+# connections (KIP-368) or be disconnected. `start` writes DIR/broker.env, which names the ports (the SASL_REAUTH
+# listener's as KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS), pids and log files, and prints the same lines.
 #
 # Environment: KAFKA_BROKER_CACHE (default ~/.cache/swift-kafka) holds the installation;
 # KAFKA_BROKER_OWNER_PID=PID stops the broker once that process has exited (test runs that crash);
@@ -138,11 +141,13 @@ start() {
   if [ -z "$dir" ]; then dir=$(mktemp -d "${TMPDIR:-/tmp}/kafka-broker.XXXXXX"); fi
   mkdir -p "$dir/logs" "$dir/zookeeper" "$dir/kafka-logs"
   dir=$(cd "$dir" && pwd)
-  local zk_port plain_port sasl_port
-  zk_port=$(free_port); plain_port=$(free_port); sasl_port=$(free_port)
-  while [ "$plain_port" = "$zk_port" ] || [ "$sasl_port" = "$zk_port" ] || [ "$sasl_port" = "$plain_port" ]; do
-    plain_port=$(free_port); sasl_port=$(free_port)
+  local zk_port plain_port sasl_port reauth_port
+  zk_port=$(free_port); plain_port=$(free_port); sasl_port=$(free_port); reauth_port=$(free_port)
+  while [ "$plain_port" = "$zk_port" ] || [ "$sasl_port" = "$zk_port" ] || [ "$sasl_port" = "$plain_port" ] \
+    || [ "$reauth_port" = "$zk_port" ] || [ "$reauth_port" = "$plain_port" ] || [ "$reauth_port" = "$sasl_port" ]; do
+    plain_port=$(free_port); sasl_port=$(free_port); reauth_port=$(free_port)
   done
+  local reauth_ms=${KAFKA_BROKER_REAUTH_MS:-3000}
 
   cat >"$dir/zookeeper.properties" <<EOF
 dataDir=$dir/zookeeper
@@ -153,13 +158,19 @@ admin.enableServer=false
 EOF
   cat >"$dir/server.properties" <<EOF
 broker.id=0
-listeners=PLAINTEXT://127.0.0.1:$plain_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$plain_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+listeners=PLAINTEXT://127.0.0.1:$plain_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SASL_REAUTH://127.0.0.1:$reauth_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$plain_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SASL_REAUTH://127.0.0.1:$reauth_port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_REAUTH:SASL_PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_reauth.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_reauth.connections.max.reauth.ms=$reauth_ms
+listener.name.sasl_reauth.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
+listener.name.sasl_reauth.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_reauth.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$dir/kafka-logs
 zookeeper.connect=127.0.0.1:$zk_port
 zookeeper.connection.timeout.ms=30000
@@ -183,6 +194,9 @@ KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$plain_port
 KAFKA_SASL_BOOTSTRAP_SERVERS=127.0.0.1:$sasl_port
 KAFKA_PLAINTEXT_PORT=$plain_port
 KAFKA_SASL_PORT=$sasl_port
+KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS=127.0.0.1:$reauth_port
+KAFKA_SASL_REAUTH_PORT=$reauth_port
+KAFKA_SASL_REAUTH_MS=$reauth_ms
 KAFKA_ZOOKEEPER=127.0.0.1:$zk_port
 KAFKA_BROKER_LOGS=$dir/logs
 EOF

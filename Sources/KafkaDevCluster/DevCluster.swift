@@ -354,6 +354,18 @@ public final class DevCluster: Sendable {
     public var authenticatedUsers: [String] {
         core.state.withLockedValue { $0.authenticatedUsers }
     }
+
+    /// How many times a connection authenticated again on the same connection (KIP-368 re-authentication, which
+    /// ``DevClusterConfiguration/connectionsMaxReauth`` makes clients do).
+    public var reauthenticationCount: Int {
+        core.state.withLockedValue { $0.reauthentications }
+    }
+
+    /// How many connections the brokers closed because a request other than SaslHandshake or SaslAuthenticate
+    /// arrived after the connection's SASL session had expired (``DevClusterConfiguration/connectionsMaxReauth``).
+    public var expiredSessionsClosed: Int {
+        core.state.withLockedValue { $0.expiredSessionsClosed }
+    }
 }
 
 extension DevCluster {

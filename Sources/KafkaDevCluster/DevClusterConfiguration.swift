@@ -38,6 +38,13 @@ public struct DevClusterConfiguration: Sendable {
     public var saslMechanisms: [String] = []
     /// Users (name -> password) for SASL PLAIN and SCRAM.
     public var users: [String: String] = [:]
+    /// How long a SASL session lasts (Kafka's `connections.max.reauth.ms`); nil: forever.
+    ///
+    /// When set, SaslAuthenticate v1+ tells the client the session's lifetime, a client may authenticate again
+    /// on its connection (KIP-368: SaslHandshake v1+ with the same mechanism and user), and, like Kafka, a
+    /// broker closes a connection whose session has expired when a request other than SaslHandshake or
+    /// SaslAuthenticate arrives on it (counted in ``DevCluster/expiredSessionsClosed``).
+    public var connectionsMaxReauth: Duration? = nil
     /// Version ranges the brokers advertise in ApiVersions in place of their own, to act as another
     /// Kafka release: lower maxima for an older broker (ApiVersions at most v2 is a broker before Kafka
     /// 2.4, which answers a v3 request with UNSUPPORTED_VERSION in the v0 layout), higher minima for a

@@ -32,6 +32,11 @@ public final class RealKafkaBroker: Sendable {
     /// `host:port` of the SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; users admin/admin-secret
     /// and alice/alice-secret).
     public let saslBootstrapServers: String
+    /// `host:port` of the SASL_REAUTH listener: SASL_PLAINTEXT with the same mechanisms and users, whose SASL
+    /// sessions end after ``reauthenticationInterval`` (`connections.max.reauth.ms`), so clients re-authenticate.
+    public let saslReauthBootstrapServers: String
+    /// The SASL_REAUTH listener's `connections.max.reauth.ms`.
+    public let reauthenticationInterval: Duration
     /// `host:port` of ZooKeeper.
     public let zookeeper: String
     /// The Kafka distribution (its `bin/` holds the Java tools).
@@ -49,6 +54,11 @@ public final class RealKafkaBroker: Sendable {
         directory = try value("KAFKA_BROKER_DIR")
         bootstrapServers = try value("KAFKA_BOOTSTRAP_SERVERS")
         saslBootstrapServers = try value("KAFKA_SASL_BOOTSTRAP_SERVERS")
+        saslReauthBootstrapServers = try value("KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS")
+        guard let reauthMs = Int64(try value("KAFKA_SASL_REAUTH_MS")) else {
+            throw Failure(description: "kafka-broker.sh reported a KAFKA_SASL_REAUTH_MS that is not a number")
+        }
+        reauthenticationInterval = .milliseconds(reauthMs)
         zookeeper = try value("KAFKA_ZOOKEEPER")
         kafkaHome = try value("KAFKA_HOME")
         javaHome = try value("JAVA_HOME")

@@ -149,7 +149,7 @@ import Testing
         ("connections.max.idle.ms", ""), ("retries", "-3"), ("max.in.flight.requests.per.connection", "0"),
         ("receive.message.max.bytes", "1000"), ("enable.ssl.certificate.verification", "yes"),
         ("security.protocol", "TLS"), ("sasl.mechanism", "GSSAPI"), ("sasl.mechanisms", "OAUTHBEARER"),
-        ("ssl.truststore.type", "JKS"), ("ssl.keystore.type", "PKCS12"), ("bootstrap.servers", "host:99999"),
+        ("ssl.truststore.type", "JKS"), ("ssl.keystore.type", "BKS"), ("bootstrap.servers", "host:99999"),
         ("bootstrap.servers", "host:abc"), ("ssl.endpoint.identification.algorithm", "http"),
         ("client.software.name", "my app"), ("client.software.version", "-1"),
     ])
@@ -161,18 +161,52 @@ import Testing
         #expect(error.description == error.message)
     }
 
-    @Test func unsupportedStoresSayOnlyPEMIsSupported() throws {
+    @Test func jksStoresAreRefusedWithTheConversionCommand() throws {
         let jks = try Self.error(["ssl.truststore.type": "JKS", "ssl.truststore.location": "/etc/truststore.jks"])
         #expect(jks.property == "ssl.truststore.type")
-        #expect(jks.message.contains("only PEM is supported"))
-        let password = try Self.error(["ssl.truststore.password": "changeit"])
+        #expect(
+            jks.message.contains(
+                "keytool -importkeystore -srckeystore /etc/truststore.jks -destkeystore /etc/truststore.p12 "
+                    + "-deststoretype PKCS12"))
+        // A PEM store has no store password.
+        let pem = try Self.configuration([
+            "security.protocol": "SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": "/etc/ts.pem",
+            "ssl.truststore.password": "changeit",
+        ])
+        let password = try #require(throws: KafkaConfigurationError.self) { try pem.validate() }
         #expect(password.property == "ssl.truststore.password")
         #expect(!password.message.contains("changeit"))
-        // Java's default store type is JKS, so a location alone is not taken for PEM.
-        let untyped = try Self.configuration(["security.protocol": "SSL", "ssl.truststore.location": "/etc/ts.pem"])
+        // Java's default store type is JKS, so a location alone is taken for neither PEM nor PKCS12.
+        let untyped = try Self.configuration(["security.protocol": "SSL", "ssl.truststore.location": "/etc/ts.jks"])
         let error = try #require(throws: KafkaConfigurationError.self) { try untyped.validate() }
         #expect(error.property == "ssl.truststore.location")
-        #expect(error.message.contains("ssl.truststore.type=PEM"))
+        #expect(error.message.contains("ssl.truststore.type=PKCS12 or ssl.truststore.type=PEM"))
+        #expect(error.message.contains("keytool -importkeystore -srckeystore /etc/ts.jks"))
+    }
+
+    @Test func pkcs12StoresSetTheStoreFilesAndPasswordsInAnyOrder() throws {
+        let properties = [
+            "security.protocol": "SSL", "ssl.keystore.type": "pkcs12", "ssl.keystore.location": "/etc/client.p12",
+            "ssl.keystore.password": "ks-secret", "ssl.truststore.type": "PKCS12",
+            "ssl.truststore.location": "/etc/trust.p12", "ssl.truststore.password": "ts-secret",
+        ]
+        let configuration = try Self.configuration(properties)
+        try configuration.validate()
+        #expect(configuration.tls.keystoreFile == "/etc/client.p12")
+        #expect(configuration.tls.keystorePassword == "ks-secret")
+        #expect(configuration.tls.truststoreFile == "/etc/trust.p12")
+        #expect(configuration.tls.truststorePassword == "ts-secret")
+        #expect(configuration.tls.certificateFile == nil && configuration.tls.keyFile == nil)
+        #expect(configuration.tls.caFile == nil)
+        #expect(!configuration.description.contains("ks-secret") && !configuration.description.contains("ts-secret"))
+
+        // Applied in the opposite order (type after location, then changed back to PEM), the files follow the type.
+        var reordered = KafkaClientConfiguration(bootstrapServers: [BrokerAddress(host: "h", port: 1)])
+        for name in properties.keys.sorted(by: >) { _ = try reordered.apply(property: name, value: properties[name]!) }
+        #expect(reordered.tls == configuration.tls)
+        _ = try reordered.apply(property: "ssl.keystore.type", value: "PEM")
+        #expect(reordered.tls.keystoreFile == nil)
+        #expect(reordered.tls.certificateFile == "/etc/client.p12" && reordered.tls.keyFile == "/etc/client.p12")
     }
 
     @Test func passwordsNeverAppearInErrorsOrDescriptions() throws {
@@ -182,8 +216,11 @@ import Testing
             try Self.error(["sasl.jaas.config": jaas]),  // missing ';'
             try Self.error(["sasl.jaas.config": "Sup3r-S3cret"]),
             try Self.error(["sasl.jaas.config": #"x.PlainLoginModule required password=Sup3r-S3cret junk;"#]),
-            try Self.error(["ssl.keystore.password": secret]),
         ]
+        let pemStore = try Self.configuration([
+            "security.protocol": "SSL", "ssl.keystore.type": "PEM", "ssl.keystore.password": secret,
+        ])
+        errors.append(try #require(throws: KafkaConfigurationError.self) { try pemStore.validate() })
         let mismatch = try Self.configuration([
             "security.protocol": "SASL_SSL", "sasl.jaas.config": Self.plainJAAS, "sasl.password": secret,
         ])

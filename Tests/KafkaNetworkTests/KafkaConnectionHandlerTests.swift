@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Logging
+import Metrics
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -17,7 +18,7 @@ import Testing
 
         init(
             maximumInFlight: Int = 5, setupTimeout: Duration = .seconds(10), sasl: SASLCredentials? = nil,
-            maximumFrameSize: Int = 1 << 20
+            maximumFrameSize: Int = 1 << 20, metricsFactory: any MetricsFactory = MetricsSystem.factory
         ) throws {
             loop = channel.embeddedEventLoop
             let promise = loop.makePromise(of: NegotiatedVersions.self)
@@ -26,7 +27,7 @@ import Testing
                 setup: .init(clientSoftwareName: "swift-kafka", clientSoftwareVersion: "0.1.0", sasl: sasl),
                 maximumInFlight: maximumInFlight, setupTimeout: setupTimeout, clientID: "tests", broker: "embedded",
                 readyPromise: promise, logger: Logger(label: "tests"),
-                metrics: ConnectionMetrics(clientID: "tests", broker: "embedded"))
+                metrics: ConnectionMetrics(clientID: "tests", broker: "embedded", factory: metricsFactory))
             try channel.pipeline.syncOperations.addHandler(
                 ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: maximumFrameSize)))
             try channel.pipeline.syncOperations.addHandler(handler)

@@ -70,6 +70,8 @@ final class DevClusterCore: Sendable {
         var requestLog: [DevCluster.ReceivedRequest] = []
         var connectionCount = 0
         var authenticatedUsers: [String] = []
+        var reauthentications = 0
+        var expiredSessionsClosed = 0
     }
 
     /// What a connection does with a request right away.
@@ -172,6 +174,16 @@ final class DevClusterCore: Sendable {
     }
 
     /// Records a completed SASL authentication.
+    /// A connection authenticated again (KIP-368).
+    func reauthenticated() {
+        state.withLockedValue { $0.reauthentications += 1 }
+    }
+
+    /// A connection was closed because its SASL session had expired.
+    func expiredSessionClosed() {
+        state.withLockedValue { $0.expiredSessionsClosed += 1 }
+    }
+
     func authenticated(_ user: String) {
         state.withLockedValue { $0.authenticatedUsers.append(user) }
     }

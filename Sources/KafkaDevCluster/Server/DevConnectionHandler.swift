@@ -99,8 +99,12 @@ final class DevConnectionHandler: ChannelInboundHandler {
             resolve(slot, answer(action), context, delay: delay)
             return
         }
-        guard sasl.isAuthenticated else {
-            resolve(slot, .close, context)  // Kafka closes connections that skip authentication.
+        let now = NIODeadline.now()
+        guard sasl.mayServe(now: now) else {
+            // Kafka closes connections that skip authentication, that send other requests while they authenticate
+            // again, or whose session expired (connections.max.reauth.ms) before they authenticated again.
+            if sasl.isAuthenticated, sasl.hasExpired(now: now) { core.expiredSessionClosed() }
+            resolve(slot, .close, context)
             return
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -132,10 +136,12 @@ final class DevConnectionHandler: ChannelInboundHandler {
     /// Runs a SASL step and reports the user to the cluster when the step completed authentication.
     private func authenticating(_ step: (inout DevSASLSession) -> Action) -> Action {
         let wasAuthenticated = sasl.isAuthenticated
+        let reauthentications = sasl.reauthentications
         let action = step(&sasl)
         if !wasAuthenticated, sasl.isAuthenticated, let user = sasl.authenticatedUser {
             core.authenticated(user)
         }
+        if sasl.reauthentications > reauthentications { core.reauthenticated() }
         return action
     }
 

@@ -6,6 +6,11 @@ import NIOCore
 ///
 /// Like Kafka, a connection with SASL enabled may use only ApiVersions, SaslHandshake and
 /// SaslAuthenticate until it is authenticated; a failed authentication answers, then closes.
+///
+/// With a session lifetime (`connections.max.reauth.ms`), SaslAuthenticate v1+ tells the client when its session
+/// expires, and an authenticated client may authenticate again (KIP-368) with SaslHandshake v1+ on the same
+/// connection, with the same mechanism and user; during that exchange, and once the session has expired, only
+/// SASL requests are served (see ``mayServe(now:)``).
 struct DevSASLSession: Sendable {
     /// What the connection does with a SASL request (never `.skip`).
     typealias Answer = ReplyAction
@@ -16,6 +21,14 @@ struct DevSASLSession: Sendable {
     /// After SaslHandshake v0 the client sends raw, size-prefixed tokens instead of requests.
     private var rawTokens = false
     private var scram: SCRAMServer?
+    /// `connections.max.reauth.ms`; nil: sessions never expire.
+    private let sessionLifetime: Duration?
+    /// When the current session expires.
+    private(set) var sessionExpiry: NIODeadline?
+    /// Whether an authenticated client is authenticating again.
+    private(set) var isReauthenticating = false
+    /// Completed re-authentications on this connection.
+    private(set) var reauthentications = 0
 
     /// Whether the client may use the other APIs (always, when no mechanism is enabled).
     private(set) var isAuthenticated: Bool
@@ -27,14 +40,28 @@ struct DevSASLSession: Sendable {
 
     /// A session for a listener with `mechanisms` enabled (empty: no SASL) and `users` (name ->
     /// password).
-    init(mechanisms: [String], users: [String: String]) {
+    init(mechanisms: [String], users: [String: String], sessionLifetime: Duration? = nil) {
         self.mechanisms = mechanisms
         self.users = users
         self.isAuthenticated = mechanisms.isEmpty
+        self.sessionLifetime = mechanisms.isEmpty ? nil : sessionLifetime
     }
 
     init(configuration: DevClusterConfiguration) {
-        self.init(mechanisms: configuration.saslMechanisms, users: configuration.users)
+        self.init(
+            mechanisms: configuration.saslMechanisms, users: configuration.users,
+            sessionLifetime: configuration.connectionsMaxReauth)
+    }
+
+    /// Whether a request other than SaslHandshake and SaslAuthenticate may be served at `now`: the client is
+    /// authenticated, not authenticating again, and its session has not expired.
+    func mayServe(now: NIODeadline) -> Bool {
+        isAuthenticated && !isReauthenticating && !hasExpired(now: now)
+    }
+
+    /// Whether the session has expired at `now` (never without a session lifetime).
+    func hasExpired(now: NIODeadline) -> Bool {
+        sessionExpiry.map { now >= $0 } ?? false
     }
 
     /// Answers SaslHandshake or SaslAuthenticate (the header already read); nil for other APIs.
@@ -59,8 +86,13 @@ struct DevSASLSession: Sendable {
                 SaslHandshakeRequest.self, SaslHandshakeResponse(errorCode: code.rawValue, mechanisms: enabled),
                 version: version, correlationID: header.correlationId)
         }
-        if enabled.isEmpty || isAuthenticated || mechanism != nil {
+        // KIP-368: an authenticated client starts again with SaslHandshake v1+ and its first mechanism.
+        let reauthenticating = isAuthenticated && !isReauthenticating && !rawTokens && version >= 1 && mechanism != nil
+        if enabled.isEmpty || (isAuthenticated || mechanism != nil) && !reauthenticating {
             return reply(.illegalSaslState).map { .send($0) } ?? .close
+        }
+        if reauthenticating, request.mechanism != mechanism {
+            return reply(.illegalSaslState).map { .sendThenClose($0) } ?? .close
         }
         switch request.mechanism {
         case let name where !enabled.contains(name):
@@ -76,6 +108,7 @@ struct DevSASLSession: Sendable {
         }
         mechanism = request.mechanism
         rawTokens = version == 0
+        isReauthenticating = reauthenticating
         return reply(.none).map { .send($0) } ?? .close
     }
 
@@ -83,13 +116,18 @@ struct DevSASLSession: Sendable {
         let version = header.requestApiVersion
         let request = try SaslAuthenticateRequest.decode(from: body, version: version)
         func reply(_ code: KafkaErrorCode, _ message: String?, _ bytes: [UInt8]) -> ByteBuffer? {
+            // The lifetime left, in the answer that completes authentication (v1+ carries it).
+            var lifetimeMs: Int64 = 0
+            if version >= 1, code == .none, isAuthenticated, !isReauthenticating, let expiry = sessionExpiry {
+                lifetimeMs = max(1, (expiry - NIODeadline.now()).nanoseconds / 1_000_000)
+            }
             let response = SaslAuthenticateResponse(
                 errorCode: code.rawValue, errorMessage: message, authBytes: ByteBuffer(bytes: bytes),
-                sessionLifetimeMs: 0)
+                sessionLifetimeMs: lifetimeMs)
             return DevClusterCore.frame(
                 SaslAuthenticateRequest.self, response, version: version, correlationID: header.correlationId)
         }
-        guard mechanism != nil, !rawTokens, !isAuthenticated else {
+        guard mechanism != nil, !rawTokens, !isAuthenticated || isReauthenticating else {
             return reply(.illegalSaslState, "SaslAuthenticate is not expected in this state of the connection", [])
                 .map { .sendThenClose($0) } ?? .close
         }
@@ -126,14 +164,16 @@ struct DevSASLSession: Sendable {
             guard let user = plainUser(message) else {
                 return .failure(Failure(message: "Authentication failed: Invalid username or password"))
             }
-            complete(user)
+            guard complete(user) else { return .failure(Failure(message: Self.otherUser)) }
             return .success([])
         }
         guard var server = scram else { return .failure(Failure(message: "no SASL exchange in progress")) }
         do {
             let reply = try server.receive(message)
             scram = server
-            if server.isComplete, let user = server.authenticatedUser { complete(user) }
+            if server.isComplete, let user = server.authenticatedUser {
+                guard complete(user) else { return .failure(Failure(message: Self.otherUser)) }
+            }
             return .success(reply)
         } catch {
             scram = nil
@@ -157,9 +197,19 @@ struct DevSASLSession: Sendable {
         return user
     }
 
-    private mutating func complete(_ user: String) {
+    private static let otherUser = "Re-authentication must keep the user of the connection's first authentication"
+
+    /// Completes an exchange for `user`; false when a re-authentication names another user than the first.
+    private mutating func complete(_ user: String) -> Bool {
+        scram = nil
+        if isReauthenticating {
+            guard user == authenticatedUser else { return false }
+            isReauthenticating = false
+            reauthentications += 1
+        }
         isAuthenticated = true
         authenticatedUser = user
-        scram = nil
+        sessionExpiry = sessionLifetime.map { NIODeadline.now() + TimeAmount($0) }
+        return true
     }
 }

@@ -4,9 +4,10 @@ extension KafkaClientConfiguration {
     ///
     /// Java's names, plus librdkafka's `sasl.mechanisms`, `sasl.username`, `sasl.password`, `ssl.ca.location`,
     /// `ssl.certificate.location`, `ssl.key.location`, `enable.ssl.certificate.verification`,
-    /// `receive.message.max.bytes`, `client.software.name` and `client.software.version`. Only PEM trust and key
-    /// stores are supported: `ssl.truststore.type` and `ssl.keystore.type` accept only `PEM`, and
-    /// `ssl.truststore.password` and `ssl.keystore.password` (JKS/PKCS12 store passwords) are rejected when set.
+    /// `receive.message.max.bytes`, `client.software.name` and `client.software.version`. Trust and key stores are
+    /// PEM or PKCS12 (`ssl.truststore.type` and `ssl.keystore.type`); JKS is refused with the `keytool` command
+    /// that converts a store to PKCS12. `ssl.truststore.password` and `ssl.keystore.password` are PKCS12 store
+    /// passwords.
     public static var knownProperties: [String] {
         [
             "bootstrap.servers", "client.id", "client.software.name", "client.software.version", "request.timeout.ms",
@@ -110,16 +111,14 @@ extension KafkaClientConfiguration {
             tls.caFile = location
         case "ssl.truststore.location":
             propertyState.truststoreLocation = location
-            tls.caFile = location
-        case "ssl.truststore.type": propertyState.truststoreTypeIsPEM = try Self.storeType(text, for: name)
+            resolveStores()
+        case "ssl.truststore.type":
+            propertyState.truststoreType = try Self.storeType(
+                text, for: name, location: propertyState.truststoreLocation)
+            resolveStores()
         case "ssl.truststore.certificates": tls.caPEM = text.isEmpty ? nil : text
-        case "ssl.truststore.password", "ssl.keystore.password":
-            guard value.isEmpty else {
-                throw .invalidSecret(
-                    name,
-                    "only PEM stores are supported and they have no store password (JKS and PKCS12 stores are not "
-                        + "supported; an encrypted PEM key's password is ssl.key.password)")
-            }
+        case "ssl.truststore.password": tls.truststorePassword = value.isEmpty ? nil : value
+        case "ssl.keystore.password": tls.keystorePassword = value.isEmpty ? nil : value
         case "ssl.certificate.location":
             propertyState.certificateLocation = location
             tls.certificateFile = location
@@ -127,12 +126,12 @@ extension KafkaClientConfiguration {
             propertyState.keyLocation = location
             tls.keyFile = location
         case "ssl.key.password": tls.keyPassword = value.isEmpty ? nil : value
-        case "ssl.keystore.type": propertyState.keystoreTypeIsPEM = try Self.storeType(text, for: name)
+        case "ssl.keystore.type":
+            propertyState.keystoreType = try Self.storeType(text, for: name, location: propertyState.keystoreLocation)
+            resolveStores()
         case "ssl.keystore.location":
-            // A PEM key store is one file holding the private key and the certificate chain.
             propertyState.keystoreLocation = location
-            tls.certificateFile = location
-            tls.keyFile = location
+            resolveStores()
         case "ssl.keystore.certificate.chain": tls.certificatePEM = text.isEmpty ? nil : text
         case "ssl.keystore.key": tls.keyPEM = text.isEmpty ? nil : text
         case "ssl.endpoint.identification.algorithm":
@@ -196,15 +195,50 @@ extension KafkaClientConfiguration {
         }
     }
 
-    /// Whether a store type is PEM (`true`), or unset (`false`, Java's default JKS); any other type throws.
-    static func storeType(_ text: String, for property: String) throws(KafkaConfigurationError) -> Bool {
+    /// A store type: PEM or PKCS12, nil when unset (Java's default, JKS); JKS and anything else throw.
+    static func storeType(_ text: String, for property: String, location: String?)
+        throws(KafkaConfigurationError) -> StoreType?
+    {
         switch text.uppercased() {
-        case "PEM": return true
-        case "": return false
-        default:
+        case "PEM": return .pem
+        case "PKCS12": return .pkcs12
+        case "": return nil
+        case "JKS":
+            let command = PKCS12Store.conversionCommand(for: location ?? "STORE.jks")
             throw .invalidValue(
-                text, for: property, "only PEM is supported (convert JKS or PKCS12 stores to PEM files)")
+                text, for: property, "JKS stores are not supported: convert the store with `\(command)` and set PKCS12")
+        default:
+            throw .invalidValue(text, for: property, "expected PEM or PKCS12")
         }
+    }
+
+    /// Points the TLS settings at the key and trust store files as their types say: a PEM key store is one file
+    /// with the key and the chain, a PEM trust store a CA file, a PKCS12 store is read as such. Called after each
+    /// store property, so their order does not matter; what an earlier call set is taken back first.
+    mutating func resolveStores() {
+        let state = propertyState
+        if let previous = state.appliedKeystoreLocation {
+            if tls.keystoreFile == previous { tls.keystoreFile = nil }
+            if tls.certificateFile == previous { tls.certificateFile = nil }
+            if tls.keyFile == previous { tls.keyFile = nil }
+        }
+        if let location = state.keystoreLocation {
+            if state.keystoreType == .pkcs12 {
+                tls.keystoreFile = location
+            } else {
+                tls.certificateFile = location
+                tls.keyFile = location
+            }
+        }
+        if let previous = state.appliedTruststoreLocation {
+            if tls.truststoreFile == previous { tls.truststoreFile = nil }
+            if tls.caFile == previous { tls.caFile = state.caLocation }
+        }
+        if let location = state.truststoreLocation {
+            if state.truststoreType == .pkcs12 { tls.truststoreFile = location } else { tls.caFile = location }
+        }
+        propertyState.appliedKeystoreLocation = state.keystoreLocation
+        propertyState.appliedTruststoreLocation = state.truststoreLocation
     }
 }
 

@@ -90,13 +90,22 @@ extension KafkaClientConfiguration {
         var saslUsername: String?
         var saslPassword: String?
         var jaas: JAASLogin?
-        var truststoreTypeIsPEM = false
-        var keystoreTypeIsPEM = false
+        var truststoreType: StoreType?  // nil: unset (Java's default is JKS)
+        var keystoreType: StoreType?
         var caLocation: String?  // ssl.ca.location
         var truststoreLocation: String?  // ssl.truststore.location
         var keystoreLocation: String?  // ssl.keystore.location
         var certificateLocation: String?  // ssl.certificate.location
         var keyLocation: String?  // ssl.key.location
+        /// The store locations the TLS settings were last pointed at (see `resolveStores()`).
+        var appliedKeystoreLocation: String?
+        var appliedTruststoreLocation: String?
+    }
+
+    /// A key or trust store format (`ssl.keystore.type`, `ssl.truststore.type`).
+    enum StoreType: Sendable, Hashable {
+        case pem
+        case pkcs12
     }
 
     /// Rebuilds ``sasl`` from the SASL properties seen so far, once mechanism, user name and password are known.
@@ -118,8 +127,8 @@ extension KafkaClientConfiguration {
     /// Checks the ranges of numeric settings, that the maximum backoffs and setup timeout are not below their
     /// initial values, that a SASL security protocol has a mechanism and credentials (and that
     /// `sasl.jaas.config` agrees with `sasl.mechanism`, `sasl.username` and `sasl.password`), and for a TLS
-    /// security protocol that stores are PEM, that no certificate or key is given twice, and that a client key
-    /// comes with its certificate. Like the Java client, TLS settings are ignored without TLS and SASL settings
+    /// security protocol that a store location has a type (PEM or PKCS12), that store passwords go with PKCS12
+    /// stores, that no certificate or key is given twice, and that a client key comes with its certificate. Like the Java client, TLS settings are ignored without TLS and SASL settings
     /// without SASL.
     ///
     /// - Throws: ``KafkaConfigurationError`` naming the first inconsistent property.
@@ -235,17 +244,39 @@ extension KafkaClientConfiguration {
 
     private func validateTLS() throws(KafkaConfigurationError) {
         let state = propertyState
-        if let location = state.truststoreLocation, !state.truststoreTypeIsPEM {
-            throw KafkaConfigurationError(
-                property: "ssl.truststore.location",
-                message: "ssl.truststore.location '\(location)' needs ssl.truststore.type=PEM (the Java default type "
-                    + "is JKS; only PEM is supported)")
+        func untyped(_ setting: String, _ location: String, _ typeSetting: String) -> KafkaConfigurationError {
+            KafkaConfigurationError(
+                property: setting,
+                message: "\(setting) '\(location)' needs \(typeSetting)=PKCS12 or \(typeSetting)=PEM (the Java "
+                    + "default type is JKS, which is not supported: convert a JKS store with "
+                    + "`\(PKCS12Store.conversionCommand(for: location))`)")
         }
-        if let location = state.keystoreLocation, !state.keystoreTypeIsPEM {
+        if let location = state.truststoreLocation, state.truststoreType == nil {
+            throw untyped("ssl.truststore.location", location, "ssl.truststore.type")
+        }
+        if let location = state.keystoreLocation, state.keystoreType == nil {
+            throw untyped("ssl.keystore.location", location, "ssl.keystore.type")
+        }
+        for (setting, password, type) in [
+            ("ssl.keystore.password", tls.keystorePassword, state.keystoreType),
+            ("ssl.truststore.password", tls.truststorePassword, state.truststoreType),
+        ] where password != nil && type == .pem {
+            throw KafkaConfigurationError(
+                property: setting,
+                message: "\(setting) is set, but a PEM store has no store password (an encrypted PEM key's "
+                    + "password is ssl.key.password)")
+        }
+        if tls.keystoreFile != nil, tls.keyPEM != nil || tls.certificatePEM != nil {
             throw KafkaConfigurationError(
                 property: "ssl.keystore.location",
-                message: "ssl.keystore.location '\(location)' needs ssl.keystore.type=PEM (the Java default type "
-                    + "is JKS; only PEM is supported)")
+                message: "a PKCS12 key store (ssl.keystore.location) and ssl.keystore.key or "
+                    + "ssl.keystore.certificate.chain are both set; set only one")
+        }
+        if tls.truststoreFile != nil, tls.caPEM != nil || tls.caFile != nil {
+            throw KafkaConfigurationError(
+                property: "ssl.truststore.location",
+                message: "a PKCS12 trust store (ssl.truststore.location) and ssl.truststore.certificates or "
+                    + "ssl.ca.location are both set; set only one")
         }
         if let ca = state.caLocation, let truststore = state.truststoreLocation, ca != truststore {
             throw KafkaConfigurationError(
@@ -361,6 +392,10 @@ extension KafkaClientConfiguration: CustomStringConvertible, CustomDebugStringCo
             ("ssl.keystore.certificate.chain", optional(tls.certificatePEM)),
             ("ssl.key.location", optional(tls.keyFile)), ("ssl.keystore.key", secret(tls.keyPEM)),
             ("ssl.key.password", secret(tls.keyPassword)),
+            ("ssl.keystore.location (PKCS12)", optional(tls.keystoreFile)),
+            ("ssl.keystore.password", secret(tls.keystorePassword)),
+            ("ssl.truststore.location (PKCS12)", optional(tls.truststoreFile)),
+            ("ssl.truststore.password", secret(tls.truststorePassword)),
             ("ssl.endpoint.identification.algorithm", tls.verifyHostname ? "https" : "none"),
             ("enable.ssl.certificate.verification", "\(tls.verifyCertificate)"),
             ("sasl.mechanism", sasl?.mechanism.rawValue ?? "nil"), ("sasl.username", optional(sasl?.username)),

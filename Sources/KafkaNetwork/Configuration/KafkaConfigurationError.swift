@@ -1,7 +1,8 @@
 /// An unknown or invalid client setting.
 ///
 /// The ``message`` names the property and the offending value, except for secrets (`sasl.password`,
-/// `ssl.key.password`, `ssl.keystore.key`, `sasl.jaas.config`), whose values never appear in an error.
+/// `ssl.key.password`, `ssl.keystore.password`, `ssl.truststore.password`, `ssl.keystore.key`, `sasl.jaas.config`),
+/// whose values never appear in an error.
 public struct KafkaConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The property involved, by its Java name (for example `request.timeout.ms`), when there is one.
     public var property: String?

@@ -12,6 +12,7 @@ import NIOCore
 /// | `kafka_client_request_duration_seconds` | timer | `client_id`, `broker`, `api` |
 /// | `kafka_client_requests_in_flight` | meter | `client_id`, `broker` |
 /// | `kafka_client_bytes_sent_total`, `kafka_client_bytes_received_total` | counter | `client_id`, `broker` |
+/// | `kafka_client_reauthentications_total` | counter | `client_id`, `broker` |
 final class ConnectionMetrics {
     private struct PerAPI {
         var requests: Counter
@@ -24,6 +25,7 @@ final class ConnectionMetrics {
     private let inFlight: Meter
     private let bytesSent: Counter
     private let bytesReceivedCounter: Counter
+    private let reauthentications: Counter
 
     private let factory: any MetricsFactory
 
@@ -34,6 +36,8 @@ final class ConnectionMetrics {
         bytesSent = Counter(label: "kafka_client_bytes_sent_total", dimensions: dimensions, factory: factory)
         bytesReceivedCounter = Counter(
             label: "kafka_client_bytes_received_total", dimensions: dimensions, factory: factory)
+        reauthentications = Counter(
+            label: "kafka_client_reauthentications_total", dimensions: dimensions, factory: factory)
     }
 
     private func metrics(for api: KafkaAPIKey) -> PerAPI {
@@ -62,6 +66,11 @@ final class ConnectionMetrics {
     func requestFailed(api: KafkaAPIKey) {
         metrics(for: api).errors.increment()
         inFlight.decrement()
+    }
+
+    /// A SASL re-authentication of the connection completed (KIP-368).
+    func reauthenticated() {
+        reauthentications.increment()
     }
 
     func bytesReceived(_ count: Int) {

@@ -70,6 +70,8 @@ struct ConnectionSetupStateMachine {
 
     private var state: State = .initial
     let configuration: Configuration
+    /// The session lifetime the broker announced in the last SaslAuthenticate response (KIP-368); 0: no expiry.
+    private(set) var sessionLifetimeMs: Int64 = 0
 
     init(configuration: Configuration) {
         self.configuration = configuration
@@ -185,6 +187,7 @@ struct ConnectionSetupStateMachine {
             state = .authenticating(versions, authenticateVersion: authenticateVersion, client)
             return .send(.saslAuthenticate(Self.authenticate(bytes), version: authenticateVersion))
         case .done:
+            sessionLifetimeMs = response.sessionLifetimeMs
             state = .ready
             return .ready(versions)
         }

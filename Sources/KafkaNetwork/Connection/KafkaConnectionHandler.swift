@@ -34,7 +34,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         var submittedAt: NIODeadline = .now()
     }
 
-    private enum State {
+    enum State {
         case idle
         /// `awaiting`: the correlation id and version of the setup request in flight; which API it
         /// is, the machine knows (`awaitedAPI`).
@@ -43,21 +43,26 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         case closed(KafkaNetworkError)
     }
 
-    private var state: State = .idle
-    private let setupConfiguration: ConnectionSetupStateMachine.Configuration
+    var state: State = .idle
+    let setupConfiguration: ConnectionSetupStateMachine.Configuration
     private let maximumInFlight: Int
-    private let setupTimeout: Duration
-    private let clientID: String
-    private let broker: String
+    let setupTimeout: Duration
+    let clientID: String
+    let broker: String
     private let readyPromise: EventLoopPromise<NegotiatedVersions>
-    private var logger: Logger
-    private let metrics: ConnectionMetrics
+    var logger: Logger
+    let metrics: ConnectionMetrics
     private var timer: Scheduled<Void>?
     private var timerDeadline: ContinuousClock.Instant?
     private var setupCorrelationID: Int32 = -1
-    private weak var context: ChannelHandlerContext?
+    weak var context: ChannelHandlerContext?
     /// Maps the event loop's clock (manual on test event loops) onto the pipeline's instants.
     private var clockAnchor: (instant: ContinuousClock.Instant, deadline: NIODeadline)?
+    /// SASL re-authentication of the ready connection (see `KafkaConnectionHandler+Reauthentication.swift`).
+    var reauthentication: ReauthenticationStateMachine?
+    /// The correlation id and version of the re-authentication request in flight.
+    var reauthenticationAwaiting: (correlationID: Int32, version: Int16)?
+    var reauthenticationTimer: Scheduled<Void>?
 
     init(
         setup: ConnectionSetupStateMachine.Configuration, maximumInFlight: Int, setupTimeout: Duration,
@@ -99,11 +104,13 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        reauthenticationTimer?.cancel()
+        reauthenticationTimer = nil
         self.context = nil
     }
 
     /// The current time on the event loop's clock.
-    private func now(_ context: ChannelHandlerContext) -> ContinuousClock.Instant {
+    func now(_ context: ChannelHandlerContext) -> ContinuousClock.Instant {
         guard let anchor = clockAnchor else { return .now }
         return anchor.instant.advanced(by: .nanoseconds((context.eventLoop.now - anchor.deadline).nanoseconds))
     }
@@ -147,7 +154,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func run(_ actions: [RequestPipeline<Request>.Action], context: ChannelHandlerContext) {
+    func run(_ actions: [RequestPipeline<Request>.Action], context: ChannelHandlerContext) {
         guard !actions.isEmpty else { return }
         for case .write(let correlationID, let request, let expectsResponse) in actions {
             // The first 12 bytes (size, api key, version, correlation id) go out as a small buffer of their own and the
@@ -213,6 +220,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                 fail(
                     KafkaNetworkError(.malformedResponse, "response frame shorter than its header", broker: broker),
                     context: context)
+                return
+            }
+            if let awaiting = reauthenticationAwaiting, awaiting.correlationID == correlationID {
+                reauthenticationResponse(frame, awaiting: awaiting, context: context)
                 return
             }
             state = .idle
@@ -309,6 +320,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         case .ready(let versions):
             timer?.cancel()
             timer = nil
+            let sessionLifetimeMs = machine.sessionLifetimeMs
             // Correlation ids continue after the setup's so a late setup answer can never match.
             let next = setupCorrelationID == Int32.max ? 0 : setupCorrelationID + 1
             state = .ready(
@@ -319,6 +331,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                     return kept
                 })
             logger.debug("connection ready")
+            startReauthenticationSchedule(versions: versions, sessionLifetimeMs: sessionLifetimeMs, context: context)
             readyPromise.succeed(versions)
         case .fail(let error):
             fail(error.with(broker: broker), context: context)
@@ -372,9 +385,12 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    private func fail(_ error: KafkaNetworkError, context: ChannelHandlerContext) {
+    func fail(_ error: KafkaNetworkError, context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        reauthenticationTimer?.cancel()
+        reauthenticationTimer = nil
+        reauthentication?.close()
         switch state {
         case .closed:
             return

@@ -8,6 +8,10 @@
 /// anyway (librdkafka's mock cluster does), the answer is recognised by its correlation id (the last
 /// ``unansweredMemory`` such ids are remembered) and dropped instead of breaking the connection.
 ///
+/// While the connection re-authenticates (``hold()``), requests in flight stay in flight and are answered as usual,
+/// but new ones wait in the queue until ``release(now:)``; the SASL requests of the exchange take their correlation
+/// ids from ``takeCorrelationID()``, so ids stay unique and increasing on the connection.
+///
 /// Generic over the payload so tests drive it with plain values; the channel handler uses it with
 /// promises and encoded frames.
 struct RequestPipeline<Payload> {
@@ -54,6 +58,8 @@ struct RequestPipeline<Payload> {
     private var queueHead = 0
     private var nextCorrelationID: Int32
     private(set) var isClosed = false
+    /// Whether new requests wait in the queue (a re-authentication is running).
+    private(set) var isHeld = false
     /// Correlation ids of recent requests that expect no response, oldest first.
     private var unanswered: [Int32] = []
 
@@ -73,11 +79,30 @@ struct RequestPipeline<Payload> {
     ) -> (actions: [Action], rejected: Payload?) {
         guard !isClosed else { return ([], payload) }
         let item = Queued(payload: payload, expectsResponse: expectsResponse, timeout: timeout)
-        if inFlight.count < maximumInFlight && queuedCount == 0 {
+        if !isHeld && inFlight.count < maximumInFlight && queuedCount == 0 {
             return ([start(item, now: now)], nil)
         }
         queue.append(item)
         return ([], nil)
+    }
+
+    /// Holds requests not yet written in the queue until ``release(now:)``; those in flight stay in flight.
+    mutating func hold() {
+        isHeld = true
+    }
+
+    /// Ends ``hold()``: returns the writes of the queued requests that get a slot, oldest first.
+    mutating func release(now: ContinuousClock.Instant) -> [Action] {
+        isHeld = false
+        guard !isClosed else { return [] }
+        return promote(now: now)
+    }
+
+    /// A correlation id for a request the pipeline does not track (a re-authentication's SASL requests).
+    mutating func takeCorrelationID() -> Int32 {
+        let id = nextCorrelationID
+        nextCorrelationID = nextCorrelationID == Int32.max ? 0 : nextCorrelationID + 1
+        return id
     }
 
     /// Handles a response frame with `correlationID`.
@@ -128,8 +153,7 @@ struct RequestPipeline<Payload> {
     }
 
     private mutating func start(_ item: Queued, now: ContinuousClock.Instant) -> Action {
-        let id = nextCorrelationID
-        nextCorrelationID = nextCorrelationID == Int32.max ? 0 : nextCorrelationID + 1
+        let id = takeCorrelationID()
         if item.expectsResponse {
             inFlight.append(
                 Entry(correlationID: id, payload: retained(item.payload), deadline: now.advanced(by: item.timeout)))
@@ -142,7 +166,7 @@ struct RequestPipeline<Payload> {
 
     private mutating func promote(now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
-        while inFlight.count < maximumInFlight, queueHead < queue.count {
+        while !isHeld, inFlight.count < maximumInFlight, queueHead < queue.count {
             let item = queue[queueHead]
             queueHead += 1
             actions.append(start(item, now: now))

@@ -10,10 +10,12 @@ package import NIOSSL
 
 /// TLS settings for connections to brokers (`security.protocol=SSL` / `SASL_SSL`).
 ///
-/// Certificates and keys are given either as PEM files (librdkafka's `ssl.*.location` settings) or as
+/// Certificates and keys are given as PEM files (librdkafka's `ssl.*.location` settings), as
 /// inline PEM strings (Java's `ssl.truststore.certificates`, `ssl.keystore.certificate.chain`,
-/// `ssl.keystore.key`). The client loads and checks everything when it is created, so a wrong
-/// setting fails when the client is created, with an error that names the setting and file.
+/// `ssl.keystore.key`), or as PKCS12 stores (`.p12`/`.pfx`: Java's `ssl.keystore.location` and
+/// `ssl.truststore.location` with type `PKCS12`); JKS stores are not supported. The client loads and checks
+/// everything when it is created, so a wrong setting fails when the client is created, with an error that names
+/// the setting and file.
 ///
 /// The textual, debug and reflected representations never show the key password or PEM key material.
 public struct KafkaTLSConfiguration: Sendable, Hashable {
@@ -30,7 +32,20 @@ public struct KafkaTLSConfiguration: Sendable, Hashable {
     /// Client private key as inline PEM (`ssl.keystore.key`).
     public var keyPEM: String?
     /// The password of an encrypted client private key (`ssl.key.password`).
+    ///
+    /// With a PKCS12 key store it may be left nil; when set it must equal ``keystorePassword``, since a PKCS12
+    /// store is read with one password.
     public var keyPassword: String?
+    /// PKCS12 file with the client's private key and certificate chain for mutual TLS (`ssl.keystore.location`
+    /// with `ssl.keystore.type=PKCS12`).
+    public var keystoreFile: String?
+    /// The password of ``keystoreFile`` (`ssl.keystore.password`); nil for a store without a password.
+    public var keystorePassword: String?
+    /// PKCS12 file with the certificates to trust, such as a truststore made by Java's `keytool`
+    /// (`ssl.truststore.location` with `ssl.truststore.type=PKCS12`). Every certificate in it is a trust root.
+    public var truststoreFile: String?
+    /// The password of ``truststoreFile`` (`ssl.truststore.password`); nil for a store without a password.
+    public var truststorePassword: String?
     /// Verify the broker's host name against its certificate (`ssl.endpoint.identification.algorithm=https`, the default).
     public var verifyHostname: Bool = true
     /// Verify the certificate chain at all (librdkafka's `enable.ssl.certificate.verification`; default true).
@@ -60,12 +75,48 @@ public struct KafkaTLSConfiguration: Sendable, Hashable {
         if let ca {
             tls.trustRoots = .certificates(try Self.loadCertificates(ca))
         }
+        if let truststoreFile {
+            guard ca == nil else {
+                throw KafkaTLSConfigurationError(
+                    "set either a PKCS12 truststore (ssl.truststore.location '\(truststoreFile)') or PEM CA "
+                        + "certificates (\(ca?.name ?? "ssl.ca.location")), not both")
+            }
+            let store = try PKCS12Store(
+                path: truststoreFile, setting: "ssl.truststore.location", password: truststorePassword,
+                passwordSetting: "ssl.truststore.password")
+            guard !store.certificates.isEmpty else {
+                throw KafkaTLSConfigurationError(
+                    "ssl.truststore.location '\(truststoreFile)' holds no certificate to trust")
+            }
+            tls.trustRoots = .certificates(store.certificates)
+        }
         let chain = try Self.source(
             file: certificateFile, "ssl.certificate.location", pem: certificatePEM, "ssl.keystore.certificate.chain")
         let key = try Self.source(file: keyFile, "ssl.key.location", pem: keyPEM, "ssl.keystore.key")
+        if let keystoreFile {
+            guard chain == nil, key == nil else {
+                throw KafkaTLSConfigurationError(
+                    "set either a PKCS12 key store (ssl.keystore.location '\(keystoreFile)') or a PEM certificate "
+                        + "and key (\(chain?.name ?? key?.name ?? "")), not both")
+            }
+            if let keyPassword, keyPassword != (keystorePassword ?? "") {
+                throw KafkaTLSConfigurationError(
+                    "ssl.key.password differs from ssl.keystore.password: a PKCS12 key store "
+                        + "('\(keystoreFile)') is read with one password")
+            }
+            let store = try PKCS12Store(
+                path: keystoreFile, setting: "ssl.keystore.location", password: keystorePassword,
+                passwordSetting: "ssl.keystore.password")
+            guard let bundle = store.bundle else {
+                throw KafkaTLSConfigurationError(
+                    "ssl.keystore.location '\(keystoreFile)' holds no private key (is it a truststore?)")
+            }
+            tls.certificateChain = bundle.certificateChain.map { .certificate($0) }
+            tls.privateKey = .privateKey(bundle.privateKey)
+        }
         switch (chain, key) {
         case (nil, nil):
-            if keyPassword != nil {
+            if keyPassword != nil, keystoreFile == nil {
                 throw KafkaTLSConfigurationError("ssl.key.password is set but no private key is configured")
             }
         case (let chain?, nil):
@@ -83,6 +134,10 @@ public struct KafkaTLSConfiguration: Sendable, Hashable {
         do {
             return try NIOSSLContext(configuration: tls)
         } catch NIOSSLError.failedToLoadPrivateKey {
+            if let keystoreFile {
+                throw KafkaTLSConfigurationError(
+                    "the private key in ssl.keystore.location '\(keystoreFile)' does not match its certificate")
+            }
             throw KafkaTLSConfigurationError(
                 "the private key (\(key?.name ?? "ssl.key.location")) does not match the client certificate "
                     + "(\(chain?.name ?? "ssl.certificate.location"))")
@@ -139,6 +194,10 @@ extension KafkaTLSConfiguration: CustomStringConvertible, CustomDebugStringConve
         if let keyFile { parts.append("keyFile: \"\(keyFile)\"") }
         if keyPEM != nil { parts.append("keyPEM: <redacted>") }
         if keyPassword != nil { parts.append("keyPassword: <redacted>") }
+        if let keystoreFile { parts.append("keystoreFile: \"\(keystoreFile)\"") }
+        if keystorePassword != nil { parts.append("keystorePassword: <redacted>") }
+        if let truststoreFile { parts.append("truststoreFile: \"\(truststoreFile)\"") }
+        if truststorePassword != nil { parts.append("truststorePassword: <redacted>") }
         parts.append("verifyHostname: \(verifyHostname)")
         parts.append("verifyCertificate: \(verifyCertificate)")
         return "KafkaTLSConfiguration(\(parts.joined(separator: ", ")))"
@@ -156,6 +215,10 @@ extension KafkaTLSConfiguration: CustomStringConvertible, CustomDebugStringConve
                 "certificatePEM": certificatePEM as Any, "keyFile": keyFile as Any,
                 "keyPEM": keyPEM == nil ? "nil" : "<redacted>",
                 "keyPassword": keyPassword == nil ? "nil" : "<redacted>",
+                "keystoreFile": keystoreFile as Any,
+                "keystorePassword": keystorePassword == nil ? "nil" : "<redacted>",
+                "truststoreFile": truststoreFile as Any,
+                "truststorePassword": truststorePassword == nil ? "nil" : "<redacted>",
                 "verifyHostname": verifyHostname, "verifyCertificate": verifyCertificate,
             ])
     }

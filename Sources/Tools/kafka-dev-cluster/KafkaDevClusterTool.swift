@@ -83,6 +83,13 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
         help: ArgumentHelp("A SASL user; repeatable.", valueName: "name:password"))
     var users: [String] = []
 
+    @Option(
+        name: .customLong("connections-max-reauth-ms"),
+        help: ArgumentHelp(
+            "End SASL sessions after this many milliseconds (Kafka's connections.max.reauth.ms): clients must "
+                + "re-authenticate. 0: never.", valueName: "ms"))
+    var connectionsMaxReauthMs: Int64 = 0
+
     @Option(help: ArgumentHelp("Serve TLS with this PEM certificate chain (needs --tls-key).", valueName: "path"))
     var tlsCert: String?
 
@@ -134,6 +141,9 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
         for mechanism in saslMechanisms where !["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"].contains(mechanism) {
             throw ValidationError("Unsupported SASL mechanism '\(mechanism)'.")
         }
+        guard connectionsMaxReauthMs >= 0 else {
+            throw ValidationError("--connections-max-reauth-ms must not be negative.")
+        }
         if (tlsCert == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together.")
         }
@@ -149,6 +159,7 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
         configuration.autoCreateTopics = !noAutoCreateTopics
         configuration.dataDirectory = dataDir
         configuration.saslMechanisms = saslMechanisms
+        if connectionsMaxReauthMs > 0 { configuration.connectionsMaxReauth = .milliseconds(connectionsMaxReauthMs) }
         for user in users {
             let parts = user.split(separator: ":", maxSplits: 1)
             configuration.users[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""

@@ -1,0 +1,86 @@
+import KafkaConsumer
+import KafkaDevCluster
+import KafkaNetwork
+import KafkaProducer
+import MetricsTestKit
+import NIOCore
+import Testing
+
+/// SASL re-authentication (KIP-368) end to end: the dev cluster ends SASL sessions after two seconds
+/// (`connections.max.reauth.ms`) and closes a connection that sends a request after its session expired, so a
+/// producer and a consumer that keep working for ten seconds without losing a record re-authenticated in time.
+@Suite(.timeLimit(.minutes(3)))
+struct ReauthenticationDevClusterTests {
+    /// Produces one record every 100 ms for `duration`, each acknowledged before the next; returns the values.
+    static func produceSteadily(_ producer: KafkaProducer, topic: String, for duration: Duration) async throws
+        -> [String]
+    {
+        var values: [String] = []
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end {
+            let value = "record-\(values.count)"
+            _ = try await producer.send(ProducerRecord(topic: topic, key: nil, value: value))
+            values.append(value)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return values
+    }
+
+    /// Runs the producer and the consumer side by side for `duration`, then reads what is left (up to 30 s).
+    static func soak(
+        producer: KafkaProducer, consumer: KafkaConsumer, topic: String, duration: Duration
+    ) async throws -> (sent: [String], received: [String]) {
+        try consumer.assign([TopicPartition(topic: topic, partition: 0)])
+        async let produced = produceSteadily(producer, topic: topic, for: duration)
+        var received: [String] = []
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end {
+            received += try await consumer.poll(timeout: .milliseconds(500)).map { ConsumerTests.string($0.value) }
+        }
+        let sent = try await produced
+        let deadline = ContinuousClock.now + .seconds(30)
+        while received.count < sent.count, ContinuousClock.now < deadline {
+            received += try await consumer.poll(timeout: .milliseconds(500)).map { ConsumerTests.string($0.value) }
+        }
+        return (sent, received)
+    }
+
+    @Test(arguments: ["PLAIN", "SCRAM-SHA-256"])
+    func producerAndConsumerKeepWorkingAcrossReauthentications(mechanism: String) async throws {
+        var configuration = DevClusterConfiguration()
+        configuration.topics = ["reauth": 1]
+        configuration.saslMechanisms = ["PLAIN", "SCRAM-SHA-256"]
+        configuration.users = ["alice": "alice-secret"]
+        configuration.connectionsMaxReauth = .seconds(2)
+        try await DevCluster.withRunning(configuration) { cluster in
+            let metrics = TestMetrics()
+            let sasl = [
+                "bootstrap.servers": cluster.bootstrapServers, "security.protocol": "SASL_PLAINTEXT",
+                "sasl.mechanism": mechanism, "sasl.username": "alice", "sasl.password": "alice-secret",
+            ]
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(
+                    properties: sasl.merging(["client.id": "reauth-producer", "acks": "all"]) { $1 }),
+                metricsFactory: metrics)
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(
+                    properties: sasl.merging(["client.id": "reauth-consumer", "auto.offset.reset": "earliest"]) {
+                        $1
+                    }),
+                metricsFactory: metrics)
+            let outcome = try await Self.soak(
+                producer: producer, consumer: consumer, topic: "reauth", duration: .seconds(10))
+            await consumer.close()
+            await producer.close()
+
+            #expect(outcome.sent.count >= 30, "the producer kept producing")
+            #expect(outcome.received == outcome.sent, "no record lost, duplicated or reordered")
+            #expect(cluster.expiredSessionsClosed == 0, "no connection outlived its session")
+            #expect(cluster.reauthenticationCount >= 3, "the broker saw \(cluster.reauthenticationCount)")
+            let counted = metrics.counterTotal(label: "kafka_client_reauthentications_total")
+            #expect(counted >= 3, "the clients counted \(counted)")
+            #expect(counted <= Int64(cluster.reauthenticationCount), "a client counts only the answers it read")
+            #expect(metrics.counterTotal(label: "kafka_client_connection_failures_total") == 0)
+        }
+    }
+}

@@ -1,0 +1,297 @@
+import KafkaProtocol
+import MetricsTestKit
+import NIOCore
+import Testing
+
+@testable import KafkaNetwork
+
+/// SASL re-authentication (KIP-368) without I/O: the state machine with a manual clock, the pipeline's hold and
+/// release, and the handler on an `EmbeddedChannel` with requests in flight across a re-authentication.
+@Suite(.timeLimit(.minutes(5))) struct ReauthenticationTests {
+    typealias Machine = ReauthenticationStateMachine
+
+    static let alice = SASLCredentials(mechanism: .plain, username: "alice", password: "pw")
+
+    static func machine(_ credentials: SASLCredentials = alice) -> Machine {
+        Machine(
+            configuration: .init(
+                credentials: credentials, handshakeVersion: 1, authenticateVersion: 1, requestTimeout: .seconds(30)))
+    }
+
+    static func authenticated(lifetimeMs: Int64 = 0, error: KafkaErrorCode = .none) -> SaslAuthenticateResponse {
+        var response = SaslAuthenticateResponse()
+        response.errorCode = error.rawValue
+        response.sessionLifetimeMs = lifetimeMs
+        if error != .none { response.errorMessage = "Authentication failed: Invalid username or password" }
+        return response
+    }
+
+    @Test func schedulesBetween85And95PercentOfTheLifetime() {
+        let start = ContinuousClock.now
+        var seen: Set<Int64> = []
+        for _ in 0..<200 {
+            var machine = Self.machine()
+            guard case .scheduleTimer(let at) = machine.authenticated(sessionLifetimeMs: 10_000, now: start) else {
+                Issue.record("expected a scheduled re-authentication")
+                return
+            }
+            let offset = start.duration(to: at)
+            #expect(offset >= .milliseconds(8_500) && offset <= .milliseconds(9_500), "\(offset)")
+            #expect(machine.nextDeadline == at)
+            seen.insert(offset.clampedMilliseconds / 100)
+        }
+        #expect(seen.count > 3, "the point is random, so connections do not re-authenticate together")
+        var exact = Self.machine()
+        #expect(
+            exact.authenticated(sessionLifetimeMs: 2_000, now: start, fraction: 0.9)
+                == .scheduleTimer(start + .milliseconds(1_800)))
+    }
+
+    @Test func aLifetimeOfZeroNeverReauthenticates() {
+        var machine = Self.machine()
+        let start = ContinuousClock.now
+        #expect(machine.authenticated(sessionLifetimeMs: 0, now: start) == .none)
+        #expect(machine.nextDeadline == nil)
+        #expect(machine.timerFired(now: start + .seconds(86_400)) == .none)
+        #expect(!machine.isReauthenticating)
+    }
+
+    @Test func reauthenticatesWithTheSameMechanismAndAFreshExchange() throws {
+        var machine = Self.machine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start, fraction: 0.9)
+        #expect(machine.timerFired(now: start + .milliseconds(500)) == .scheduleTimer(start + .milliseconds(900)))
+        let due = start + .milliseconds(900)
+        guard case .begin(let handshake, let version) = machine.timerFired(now: due) else {
+            Issue.record("expected the handshake")
+            return
+        }
+        #expect(handshake.mechanism == "PLAIN")
+        #expect(version == 1)
+        #expect(machine.isReauthenticating)
+        #expect(machine.awaitedAPI == .saslHandshake)
+        #expect(machine.nextDeadline == due + .seconds(30), "the answer is awaited for request.timeout.ms")
+        guard case .send(let authenticate, _) = machine.handshakeReceived(SaslHandshakeResponse(), now: due) else {
+            Issue.record("expected SaslAuthenticate")
+            return
+        }
+        #expect(Array(buffer: authenticate.authBytes) == Array("\0alice\0pw".utf8))
+        #expect(machine.awaitedAPI == .saslAuthenticate)
+        let done = due + .milliseconds(10)
+        let completed = machine.authenticateReceived(Self.authenticated(lifetimeMs: 1_000), now: done, fraction: 0.85)
+        #expect(completed == .completed(next: done + .milliseconds(850)))
+        #expect(machine.count == 1)
+        #expect(!machine.isReauthenticating)
+        #expect(machine.sessionLifetime == .milliseconds(1_000))
+    }
+
+    @Test func scramReauthenticationRunsEveryRound() throws {
+        let credentials = SASLCredentials(mechanism: .scramSHA256, username: "bob", password: "secret")
+        var machine = Self.machine(credentials)
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start)
+        guard case .begin(let handshake, _) = machine.timerFired(now: start + .seconds(1)) else {
+            Issue.record("expected the handshake")
+            return
+        }
+        #expect(handshake.mechanism == "SCRAM-SHA-256")
+        guard case .send(let first, _) = machine.handshakeReceived(SaslHandshakeResponse(), now: start) else {
+            Issue.record("expected the client-first message")
+            return
+        }
+        #expect(String(decoding: first.authBytes.readableBytesView, as: UTF8.self).hasPrefix("n,,n=bob,r="))
+        // A server-first message without the client's nonce is refused by the client: the connection fails.
+        var hostile = Self.authenticated()
+        hostile.authBytes = ByteBuffer(string: "r=other,s=c2FsdA==,i=4096")
+        guard case .fail(let error) = machine.authenticateReceived(hostile, now: start) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.kind == .authenticationFailed)
+        #expect(machine.nextDeadline == nil, "nothing is scheduled after a failure")
+    }
+
+    @Test func aRefusedReauthenticationFailsTheConnectionWithAClearError() {
+        var machine = Self.machine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start)
+        _ = machine.timerFired(now: start + .seconds(1))
+        _ = machine.handshakeReceived(SaslHandshakeResponse(), now: start + .seconds(1))
+        let action = machine.authenticateReceived(
+            Self.authenticated(error: .saslAuthenticationFailed), now: start + .seconds(1))
+        guard case .fail(let error) = action else {
+            Issue.record("expected a failure, got \(action)")
+            return
+        }
+        #expect(error.kind == .authenticationFailed)
+        #expect(error.api == .saslAuthenticate)
+        #expect(error.message.contains("re-authentication"))
+        #expect(error.message.contains("'alice'"))
+        #expect(error.message.contains("SASL_AUTHENTICATION_FAILED"))
+        #expect(machine.count == 0)
+
+        var refused = Self.machine()
+        _ = refused.authenticated(sessionLifetimeMs: 1_000, now: start)
+        _ = refused.timerFired(now: start + .seconds(1))
+        var handshake = SaslHandshakeResponse()
+        handshake.errorCode = KafkaErrorCode.illegalSaslState.rawValue
+        guard case .fail(let refusal) = refused.handshakeReceived(handshake, now: start + .seconds(1)) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(refusal.message.contains("ILLEGAL_SASL_STATE"))
+    }
+
+    @Test func aMissingAnswerFailsTheConnectionAfterTheRequestTimeout() {
+        var machine = Self.machine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start)
+        let begun = start + .seconds(1)
+        _ = machine.timerFired(now: begun)
+        #expect(machine.timerFired(now: begun + .seconds(29)) == .scheduleTimer(begun + .seconds(30)))
+        guard case .fail(let error) = machine.timerFired(now: begun + .seconds(30)) else {
+            Issue.record("expected a timeout")
+            return
+        }
+        #expect(error.kind == .requestTimedOut)
+        #expect(error.api == .saslHandshake)
+    }
+
+    // MARK: the pipeline across a re-authentication
+
+    @Test func heldPipelineKeepsRequestsInFlightAndQueuesNewOnes() {
+        var pipeline = RequestPipeline<String>(maximumInFlight: 2, firstCorrelationID: 10)
+        let now = ContinuousClock.now
+        let first = pipeline.submit("a", expectsResponse: true, timeout: .seconds(30), now: now).actions
+        let second = pipeline.submit("b", expectsResponse: true, timeout: .seconds(30), now: now).actions
+        #expect(first.count == 1 && second.count == 1)
+        pipeline.hold()
+        let handshakeID = pipeline.takeCorrelationID()
+        #expect(handshakeID == 12)
+        let held = pipeline.submit("c", expectsResponse: true, timeout: .seconds(30), now: now)
+        #expect(
+            held.actions.isEmpty && held.rejected == nil, "a new request waits while the connection re-authenticates")
+        #expect(pipeline.queuedCount == 1)
+        // The answers to the requests sent before the handshake arrive first and are delivered.
+        guard case .deliver("a", let next) = pipeline.receive(correlationID: 10, now: now) else {
+            Issue.record("expected a's answer")
+            return
+        }
+        #expect(next.isEmpty, "a freed slot is not used while held")
+        guard case .deliver("b", _) = pipeline.receive(correlationID: 11, now: now) else {
+            Issue.record("expected b's answer")
+            return
+        }
+        let authenticateID = pipeline.takeCorrelationID()
+        #expect(authenticateID == 13)
+        let released = pipeline.release(now: now)
+        guard case .write(let id, "c", true) = released.first, released.count == 1 else {
+            Issue.record("expected c to go out, got \(released)")
+            return
+        }
+        #expect(id == 14, "ids stay increasing and unique across the SASL requests")
+        #expect(!pipeline.isHeld)
+    }
+
+    // MARK: the handler
+
+    /// Sets up a PLAIN connection whose session lasts `lifetimeMs`.
+    static func authenticatedBroker(
+        lifetimeMs: Int64, metrics: TestMetrics
+    ) throws -> KafkaConnectionHandlerTests.EmbeddedBroker {
+        let broker = try KafkaConnectionHandlerTests.EmbeddedBroker(sasl: alice, metricsFactory: metrics)
+        try broker.completeSetup()
+        let handshake = try #require(try broker.nextRequest())
+        try broker.respond(SaslHandshakeRequest.self, to: handshake.header, with: SaslHandshakeResponse())
+        let authenticate = try #require(try broker.nextRequest())
+        try broker.respond(
+            SaslAuthenticateRequest.self, to: authenticate.header, with: authenticated(lifetimeMs: lifetimeMs))
+        _ = try #require(try KafkaConnectionHandlerTests.result(broker.ready)?.get())
+        return broker
+    }
+
+    @Test func handlerReauthenticatesWithoutFailingRequestsInFlight() throws {
+        let metrics = TestMetrics()
+        let broker = try Self.authenticatedBroker(lifetimeMs: 1_000, metrics: metrics)
+        let inFlight = try (0..<2).map { _ in try broker.submit(MetadataRequest(), version: 1) }
+        let sent = try (0..<2).map { _ in try #require(try broker.nextRequest()) }
+        #expect(try broker.nextRequest() == nil)
+
+        broker.loop.advanceTime(by: .milliseconds(960))
+        var handshake = try #require(try broker.nextRequest(), "re-authentication begins before 96 % of the lifetime")
+        #expect(handshake.header.requestApiKey == KafkaAPIKey.saslHandshake.rawValue)
+        #expect(try SaslHandshakeRequest(from: &handshake.body, version: 1).mechanism == "PLAIN")
+        #expect(handshake.header.correlationId == sent[1].header.correlationId + 1)
+
+        let held = try broker.submit(MetadataRequest(), version: 1)
+        #expect(try broker.nextRequest() == nil, "a new request waits for the re-authentication")
+
+        var answer = MetadataResponse()
+        for (index, request) in sent.enumerated() {
+            answer.controllerId = Int32(index)
+            try broker.respond(MetadataRequest.self, to: request.header, with: answer)
+        }
+        for (index, future) in inFlight.enumerated() {
+            let frame = try #require(try KafkaConnectionHandlerTests.result(future)?.get(), "answered in flight")
+            #expect(
+                try KafkaFrame.decodeResponse(to: MetadataRequest.self, version: 1, frame: frame).response
+                    .controllerId == Int32(index))
+        }
+        try broker.respond(SaslHandshakeRequest.self, to: handshake.header, with: SaslHandshakeResponse())
+        var authenticate = try #require(try broker.nextRequest())
+        #expect(authenticate.header.requestApiKey == KafkaAPIKey.saslAuthenticate.rawValue)
+        let message = try SaslAuthenticateRequest(
+            from: &authenticate.body, version: authenticate.header.requestApiVersion)
+        #expect(Array(buffer: message.authBytes) == Array("\0alice\0pw".utf8))
+        #expect(try broker.nextRequest() == nil)
+        try broker.respond(
+            SaslAuthenticateRequest.self, to: authenticate.header, with: Self.authenticated(lifetimeMs: 1_000))
+
+        let released = try #require(try broker.nextRequest(), "the held request goes out after re-authentication")
+        #expect(released.header.requestApiKey == KafkaAPIKey.metadata.rawValue)
+        #expect(released.header.correlationId == authenticate.header.correlationId + 1)
+        answer.controllerId = 7
+        try broker.respond(MetadataRequest.self, to: released.header, with: answer)
+        let frame = try #require(try KafkaConnectionHandlerTests.result(held)?.get())
+        #expect(
+            try KafkaFrame.decodeResponse(to: MetadataRequest.self, version: 1, frame: frame).response
+                .controllerId == 7)
+        #expect(metrics.counterTotal(label: "kafka_client_reauthentications_total") == 1)
+
+        // And again for the next session.
+        broker.loop.advanceTime(by: .milliseconds(960))
+        let again = try #require(try broker.nextRequest())
+        #expect(again.header.requestApiKey == KafkaAPIKey.saslHandshake.rawValue)
+        #expect(broker.channel.isActive)
+    }
+
+    @Test func handlerFailsTheConnectionWhenReauthenticationIsRefused() throws {
+        let metrics = TestMetrics()
+        let broker = try Self.authenticatedBroker(lifetimeMs: 1_000, metrics: metrics)
+        let inFlight = try broker.submit(MetadataRequest(), version: 1)
+        let sent = try #require(try broker.nextRequest())
+        broker.loop.advanceTime(by: .milliseconds(960))
+        let handshake = try #require(try broker.nextRequest())
+        let held = try broker.submit(MetadataRequest(), version: 1)
+        try broker.respond(MetadataRequest.self, to: sent.header, with: MetadataResponse())
+        #expect(try KafkaConnectionHandlerTests.result(inFlight)?.get() != nil)
+        try broker.respond(SaslHandshakeRequest.self, to: handshake.header, with: SaslHandshakeResponse())
+        let authenticate = try #require(try broker.nextRequest())
+        try broker.respond(
+            SaslAuthenticateRequest.self, to: authenticate.header,
+            with: Self.authenticated(error: .saslAuthenticationFailed))
+        let error = try #require(KafkaConnectionHandlerTests.networkError(held))
+        #expect(error.kind == .authenticationFailed)
+        #expect(error.message.contains("re-authentication"))
+        #expect(!broker.channel.isActive)
+        #expect(metrics.counterTotal(label: "kafka_client_reauthentications_total") == 0)
+    }
+
+    @Test func handlerWithoutALifetimeNeverReauthenticates() throws {
+        let metrics = TestMetrics()
+        let broker = try Self.authenticatedBroker(lifetimeMs: 0, metrics: metrics)
+        broker.loop.advanceTime(by: .seconds(3_600))
+        #expect(try broker.nextRequest() == nil)
+        #expect(metrics.counterTotal(label: "kafka_client_reauthentications_total") == 0)
+    }
+}
