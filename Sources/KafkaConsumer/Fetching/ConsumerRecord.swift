@@ -64,12 +64,15 @@ public struct ConsumerRecord: Sendable, Hashable {
 }
 
 extension ConsumerRecord {
+    /// Whether two records have the same fields, ``serviceContext`` left out (a context is not comparable, and the
+    /// same record read twice is the same record).
     public static func == (lhs: ConsumerRecord, rhs: ConsumerRecord) -> Bool {
         lhs.topic == rhs.topic && lhs.partition == rhs.partition && lhs.offset == rhs.offset
             && lhs.timestamp == rhs.timestamp && lhs.timestampType == rhs.timestampType && lhs.key == rhs.key
             && lhs.value == rhs.value && lhs.headers == rhs.headers && lhs.leaderEpoch == rhs.leaderEpoch
     }
 
+    /// Hashes the fields that ``==(_:_:)`` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(topic)
         hasher.combine(partition)
