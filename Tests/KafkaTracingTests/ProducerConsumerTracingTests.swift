@@ -80,6 +80,33 @@ struct ProducerConsumerTracingTests {
         }
     }
 
+    @Test func aRecordsSpanEndsWhenTheLoopAsksForTheNextRecord() async throws {
+        try await TracingTests.withCluster { cluster in
+            let tracer = InMemoryTracer()
+            let producer = try TracingTests.producer(cluster, tracer: tracer)
+            for index in 0..<2 { try await producer.send(ProducerRecord(topic: topic, key: nil, value: "v\(index)")) }
+            await producer.close()
+            let consumer = try TracingTests.consumer(cluster, tracer: tracer)
+            let observed = try await withTimeout(.seconds(60)) { () -> [(open: Int, finished: Int)] in
+                var observed: [(open: Int, finished: Int)] = []
+                for try await _ in consumer.records {
+                    observed.append(
+                        (
+                            tracer.activeSpans.filter { $0.operationName == "process \(topic)" }.count,
+                            TracingTests.spans(tracer, named: "process \(topic)").count
+                        ))
+                    if observed.count == 2 { break }
+                }
+                return observed
+            }
+            await consumer.close()
+            // While the body runs, its record's span is open and the previous record's has ended.
+            #expect(observed.map(\.open) == [1, 1])
+            #expect(observed.map(\.finished) == [0, 1])
+            #expect(TracingTests.spans(tracer, named: "process \(topic)").count == 2)
+        }
+    }
+
     @Test func batchesRunOneSpanPerRecordEndedWhenTheNextBatchIsAskedFor() async throws {
         try await TracingTests.withCluster { cluster in
             let tracer = InMemoryTracer()
