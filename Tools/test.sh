@@ -10,8 +10,8 @@
 #   5. runs the README's quick-start demo (Tools/demo.sh) with the binaries just built, and builds and runs a package
 #      outside the repository that imports only `Kafka` (Tools/check-external-package.sh);
 #   6. checks the public API against its committed listing (Tools/public-api.sh --check), builds the documentation
-#      of every public module with no warning (Tools/check-docs.sh), and the design overview's file map
-#      (Tools/check-file-map.py);
+#      of every public module with no warning (Tools/check-docs.sh), the design overview's file map
+#      (Tools/check-file-map.py) and that docs/metrics.md names every metric (Tools/check-metrics-doc.py);
 #   7. runs the librdkafka interop check (our compressed batches decoded by librdkafka).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,8 @@ Tools/install-deps.sh
 # 2. Generated code is reproducible; the design overview's file map matches the tree ----------------------------
 say "checking the file map (docs/design.md)"
 python3 Tools/check-file-map.py
+say "checking the metrics documentation (docs/metrics.md)"
+python3 Tools/check-metrics-doc.py
 say "checking generated protocol code"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -1,5 +1,6 @@
 public import KafkaNetwork
 public import KafkaProtocol
+public import Tracing
 
 /// Producer settings, with the Java producer's defaults, on top of the shared client settings.
 ///
@@ -62,6 +63,14 @@ public struct KafkaProducerConfiguration: Sendable {
     public var transactionalID: String?
     /// `transaction.timeout.ms` (default 60 s).
     public var transactionTimeout: Duration = .seconds(60)
+    /// `tracing.enable` (this package's property, not Java's; default false): a span per record sent, whose context
+    /// travels in the record's headers (the `Kafka` module's Tracing article has the details). Off, the send path costs
+    /// nothing more.
+    public var enableTracing: Bool = false
+    /// The tracer of the spans, with ``enableTracing``, and whose propagation writes their context into headers;
+    /// `nil` (the default) uses swift-distributed-tracing's global `InstrumentationSystem.tracer` as it is when the
+    /// producer is created.
+    public var tracer: (any Tracer)?
 
     /// Whether `enable.idempotence` was set explicitly (then conflicts are errors, as in Java;
     /// otherwise conflicting settings turn idempotence off).
@@ -95,7 +104,7 @@ public struct KafkaProducerConfiguration: Sendable {
         "delivery.timeout.ms", "compression.type", "compression.gzip.level", "compression.lz4.level",
         "compression.zstd.level", "enable.idempotence", "partitioner.ignore.keys",
         "partitioner.adaptive.partitioning.enable", "transactional.id", "transaction.timeout.ms",
-        "key.serializer", "value.serializer",
+        "key.serializer", "value.serializer", "tracing.enable",
     ]
 
     /// Applies one property: producer names here, anything else through the client settings.
@@ -134,6 +143,7 @@ public struct KafkaProducerConfiguration: Sendable {
             adaptivePartitioning = try ConfigurationValue.boolean(text, for: name)
         case "transactional.id": transactionalID = text.isEmpty ? nil : text
         case "transaction.timeout.ms": transactionTimeout = try ConfigurationValue.milliseconds(text, for: name)
+        case "tracing.enable": enableTracing = try ConfigurationValue.boolean(text, for: name)
         case "key.serializer", "value.serializer":
             // Java class names have no meaning here; serializers are Swift values given to the producer.
             break

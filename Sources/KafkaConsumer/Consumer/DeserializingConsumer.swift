@@ -1,5 +1,6 @@
 public import KafkaProtocol
 public import NIOCore
+public import Tracing
 
 /// A record with its key and value deserialized, as ``DeserializingConsumer`` returns it.
 public struct TypedConsumerRecord<Key, Value> {
@@ -17,6 +18,9 @@ public struct TypedConsumerRecord<Key, Value> {
     public let value: Value
     /// The headers, as fetched.
     public let headers: RecordHeaders
+    /// The trace context the headers carry, with ``KafkaConsumerConfiguration/enableTracing`` (see
+    /// ``ConsumerRecord/serviceContext``); `nil` with tracing off.
+    public var serviceContext: ServiceContext? = nil
 }
 
 extension TypedConsumerRecord: Sendable where Key: Sendable, Value: Sendable {}
@@ -111,7 +115,8 @@ public struct DeserializingConsumer<Key, Value>: Sendable {
             typed.append(
                 TypedConsumerRecord(
                     topic: record.topic, partition: record.partition, offset: record.offset,
-                    timestamp: record.timestamp, key: key, value: value, headers: record.headers))
+                    timestamp: record.timestamp, key: key, value: value, headers: record.headers,
+                    serviceContext: record.serviceContext))
         }
         return typed
     }

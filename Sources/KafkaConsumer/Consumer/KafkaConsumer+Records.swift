@@ -23,6 +23,11 @@ extension KafkaConsumer {
     ///
     /// Like ``poll(timeout:)``, one task iterates a consumer at a time: a second concurrent iteration (or poll)
     /// throws ``KafkaConsumerError/Kind/pollInProgress``.
+    ///
+    /// With ``KafkaConsumerConfiguration/enableTracing``, each record is handed out in a `process <topic>` span
+    /// (kind `consumer`, a child of the producer's span whose context the record's headers carry) that ends when the
+    /// loop asks for the next record or the iteration ends; the record's ``ConsumerRecord/serviceContext`` is the
+    /// span's context.
     public var records: ConsumerRecords {
         ConsumerRecords(consumer: self)
     }
@@ -43,6 +48,11 @@ extension KafkaConsumer {
     /// or by a service group's graceful shutdown (see ``run()``) — and, as with `AsyncStream`, when the
     /// iterating task is cancelled. Other errors of ``poll(timeout:)`` are rethrown (as ``KafkaConsumerError``) and
     /// end the iteration. One task iterates a consumer at a time.
+    ///
+    /// With ``KafkaConsumerConfiguration/enableTracing``, each record of a batch gets a `process <topic>` span of its
+    /// own (a child of the producer's span, as with ``records``, so that every record stays in its producer's trace);
+    /// the spans of a batch start when it is handed out and end together when the loop asks for the next batch or the
+    /// iteration ends.
     public var batches: ConsumerBatches {
         ConsumerBatches(consumer: self)
     }
@@ -98,9 +108,12 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
         private var batch: [ConsumerRecord] = []
         private var index = 0
         private var isFinished = false
+        /// The `process` span of the record handed out last, with tracing on.
+        private let spans: OpenProcessSpans?
 
         init(consumer: KafkaConsumer) {
             self.consumer = consumer
+            self.spans = consumer.tracing == nil ? nil : OpenProcessSpans()
         }
 
         /// The next record; `nil` once the consumer is closed or the task cancelled.
@@ -112,9 +125,10 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
         {
             if index < batch.count {
                 defer { index += 1 }
-                return batch[index]
+                return handOut(batch[index])
             }
             guard !isFinished else { return nil }
+            spans?.endAll()  // the previous record's processing ended when the application asked for the next
             do {
                 guard let next = try await consumer.nextBatchForIteration() else {
                     finish()
@@ -122,7 +136,7 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
                 }
                 batch = next
                 index = 1
-                return next[0]
+                return handOut(next[0])
             } catch {
                 finish()
                 throw error
@@ -138,6 +152,15 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
             isFinished = true
             batch = []
             index = 0
+            spans?.endAll()
+        }
+
+        /// The record, with tracing on in its `process` span (the previous record's span ended).
+        private func handOut(_ record: ConsumerRecord) -> ConsumerRecord {
+            guard let spans, let tracing = consumer.tracing else { return record }
+            var record = record
+            spans.replace(with: &record, tracing: tracing)
+            return record
         }
     }
 }
@@ -164,9 +187,12 @@ public struct ConsumerBatches: AsyncSequence, Sendable {
 
         let consumer: KafkaConsumer
         private var isFinished = false
+        /// The `process` spans of the batch handed out last, with tracing on.
+        private let spans: OpenProcessSpans?
 
         init(consumer: KafkaConsumer) {
             self.consumer = consumer
+            self.spans = consumer.tracing == nil ? nil : OpenProcessSpans()
         }
 
         /// The next non-empty batch; `nil` once the consumer is closed or the task cancelled.
@@ -177,8 +203,12 @@ public struct ConsumerBatches: AsyncSequence, Sendable {
             -> [ConsumerRecord]?
         {
             guard !isFinished else { return nil }
+            spans?.endAll()  // the previous batch's processing ended when the application asked for the next
             do {
-                if let batch = try await consumer.nextBatchForIteration() { return batch }
+                if var batch = try await consumer.nextBatchForIteration() {
+                    if let spans, let tracing = consumer.tracing { spans.replace(with: &batch, tracing: tracing) }
+                    return batch
+                }
                 isFinished = true
                 return nil
             } catch {

@@ -5,6 +5,7 @@ public import Metrics
 import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
+import Tracing
 
 /// A Kafka consumer, as the Java client's `KafkaConsumer`: a member of a consumer group that shares
 /// the partitions of its subscribed topics with the other members (``subscribe(topics:listener:)``,
@@ -66,6 +67,8 @@ public final class KafkaConsumer: Sendable {
     let state: NIOLockedValueBox<State>
     /// Fired once ``close()`` has closed the consumer; ``run()`` waits on it.
     let closed = CloseSignal()
+    /// Record contexts and `process` spans, with ``KafkaConsumerConfiguration/enableTracing``; `nil` otherwise.
+    let tracing: ConsumerTracing?
 
     struct State: Sendable {
         var subscriptions: SubscriptionState
@@ -115,6 +118,11 @@ public final class KafkaConsumer: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.interceptors = ConsumerInterceptorChain(interceptors)
+        self.tracing =
+            configuration.enableTracing
+            ? ConsumerTracing(
+                tracer: configuration.tracer ?? InstrumentationSystem.tracer, clientID: configuration.client.clientID,
+                groupID: configuration.groupId) : nil
         self.metrics = ConsumerMetrics(
             clientID: configuration.client.clientID, factory: metricsFactory ?? MetricsSystem.factory)
         var clientConfiguration = configuration.client
@@ -278,6 +286,10 @@ public final class KafkaConsumer: Sendable {
     /// Returns the next records of the assigned, unpaused partitions: as soon as some are
     /// available (at most `max.poll.records`), or an empty array once `timeout` has passed.
     ///
+    /// With ``KafkaConsumerConfiguration/enableTracing``, each record's ``ConsumerRecord/serviceContext`` is the
+    /// trace context its headers carry; the records come without spans of the consumer's (``records`` and
+    /// ``batches`` run a `process` span per record).
+    ///
     /// Cancelling the calling task interrupts the wait (``KafkaConsumerError/Kind/cancelled`` is thrown), and so
     /// does ``wakeup()`` (within `fetch.max.wait.ms`). When subscribed, the poll also runs the rebalance
     /// listener's callbacks and the automatic commits.
@@ -309,7 +321,7 @@ public final class KafkaConsumer: Sendable {
                 let records = try drainBuffered()
                 if !records.isEmpty {
                     startPrefetch()
-                    return interceptors.onConsume(records)
+                    return withContexts(interceptors.onConsume(records))
                 }
                 if state.withLockedValue({ $0.isClosed }) { throw KafkaConsumerError(.closed) }
                 // As Java's poll, a broker that cannot be reached (or a leader moving) is retried at the next step,
@@ -324,7 +336,7 @@ public final class KafkaConsumer: Sendable {
                     logger.debug("fetching failed; retrying", metadata: ["error": "\(error)"])
                     outcome = .idle
                 }
-                if ContinuousClock.now >= deadline { return interceptors.onConsume(try drainBuffered()) }
+                if ContinuousClock.now >= deadline { return withContexts(interceptors.onConsume(try drainBuffered())) }
                 try checkWakeup()
                 if outcome == .idle {
                     let pause = min(configuration.client.retryBackoff, ContinuousClock.now.duration(to: deadline))

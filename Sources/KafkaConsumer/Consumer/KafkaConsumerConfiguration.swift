@@ -1,4 +1,5 @@
 public import KafkaNetwork
+public import Tracing
 
 /// Consumer settings, with the Java consumer's defaults, on top of the shared client settings.
 ///
@@ -73,6 +74,15 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var allowAutoCreateTopics: Bool = true
     /// `client.rack`: sent with the subscription for rack-aware assignors (default none).
     public var clientRack: String?
+    /// `tracing.enable` (this package's property, not Java's; default false): each record's trace context is read
+    /// from its headers (``ConsumerRecord/serviceContext``), and ``KafkaConsumer/records`` and
+    /// ``KafkaConsumer/batches`` run a `process` span per record in its producer's trace (the `Kafka` module's
+    /// Tracing article has the details). Off, polling costs nothing more.
+    public var enableTracing: Bool = false
+    /// The tracer of the spans, with ``enableTracing``, and whose propagation reads contexts from headers; `nil` (the
+    /// default) uses swift-distributed-tracing's global `InstrumentationSystem.tracer` as it is when the consumer is
+    /// created.
+    public var tracer: (any Tracer)?
 
     /// Creates a configuration with the Java defaults.
     public init(client: KafkaClientConfiguration) {
@@ -105,7 +115,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         "max.poll.records", "isolation.level", "check.crcs", "key.deserializer", "value.deserializer",
         "group.id", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
         "partition.assignment.strategy", "enable.auto.commit", "auto.commit.interval.ms", "client.rack",
-        "allow.auto.create.topics",
+        "allow.auto.create.topics", "tracing.enable",
     ]
 
     /// Applies one property: consumer names here, anything else through the client settings.
@@ -138,6 +148,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             isolationLevel = level
         case "allow.auto.create.topics": allowAutoCreateTopics = try ConfigurationValue.boolean(text, for: name)
         case "check.crcs": checkCRCs = try ConfigurationValue.boolean(text, for: name)
+        case "tracing.enable": enableTracing = try ConfigurationValue.boolean(text, for: name)
         case "group.id": groupId = text.isEmpty ? nil : text
         case "group.instance.id": groupInstanceId = text.isEmpty ? nil : text
         case "client.rack": clientRack = text.isEmpty ? nil : text

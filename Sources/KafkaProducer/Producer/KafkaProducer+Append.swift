@@ -20,6 +20,8 @@ extension KafkaProducer {
         var target: RecordCompletionTarget
         var start: ContinuousClock.Instant
         var placement: Placement?
+        /// The record's send span, with tracing on: ended with the error if the append fails.
+        var span: RecordSendSpan? = nil
     }
 
     /// The send path's common case, synchronous (no suspension, no task allocation): the topic's metadata is cached
@@ -30,6 +32,32 @@ extension KafkaProducer {
         -> PendingAppend?
     {
         startSenderIfNeeded()
+        if let tracing { return try appendNowTraced(original, target: target, tracing: tracing) }
+        return try appendNowIntercepted(original, target: target)
+    }
+
+    /// ``appendNow(_:target:)`` with tracing on: the record's send span starts (its context written into the
+    /// record's headers before the interceptors see them) and ends with the record's outcome, or with the error when
+    /// the record is not handed over.
+    private func appendNowTraced(
+        _ original: ProducerRecord, target: RecordCompletionTarget, tracing: ProducerTracing
+    ) throws(KafkaProducerError) -> PendingAppend? {
+        var record = original
+        let span = tracing.startSend(of: &record)
+        do throws(KafkaProducerError) {
+            var pending = try appendNowIntercepted(record, target: span.wrapping(target))
+            pending?.span = span
+            return pending
+        } catch {
+            span.end(.failure(error))
+            throw error
+        }
+    }
+
+    /// The record through the interceptors and appended, or what must wait.
+    private func appendNowIntercepted(_ original: ProducerRecord, target: RecordCompletionTarget)
+        throws(KafkaProducerError) -> PendingAppend?
+    {
         do throws(KafkaProducerError) {
             if interceptors.isEmpty { return try appendNow(open: original, target: target) }
             try checkOpen(original.topic)  // interceptors see records of an open producer only
@@ -155,6 +183,7 @@ extension KafkaProducer {
             try await appendWaiting(record, placement: placement, deadline: deadline, start: pending.start)
         } catch {
             reportFailure(error)
+            pending.span?.end(.failure(error))
             throw error
         }
     }

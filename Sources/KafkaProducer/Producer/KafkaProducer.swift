@@ -6,6 +6,7 @@ public import Metrics
 import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
+import Tracing
 
 /// A Kafka producer: hands records to the brokers in batches, as the Java client's `KafkaProducer`.
 ///
@@ -55,6 +56,8 @@ public final class KafkaProducer: Sendable {
     let senderFinished = CloseSignal()
     /// Where ``sendReporting(_:)`` reports outcomes.
     let reportChannel = DeliveryReportChannel()
+    /// The spans of sends, with ``KafkaProducerConfiguration/enableTracing``; `nil` (and no cost) otherwise.
+    let tracing: ProducerTracing?
 
     struct Lifecycle {
         /// Where the sender loop runs.
@@ -101,6 +104,11 @@ public final class KafkaProducer: Sendable {
         }
         self.configuration = configuration
         self.logger = logger
+        self.tracing =
+            configuration.enableTracing
+            ? ProducerTracing(
+                tracer: configuration.tracer ?? InstrumentationSystem.tracer, clientID: configuration.client.clientID)
+            : nil
         // As Java's producer, metadata requests for the topics it sends to may create them (when the broker's
         // auto.create.topics.enable allows it).
         var clientConfiguration = configuration.client
