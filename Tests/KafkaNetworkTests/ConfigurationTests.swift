@@ -302,7 +302,10 @@ extension ConfigurationTests {
             "com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true;",
             "unsupported login module 'com.sun.security.auth.module.Krb5LoginModule'"
         ),
-        ("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;", "unsupported login module"),
+        (
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+            "set unsecuredLoginStringClaim_sub"
+        ),
         ("org.apache.kafka.common.security.plain.PlainLoginModule username=\"a\";", "control flag"),
         ("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"a\"", "';'"),
         ("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"a;", "unterminated"),

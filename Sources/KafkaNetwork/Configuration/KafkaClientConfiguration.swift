@@ -66,6 +66,10 @@ public struct KafkaClientConfiguration: Sendable {
     public var tls: KafkaTLSConfiguration = .init()
     /// The SASL mechanism and credentials for `SASL_PLAINTEXT` and `SASL_SSL` (the `sasl.*` properties).
     public var sasl: SASLCredentials? = nil
+    /// Where SASL/OAUTHBEARER tokens come from. When set (with a `SASL_SSL` or `SASL_PLAINTEXT`
+    /// ``securityProtocol``), connections authenticate with OAUTHBEARER and ``sasl`` must be nil. Properties set it
+    /// from `sasl.jaas.config` with Kafka's `OAuthBearerLoginModule`; see ``OAuthBearerTokenProvider``.
+    public var oauthBearerTokenProvider: (any OAuthBearerTokenProvider)? = nil
     /// Whether Metadata requests for named topics ask the broker to create the topics it does not have, when its
     /// `auto.create.topics.enable` allows it. The producer sets it (as Java's producer always does), the consumer
     /// follows `allow.auto.create.topics` (default `true`), and the admin client never asks. Metadata v0–v3 cannot
@@ -97,6 +101,7 @@ extension KafkaClientConfiguration {
         var keystoreLocation: String?  // ssl.keystore.location
         var certificateLocation: String?  // ssl.certificate.location
         var keyLocation: String?  // ssl.key.location
+        var oidc = OIDCPropertyState()
     }
 
     /// Rebuilds ``sasl`` from the SASL properties seen so far, once mechanism, user name and password are known.
@@ -108,7 +113,9 @@ extension KafkaClientConfiguration {
         let mechanism = state.saslMechanism ?? state.saslMechanisms ?? state.jaas?.impliedMechanism ?? sasl?.mechanism
         let username = state.saslUsername ?? state.jaas?.username ?? sasl?.username
         let password = state.saslPassword ?? state.jaas?.password ?? sasl?.password
-        if let mechanism, let username, let password {
+        if mechanism == .oauthBearer {
+            resolveOAuthBearer()
+        } else if let mechanism, let username, let password {
             sasl = SASLCredentials(mechanism: mechanism, username: username, password: password)
         }
     }
@@ -189,6 +196,7 @@ extension KafkaClientConfiguration {
                 property: "sasl.mechanism",
                 message: "sasl.mechanism '\(java.rawValue)' and sasl.mechanisms '\(librdkafka.rawValue)' differ")
         }
+        try validateOAuthBearer()
         if let jaas = state.jaas {
             if let mechanism = state.saslMechanism ?? state.saslMechanisms ?? sasl?.mechanism,
                 !jaas.implements(mechanism)
@@ -210,7 +218,7 @@ extension KafkaClientConfiguration {
                     message: "sasl.password differs from the password in sasl.jaas.config; set only one of them")
             }
         }
-        guard sasl == nil else { return }
+        guard sasl == nil, oauthBearerTokenProvider == nil else { return }
         if state.saslMechanism == nil, state.saslMechanisms == nil, let jaas = state.jaas, !jaas.isPlain {
             throw KafkaConfigurationError(
                 property: "sasl.mechanism",
@@ -220,8 +228,8 @@ extension KafkaClientConfiguration {
         if state.saslMechanism == nil, state.saslMechanisms == nil, state.jaas == nil {
             throw KafkaConfigurationError(
                 property: "sasl.mechanism",
-                message: "\(protocolName) needs sasl.mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512) and "
-                    + "credentials (sasl.jaas.config, or sasl.username and sasl.password)")
+                message: "\(protocolName) needs sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER) "
+                    + "and credentials (sasl.jaas.config, or sasl.username and sasl.password)")
         }
         if state.saslUsername == nil, state.jaas?.username == nil {
             throw KafkaConfigurationError(
@@ -365,6 +373,7 @@ extension KafkaClientConfiguration: CustomStringConvertible, CustomDebugStringCo
             ("enable.ssl.certificate.verification", "\(tls.verifyCertificate)"),
             ("sasl.mechanism", sasl?.mechanism.rawValue ?? "nil"), ("sasl.username", optional(sasl?.username)),
             ("sasl.password", secret(sasl?.password)),
+            ("sasl.oauthbearer.token.provider", redactedTokenProvider),
         ]
     }
 }
