@@ -176,25 +176,25 @@ import Testing
     @Test(arguments: [
         (["sasl.mechanism": "OAUTHBEARER"], "sasl.jaas.config", "OAuthBearerLoginModule"),
         (
-            ["sasl.jaas.config": jaas(#"clientId="c" clientSecret="Sup3r-S3cret""#)],
+            ["sasl.jaas.config": OAuthBearerTests.jaas(#"clientId="c" clientSecret="Sup3r-S3cret""#)],
             "sasl.login.callback.handler.class", "sasl.oauthbearer.token.endpoint.url"
         ),
         (
             [
-                "sasl.jaas.config": jaas(#"clientId="c" clientSecret="Sup3r-S3cret""#),
+                "sasl.jaas.config": OAuthBearerTests.jaas(#"clientId="c" clientSecret="Sup3r-S3cret""#),
                 "sasl.login.callback.handler.class":
                     "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
             ], "sasl.oauthbearer.token.endpoint.url", "token endpoint"
         ),
         (
             [
-                "sasl.jaas.config": jaas(#"unsecuredLoginStringClaim_sub="a""#),
+                "sasl.jaas.config": OAuthBearerTests.jaas(#"unsecuredLoginStringClaim_sub="a""#),
                 "sasl.login.callback.handler.class":
                     "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
             ], "sasl.login.callback.handler.class", "clientId"
         ),
         (
-            ["sasl.mechanism": "PLAIN", "sasl.jaas.config": jaas(#"unsecuredLoginStringClaim_sub="a""#)],
+            ["sasl.mechanism": "PLAIN", "sasl.jaas.config": OAuthBearerTests.jaas(#"unsecuredLoginStringClaim_sub="a""#)],
             "sasl.jaas.config", "does not implement"
         ),
     ])

@@ -25,7 +25,7 @@ import Testing
 
         func token() async throws -> OAuthBearerToken {
             if delay > .zero { try await Task.sleep(for: delay) }
-            if failing.withLockedValue({ $0 }) { throw KafkaNetworkError(.connectFailed, "the endpoint is down") }
+            if failing.withLockedValue({ $0 }) { throw Down() }
             let index = issued.withLockedValue { value in
                 value += 1
                 return value
@@ -33,6 +33,10 @@ import Testing
             return OAuthBearerToken(
                 value: "token-\(index)", expirationMillis: now.withLockedValue { $0 } + lifetime, principalName: "p")
         }
+    }
+
+    struct Down: Error, CustomStringConvertible {
+        var description: String { "the endpoint is down" }
     }
 
     @Test func refreshesAtEightyPercentOfTheLifetime() async throws {

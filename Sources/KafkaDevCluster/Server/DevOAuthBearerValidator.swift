@@ -104,7 +104,7 @@ public struct DevOAuthBearerValidator: Sendable {
             guard header["alg"] == .string("none"), parts[2].isEmpty else {
                 throw Refusal(reason: "an unsecured token must have alg none and no signature")
             }
-            guard case .string(let principal) = claims[principalClaimName], !principal.isEmpty else {
+            guard case .string(let principal)? = claims[principalClaimName], !principal.isEmpty else {
                 throw Refusal(reason: "the token has no string claim '\(principalClaimName)' (the principal)")
             }
             guard let exp = number(claims["exp"]) else {
@@ -123,8 +123,8 @@ public struct DevOAuthBearerValidator: Sendable {
             }
             let scope: [String]
             switch claims[scopeClaimName] {
-            case .string(let text): scope = text.split(separator: " ").map(String.init)
-            case .list(let list): scope = list
+            case .string(let text)?: scope = text.split(separator: " ").map(String.init)
+            case .list(let list)?: scope = list
             default: scope = []
             }
             let missing = requiredScope.filter { !scope.contains($0) }
@@ -138,7 +138,7 @@ public struct DevOAuthBearerValidator: Sendable {
     }
 
     private static func number(_ value: Claim?) -> Double? {
-        guard case .number(let number) = value, number.isFinite, abs(number) < 1e15 else { return nil }
+        guard case .number(let number)? = value, number.isFinite, abs(number) < 1e15 else { return nil }
         return number
     }
 

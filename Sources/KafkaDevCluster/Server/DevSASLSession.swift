@@ -163,10 +163,11 @@ struct DevSASLSession: Sendable {
             oauthBearerRefusal = nil
             return .failure(Failure(message: refusal.reason))
         }
-        guard let (token, extensions) = Self.oauthBearerClientFirst(message) else {
+        guard let clientFirst = Self.oauthBearerClientFirst(message) else {
             return .failure(Failure(message: "Invalid OAUTHBEARER client first message"))
         }
-        switch oauthBearer.validate(token: token, extensions: extensions, nowMillis: clock.nowMillis()) {
+        let nowMillis = clock.nowMillis()
+        switch oauthBearer.validate(token: clientFirst.token, extensions: clientFirst.extensions, nowMillis: nowMillis) {
         case .success(let principal):
             complete(principal)
             return .success([])

@@ -17,7 +17,7 @@ enum OAuthBearerJAASOptions: Sendable, Hashable {
         guard let clientSecret = options["clientSecret"], !clientSecret.isEmpty else {
             throw .invalidSecret("sasl.jaas.config", "OAuthBearerLoginModule has a clientId but no clientSecret")
         }
-        let scope = options["scope"].map(ConfigurationText.trimmed)
+        let scope = options["scope"].map { ConfigurationText.trimmed($0) }
         self = .clientCredentials(
             clientID: clientID, clientSecret: clientSecret, scope: scope?.isEmpty == true ? nil : scope)
     }
@@ -144,12 +144,12 @@ extension KafkaClientConfiguration {
                 message: "sasl.mechanism OAUTHBEARER needs sasl.jaas.config with "
                     + "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule (or a token provider "
                     + "set in code)")
-        case .unsecured:
+        case .unsecured?:
             throw KafkaConfigurationError(
                 property: "sasl.login.callback.handler.class",
                 message: "\(handler) fetches tokens with OIDC client credentials: sasl.jaas.config needs clientId "
                     + "and clientSecret")
-        case .clientCredentials:
+        case .clientCredentials?:
             if state.oidc.callbackHandler == nil {
                 throw KafkaConfigurationError(
                     property: "sasl.login.callback.handler.class",

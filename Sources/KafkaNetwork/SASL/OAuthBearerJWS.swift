@@ -26,7 +26,7 @@ enum OAuthBearerJWS {
         guard text.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") }) else { return nil }
         var standard = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
         while standard.utf8.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map(Array.init)
+        return Data(base64Encoded: standard).map { Array($0) }
     }
 
     /// The header and claims of a compact JWS `header.claims.signature`; `nil` unless both are base64url JSON

@@ -28,7 +28,7 @@ struct OAuthBearerUnsecuredLogin: Sendable, Hashable {
     private(set) var scopeClaimName = "scope"
     private(set) var lifetimeSeconds: Int64 = 3600
     /// The principal: the value of the principal claim.
-    let principalName: String
+    private(set) var principalName = ""
 
     /// Reads the options of an `OAuthBearerLoginModule` entry.
     init(options: [String: String]) throws(KafkaConfigurationError) {

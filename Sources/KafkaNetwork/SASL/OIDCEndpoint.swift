@@ -46,7 +46,12 @@ struct OIDCEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
         guard !host.isEmpty else { return nil }
         let defaultPort = usesTLS ? 443 : 80
-        guard let port = portText.map({ Int($0) }) ?? defaultPort, (1...65535).contains(port) else { return nil }
+        var port = defaultPort
+        if let portText {
+            guard let parsed = Int(portText) else { return nil }
+            port = parsed
+        }
+        guard (1...65535).contains(port) else { return nil }
         self.host = String(host)
         self.port = port
         self.target = path
