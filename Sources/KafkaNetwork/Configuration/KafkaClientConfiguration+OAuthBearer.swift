@@ -84,10 +84,12 @@ extension KafkaClientConfiguration {
 
     /// Sets ``oauthBearerTokenProvider`` from `sasl.jaas.config` with `OAuthBearerLoginModule` once everything it
     /// needs is known: unsecured tokens without a login callback handler, OIDC client credentials with one and a
-    /// token endpoint.
+    /// token endpoint. Until then, or when `sasl.mechanism` names another mechanism, the provider is nil (and
+    /// ``validate()`` says what is missing). Without such a JAAS entry a provider set in code is left alone.
     mutating func resolveOAuthBearer() {
         let state = propertyState
         guard let options = state.jaas?.oauthBearer else { return }
+        oauthBearerTokenProvider = nil
         if let mechanism = state.saslMechanism ?? state.saslMechanisms, mechanism != .oauthBearer { return }
         switch options {
         case .unsecured(let login) where state.oidc.callbackHandler == nil:

@@ -107,15 +107,15 @@ extension KafkaClientConfiguration {
     /// Rebuilds ``sasl`` from the SASL properties seen so far, once mechanism, user name and password are known.
     ///
     /// Each part falls back to the current credentials, so properties can amend credentials set in code. With
-    /// Java's `PlainLoginModule` and no `sasl.mechanism`, the mechanism is PLAIN.
+    /// Java's `PlainLoginModule` and no `sasl.mechanism`, the mechanism is PLAIN. OAUTHBEARER has no credentials:
+    /// ``resolveOAuthBearer()`` sets its token provider instead.
     mutating func resolveSASL() {
         let state = propertyState
         let mechanism = state.saslMechanism ?? state.saslMechanisms ?? state.jaas?.impliedMechanism ?? sasl?.mechanism
         let username = state.saslUsername ?? state.jaas?.username ?? sasl?.username
         let password = state.saslPassword ?? state.jaas?.password ?? sasl?.password
-        if mechanism == .oauthBearer {
-            resolveOAuthBearer()
-        } else if let mechanism, let username, let password {
+        resolveOAuthBearer()
+        if mechanism != .oauthBearer, let mechanism, let username, let password {
             sasl = SASLCredentials(mechanism: mechanism, username: username, password: password)
         }
     }

@@ -134,8 +134,7 @@ package final class BrokerConnection: Sendable {
         if let nodeID { logger[metadataKey: "kafka.broker.id"] = "\(nodeID)" }
         logger[metadataKey: "kafka.connection.kind"] = "\(kind.rawValue)"
 
-        let eventLoop = eventLoopGroup.next()
-        let ready = eventLoop.makePromise(of: NegotiatedVersions.self)
+        // The token first: the promise below must be completed once created.
         var setupConfiguration = ConnectionSetupStateMachine.Configuration(
             clientSoftwareName: settings.clientSoftwareName, clientSoftwareVersion: settings.clientSoftwareVersion,
             sasl: settings.sasl)
@@ -148,6 +147,8 @@ package final class BrokerConnection: Sendable {
             }
         }
         let setup = setupConfiguration
+        let eventLoop = eventLoopGroup.next()
+        let ready = eventLoop.makePromise(of: NegotiatedVersions.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(max(1, KafkaConnectionHandler.nanoseconds(settings.connectionSetupTimeout))))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
