@@ -194,7 +194,10 @@ import Testing
             ], "sasl.login.callback.handler.class", "clientId"
         ),
         (
-            ["sasl.mechanism": "PLAIN", "sasl.jaas.config": OAuthBearerTests.jaas(#"unsecuredLoginStringClaim_sub="a""#)],
+            [
+                "sasl.mechanism": "PLAIN",
+                "sasl.jaas.config": OAuthBearerTests.jaas(#"unsecuredLoginStringClaim_sub="a""#),
+            ],
             "sasl.jaas.config", "does not implement"
         ),
     ])
@@ -344,4 +347,48 @@ import Testing
 struct FixedProvider: OAuthBearerTokenProvider {
     var fixed: OAuthBearerToken
     func token() async throws -> OAuthBearerToken { fixed }
+}
+
+/// Reading a token endpoint's answer.
+@Suite(.timeLimit(.minutes(2))) struct OIDCAnswerTests {
+    static let credentials = OIDCClientCredentials(
+        endpoint: OIDCEndpoint("http://idp/token")!, clientID: "app", clientSecret: "Sup3r-S3cret", scope: nil)
+
+    @Test func opaqueTokensLastExpiresInAndStandForTheClient() throws {
+        let body = Array(#"{"access_token":"opaque","token_type":"Bearer","expires_in":300}"#.utf8)
+        let token = try Self.credentials.token(status: 200, reason: "OK", body: body, nowMillis: 1000)
+        #expect(token.value == "opaque")
+        #expect(token.expirationMillis == 301_000)
+        #expect(token.principalName == "app")
+    }
+
+    @Test func jwtTokensUseTheirExpAndSubjectClaim() throws {
+        // {"alg":"RS256"}.{"sub":"svc","client_id":"cid","exp":1700000000}.sig
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzdmMiLCJjbGllbnRfaWQiOiJjaWQiLCJleHAiOjE3MDAwMDAwMDB9.c2ln"
+        let body = Array(#"{"access_token":"\#(jwt)","expires_in":5}"#.utf8)
+        let token = try Self.credentials.token(status: 200, reason: "OK", body: body, nowMillis: 0)
+        #expect(token.expirationMillis == 1_700_000_000_000)
+        #expect(token.principalName == "svc")
+        var byClientID = Self.credentials
+        byClientID.subClaimName = "client_id"
+        #expect(try byClientID.token(status: 200, reason: "OK", body: body, nowMillis: 0).principalName == "cid")
+    }
+
+    @Test(arguments: [
+        (200, "{}", "returned HTTP 200 without an access_token"),
+        (200, "<html>", "returned HTTP 200 without a JSON object"),
+        (200, #"{"access_token":"x"}"#, "without an expiry"),
+        (500, "oops Sup3r-S3cret", "returned HTTP 500 Internal Server Error: oops <redacted>"),
+        (400, #"{"error":"invalid_scope"}"#, "returned HTTP 400 Bad Request: invalid_scope"),
+    ])
+    func badAnswers(status: Int, body: String, expected: String) throws {
+        let reason = status == 500 ? "Internal Server Error" : status == 400 ? "Bad Request" : "OK"
+        let error = try #require(throws: KafkaNetworkError.self) {
+            try Self.credentials.token(status: status, reason: reason, body: Array(body.utf8), nowMillis: 0)
+        }
+        #expect(error.kind == .authenticationFailed)
+        #expect(error.message.hasPrefix("OIDC token endpoint http://idp/token "))
+        #expect(error.message.contains(expected), "\(error.message)")
+        #expect(!error.message.contains("Sup3r-S3cret"))
+    }
 }
