@@ -124,7 +124,8 @@ extension KafkaClientConfiguration {
     ///
     /// Checks the ranges of numeric settings, that the maximum backoffs and setup timeout are not below their
     /// initial values, that a SASL security protocol has a mechanism and credentials (and that
-    /// `sasl.jaas.config` agrees with `sasl.mechanism`, `sasl.username` and `sasl.password`), and for a TLS
+    /// `sasl.jaas.config` agrees with `sasl.mechanism`, `sasl.username` and `sasl.password`) or, for OAUTHBEARER,
+    /// a token provider (and not also credentials), and for a TLS
     /// security protocol that stores are PEM, that no certificate or key is given twice, and that a client key
     /// comes with its certificate. Like the Java client, TLS settings are ignored without TLS and SASL settings
     /// without SASL.
