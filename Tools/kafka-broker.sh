@@ -13,12 +13,16 @@
 #   Tools/kafka-broker.sh start-broker DIR   start the broker again on the same ports and log dirs
 #   Tools/kafka-broker.sh env                print KAFKA_HOME and JAVA_HOME (for the Java tools)
 #
-# The broker listens on PLAINTEXT and on SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). Users:
-# admin/admin-secret and alice/alice-secret for every mechanism. A third listener, SASL_REAUTH (SASL_PLAINTEXT
-# with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, the same users), ends SASL sessions after
-# connections.max.reauth.ms (KAFKA_BROKER_REAUTH_MS, default 3000): clients must re-authenticate on their
-# connections (KIP-368) or be disconnected. `start` writes DIR/broker.env, which names the ports (the SASL_REAUTH
-# listener's as KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS), pids and log files, and prints the same lines.
+# The broker listens on PLAINTEXT and on SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER). Users:
+# admin/admin-secret and alice/alice-secret for PLAIN and SCRAM. OAUTHBEARER uses Kafka's default unsecured
+# validator: it accepts any unsigned JWS ({"alg":"none"}) with a string `sub` claim (the principal) and an `exp` not
+# in the past, such as the tokens of a client with
+#   sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";
+# (development only: anyone can make such a token). A third listener, SASL_REAUTH (SASL_PLAINTEXT with PLAIN,
+# SCRAM-SHA-256 and SCRAM-SHA-512, the same users), ends SASL sessions after connections.max.reauth.ms
+# (KAFKA_BROKER_REAUTH_MS, default 3000): clients must re-authenticate on their connections (KIP-368) or be
+# disconnected. `start` writes DIR/broker.env, which names the ports (the SASL_REAUTH listener's as
+# KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS), pids and log files, and prints the same lines.
 #
 # Environment: KAFKA_BROKER_CACHE (default ~/.cache/swift-kafka) holds the installation;
 # KAFKA_BROKER_OWNER_PID=PID stops the broker once that process has exited (test runs that crash);
@@ -162,10 +166,11 @@ listeners=PLAINTEXT://127.0.0.1:$plain_port,SASL_PLAINTEXT://127.0.0.1:$sasl_por
 advertised.listeners=PLAINTEXT://127.0.0.1:$plain_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SASL_REAUTH://127.0.0.1:$reauth_port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_REAUTH:SASL_PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
-sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";
 listener.name.sasl_reauth.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_reauth.connections.max.reauth.ms=$reauth_ms
 listener.name.sasl_reauth.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";

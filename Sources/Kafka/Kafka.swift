@@ -20,6 +20,8 @@
 @_exported public import struct KafkaNetwork.KafkaNetworkError
 @_exported public import struct KafkaNetwork.KafkaTLSConfiguration
 @_exported public import struct KafkaNetwork.KafkaTLSConfigurationError
+@_exported public import struct KafkaNetwork.OAuthBearerToken
+@_exported public import protocol KafkaNetwork.OAuthBearerTokenProvider
 @_exported public import struct KafkaNetwork.OffsetAndMetadata
 @_exported public import struct KafkaNetwork.PartitionMetadata
 @_exported public import enum KafkaNetwork.PropertiesFile

@@ -15,8 +15,6 @@ package enum JavaOnlyProperties {
         "exclude.internal.topics": "internal topics are only read when named",
         "metadata.max.idle.ms": "the client keeps metadata only for the topics in use",
         "internal.leave.group.on.close": "the consumer always leaves its group on close",
-        "sasl.login.connect.timeout.ms": "OAUTHBEARER login is not supported",
-        "sasl.login.read.timeout.ms": "OAUTHBEARER login is not supported",
     ]
 
     /// `properties` without the names in ``ignored`` that the client configuration does not know (nor `keeping`,

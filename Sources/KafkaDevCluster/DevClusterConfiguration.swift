@@ -33,7 +33,7 @@ public struct DevClusterConfiguration: Sendable {
     public var clock: any DevClock = SystemDevClock()
     /// When set, every listener is TLS with this server context (see ``tlsContext(certificateChainFile:privateKeyFile:clientCertificateAuthorityFile:)``).
     public var tls: NIOSSLContext? = nil
-    /// SASL mechanisms the listeners require, for example `["PLAIN", "SCRAM-SHA-256"]`; empty
+    /// SASL mechanisms the listeners require, for example `["PLAIN", "SCRAM-SHA-256", "OAUTHBEARER"]`; empty
     /// means none.
     public var saslMechanisms: [String] = []
     /// Users (name -> password) for SASL PLAIN and SCRAM.
@@ -45,6 +45,9 @@ public struct DevClusterConfiguration: Sendable {
     /// broker closes a connection whose session has expired when a request other than SaslHandshake or
     /// SaslAuthenticate arrives on it (counted in ``DevCluster/expiredSessionsClosed``).
     public var connectionsMaxReauth: Duration? = nil
+    /// How SASL/OAUTHBEARER tokens are checked when ``saslMechanisms`` has `OAUTHBEARER`: by default like Kafka's
+    /// unsecured validator; the token's principal is the authenticated user.
+    public var oauthBearerValidator: DevOAuthBearerValidator = .unsecured()
     /// Version ranges the brokers advertise in ApiVersions in place of their own, to act as another
     /// Kafka release: lower maxima for an older broker (ApiVersions at most v2 is a broker before Kafka
     /// 2.4, which answers a v3 request with UNSUPPORTED_VERSION in the v0 layout), higher minima for a

@@ -29,8 +29,8 @@ public final class RealKafkaBroker: Sendable {
     public let directory: String
     /// `host:port` of the PLAINTEXT listener.
     public let bootstrapServers: String
-    /// `host:port` of the SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; users admin/admin-secret
-    /// and alice/alice-secret).
+    /// `host:port` of the SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 with users admin/admin-secret
+    /// and alice/alice-secret; OAUTHBEARER with Kafka's unsecured validator).
     public let saslBootstrapServers: String
     /// `host:port` of the SASL_REAUTH listener: SASL_PLAINTEXT with the same mechanisms and users, whose SASL
     /// sessions end after ``reauthenticationInterval`` (`connections.max.reauth.ms`), so clients re-authenticate.

@@ -22,6 +22,11 @@ import Testing
         "ssl.keystore.certificate.chain": "", "ssl.keystore.key": "", "ssl.keystore.password": "",
         "ssl.endpoint.identification.algorithm": "", "enable.ssl.certificate.verification": "FALSE",
         "sasl.mechanism": "PLAIN", "sasl.mechanisms": "plain", "sasl.username": "alice", "sasl.password": "s3cret",
+        "sasl.login.callback.handler.class":
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+        "sasl.oauthbearer.token.endpoint.url": "https://idp.example.com/token",
+        "sasl.oauthbearer.scope.claim.name": "scp", "sasl.oauthbearer.sub.claim.name": "client_id",
+        "sasl.login.connect.timeout.ms": "2000", "sasl.login.read.timeout.ms": "3000",
         "sasl.jaas.config": plainJAAS, "client.dns.lookup": "use_all_dns_ips", "send.buffer.bytes": "131072",
         "receive.buffer.bytes": "65536", "socket.send.buffer.bytes": "0", "socket.receive.buffer.bytes": "0",
         "metric.reporters": "", "metrics.num.samples": "2", "metrics.recording.level": "INFO",
@@ -148,7 +153,7 @@ import Testing
         ("request.timeout.ms", "-1"), ("retry.backoff.ms", "abc"), ("metadata.max.age.ms", "1.5"),
         ("connections.max.idle.ms", ""), ("retries", "-3"), ("max.in.flight.requests.per.connection", "0"),
         ("receive.message.max.bytes", "1000"), ("enable.ssl.certificate.verification", "yes"),
-        ("security.protocol", "TLS"), ("sasl.mechanism", "GSSAPI"), ("sasl.mechanisms", "OAUTHBEARER"),
+        ("security.protocol", "TLS"), ("sasl.mechanism", "GSSAPI"), ("sasl.mechanisms", "AWS_MSK_IAM"),
         ("ssl.truststore.type", "JKS"), ("ssl.keystore.type", "BKS"), ("bootstrap.servers", "host:99999"),
         ("bootstrap.servers", "host:abc"), ("ssl.endpoint.identification.algorithm", "http"),
         ("client.software.name", "my app"), ("client.software.version", "-1"),
@@ -339,7 +344,10 @@ extension ConfigurationTests {
             "com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true;",
             "unsupported login module 'com.sun.security.auth.module.Krb5LoginModule'"
         ),
-        ("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;", "unsupported login module"),
+        (
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+            "set unsecuredLoginStringClaim_sub"
+        ),
         ("org.apache.kafka.common.security.plain.PlainLoginModule username=\"a\";", "control flag"),
         ("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"a\"", "';'"),
         ("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"a;", "unterminated"),

@@ -68,7 +68,8 @@ import Testing
     }
 
     @Test func mechanismNamesAreKafkas() {
-        #expect(SASLMechanism.allCases.map(\.rawValue) == ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+        #expect(
+            SASLMechanism.allCases.map(\.rawValue) == ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"])
         #expect(SASLMechanism(rawValue: "SCRAM-SHA-256") == .scramSHA256)
         #expect(SASLMechanism(rawValue: "GSSAPI") == nil)
     }

@@ -2,7 +2,7 @@ import KafkaProtocol
 import NIOCore
 
 /// The server side of SASL on one connection of a dev broker: SaslHandshake (v0 raw tokens or v1
-/// SaslAuthenticate), PLAIN and SCRAM-SHA-256/512.
+/// SaslAuthenticate), PLAIN, SCRAM-SHA-256/512 and OAUTHBEARER.
 ///
 /// Like Kafka, a connection with SASL enabled may use only ApiVersions, SaslHandshake and
 /// SaslAuthenticate until it is authenticated; a failed authentication answers, then closes.
@@ -29,6 +29,10 @@ struct DevSASLSession: Sendable {
     private(set) var isReauthenticating = false
     /// Completed re-authentications on this connection.
     private(set) var reauthentications = 0
+    private let oauthBearer: DevOAuthBearerValidator
+    private let clock: any DevClock
+    /// Why the OAUTHBEARER token was refused, after the error JSON was sent and until the client's `\u{1}`.
+    private var oauthBearerRefusal: DevOAuthBearerValidator.Refusal?
 
     /// Whether the client may use the other APIs (always, when no mechanism is enabled).
     private(set) var isAuthenticated: Bool
@@ -40,9 +44,14 @@ struct DevSASLSession: Sendable {
 
     /// A session for a listener with `mechanisms` enabled (empty: no SASL) and `users` (name ->
     /// password).
-    init(mechanisms: [String], users: [String: String], sessionLifetime: Duration? = nil) {
+    init(
+        mechanisms: [String], users: [String: String], sessionLifetime: Duration? = nil,
+        oauthBearer: DevOAuthBearerValidator = .unsecured(), clock: any DevClock = SystemDevClock()
+    ) {
         self.mechanisms = mechanisms
         self.users = users
+        self.oauthBearer = oauthBearer
+        self.clock = clock
         self.isAuthenticated = mechanisms.isEmpty
         self.sessionLifetime = mechanisms.isEmpty ? nil : sessionLifetime
     }
@@ -50,7 +59,8 @@ struct DevSASLSession: Sendable {
     init(configuration: DevClusterConfiguration) {
         self.init(
             mechanisms: configuration.saslMechanisms, users: configuration.users,
-            sessionLifetime: configuration.connectionsMaxReauth)
+            sessionLifetime: configuration.connectionsMaxReauth,
+            oauthBearer: configuration.oauthBearerValidator, clock: configuration.clock)
     }
 
     /// Whether a request other than SaslHandshake and SaslAuthenticate may be served at `now`: the client is
@@ -97,7 +107,7 @@ struct DevSASLSession: Sendable {
         switch request.mechanism {
         case let name where !enabled.contains(name):
             return reply(.unsupportedSaslMechanism).map { .sendThenClose($0) } ?? .close
-        case "PLAIN":
+        case "PLAIN", "OAUTHBEARER":
             break
         case "SCRAM-SHA-256":
             scram = SCRAMServer(hash: .sha256, users: users)
@@ -167,6 +177,7 @@ struct DevSASLSession: Sendable {
             guard complete(user) else { return .failure(Failure(message: Self.otherUser)) }
             return .success([])
         }
+        if chosen == "OAUTHBEARER" { return oauthBearerExchange(message) }
         guard var server = scram else { return .failure(Failure(message: "no SASL exchange in progress")) }
         do {
             let reply = try server.receive(message)
@@ -182,6 +193,55 @@ struct DevSASLSession: Sendable {
                     message: "Authentication failed during authentication due to invalid credentials with SASL "
                         + "mechanism \(chosen): \(error)"))
         }
+    }
+
+    /// OAUTHBEARER (RFC 7628): the client-first message's token is validated; a refused token is answered with the
+    /// error JSON, and the client's `\u{1}` that follows fails the exchange with the reason.
+    private mutating func oauthBearerExchange(_ message: [UInt8]) -> Result<[UInt8], Failure> {
+        if let refusal = oauthBearerRefusal {
+            oauthBearerRefusal = nil
+            return .failure(Failure(message: refusal.reason))
+        }
+        guard let clientFirst = Self.oauthBearerClientFirst(message) else {
+            return .failure(Failure(message: "Invalid OAUTHBEARER client first message"))
+        }
+        let nowMillis = clock.nowMillis()
+        switch oauthBearer.validate(token: clientFirst.token, extensions: clientFirst.extensions, nowMillis: nowMillis) {
+        case .success(let principal):
+            complete(principal)
+            return .success([])
+        case .failure(let refusal):
+            oauthBearerRefusal = refusal
+            return .success(Array(refusal.json.utf8))
+        }
+    }
+
+    /// The token and extensions of `n,[a=authzid],\u{1}auth=Bearer <token>\u{1}[key=value\u{1}]...\u{1}`.
+    static func oauthBearerClientFirst(_ message: [UInt8]) -> (token: String, extensions: [String: String])? {
+        guard let text = String(validating: message, as: UTF8.self), text.hasPrefix("n,"),
+            text.hasSuffix("\u{1}\u{1}")
+        else { return nil }
+        let parts = text.split(separator: "\u{1}", omittingEmptySubsequences: false)
+        // The GS2 header, the pairs, then the two empty strings around the final separator.
+        guard parts.count >= 4, parts[0].hasSuffix(","), parts[parts.count - 1].isEmpty,
+            parts[parts.count - 2].isEmpty
+        else { return nil }
+        var token: String?
+        var extensions: [String: String] = [:]
+        for pair in parts[1..<(parts.count - 2)] {
+            guard let equals = pair.firstIndex(of: "=") else { return nil }
+            let key = String(pair[..<equals])
+            let value = String(pair[pair.index(after: equals)...])
+            if key == "auth" {
+                guard token == nil, value.hasPrefix("Bearer "), value.count > "Bearer ".count else { return nil }
+                token = String(value.dropFirst("Bearer ".count))
+            } else {
+                guard !key.isEmpty, extensions[key] == nil else { return nil }
+                extensions[key] = value
+            }
+        }
+        guard let token else { return nil }
+        return (token, extensions)
     }
 
     /// The user of a valid PLAIN message `authzid NUL user NUL password` (authzid empty or the user).

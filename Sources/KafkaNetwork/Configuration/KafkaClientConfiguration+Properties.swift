@@ -8,6 +8,10 @@ extension KafkaClientConfiguration {
     /// PEM or PKCS12 (`ssl.truststore.type` and `ssl.keystore.type`); JKS is refused with the `keytool` command
     /// that converts a store to PKCS12. `ssl.truststore.password` and `ssl.keystore.password` are PKCS12 store
     /// passwords.
+    /// SASL/OAUTHBEARER takes `sasl.jaas.config` with Kafka's `OAuthBearerLoginModule`, and for OIDC client
+    /// credentials `sasl.login.callback.handler.class`, `sasl.oauthbearer.token.endpoint.url`,
+    /// `sasl.oauthbearer.scope.claim.name`, `sasl.oauthbearer.sub.claim.name`, `sasl.login.connect.timeout.ms` and
+    /// `sasl.login.read.timeout.ms`.
     public static var knownProperties: [String] {
         [
             "bootstrap.servers", "client.id", "client.software.name", "client.software.version", "request.timeout.ms",
@@ -20,7 +24,7 @@ extension KafkaClientConfiguration {
             "ssl.keystore.key", "ssl.keystore.password", "ssl.endpoint.identification.algorithm",
             "enable.ssl.certificate.verification", "sasl.mechanism", "sasl.mechanisms", "sasl.username",
             "sasl.password", "sasl.jaas.config",
-        ] + ignoredProperties
+        ] + oauthBearerProperties + ignoredProperties
     }
 
     /// Java client settings that are accepted and ignored because they mean nothing here: DNS lookup strategy,
@@ -164,7 +168,8 @@ extension KafkaClientConfiguration {
         case "sasl.username": propertyState.saslUsername = text
         case "sasl.password": propertyState.saslPassword = value
         case "sasl.jaas.config": propertyState.jaas = try JAASLogin(parsing: value)
-        default: return false
+        default:
+            guard try applyOAuthBearer(property: name, trimmed: text) else { return false }
         }
         resolveSASL()
         return true
@@ -247,21 +252,26 @@ extension KafkaClientConfiguration {
 ///
 /// Exactly one entry: a login module class, a control flag (`required`, `requisite`, `sufficient`, `optional`),
 /// `name=value` options (values bare or in `"` or `'` quotes with backslash escapes) and a closing `;`. `//` and
-/// `/* */` comments are skipped. Only `PlainLoginModule` and `ScramLoginModule` are supported. Error messages never
-/// quote the text, which holds a password.
+/// `/* */` comments are skipped. `PlainLoginModule`, `ScramLoginModule` and `OAuthBearerLoginModule` are supported.
+/// Error messages never quote the text, which holds a password or a client secret.
 struct JAASLogin: Sendable, Hashable {
     /// The login module's class name without its package, e.g. `PlainLoginModule`.
     var moduleName: String
-    /// Whether it is `PlainLoginModule` (else `ScramLoginModule`).
+    /// Whether it is `PlainLoginModule`.
     var isPlain: Bool
     var username: String?
     var password: String?
+    /// What `OAuthBearerLoginModule`'s options say; nil for the other modules.
+    var oauthBearer: OAuthBearerJAASOptions?
 
-    /// PLAIN for `PlainLoginModule`; SCRAM has two variants, so `sasl.mechanism` must name one.
-    var impliedMechanism: SASLMechanism? { isPlain ? .plain : nil }
+    /// PLAIN for `PlainLoginModule`, OAUTHBEARER for `OAuthBearerLoginModule`; SCRAM has two variants, so
+    /// `sasl.mechanism` must name one.
+    var impliedMechanism: SASLMechanism? { isPlain ? .plain : oauthBearer != nil ? .oauthBearer : nil }
 
     func implements(_ mechanism: SASLMechanism) -> Bool {
-        isPlain ? mechanism == .plain : mechanism != .plain
+        if isPlain { return mechanism == .plain }
+        if oauthBearer != nil { return mechanism == .oauthBearer }
+        return mechanism == .scramSHA256 || mechanism == .scramSHA512
     }
 
     private enum Token: Equatable {
@@ -279,13 +289,15 @@ struct JAASLogin: Sendable, Hashable {
                 "expected a login module class name, e.g. org.apache.kafka.common.security.plain.PlainLoginModule")
         }
         let moduleName = String(className.split(separator: ".").last ?? "")
-        guard moduleName == "PlainLoginModule" || moduleName == "ScramLoginModule" else {
+        let modules = ["PlainLoginModule", "ScramLoginModule", "OAuthBearerLoginModule"]
+        guard modules.contains(moduleName) else {
             // Quote the first word only when it looks like a class name: it could be a misplaced secret.
             let named = moduleName.hasSuffix("LoginModule") ? " '\(className)'" : ""
             throw failure(
                 "unsupported login module\(named) (supported: "
-                    + "org.apache.kafka.common.security.plain.PlainLoginModule and "
-                    + "org.apache.kafka.common.security.scram.ScramLoginModule)")
+                    + "org.apache.kafka.common.security.plain.PlainLoginModule, "
+                    + "org.apache.kafka.common.security.scram.ScramLoginModule and "
+                    + "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule)")
         }
         let flags = ["required", "requisite", "sufficient", "optional"]
         guard case .word(let flag) = tokens.popFirst(), flags.contains(flag.lowercased()) else {
@@ -310,8 +322,12 @@ struct JAASLogin: Sendable, Hashable {
         }
         self.moduleName = moduleName
         self.isPlain = moduleName == "PlainLoginModule"
-        self.username = options["username"]
-        self.password = options["password"]
+        if moduleName == "OAuthBearerLoginModule" {
+            self.oauthBearer = try OAuthBearerJAASOptions(options: options)
+        } else {
+            self.username = options["username"]
+            self.password = options["password"]
+        }
     }
 
     private static func tokenize(_ characters: [Character]) throws(KafkaConfigurationError) -> [Token] {

@@ -66,6 +66,10 @@ public struct KafkaClientConfiguration: Sendable {
     public var tls: KafkaTLSConfiguration = .init()
     /// The SASL mechanism and credentials for `SASL_PLAINTEXT` and `SASL_SSL` (the `sasl.*` properties).
     public var sasl: SASLCredentials? = nil
+    /// Where SASL/OAUTHBEARER tokens come from. When set (with a `SASL_SSL` or `SASL_PLAINTEXT`
+    /// ``securityProtocol``), connections authenticate with OAUTHBEARER and ``sasl`` must be nil. Properties set it
+    /// from `sasl.jaas.config` with Kafka's `OAuthBearerLoginModule`; see ``OAuthBearerTokenProvider``.
+    public var oauthBearerTokenProvider: (any OAuthBearerTokenProvider)? = nil
     /// Whether Metadata requests for named topics ask the broker to create the topics it does not have, when its
     /// `auto.create.topics.enable` allows it. The producer sets it (as Java's producer always does), the consumer
     /// follows `allow.auto.create.topics` (default `true`), and the admin client never asks. Metadata v0–v3 cannot
@@ -100,6 +104,7 @@ extension KafkaClientConfiguration {
         /// The store locations the TLS settings were last pointed at (see `resolveStores()`).
         var appliedKeystoreLocation: String?
         var appliedTruststoreLocation: String?
+        var oidc = OIDCPropertyState()
     }
 
     /// A key or trust store format (`ssl.keystore.type`, `ssl.truststore.type`).
@@ -111,13 +116,15 @@ extension KafkaClientConfiguration {
     /// Rebuilds ``sasl`` from the SASL properties seen so far, once mechanism, user name and password are known.
     ///
     /// Each part falls back to the current credentials, so properties can amend credentials set in code. With
-    /// Java's `PlainLoginModule` and no `sasl.mechanism`, the mechanism is PLAIN.
+    /// Java's `PlainLoginModule` and no `sasl.mechanism`, the mechanism is PLAIN. OAUTHBEARER has no credentials:
+    /// ``resolveOAuthBearer()`` sets its token provider instead.
     mutating func resolveSASL() {
         let state = propertyState
         let mechanism = state.saslMechanism ?? state.saslMechanisms ?? state.jaas?.impliedMechanism ?? sasl?.mechanism
         let username = state.saslUsername ?? state.jaas?.username ?? sasl?.username
         let password = state.saslPassword ?? state.jaas?.password ?? sasl?.password
-        if let mechanism, let username, let password {
+        resolveOAuthBearer()
+        if mechanism != .oauthBearer, let mechanism, let username, let password {
             sasl = SASLCredentials(mechanism: mechanism, username: username, password: password)
         }
     }
@@ -126,9 +133,10 @@ extension KafkaClientConfiguration {
     ///
     /// Checks the ranges of numeric settings, that the maximum backoffs and setup timeout are not below their
     /// initial values, that a SASL security protocol has a mechanism and credentials (and that
-    /// `sasl.jaas.config` agrees with `sasl.mechanism`, `sasl.username` and `sasl.password`), and for a TLS
-    /// security protocol that a store location has a type (PEM or PKCS12), that store passwords go with PKCS12
-    /// stores, that no certificate or key is given twice, and that a client key comes with its certificate. Like the Java client, TLS settings are ignored without TLS and SASL settings
+    /// `sasl.jaas.config` agrees with `sasl.mechanism`, `sasl.username` and `sasl.password`) or, for OAUTHBEARER,
+    /// a token provider (and not also credentials), and for a TLS security protocol that a store location has a
+    /// type (PEM or PKCS12), that store passwords go with PKCS12 stores, that no certificate or key is given twice,
+    /// and that a client key comes with its certificate. Like the Java client, TLS settings are ignored without TLS and SASL settings
     /// without SASL.
     ///
     /// - Throws: ``KafkaConfigurationError`` naming the first inconsistent property.
@@ -198,6 +206,7 @@ extension KafkaClientConfiguration {
                 property: "sasl.mechanism",
                 message: "sasl.mechanism '\(java.rawValue)' and sasl.mechanisms '\(librdkafka.rawValue)' differ")
         }
+        try validateOAuthBearer()
         if let jaas = state.jaas {
             if let mechanism = state.saslMechanism ?? state.saslMechanisms ?? sasl?.mechanism,
                 !jaas.implements(mechanism)
@@ -219,7 +228,7 @@ extension KafkaClientConfiguration {
                     message: "sasl.password differs from the password in sasl.jaas.config; set only one of them")
             }
         }
-        guard sasl == nil else { return }
+        guard sasl == nil, oauthBearerTokenProvider == nil else { return }
         if state.saslMechanism == nil, state.saslMechanisms == nil, let jaas = state.jaas, !jaas.isPlain {
             throw KafkaConfigurationError(
                 property: "sasl.mechanism",
@@ -229,8 +238,8 @@ extension KafkaClientConfiguration {
         if state.saslMechanism == nil, state.saslMechanisms == nil, state.jaas == nil {
             throw KafkaConfigurationError(
                 property: "sasl.mechanism",
-                message: "\(protocolName) needs sasl.mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512) and "
-                    + "credentials (sasl.jaas.config, or sasl.username and sasl.password)")
+                message: "\(protocolName) needs sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER) "
+                    + "and credentials (sasl.jaas.config, or sasl.username and sasl.password)")
         }
         if state.saslUsername == nil, state.jaas?.username == nil {
             throw KafkaConfigurationError(
@@ -400,6 +409,7 @@ extension KafkaClientConfiguration: CustomStringConvertible, CustomDebugStringCo
             ("enable.ssl.certificate.verification", "\(tls.verifyCertificate)"),
             ("sasl.mechanism", sasl?.mechanism.rawValue ?? "nil"), ("sasl.username", optional(sasl?.username)),
             ("sasl.password", secret(sasl?.password)),
+            ("sasl.oauthbearer.token.provider", redactedTokenProvider),
         ]
     }
 }

@@ -38,6 +38,9 @@ package struct ConnectionSettings: Sendable {
     package var maximumResponseSize: Int
     /// SASL credentials when the security protocol uses SASL.
     package var sasl: SASLCredentials?
+    /// The client's SASL/OAUTHBEARER tokens when the security protocol uses SASL with a token provider (then
+    /// ``sasl`` is nil).
+    package var oauthBearer: OAuthBearerTokenCache?
     /// The TLS context when the security protocol uses TLS.
     package var tls: NIOSSLContext?
     /// Where metrics go (swift-metrics' bootstrapped factory by default).
@@ -55,7 +58,10 @@ package struct ConnectionSettings: Sendable {
         connectionSetupTimeout = configuration.connectionSetupTimeout
         maximumInFlight = configuration.maxInFlightRequestsPerConnection
         maximumResponseSize = configuration.maximumResponseSize
-        if configuration.securityProtocol.usesSASL {
+        if configuration.securityProtocol.usesSASL, let provider = configuration.oauthBearerTokenProvider {
+            oauthBearer = OAuthBearerTokenCache(provider: provider)
+            sasl = nil
+        } else if configuration.securityProtocol.usesSASL {
             guard let credentials = configuration.sasl else {
                 throw KafkaNetworkError(
                     .authenticationFailed,
@@ -128,11 +134,21 @@ package final class BrokerConnection: Sendable {
         if let nodeID { logger[metadataKey: "kafka.broker.id"] = "\(nodeID)" }
         logger[metadataKey: "kafka.connection.kind"] = "\(kind.rawValue)"
 
-        let eventLoop = eventLoopGroup.next()
-        let ready = eventLoop.makePromise(of: NegotiatedVersions.self)
-        let setup = ConnectionSetupStateMachine.Configuration(
+        // The token first: the promise below must be completed once created.
+        var setupConfiguration = ConnectionSetupStateMachine.Configuration(
             clientSoftwareName: settings.clientSoftwareName, clientSoftwareVersion: settings.clientSoftwareVersion,
             sasl: settings.sasl)
+        if let oauthBearer = settings.oauthBearer {
+            do {
+                setupConfiguration.oauthBearerToken = try await oauthBearer.token()
+            } catch {
+                logger.debug("no OAUTHBEARER token", metadata: ["error": "\(error)"])
+                throw KafkaNetworkError(error.kind, error.message, broker: label)
+            }
+        }
+        let setup = setupConfiguration
+        let eventLoop = eventLoopGroup.next()
+        let ready = eventLoop.makePromise(of: NegotiatedVersions.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(max(1, KafkaConnectionHandler.nanoseconds(settings.connectionSetupTimeout))))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -12,6 +12,9 @@ struct ConnectionSetupStateMachine {
         var clientSoftwareName: String
         var clientSoftwareVersion: String
         var sasl: SASLCredentials?
+        /// The token for SASL/OAUTHBEARER, taken from the client's token cache before connecting; used instead of
+        /// ``sasl`` when set.
+        var oauthBearerToken: OAuthBearerToken?
         /// The first ApiVersions version tried (the newest this package knows).
         var apiVersionsVersion: Int16 = ApiVersionsRequest.validVersions.upperBound
     }
@@ -116,7 +119,12 @@ struct ConnectionSetupStateMachine {
             return fail(.unsupportedVersion, "ApiVersions v\(version) failed with \(code.name)", api: .apiVersions)
         }
         let versions = NegotiatedVersions(response: response)
-        guard let sasl = configuration.sasl else {
+        let client: SASLClient
+        if let token = configuration.oauthBearerToken {
+            client = SASLClient(oauthBearer: token)
+        } else if let sasl = configuration.sasl {
+            client = SASLClient(credentials: sasl)
+        } else {
             state = .ready
             return .ready(versions)
         }
@@ -135,10 +143,9 @@ struct ConnectionSetupStateMachine {
                 "the broker only supports SaslHandshake v0 (Kafka before 1.0); SASL needs SaslHandshake v1",
                 api: .saslHandshake)
         }
-        state = .awaitingSaslHandshake(
-            versions, authenticateVersion: authenticateVersion, SASLClient(credentials: sasl))
+        state = .awaitingSaslHandshake(versions, authenticateVersion: authenticateVersion, client)
         return .send(
-            .saslHandshake(SaslHandshakeRequest(mechanism: sasl.mechanism.rawValue), version: handshakeVersion))
+            .saslHandshake(SaslHandshakeRequest(mechanism: client.mechanism.rawValue), version: handshakeVersion))
     }
 
     mutating func saslHandshakeReceived(_ response: SaslHandshakeResponse) -> Action {
@@ -170,6 +177,9 @@ struct ConnectionSetupStateMachine {
         let code = KafkaErrorCode(rawValue: response.errorCode)
         guard code == .none else {
             let detail = response.errorMessage.map { ": \($0)" } ?? ""
+            if let message = client.failureMessage(brokerMessage: response.errorMessage, code: code.name) {
+                return fail(.authenticationFailed, message, api: .saslAuthenticate)
+            }
             return fail(
                 .authenticationFailed,
                 "SASL \(client.mechanism.rawValue) authentication failed for user '\(configuration.sasl?.username ?? "")' "

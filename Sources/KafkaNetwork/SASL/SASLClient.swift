@@ -21,6 +21,9 @@ package struct SASLClient: Sendable {
         case plain(SASLPlainExchange)
         case scramSHA256(SCRAMClientExchange<SHA256>)
         case scramSHA512(SCRAMClientExchange<SHA512>)
+        case oauthBearer(OAuthBearerExchange)
+        /// OAUTHBEARER asked for with a username and password: it fails to start.
+        case oauthBearerWithoutToken
     }
 
     /// The mechanism of this exchange.
@@ -48,7 +51,22 @@ package struct SASLClient: Sendable {
                 SCRAMClientExchange(
                     mechanismName: credentials.mechanism.rawValue, username: credentials.username,
                     password: credentials.password, clientNonce: nonce))
+        case .oauthBearer:
+            exchange = .oauthBearerWithoutToken
         }
+    }
+
+    /// Creates the client side of a SASL/OAUTHBEARER exchange with `token`.
+    package init(oauthBearer token: OAuthBearerToken) {
+        mechanism = .oauthBearer
+        exchange = .oauthBearer(OAuthBearerExchange(token: token))
+    }
+
+    /// The message for a SaslAuthenticate request the broker failed with `code` and `brokerMessage`, when the
+    /// mechanism words it itself (OAUTHBEARER: what the broker's error JSON said); `nil` otherwise.
+    package func failureMessage(brokerMessage: String?, code: String) -> String? {
+        guard case .oauthBearer(let oauth) = exchange else { return nil }
+        return oauth.failureMessage(brokerMessage: brokerMessage, code: code)
     }
 
     /// The first message the client sends.
@@ -63,6 +81,13 @@ package struct SASLClient: Sendable {
         case .scramSHA512(var scram):
             defer { exchange = .scramSHA512(scram) }
             return try scram.start()
+        case .oauthBearer(var oauth):
+            defer { exchange = .oauthBearer(oauth) }
+            return try oauth.start()
+        case .oauthBearerWithoutToken:
+            throw SASLError(
+                "SASL/OAUTHBEARER needs a token provider (KafkaClientConfiguration.oauthBearerTokenProvider, or "
+                    + "sasl.jaas.config with OAuthBearerLoginModule), not a username and password")
         }
     }
 
@@ -79,6 +104,11 @@ package struct SASLClient: Sendable {
         case .scramSHA512(var scram):
             defer { exchange = .scramSHA512(scram) }
             return try scram.receive(serverMessage)
+        case .oauthBearer(var oauth):
+            defer { exchange = .oauthBearer(oauth) }
+            return try oauth.receive(serverMessage)
+        case .oauthBearerWithoutToken:
+            throw SASLError("OAUTHBEARER: received a server message before the exchange started")
         }
     }
 

@@ -8,6 +8,10 @@ public enum SASLMechanism: String, Sendable, Hashable, CaseIterable {
     case scramSHA256 = "SCRAM-SHA-256"
     /// SCRAM-SHA-512 (RFC 5802 with SHA-512, as Kafka implements it).
     case scramSHA512 = "SCRAM-SHA-512"
+    /// SASL/OAUTHBEARER (RFC 7628, KIP-255): an OAuth 2 bearer token from
+    /// ``KafkaClientConfiguration/oauthBearerTokenProvider`` (or from `sasl.jaas.config` with Kafka's
+    /// `OAuthBearerLoginModule`), not a username and password. Use it only over TLS outside development.
+    case oauthBearer = "OAUTHBEARER"
 }
 
 /// Credentials for SASL (username/password mechanisms).

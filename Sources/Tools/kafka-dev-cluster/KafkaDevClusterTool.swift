@@ -75,7 +75,9 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
 
     @Option(
         name: .customLong("sasl-mechanism"),
-        help: ArgumentHelp("Require SASL with this mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); repeatable."))
+        help: ArgumentHelp(
+            "Require SASL with this mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, or OAUTHBEARER with Kafka's "
+                + "unsecured tokens); repeatable."))
     var saslMechanisms: [String] = []
 
     @Option(
@@ -138,7 +140,8 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
         for user in users where !user.contains(":") {
             throw ValidationError("--user expects name:password, not '\(user)'.")
         }
-        for mechanism in saslMechanisms where !["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"].contains(mechanism) {
+        for mechanism in saslMechanisms
+        where !["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"].contains(mechanism) {
             throw ValidationError("Unsupported SASL mechanism '\(mechanism)'.")
         }
         guard connectionsMaxReauthMs >= 0 else {
