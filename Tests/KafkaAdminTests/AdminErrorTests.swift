@@ -57,7 +57,7 @@ struct AdminErrorTests {
 
     @Test("a cancelled call: REQUEST_TIMED_OUT with isCancellation, naming the resource")
     func cancelledCall() async throws {
-        let admin = try Self.unreachableAdmin(["request.timeout.ms": "30000", "retries": "100000"])
+        let admin = try Self.unreachableAdmin(["request.timeout.ms": "120000", "retries": "100000"])
         let started = ContinuousClock.now
         let call = Task { try await admin.describeTopics(["orders"]) }
         try await Task.sleep(for: .milliseconds(300))
@@ -73,8 +73,9 @@ struct AdminErrorTests {
         } catch {
             Issue.record("expected an AdminError, got \(error)")
         }
-        // The call ends at the cancellation, long before request.timeout.ms.
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // The call ends at the cancellation, long before request.timeout.ms (two minutes; the bound leaves room for a
+        // loaded machine).
+        #expect(ContinuousClock.now - started < .seconds(60))
         await admin.close()
     }
 }
