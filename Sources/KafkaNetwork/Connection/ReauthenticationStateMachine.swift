@@ -35,8 +35,8 @@ struct ReauthenticationStateMachine {
         var authentication: Authentication
         var handshakeVersion: Int16
         var authenticateVersion: Int16
-        /// How long the broker may take to answer each SASL request (`request.timeout.ms`), and the token cache to
-        /// deliver a token.
+        /// How long the broker may take to answer each SASL request, and the token cache to deliver a token
+        /// (`request.timeout.ms`).
         var requestTimeout: Duration
 
         init(
