@@ -1,5 +1,9 @@
+import Foundation
+import KafkaDevCluster
 import KafkaProtocol
+import Logging
 import MetricsTestKit
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -432,5 +436,75 @@ import Testing
         broker.loop.advanceTime(by: .seconds(3_600))
         #expect(try broker.nextRequest() == nil)
         #expect(metrics.counterTotal(label: "kafka_client_reauthentications_total") == 0)
+    }
+}
+
+/// OAUTHBEARER re-authentication against the dev cluster when the token provider stops delivering: the connection's
+/// re-authentication fails with one clear error (logged, without the token) and the connection closes.
+@Suite(.timeLimit(.minutes(3)))
+struct OAuthBearerReauthenticationFailureTests {
+    /// The first token is an unsecured one for `alice` that expires within three seconds; every later call fails.
+    final class FailingAfterFirstToken: OAuthBearerTokenProvider, Sendable {
+        let calls = NIOLockedValueBox(0)
+        let issued = NIOLockedValueBox<String?>(nil)
+
+        func token() async throws -> OAuthBearerToken {
+            let call = calls.withLockedValue { count in
+                count += 1
+                return count
+            }
+            guard call == 1 else { throw Unavailable() }
+            let now = Int64(Date().timeIntervalSince1970)
+            func base64URL(_ text: String) -> String {
+                Data(text.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+                    .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            }
+            let claims = #"{"sub":"alice","iat":\#(now),"exp":\#(now + 3)}"#
+            let value = base64URL(#"{"alg":"none"}"#) + "." + base64URL(claims) + "."
+            issued.withLockedValue { $0 = value }
+            return OAuthBearerToken(value: value, expirationMillis: (now + 3) * 1000, principalName: "alice")
+        }
+    }
+
+    struct Unavailable: Error, CustomStringConvertible {
+        var description: String { "identity provider unavailable" }
+    }
+
+    @Test func aFailingTokenProviderFailsTheReauthenticationWithAClearError() async throws {
+        var brokerConfiguration = DevClusterConfiguration()
+        brokerConfiguration.saslMechanisms = ["OAUTHBEARER"]
+        brokerConfiguration.connectionsMaxReauth = .seconds(2)
+        let cluster = try await DevCluster(configuration: brokerConfiguration)
+        let records = NIOLockedValueBox<[ObservabilityTests.CapturingLogHandler.Record]>([])
+        let logger = Logger(label: "reauth") { _ in ObservabilityTests.CapturingLogHandler(records: records) }
+        var configuration = try KafkaClientConfiguration(properties: [
+            "bootstrap.servers": cluster.bootstrapServers, "security.protocol": "SASL_PLAINTEXT",
+        ])
+        let provider = FailingAfterFirstToken()
+        configuration.oauthBearerTokenProvider = provider
+        configuration.retries = 0
+        let client = try KafkaClusterClient(configuration: configuration, logger: logger)
+        _ = try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
+
+        // The session lasts 2 s and the token at most 3 s: by the second re-authentication at the latest, the
+        // cache has no unexpired token left and the provider fails.
+        let deadline = ContinuousClock.now + .seconds(8)
+        var failure: ObservabilityTests.CapturingLogHandler.Record?
+        while failure == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            failure = records.withLockedValue { logged in
+                logged.first { $0.message == "SASL re-authentication failed; closing the connection" }
+            }
+        }
+        let logged = try #require(failure, "the re-authentication failed")
+        let error = logged.metadata["error"] ?? ""
+        #expect(error.contains("SASL re-authentication: no OAUTHBEARER token"), "\(error)")
+        #expect(error.contains("identity provider unavailable"), "\(error)")
+        let token = try #require(provider.issued.withLockedValue { $0 })
+        #expect(!error.contains(token))
+        #expect(records.withLockedValue { $0.allSatisfy { !"\($0.metadata)".contains(token) } }, "no log shows it")
+        #expect(cluster.reauthenticationCount <= 1)
+        await client.shutdown()
+        await cluster.shutdown()
     }
 }
