@@ -19,7 +19,7 @@
 # in the past, such as the tokens of a client with
 #   sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";
 # (development only: anyone can make such a token). A third listener, SASL_REAUTH (SASL_PLAINTEXT with PLAIN,
-# SCRAM-SHA-256 and SCRAM-SHA-512, the same users), ends SASL sessions after connections.max.reauth.ms
+# SCRAM-SHA-256, SCRAM-SHA-512 and unsecured OAUTHBEARER, the same users), ends SASL sessions after connections.max.reauth.ms
 # (KAFKA_BROKER_REAUTH_MS, default 3000): clients must re-authenticate on their connections (KIP-368) or be
 # disconnected. `start` writes DIR/broker.env, which names the ports (the SASL_REAUTH listener's as
 # KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS), pids and log files, and prints the same lines.
@@ -171,11 +171,12 @@ listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.secu
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";
-listener.name.sasl_reauth.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_reauth.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
 listener.name.sasl_reauth.connections.max.reauth.ms=$reauth_ms
 listener.name.sasl_reauth.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
 listener.name.sasl_reauth.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_reauth.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_reauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";
 log.dirs=$dir/kafka-logs
 zookeeper.connect=127.0.0.1:$zk_port
 zookeeper.connection.timeout.ms=30000

@@ -1,5 +1,9 @@
+import Foundation
+import KafkaDevCluster
 import KafkaProtocol
+import Logging
 import MetricsTestKit
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -157,6 +161,145 @@ import Testing
         #expect(error.api == .saslHandshake)
     }
 
+    // MARK: OAUTHBEARER
+
+    static func oauthMachine() -> Machine {
+        Machine(
+            configuration: .init(
+                authentication: .oauthBearer, handshakeVersion: 1, authenticateVersion: 1,
+                requestTimeout: .seconds(30)))
+    }
+
+    /// A token (not a JWT: the client sends any printable value) that expires in an hour.
+    static func token(_ value: String) -> OAuthBearerToken {
+        OAuthBearerToken(
+            value: value, expirationMillis: OAuthBearerClock.system.nowMillis() + 3_600_000, principalName: "alice",
+            extensions: ["logicalCluster": "lkc-1"])
+    }
+
+    @Test func oauthBearerReauthenticationAsksForATokenThenRunsTheExchangeWithIt() throws {
+        var machine = Self.oauthMachine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start, fraction: 0.9)
+        #expect(machine.timerFired(now: start + .milliseconds(500)) == .scheduleTimer(start + .milliseconds(900)))
+        let due = start + .milliseconds(900)
+        let fetch = machine.timerFired(now: due)
+        #expect(fetch == .fetchToken(deadline: due + .seconds(30)), "the token is awaited for request.timeout.ms")
+        #expect(machine.isAwaitingToken)
+        #expect(!machine.isReauthenticating, "requests keep flowing while the token is fetched")
+        #expect(machine.awaitedAPI == nil)
+        #expect(machine.nextDeadline == due + .seconds(30))
+
+        let arrived = due + .milliseconds(20)
+        guard case .begin(let handshake, let version) = machine.tokenReceived(Self.token("new-token"), now: arrived)
+        else {
+            Issue.record("expected the handshake once the token arrived")
+            return
+        }
+        #expect(handshake.mechanism == "OAUTHBEARER")
+        #expect(version == 1)
+        #expect(machine.isReauthenticating)
+        #expect(!machine.isAwaitingToken)
+        #expect(machine.awaitedAPI == .saslHandshake)
+        #expect(machine.nextDeadline == arrived + .seconds(30))
+        guard case .send(let authenticate, _) = machine.handshakeReceived(SaslHandshakeResponse(), now: arrived)
+        else {
+            Issue.record("expected SaslAuthenticate")
+            return
+        }
+        // RFC 7628's client-first message with the token just delivered, not the one of the first authentication.
+        #expect(
+            Array(buffer: authenticate.authBytes)
+                == Array("n,,\u{1}auth=Bearer new-token\u{1}logicalCluster=lkc-1\u{1}\u{1}".utf8))
+        #expect(machine.awaitedAPI == .saslAuthenticate)
+        let done = arrived + .milliseconds(10)
+        let completed = machine.authenticateReceived(Self.authenticated(lifetimeMs: 1_000), now: done, fraction: 0.85)
+        #expect(completed == .completed(next: done + .milliseconds(850)))
+        #expect(machine.count == 1)
+        #expect(!machine.isReauthenticating)
+
+        // The next session asks for a token again.
+        let next = done + .milliseconds(850)
+        #expect(machine.timerFired(now: next) == .fetchToken(deadline: next + .seconds(30)))
+        guard case .begin = machine.tokenReceived(Self.token("newer-token"), now: next) else {
+            Issue.record("expected the handshake")
+            return
+        }
+        guard case .send(let again, _) = machine.handshakeReceived(SaslHandshakeResponse(), now: next) else {
+            Issue.record("expected SaslAuthenticate")
+            return
+        }
+        #expect(String(decoding: again.authBytes.readableBytesView, as: UTF8.self).contains("auth=Bearer newer-token"))
+    }
+
+    @Test func aFailedTokenFetchFailsTheReauthenticationWithoutTheToken() {
+        var machine = Self.oauthMachine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start)
+        _ = machine.timerFired(now: start + .seconds(1))
+        let action = machine.tokenFailed(
+            KafkaNetworkError(.authenticationFailed, "SASL/OAUTHBEARER: could not get a token: HTTP 503"))
+        guard case .fail(let error) = action else {
+            Issue.record("expected a failure, got \(action)")
+            return
+        }
+        #expect(error.kind == .authenticationFailed)
+        #expect(error.message.contains("re-authentication"))
+        #expect(error.message.contains("OAUTHBEARER"))
+        #expect(error.message.contains("HTTP 503"))
+        #expect(machine.nextDeadline == nil, "nothing is scheduled after a failure")
+        #expect(machine.count == 0)
+        // A token that arrives after the failure is ignored.
+        #expect(machine.tokenReceived(Self.token("late"), now: start + .seconds(2)) == .none)
+    }
+
+    @Test func noTokenWithinTheRequestTimeoutFailsTheReauthentication() {
+        var machine = Self.oauthMachine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start)
+        let begun = start + .seconds(1)
+        #expect(machine.timerFired(now: begun) == .fetchToken(deadline: begun + .seconds(30)))
+        #expect(machine.timerFired(now: begun + .seconds(29)) == .scheduleTimer(begun + .seconds(30)))
+        guard case .fail(let error) = machine.timerFired(now: begun + .seconds(30)) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.kind == .authenticationFailed)
+        #expect(error.message.contains("no OAUTHBEARER token"))
+        #expect(machine.tokenReceived(Self.token("late"), now: begun + .seconds(31)) == .none)
+    }
+
+    @Test func aRefusedOAuthBearerReauthenticationNamesThePrincipalNotTheToken() {
+        var machine = Self.oauthMachine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start)
+        _ = machine.timerFired(now: start + .seconds(1))
+        _ = machine.tokenReceived(Self.token("secret-token-value"), now: start + .seconds(1))
+        _ = machine.handshakeReceived(SaslHandshakeResponse(), now: start + .seconds(1))
+        let action = machine.authenticateReceived(
+            Self.authenticated(error: .saslAuthenticationFailed), now: start + .seconds(1))
+        guard case .fail(let error) = action else {
+            Issue.record("expected a failure, got \(action)")
+            return
+        }
+        #expect(error.kind == .authenticationFailed)
+        #expect(error.message.contains("re-authentication"))
+        #expect(error.message.contains("'alice'"))
+        #expect(!error.message.contains("secret-token-value"))
+    }
+
+    @Test func plainNeverAsksForAToken() {
+        var machine = Self.machine()
+        let start = ContinuousClock.now
+        _ = machine.authenticated(sessionLifetimeMs: 1_000, now: start)
+        guard case .begin = machine.timerFired(now: start + .seconds(1)) else {
+            Issue.record("expected the handshake at once")
+            return
+        }
+        #expect(machine.tokenReceived(Self.token("unasked"), now: start + .seconds(1)) == .none)
+        #expect(machine.awaitedAPI == .saslHandshake)
+    }
+
     // MARK: the pipeline across a re-authentication
 
     @Test func heldPipelineKeepsRequestsInFlightAndQueuesNewOnes() {
@@ -293,5 +436,75 @@ import Testing
         broker.loop.advanceTime(by: .seconds(3_600))
         #expect(try broker.nextRequest() == nil)
         #expect(metrics.counterTotal(label: "kafka_client_reauthentications_total") == 0)
+    }
+}
+
+/// OAUTHBEARER re-authentication against the dev cluster when the token provider stops delivering: the connection's
+/// re-authentication fails with one clear error (logged, without the token) and the connection closes.
+@Suite(.timeLimit(.minutes(3)))
+struct OAuthBearerReauthenticationFailureTests {
+    /// The first token is an unsecured one for `alice` that expires within three seconds; every later call fails.
+    final class FailingAfterFirstToken: OAuthBearerTokenProvider, Sendable {
+        let calls = NIOLockedValueBox(0)
+        let issued = NIOLockedValueBox<String?>(nil)
+
+        func token() async throws -> OAuthBearerToken {
+            let call = calls.withLockedValue { count in
+                count += 1
+                return count
+            }
+            guard call == 1 else { throw Unavailable() }
+            let now = Int64(Date().timeIntervalSince1970)
+            func base64URL(_ text: String) -> String {
+                Data(text.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+                    .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            }
+            let claims = #"{"sub":"alice","iat":\#(now),"exp":\#(now + 3)}"#
+            let value = base64URL(#"{"alg":"none"}"#) + "." + base64URL(claims) + "."
+            issued.withLockedValue { $0 = value }
+            return OAuthBearerToken(value: value, expirationMillis: (now + 3) * 1000, principalName: "alice")
+        }
+    }
+
+    struct Unavailable: Error, CustomStringConvertible {
+        var description: String { "identity provider unavailable" }
+    }
+
+    @Test func aFailingTokenProviderFailsTheReauthenticationWithAClearError() async throws {
+        var brokerConfiguration = DevClusterConfiguration()
+        brokerConfiguration.saslMechanisms = ["OAUTHBEARER"]
+        brokerConfiguration.connectionsMaxReauth = .seconds(2)
+        let cluster = try await DevCluster(configuration: brokerConfiguration)
+        let records = NIOLockedValueBox<[ObservabilityTests.CapturingLogHandler.Record]>([])
+        let logger = Logger(label: "reauth") { _ in ObservabilityTests.CapturingLogHandler(records: records) }
+        var configuration = try KafkaClientConfiguration(properties: [
+            "bootstrap.servers": cluster.bootstrapServers, "security.protocol": "SASL_PLAINTEXT",
+        ])
+        let provider = FailingAfterFirstToken()
+        configuration.oauthBearerTokenProvider = provider
+        configuration.retries = 0
+        let client = try KafkaClusterClient(configuration: configuration, logger: logger)
+        _ = try await client.send(MetadataRequest(), to: .anyBroker, kind: .admin)
+
+        // The session lasts 2 s and the token at most 3 s: by the second re-authentication at the latest, the
+        // cache has no unexpired token left and the provider fails.
+        let deadline = ContinuousClock.now + .seconds(8)
+        var failure: ObservabilityTests.CapturingLogHandler.Record?
+        while failure == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            failure = records.withLockedValue { logged in
+                logged.first { $0.message == "SASL re-authentication failed; closing the connection" }
+            }
+        }
+        let logged = try #require(failure, "the re-authentication failed")
+        let error = logged.metadata["error"] ?? ""
+        #expect(error.contains("SASL re-authentication: no OAUTHBEARER token"), "\(error)")
+        #expect(error.contains("identity provider unavailable"), "\(error)")
+        let token = try #require(provider.issued.withLockedValue { $0 })
+        #expect(!error.contains(token))
+        #expect(records.withLockedValue { $0.allSatisfy { !"\($0.metadata)".contains(token) } }, "no log shows it")
+        #expect(cluster.reauthenticationCount <= 1)
+        await client.shutdown()
+        await cluster.shutdown()
     }
 }

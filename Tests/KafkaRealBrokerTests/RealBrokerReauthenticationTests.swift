@@ -76,16 +76,26 @@ struct RealBrokerReauthenticationTests {
 
     @Test(
         "our producer and consumer keep working across re-authentications, nothing lost",
-        arguments: ["PLAIN", "SCRAM-SHA-512"])
+        arguments: ["PLAIN", "SCRAM-SHA-512", "OAUTHBEARER"])
     func producerAndConsumerReauthenticate(mechanism: String) async throws {
         let broker = try await RealKafkaBroker.shared()
         let topic = RealBroker.topic("reauth-\(mechanism.lowercased())")
         try await RealBroker.createTopic(topic, on: broker)
         let metrics = TestMetrics()
-        let sasl = [
+        var sasl = [
             "bootstrap.servers": broker.saslReauthBootstrapServers, "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanism": mechanism, "sasl.username": "alice", "sasl.password": "alice-secret",
+            "sasl.mechanism": mechanism,
         ]
+        if mechanism == "OAUTHBEARER" {
+            // Unsecured tokens that live five seconds: the token cache replaces them during the run, and Kafka ends
+            // a session no later than its token's expiry, so later re-authentications need the fresh tokens.
+            sasl["sasl.jaas.config"] =
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                + #"unsecuredLoginStringClaim_sub="alice" unsecuredLoginLifetimeSeconds="5";"#
+        } else {
+            sasl["sasl.username"] = "alice"
+            sasl["sasl.password"] = "alice-secret"
+        }
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(properties: sasl.merging(["acks": "all"]) { $1 }),
             metricsFactory: metrics)
@@ -98,9 +108,17 @@ struct RealBrokerReauthenticationTests {
         let duration = broker.reauthenticationInterval * 4
         async let produced = Self.produceSteadily(producer, topic: topic, for: duration)
         var received: [String] = []
-        let end = ContinuousClock.now + duration
+        let start = ContinuousClock.now
+        let end = start + duration
+        // Every connection sends one SaslHandshake when it is set up and one per re-authentication attempt. After
+        // one second, before the first re-authentication, the handshakes so far are the connections the clients
+        // need; a later one that is neither a re-authentication nor one of those is a connection that failed.
+        var earlySetups: Int64?
         while ContinuousClock.now < end {
             received += try await consumer.poll(timeout: .milliseconds(500)).map(Self.value)
+            if earlySetups == nil, ContinuousClock.now >= start + .seconds(1) {
+                earlySetups = Self.handshakes(metrics)
+            }
         }
         let sent = try await produced
         let deadline = ContinuousClock.now + .seconds(30)
@@ -114,7 +132,14 @@ struct RealBrokerReauthenticationTests {
         #expect(received == sent, "no record lost, duplicated or reordered")
         let counted = metrics.counterTotal(label: "kafka_client_reauthentications_total")
         #expect(counted >= 3, "re-authentications: \(counted)")
+        let setups = Self.handshakes(metrics) - counted
+        #expect(setups == earlySetups, "no re-authentication failed and no connection was replaced")
         #expect(metrics.counterTotal(label: "kafka_client_connection_failures_total") == 0)
+    }
+
+    /// The SaslHandshake requests the clients sent.
+    static func handshakes(_ metrics: TestMetrics) -> Int64 {
+        metrics.counterTotal(label: "kafka_client_requests_total", dimensions: [("api", "SaslHandshake")])
     }
 
     static func value(_ record: ConsumerRecord) -> String {

@@ -168,7 +168,8 @@ package final class BrokerConnection: Sendable {
                             clientID: settings.clientID, broker: label,
                             readyPromise: ready, logger: logger,
                             metrics: ConnectionMetrics(
-                                clientID: settings.clientID, broker: "\(address)", factory: settings.metricsFactory)))
+                                clientID: settings.clientID, broker: "\(address)", factory: settings.metricsFactory),
+                            oauthBearerTokens: settings.oauthBearer))
                 }
             }
         let channel: any Channel

@@ -6,17 +6,26 @@ import NIOCore
 /// answers and performs its actions on the ``RequestPipeline`` (hold, release) and the channel.
 extension KafkaConnectionHandler {
     /// After the setup's authentication: schedules the first re-authentication when the broker announced a session
-    /// lifetime.
+    /// lifetime. An OAUTHBEARER connection re-authenticates with a fresh token from ``oauthBearerTokens``; without
+    /// that cache it is not re-authenticated.
     func startReauthenticationSchedule(
         versions: NegotiatedVersions, sessionLifetimeMs: Int64, context: ChannelHandlerContext
     ) {
-        guard let credentials = setupConfiguration.sasl,
-            let handshake = try? versions.version(for: SaslHandshakeRequest.self),
+        let authentication: ReauthenticationStateMachine.Configuration.Authentication
+        if setupConfiguration.oauthBearerToken != nil {
+            guard oauthBearerTokens != nil else { return }
+            authentication = .oauthBearer
+        } else if let credentials = setupConfiguration.sasl {
+            authentication = .credentials(credentials)
+        } else {
+            return
+        }
+        guard let handshake = try? versions.version(for: SaslHandshakeRequest.self),
             let authenticate = try? versions.version(for: SaslAuthenticateRequest.self)
         else { return }
         var machine = ReauthenticationStateMachine(
             configuration: .init(
-                credentials: credentials, handshakeVersion: handshake, authenticateVersion: authenticate,
+                authentication: authentication, handshakeVersion: handshake, authenticateVersion: authenticate,
                 requestTimeout: setupTimeout))
         let action = machine.authenticated(sessionLifetimeMs: sessionLifetimeMs, now: now(context))
         reauthentication = machine
@@ -66,6 +75,9 @@ extension KafkaConnectionHandler {
             break
         case .scheduleTimer(let deadline):
             armReauthenticationTimer(deadline, context: context)
+        case .fetchToken(let deadline):
+            armReauthenticationTimer(deadline, context: context)
+            fetchReauthenticationToken(context: context)
         case .begin(let request, let version):
             logger.debug("SASL re-authentication begins")
             sendReauthentication(.saslHandshake(request, version: version), context: context)
@@ -89,6 +101,41 @@ extension KafkaConnectionHandler {
             logger.warning("SASL re-authentication failed; closing the connection", metadata: ["error": "\(error)"])
             fail(error.with(broker: broker), context: context)
         }
+    }
+
+    /// Asks the token cache for an unexpired token off the event loop and feeds the answer to the machine on it.
+    private func fetchReauthenticationToken(context: ChannelHandlerContext) {
+        guard let tokens = oauthBearerTokens else {
+            performReauthentication(
+                reauthentication?.tokenFailed(KafkaNetworkError(.authenticationFailed, "no OAUTHBEARER token cache"))
+                    ?? .none,
+                context: context)
+            return
+        }
+        logger.debug("SASL re-authentication: fetching an OAUTHBEARER token")
+        let eventLoop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        Task {
+            let result: Result<OAuthBearerToken, KafkaNetworkError>
+            do throws(KafkaNetworkError) {
+                result = .success(try await tokens.token())
+            } catch {
+                result = .failure(error)
+            }
+            eventLoop.execute { handler.value.reauthenticationTokenArrived(result) }
+        }
+    }
+
+    /// The token cache answered: the exchange begins with the token, or the re-authentication fails.
+    private func reauthenticationTokenArrived(_ result: Result<OAuthBearerToken, KafkaNetworkError>) {
+        guard let context, case .ready = state, var machine = reauthentication, machine.isAwaitingToken else { return }
+        let action: ReauthenticationStateMachine.Action
+        switch result {
+        case .success(let token): action = machine.tokenReceived(token, now: now(context))
+        case .failure(let error): action = machine.tokenFailed(error)
+        }
+        reauthentication = machine
+        performReauthentication(action, context: context)
     }
 
     /// Writes one SASL request of the exchange with a correlation id from the pipeline, which holds new requests

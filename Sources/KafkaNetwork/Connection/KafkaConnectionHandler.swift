@@ -63,12 +63,15 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     /// The correlation id and version of the re-authentication request in flight.
     var reauthenticationAwaiting: (correlationID: Int32, version: Int16)?
     var reauthenticationTimer: Scheduled<Void>?
+    /// The client's OAUTHBEARER tokens, for the fresh token of each re-authentication.
+    let oauthBearerTokens: OAuthBearerTokenCache?
 
     init(
         setup: ConnectionSetupStateMachine.Configuration, maximumInFlight: Int, setupTimeout: Duration,
         clientID: String, broker: String, readyPromise: EventLoopPromise<NegotiatedVersions>,
-        logger: Logger, metrics: ConnectionMetrics
+        logger: Logger, metrics: ConnectionMetrics, oauthBearerTokens: OAuthBearerTokenCache? = nil
     ) {
+        self.oauthBearerTokens = oauthBearerTokens
         self.setupConfiguration = setup
         self.maximumInFlight = maximumInFlight
         self.setupTimeout = setupTimeout

@@ -9,6 +9,12 @@ import NIOCore
 /// client picks it, which spreads the connections of many clients), the connection authenticates again with the
 /// same mechanism and a fresh exchange: SaslHandshake, then SaslAuthenticate rounds. ApiVersions is not repeated.
 ///
+/// With SASL/OAUTHBEARER the exchange needs an unexpired token, which comes from the client's token cache
+/// (asynchronously, so not from this machine): at the re-authentication point the machine asks for one
+/// (``Action/fetchToken``) and waits, while requests keep flowing, until the handler feeds it the token
+/// (``tokenReceived(_:now:)``) or the failure (``tokenFailed(_:)``). Only then does the exchange begin with that token.
+/// A failed fetch, or no token within the request timeout, fails the connection.
+///
 /// Requests already in flight stay in flight: the broker answers them, in order, before the SaslHandshake, and the
 /// handler delivers those answers as usual. Requests submitted while the exchange runs wait in the
 /// ``RequestPipeline`` (``RequestPipeline/hold()``) and go out once it completes. A failed re-authentication (a
@@ -18,11 +24,38 @@ import NIOCore
 /// expires: nothing is scheduled.
 struct ReauthenticationStateMachine {
     struct Configuration {
-        var credentials: SASLCredentials
+        /// What the connection authenticates with.
+        enum Authentication {
+            /// PLAIN or SCRAM with a username and password.
+            case credentials(SASLCredentials)
+            /// OAUTHBEARER with a token fetched anew for each re-authentication.
+            case oauthBearer
+        }
+
+        var authentication: Authentication
         var handshakeVersion: Int16
         var authenticateVersion: Int16
-        /// How long the broker may take to answer each SASL request (`request.timeout.ms`).
+        /// How long the broker may take to answer each SASL request, and the token cache to deliver a token
+        /// (`request.timeout.ms`).
         var requestTimeout: Duration
+
+        init(
+            authentication: Authentication, handshakeVersion: Int16, authenticateVersion: Int16,
+            requestTimeout: Duration
+        ) {
+            self.authentication = authentication
+            self.handshakeVersion = handshakeVersion
+            self.authenticateVersion = authenticateVersion
+            self.requestTimeout = requestTimeout
+        }
+
+        init(
+            credentials: SASLCredentials, handshakeVersion: Int16, authenticateVersion: Int16, requestTimeout: Duration
+        ) {
+            self.init(
+                authentication: .credentials(credentials), handshakeVersion: handshakeVersion,
+                authenticateVersion: authenticateVersion, requestTimeout: requestTimeout)
+        }
     }
 
     enum Action: Equatable {
@@ -30,6 +63,9 @@ struct ReauthenticationStateMachine {
         case none
         /// Arm the timer for ``nextDeadline``.
         case scheduleTimer(ContinuousClock.Instant)
+        /// Get an unexpired OAUTHBEARER token from the client's token cache (and arm the timer for `deadline`), then
+        /// call ``tokenReceived(_:now:)`` or ``tokenFailed(_:)``. Requests keep flowing meanwhile.
+        case fetchToken(deadline: ContinuousClock.Instant)
         /// Hold new requests in the pipeline and send this SaslHandshake (the re-authentication begins).
         case begin(SaslHandshakeRequest, version: Int16)
         /// Send this SaslAuthenticate request.
@@ -45,6 +81,8 @@ struct ReauthenticationStateMachine {
         case unscheduled
         /// Re-authenticate at this instant.
         case scheduled(at: ContinuousClock.Instant)
+        /// Waiting for an OAUTHBEARER token from the token cache, until the deadline.
+        case awaitingToken(deadline: ContinuousClock.Instant)
         /// Waiting for the SaslHandshake answer, until the deadline.
         case awaitingHandshake(SASLClient, deadline: ContinuousClock.Instant)
         /// Waiting for a SaslAuthenticate answer, until the deadline.
@@ -67,7 +105,7 @@ struct ReauthenticationStateMachine {
     var isReauthenticating: Bool {
         switch state {
         case .awaitingHandshake, .authenticating: true
-        case .unscheduled, .scheduled, .failed: false
+        case .unscheduled, .scheduled, .awaitingToken, .failed: false
         }
     }
 
@@ -76,14 +114,21 @@ struct ReauthenticationStateMachine {
         switch state {
         case .awaitingHandshake: .saslHandshake
         case .authenticating: .saslAuthenticate
-        case .unscheduled, .scheduled, .failed: nil
+        case .unscheduled, .scheduled, .awaitingToken, .failed: nil
         }
     }
 
-    /// When the timer must fire: the scheduled re-authentication, or the deadline of the answer awaited.
+    /// Whether the machine waits for an OAUTHBEARER token (``tokenReceived(_:now:)`` or ``tokenFailed(_:)``).
+    var isAwaitingToken: Bool {
+        if case .awaitingToken = state { return true }
+        return false
+    }
+
+    /// When the timer must fire: the scheduled re-authentication, or the deadline of the token or answer awaited.
     var nextDeadline: ContinuousClock.Instant? {
         switch state {
         case .scheduled(let at): at
+        case .awaitingToken(let deadline): deadline
         case .awaitingHandshake(_, let deadline), .authenticating(_, let deadline): deadline
         case .unscheduled, .failed: nil
         }
@@ -113,12 +158,20 @@ struct ReauthenticationStateMachine {
         switch state {
         case .scheduled(let at):
             guard now >= at else { return .scheduleTimer(at) }
-            state = .awaitingHandshake(
-                SASLClient(credentials: configuration.credentials),
-                deadline: now.advanced(by: configuration.requestTimeout))
-            return .begin(
-                SaslHandshakeRequest(mechanism: configuration.credentials.mechanism.rawValue),
-                version: configuration.handshakeVersion)
+            switch configuration.authentication {
+            case .credentials(let credentials):
+                return begin(SASLClient(credentials: credentials), now: now)
+            case .oauthBearer:
+                let deadline = now.advanced(by: configuration.requestTimeout)
+                state = .awaitingToken(deadline: deadline)
+                return .fetchToken(deadline: deadline)
+            }
+        case .awaitingToken(let deadline):
+            guard now >= deadline else { return .scheduleTimer(deadline) }
+            return fail(
+                "SASL re-authentication: no OAUTHBEARER token from the token provider within "
+                    + "\(configuration.requestTimeout) (request.timeout.ms)", api: .saslHandshake,
+                kind: .authenticationFailed)
         case .awaitingHandshake(_, let deadline), .authenticating(_, let deadline):
             guard now >= deadline else { return .scheduleTimer(deadline) }
             let api: KafkaAPIKey = awaitedAPI ?? .saslAuthenticate
@@ -128,6 +181,26 @@ struct ReauthenticationStateMachine {
         case .unscheduled, .failed:
             return .none
         }
+    }
+
+    /// The token cache delivered `token` for the OAUTHBEARER re-authentication: the exchange begins with it.
+    /// A token that arrives after the machine gave up (or that nobody asked for) is ignored.
+    mutating func tokenReceived(_ token: OAuthBearerToken, now: ContinuousClock.Instant) -> Action {
+        guard case .awaitingToken = state else { return .none }
+        return begin(SASLClient(oauthBearer: token), now: now)
+    }
+
+    /// The token cache failed to deliver a token: the re-authentication fails (the error never holds a token).
+    mutating func tokenFailed(_ error: KafkaNetworkError) -> Action {
+        guard case .awaitingToken = state else { return .none }
+        return fail("SASL re-authentication: no OAUTHBEARER token: \(error.message)", api: .saslHandshake)
+    }
+
+    /// Begins the exchange with `client`: SaslHandshake with its mechanism.
+    private mutating func begin(_ client: SASLClient, now: ContinuousClock.Instant) -> Action {
+        state = .awaitingHandshake(client, deadline: now.advanced(by: configuration.requestTimeout))
+        return .begin(
+            SaslHandshakeRequest(mechanism: client.mechanism.rawValue), version: configuration.handshakeVersion)
     }
 
     mutating func handshakeReceived(_ response: SaslHandshakeResponse, now: ContinuousClock.Instant) -> Action {
@@ -160,10 +233,18 @@ struct ReauthenticationStateMachine {
         }
         let code = KafkaErrorCode(rawValue: response.errorCode)
         guard code == .none else {
+            if let message = client.failureMessage(brokerMessage: response.errorMessage, code: code.name) {
+                return fail("SASL re-authentication: \(message)", api: .saslAuthenticate)
+            }
             let detail = response.errorMessage.map { ": \($0)" } ?? ""
+            let user: String
+            switch configuration.authentication {
+            case .credentials(let credentials): user = " for user '\(credentials.username)'"
+            case .oauthBearer: user = ""
+            }
             return fail(
-                "SASL re-authentication with \(client.mechanism.rawValue) failed for user "
-                    + "'\(configuration.credentials.username)' (\(code.name))\(detail)", api: .saslAuthenticate)
+                "SASL re-authentication with \(client.mechanism.rawValue) failed\(user) (\(code.name))\(detail)",
+                api: .saslAuthenticate)
         }
         let step: SASLClient.Step
         do {

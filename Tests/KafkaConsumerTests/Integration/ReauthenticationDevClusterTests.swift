@@ -8,9 +8,9 @@ import Testing
 
 /// SASL re-authentication (KIP-368) end to end: the dev cluster ends SASL sessions after four seconds
 /// (`connections.max.reauth.ms`) and closes a connection that sends a request after its session expired, so a
-/// producer and a consumer that keep working for sixteen seconds without losing a record re-authenticated in time.
-/// (Four seconds leave the client 200–600 ms between its re-authentication and the session's end, which a loaded
-/// CI machine needs.)
+/// producer and a consumer that keep working for sixteen seconds without losing a record re-authenticated in time,
+/// with PLAIN, SCRAM, and OAUTHBEARER (a fresh token each time). (Four seconds leave the client 200–600 ms between
+/// its re-authentication and the session's end, which a loaded CI machine needs.)
 @Suite(.timeLimit(.minutes(3)))
 struct ReauthenticationDevClusterTests {
     /// Produces one record every 100 ms for `duration`, each acknowledged before the next; returns the values.
@@ -29,22 +29,28 @@ struct ReauthenticationDevClusterTests {
     }
 
     /// Runs the producer and the consumer side by side for `duration`, then reads what is left (up to 30 s).
+    /// `early` is the cluster's accepted connections after one second, before the first re-authentication (at
+    /// 85 % of a two-second session at the earliest): every connection the clients need is open by then, so a
+    /// later connection replaces one that failed.
     static func soak(
-        producer: KafkaProducer, consumer: KafkaConsumer, topic: String, duration: Duration
-    ) async throws -> (sent: [String], received: [String]) {
+        producer: KafkaProducer, consumer: KafkaConsumer, topic: String, duration: Duration, cluster: DevCluster
+    ) async throws -> (sent: [String], received: [String], early: Int) {
         try consumer.assign([TopicPartition(topic: topic, partition: 0)])
+        let start = ContinuousClock.now
         async let produced = produceSteadily(producer, topic: topic, for: duration)
         var received: [String] = []
-        let end = ContinuousClock.now + duration
+        var early: Int?
+        let end = start + duration
         while ContinuousClock.now < end {
             received += try await consumer.poll(timeout: .milliseconds(500)).map { ConsumerTests.string($0.value) }
+            if early == nil, ContinuousClock.now >= start + .seconds(1) { early = cluster.connectionCount }
         }
         let sent = try await produced
         let deadline = ContinuousClock.now + .seconds(30)
         while received.count < sent.count, ContinuousClock.now < deadline {
             received += try await consumer.poll(timeout: .milliseconds(500)).map { ConsumerTests.string($0.value) }
         }
-        return (sent, received)
+        return (sent, received, early ?? 0)
     }
 
     @Test(arguments: ["PLAIN", "SCRAM-SHA-256"])
@@ -71,13 +77,66 @@ struct ReauthenticationDevClusterTests {
                     }),
                 metricsFactory: metrics)
             let outcome = try await Self.soak(
-                producer: producer, consumer: consumer, topic: "reauth", duration: .seconds(16))
+                producer: producer, consumer: consumer, topic: "reauth", duration: .seconds(16), cluster: cluster)
             await consumer.close()
             await producer.close()
 
             #expect(outcome.sent.count >= 30, "the producer kept producing")
             #expect(outcome.received == outcome.sent, "no record lost, duplicated or reordered")
             #expect(cluster.expiredSessionsClosed == 0, "no connection outlived its session")
+            #expect(
+                cluster.connectionCount == outcome.early,
+                "no connection failed and was replaced (\(outcome.early) open after 1 s, \(cluster.connectionCount) at the end)"
+            )
+            #expect(cluster.reauthenticationCount >= 3, "the broker saw \(cluster.reauthenticationCount)")
+            let counted = metrics.counterTotal(label: "kafka_client_reauthentications_total")
+            #expect(counted >= 3, "the clients counted \(counted)")
+            #expect(counted <= Int64(cluster.reauthenticationCount), "a client counts only the answers it read")
+            #expect(metrics.counterTotal(label: "kafka_client_connection_failures_total") == 0)
+        }
+    }
+
+    /// OAUTHBEARER with unsecured tokens that live six seconds (the token cache replaces them after about five) and
+    /// four-second sessions: by the second re-authentication a connection's first token has expired, and the dev
+    /// cluster refuses an expired token, so sixteen seconds of traffic without a lost record or a failed connection
+    /// show that the re-authentications took new tokens from the cache.
+    @Test func oauthBearerProducerAndConsumerReauthenticateWithFreshTokens() async throws {
+        var configuration = DevClusterConfiguration()
+        configuration.topics = ["reauth-oauth": 1]
+        configuration.saslMechanisms = ["OAUTHBEARER"]
+        configuration.connectionsMaxReauth = .seconds(4)
+        try await DevCluster.withRunning(configuration) { cluster in
+            let metrics = TestMetrics()
+            let jaas =
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                + #"unsecuredLoginStringClaim_sub="alice" unsecuredLoginLifetimeSeconds="6";"#
+            let sasl = [
+                "bootstrap.servers": cluster.bootstrapServers, "security.protocol": "SASL_PLAINTEXT",
+                "sasl.mechanism": "OAUTHBEARER", "sasl.jaas.config": jaas,
+            ]
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(
+                    properties: sasl.merging(["client.id": "reauth-oauth-producer", "acks": "all"]) { $1 }),
+                metricsFactory: metrics)
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(
+                    properties: sasl.merging([
+                        "client.id": "reauth-oauth-consumer", "auto.offset.reset": "earliest",
+                    ]) { $1 }),
+                metricsFactory: metrics)
+            let outcome = try await Self.soak(
+                producer: producer, consumer: consumer, topic: "reauth-oauth", duration: .seconds(16),
+                cluster: cluster)
+            await consumer.close()
+            await producer.close()
+
+            #expect(outcome.sent.count >= 30, "the producer kept producing")
+            #expect(outcome.received == outcome.sent, "no record lost, duplicated or reordered")
+            #expect(cluster.expiredSessionsClosed == 0, "no connection outlived its session")
+            #expect(
+                cluster.connectionCount == outcome.early,
+                "no connection failed and was replaced (\(outcome.early) open after 1 s, \(cluster.connectionCount) at the end)"
+            )
             #expect(cluster.reauthenticationCount >= 3, "the broker saw \(cluster.reauthenticationCount)")
             let counted = metrics.counterTotal(label: "kafka_client_reauthentications_total")
             #expect(counted >= 3, "the clients counted \(counted)")
