@@ -172,12 +172,22 @@ public final class ChildProcess: Sendable {
 
     /// Writes `text` to the program's standard input.
     public func write(_ text: String) throws {
-        try input.write(contentsOf: Data(text.utf8))
+        try write(Data(text.utf8))
     }
 
     /// Writes `data` to the program's standard input.
     func write(_ data: Data) throws {
-        try input.write(contentsOf: data)
+        // write(2), retried on EINTR and continued after a short write.
+        let descriptor = input.fileDescriptor
+        var offset = 0
+        while offset < data.count {
+            let written = data.withUnsafeBytes { raw in
+                Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw CocoaError(.fileWriteUnknown) }
+            offset += written
+        }
     }
 
     /// Closes the program's standard input (end of file).
@@ -256,12 +266,18 @@ private final class StreamReader: Sendable {
 
     init(_ handle: FileHandle) {
         let state = state
+        // read(2) on the descriptor, retried on EINTR: Foundation's `availableData` traps on an interrupted read
+        // (a signal delivered to the test process while a child runs).
         let thread = Thread {
+            let descriptor = handle.fileDescriptor
+            var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                state.withLock { $0.data.append(chunk) }
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                state.withLock { $0.data.append(contentsOf: buffer[0..<count]) }
             }
+            withExtendedLifetime(handle) {}
             state.withLock { $0.done = true }
         }
         thread.name = "child-process-reader"

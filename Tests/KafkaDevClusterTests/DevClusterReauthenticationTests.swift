@@ -17,13 +17,14 @@ extension DevClusterConnectionTests {
     static let alice = SASLCredentials(mechanism: .plain, username: "alice", password: "wonderland")
 
     @Test func aClientThatDoesNotReauthenticateIsClosedOnceItsSessionExpired() async throws {
-        try await Self.withBroker(Self.reauthBroker(lifetime: .seconds(1))) { broker in
+        // Three seconds: a loaded machine still answers the first request within the session.
+        try await Self.withBroker(Self.reauthBroker(lifetime: .seconds(3))) { broker in
             try await Self.withSession(broker) { session in
                 let done = try await Self.authenticate(&session, Self.alice)
                 #expect(done.errorCode == 0)
-                #expect(done.sessionLifetimeMs > 0 && done.sessionLifetimeMs <= 1_000, "\(done.sessionLifetimeMs)")
+                #expect(done.sessionLifetimeMs > 0 && done.sessionLifetimeMs <= 3_000, "\(done.sessionLifetimeMs)")
                 _ = try await session.send(MetadataRequest(topics: nil), version: 12)
-                try await Task.sleep(for: .milliseconds(1_300))
+                try await Task.sleep(for: .milliseconds(3_300))
                 _ = try await session.write(MetadataRequest(topics: nil), version: 12)
                 await session.expectClosed()
             }
@@ -33,14 +34,16 @@ extension DevClusterConnectionTests {
     }
 
     @Test func reauthenticationOnTheLiveConnectionRenewsTheSession() async throws {
-        try await Self.withBroker(Self.reauthBroker(lifetime: .milliseconds(1_500))) { broker in
+        // Sessions of four seconds renewed every two: each renewal comes well before its session's end, even on a
+        // loaded machine.
+        try await Self.withBroker(Self.reauthBroker(lifetime: .seconds(4))) { broker in
             try await Self.withSession(broker) { session in
                 _ = try await Self.authenticate(&session, Self.alice)
                 for _ in 0..<3 {
-                    try await Task.sleep(for: .milliseconds(1_000))
+                    try await Task.sleep(for: .milliseconds(2_000))
                     let again = try await Self.authenticate(&session, Self.alice)
                     #expect(again.errorCode == 0)
-                    #expect(again.sessionLifetimeMs > 1_000, "a new session: \(again.sessionLifetimeMs)")
+                    #expect(again.sessionLifetimeMs > 2_000, "a new session: \(again.sessionLifetimeMs)")
                     _ = try await session.send(MetadataRequest(topics: nil), version: 12)
                 }
             }

@@ -307,7 +307,13 @@ extension RealBrokerProducerFaultTests {
         let read = try await RealBroker.readAll(topic, count: delivered.count, from: broker)
         let values = read.compactMap { Int($0.text) }
         #expect(values.count == Set(values).count, "duplicates in the log")
-        #expect(Set(values) == delivered)
+        let missing = delivered.subtracting(values).sorted()
+        let unreported = Set(values).subtracting(delivered).sorted()
+        #expect(
+            missing.isEmpty && unreported.isEmpty,
+            "read \(values.count) records of \(delivered.count) reported delivered; missing from the log: "
+                + "\(missing.prefix(10)) (\(missing.count)); in the log but reported failed: \(unreported.prefix(10)) "
+                + "(\(unreported.count))")
         // The batches after the gap carry a new producer id (Kafka 2.3 cannot take a bumped epoch): Kafka's
         // DumpLogSegments lists the producer ids of partition 0's batches.
         let dump = try await broker.runTool(
