@@ -309,11 +309,11 @@ extension RealBrokerProducerFaultTests {
         #expect(values.count == Set(values).count, "duplicates in the log")
         let missing = delivered.subtracting(values).sorted()
         let unreported = Set(values).subtracting(delivered).sorted()
-        #expect(
-            missing.isEmpty && unreported.isEmpty,
+        let difference =
             "read \(values.count) records of \(delivered.count) reported delivered; missing from the log: "
-                + "\(missing.prefix(10)) (\(missing.count)); in the log but reported failed: \(unreported.prefix(10)) "
-                + "(\(unreported.count))")
+            + "\(missing.prefix(10)) (\(missing.count)); in the log but reported failed: \(unreported.prefix(10)) "
+            + "(\(unreported.count))"
+        #expect(missing.isEmpty && unreported.isEmpty, "\(difference)")
         // The batches after the gap carry a new producer id (Kafka 2.3 cannot take a bumped epoch): Kafka's
         // DumpLogSegments lists the producer ids of partition 0's batches.
         let dump = try await broker.runTool(
