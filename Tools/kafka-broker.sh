@@ -20,7 +20,7 @@
 #   sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";
 # (development only: anyone can make such a token). A third listener, SASL_REAUTH (SASL_PLAINTEXT with PLAIN,
 # SCRAM-SHA-256, SCRAM-SHA-512 and unsecured OAUTHBEARER, the same users), ends SASL sessions after connections.max.reauth.ms
-# (KAFKA_BROKER_REAUTH_MS, default 3000): clients must re-authenticate on their connections (KIP-368) or be
+# (KAFKA_BROKER_REAUTH_MS, default 6000): clients must re-authenticate on their connections (KIP-368) or be
 # disconnected. `start` writes DIR/broker.env, which names the ports (the SASL_REAUTH listener's as
 # KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS), pids and log files, and prints the same lines.
 #
@@ -151,7 +151,7 @@ start() {
     || [ "$reauth_port" = "$zk_port" ] || [ "$reauth_port" = "$plain_port" ] || [ "$reauth_port" = "$sasl_port" ]; do
     plain_port=$(free_port); sasl_port=$(free_port); reauth_port=$(free_port)
   done
-  local reauth_ms=${KAFKA_BROKER_REAUTH_MS:-3000}
+  local reauth_ms=${KAFKA_BROKER_REAUTH_MS:-6000}
 
   cat >"$dir/zookeeper.properties" <<EOF
 dataDir=$dir/zookeeper

@@ -87,11 +87,11 @@ struct RealBrokerReauthenticationTests {
             "sasl.mechanism": mechanism,
         ]
         if mechanism == "OAUTHBEARER" {
-            // Unsecured tokens that live five seconds: the token cache replaces them during the run, and Kafka ends
+            // Unsecured tokens that live ten seconds: the token cache replaces them during the run, and Kafka ends
             // a session no later than its token's expiry, so later re-authentications need the fresh tokens.
             sasl["sasl.jaas.config"] =
                 "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
-                + #"unsecuredLoginStringClaim_sub="alice" unsecuredLoginLifetimeSeconds="5";"#
+                + #"unsecuredLoginStringClaim_sub="alice" unsecuredLoginLifetimeSeconds="10";"#
         } else {
             sasl["sasl.username"] = "alice"
             sasl["sasl.password"] = "alice-secret"
@@ -111,12 +111,12 @@ struct RealBrokerReauthenticationTests {
         let start = ContinuousClock.now
         let end = start + duration
         // Every connection sends one SaslHandshake when it is set up and one per re-authentication attempt. After
-        // one second, before the first re-authentication, the handshakes so far are the connections the clients
+        // two seconds, before the first re-authentication, the handshakes so far are the connections the clients
         // need; a later one that is neither a re-authentication nor one of those is a connection that failed.
         var earlySetups: Int64?
         while ContinuousClock.now < end {
             received += try await consumer.poll(timeout: .milliseconds(500)).map(Self.value)
-            if earlySetups == nil, ContinuousClock.now >= start + .seconds(1) {
+            if earlySetups == nil, ContinuousClock.now >= start + .seconds(2) {
                 earlySetups = Self.handshakes(metrics)
             }
         }
@@ -128,7 +128,7 @@ struct RealBrokerReauthenticationTests {
         await consumer.close()
         await producer.close()
 
-        #expect(sent.count >= 40)
+        #expect(sent.count >= 20, "the producer kept producing: \(sent.count)")
         #expect(received == sent, "no record lost, duplicated or reordered")
         let counted = metrics.counterTotal(label: "kafka_client_reauthentications_total")
         #expect(counted >= 3, "re-authentications: \(counted)")
