@@ -1,6 +1,8 @@
 package import ArgumentParser
 import CKafkaToolMalloc
+package import KafkaAdmin
 import KafkaNetwork
+import Logging
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -152,5 +154,24 @@ package struct ConnectionOptions: ParsableArguments {
     package func clientProperties(extra: [String: String] = [:], keeping: Set<String> = []) throws -> [String: String] {
         try KafkaTool.clientProperties(
             bootstrapServer: bootstrapServer, commandConfig: commandConfig, extra: extra, keeping: keeping)
+    }
+}
+
+extension ConnectionOptions {
+    /// Runs `body` with an admin client for these options (its log quiet: the tools report failures themselves) and
+    /// closes the client afterwards, also when `body` throws.
+    package func withAdmin(
+        label: String, extra: [String: String] = [:], _ body: (KafkaAdminClient) async throws -> Void
+    ) async throws {
+        var logger = Logger(label: label)
+        logger.logLevel = .critical
+        let admin = try KafkaAdminClient(properties: try clientProperties(extra: extra), logger: logger)
+        do {
+            try await body(admin)
+        } catch {
+            await admin.close()
+            throw error
+        }
+        await admin.close()
     }
 }

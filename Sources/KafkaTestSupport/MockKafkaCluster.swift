@@ -110,45 +110,10 @@ public final class MockKafkaCluster: @unchecked Sendable {
         try check(rd_kafka_mock_broker_set_down(cluster, id), "broker \(id) down")
     }
 
-    /// Brings broker `id` back up.
-    ///
-    /// librdkafka binds the broker's listener to its old port again and aborts the process (an assertion) when that
-    /// fails. A broker that was down left its port free, and any socket of the test process may have been given it
-    /// meanwhile: the port is checked first and waited for (up to ten seconds), and a port that stays taken throws
-    /// here instead of crashing every test.
+    /// Brings broker `id` back up. (librdkafka aborts the process when it cannot bind the broker's listener again;
+    /// `Tools/test.sh` runs the suites that do this in a process of their own.)
     public func setBrokerUp(_ id: Int32) throws {
-        let index = Int(id) - 1
-        if brokerAddresses.indices.contains(index) {
-            let port = brokerAddresses[index].port
-            var free = Self.portIsFree(port)
-            for _ in 0..<100 where !free {
-                Thread.sleep(forTimeInterval: 0.1)
-                free = Self.portIsFree(port)
-            }
-            guard free else {
-                throw Failure(description: "broker \(id) up: its port \(port) was taken by another socket meanwhile")
-            }
-        }
         try check(rd_kafka_mock_broker_set_up(cluster, id), "broker \(id) up")
-    }
-
-    /// Whether a listener could bind 127.0.0.1:`port` now (as librdkafka does, with SO_REUSEADDR).
-    static func portIsFree(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return true }
-        defer { close(descriptor) }
-        var yes: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        return bound == 0
     }
 
     /// Adds `milliseconds` of round-trip delay to broker `id`'s responses.

@@ -93,39 +93,20 @@ package struct LogDirsTool {
                         directory.replicas.keys.filter { topics.isEmpty || topics.contains($0.topic) })
                     let partitions = keys.compactMap { key -> String? in
                         guard let replica = directory.replicas[key] else { return nil }
-                        return #"{"partition":\#(quoted(key.description)),"size":\#(replica.size),"#
+                        return #"{"partition":\#(OAuthBearerJWS.jsonString(key.description)),"size":\#(replica.size),"#
                             + #""offsetLag":\#(replica.offsetLag),"isFuture":\#(replica.isFuture)}"#
                     }
-                    let error = directory.error.map { quoted($0.name) } ?? "null"
+                    let error = directory.error.map { OAuthBearerJWS.jsonString($0.name) } ?? "null"
                     return
-                        #"{"logDir":\#(quoted(path)),"error":\#(error),"partitions":[\#(partitions.joined(separator: ","))]}"#
+                        #"{"logDir":\#(OAuthBearerJWS.jsonString(path)),"error":\#(error),"partitions":[\#(partitions.joined(separator: ","))]}"#
                 }
                 brokers.append(#"{"broker":\#(broker),"logDirs":[\#(logDirs.joined(separator: ","))]}"#)
             case .failure(let error):
-                brokers.append(#"{"broker":\#(broker),"error":\#(quoted("\(error)"))}"#)
+                brokers.append(#"{"broker":\#(broker),"error":\#(OAuthBearerJWS.jsonString("\(error)"))}"#)
             case nil:
                 continue
             }
         }
         return #"{"version":1,"brokers":[\#(brokers.joined(separator: ","))]}"#
-    }
-
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -28,7 +28,7 @@ struct IndexFileDump {
             let position = bytes.getInteger(at: index * 8 + 4, endianness: .big, as: Int32.self)
         {
             if relative == 0 && index > 0 { break }
-            entries.append((baseOffset + Int64(relative), position))
+            entries.append((baseOffset &+ Int64(relative), position))
             index += 1
         }
         return entries
@@ -42,7 +42,7 @@ struct IndexFileDump {
             let relative = bytes.getInteger(at: index * 12 + 8, endianness: .big, as: Int32.self)
         {
             if relative == 0 && index > 0 { break }
-            entries.append((timestamp, baseOffset + Int64(relative)))
+            entries.append((timestamp, baseOffset &+ Int64(relative)))
             index += 1
         }
         return entries

@@ -65,7 +65,7 @@ struct LogSegmentDump {
         }
         let valid = (try? RecordBatch(decoding: bytes, verifyChecksum: true)) != nil
         let lastSequence =
-            batch.baseSequence < 0 ? -1 : Int64(batch.baseSequence) + Int64(batch.lastOffsetDelta) & 0x7fff_ffff
+            batch.baseSequence < 0 ? -1 : (Int64(batch.baseSequence) + Int64(batch.lastOffsetDelta)) & 0x7fff_ffff
         emit(
             "baseOffset: \(batch.baseOffset) lastOffset: \(batch.lastOffset) count: \(batch.recordCount) "
                 + "baseSequence: \(batch.baseSequence) lastSequence: \(lastSequence) producerId: \(batch.producerId) "

@@ -29,7 +29,8 @@ struct SegmentFile {
 
     /// Up to `count` bytes from `position` (fewer at the end of the file).
     func read(at position: Int, count: Int) throws -> ByteBuffer {
-        guard position < size, count > 0 else { return ByteBuffer() }
+        // A position read from an index file may be anything: outside the file there is nothing to read.
+        guard position >= 0, position < size, count > 0 else { return ByteBuffer() }
         do {
             try handle.seek(toOffset: UInt64(position))
             let data = try handle.read(upToCount: min(count, size - position)) ?? Data()

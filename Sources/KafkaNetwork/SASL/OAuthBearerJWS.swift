@@ -6,7 +6,7 @@
 
 /// The pieces of JSON Web Signatures (RFC 7515) that OAUTHBEARER needs: base64url without padding, the JSON of a
 /// compact JWS's header and claims, and JSON text for claims.
-enum OAuthBearerJWS {
+package enum OAuthBearerJWS {
     /// A compact JWS split into its decoded header and claims (the signature is not checked).
     struct Parts: Sendable {
         var header: [String: JSONValue]
@@ -42,7 +42,7 @@ enum OAuthBearerJWS {
     }
 
     /// `text` as a JSON string literal, quotes included.
-    static func jsonString(_ text: String) -> String {
+    package static func jsonString(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -2,7 +2,6 @@ import ArgumentParser
 import KafkaAdmin
 import KafkaCLISupport
 import KafkaNetwork
-import Logging
 
 /// `kafka-broker-api-versions`: this project's version of Apache Kafka's `bin/kafka-broker-api-versions.sh`
 /// (`BrokerApiVersionsCommand`), with the same flags and output.
@@ -38,16 +37,8 @@ struct KafkaBrokerAPIVersions: AsyncParsableCommand {
     @OptionGroup var options: BrokerAPIVersionsOptions
 
     func run() async throws {
-        let properties = try connection.clientProperties()
-        var logger = Logger(label: "kafka-broker-api-versions")
-        logger.logLevel = .critical
-        let admin = try KafkaAdminClient(properties: properties, logger: logger)
-        do {
+        try await connection.withAdmin(label: "kafka-broker-api-versions") { admin in
             try await BrokerAPIVersionsTool(admin: admin, options: options).run()
-        } catch {
-            await admin.close()
-            throw error
         }
-        await admin.close()
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import KafkaAdmin
 import KafkaCLISupport
 import KafkaNetwork
-import Logging
 
 /// `kafka-delete-records`: this project's version of Apache Kafka's `bin/kafka-delete-records.sh`
 /// (`org.apache.kafka.tools.DeleteRecordsCommand`), with the same flags and output.
@@ -40,16 +39,8 @@ struct KafkaDeleteRecords: AsyncParsableCommand {
     @OptionGroup var options: DeleteRecordsOptions
 
     func run() async throws {
-        let properties = try connection.clientProperties()
-        var logger = Logger(label: "kafka-delete-records")
-        logger.logLevel = .critical
-        let admin = try KafkaAdminClient(properties: properties, logger: logger)
-        do {
+        try await connection.withAdmin(label: "kafka-delete-records") { admin in
             try await DeleteRecordsTool(admin: admin, options: options).run()
-        } catch {
-            await admin.close()
-            throw error
         }
-        await admin.close()
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import KafkaAdmin
 import KafkaCLISupport
 import KafkaNetwork
-import Logging
 
 /// `kafka-get-offsets`: this project's version of Apache Kafka's `bin/kafka-get-offsets.sh`
 /// (`org.apache.kafka.tools.GetOffsetShell`), with the same flags and output.
@@ -44,16 +43,8 @@ struct KafkaGetOffsets: AsyncParsableCommand {
     @OptionGroup var options: GetOffsetsOptions
 
     func run() async throws {
-        let properties = try connection.clientProperties(extra: ["client.id": "GetOffsetShell"])
-        var logger = Logger(label: "kafka-get-offsets")
-        logger.logLevel = .critical
-        let admin = try KafkaAdminClient(properties: properties, logger: logger)
-        do {
+        try await connection.withAdmin(label: "kafka-get-offsets", extra: ["client.id": "GetOffsetShell"]) { admin in
             try await GetOffsetsTool(admin: admin, options: options).run()
-        } catch {
-            await admin.close()
-            throw error
         }
-        await admin.close()
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import KafkaAdmin
 import KafkaCLISupport
 import KafkaNetwork
-import Logging
 
 /// `kafka-log-dirs`: this project's version of Apache Kafka's `bin/kafka-log-dirs.sh` (`LogDirsCommand`), with the
 /// same flags and output.
@@ -38,16 +37,8 @@ struct KafkaLogDirs: AsyncParsableCommand {
     @OptionGroup var options: LogDirsOptions
 
     func run() async throws {
-        let properties = try connection.clientProperties()
-        var logger = Logger(label: "kafka-log-dirs")
-        logger.logLevel = .critical
-        let admin = try KafkaAdminClient(properties: properties, logger: logger)
-        do {
+        try await connection.withAdmin(label: "kafka-log-dirs") { admin in
             try await LogDirsTool(admin: admin, options: options).run()
-        } catch {
-            await admin.close()
-            throw error
         }
-        await admin.close()
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import KafkaAdmin
 import KafkaCLISupport
 import KafkaNetwork
-import Logging
 
 /// `kafka-topics`: this project's version of Apache Kafka's `bin/kafka-topics.sh`
 /// (`org.apache.kafka.tools.TopicCommand`), with the same flags and output.
@@ -54,16 +53,8 @@ struct KafkaTopics: AsyncParsableCommand {
     @OptionGroup var options: KafkaTopicsOptions
 
     func run() async throws {
-        let properties = try connection.clientProperties()
-        var logger = Logger(label: "kafka-topics")
-        logger.logLevel = .critical
-        let admin = try KafkaAdminClient(properties: properties, logger: logger)
-        do {
+        try await connection.withAdmin(label: "kafka-topics") { admin in
             try await TopicsTool(admin: admin, options: options).run()
-        } catch {
-            await admin.close()
-            throw error
         }
-        await admin.close()
     }
 }
