@@ -2,35 +2,60 @@ package import KafkaProtocol
 
 extension KafkaClusterClient {
     /// The coordinator of `key` (a group id or transactional id), from the cache or looked up with
-    /// FindCoordinator. Concurrent lookups of the same key share one request.
+    /// FindCoordinator (retried as ``withRetries(timeout:_:)`` retries). Concurrent lookups of the same key share one
+    /// request.
+    ///
+    /// A cancelled caller stops waiting at once and throws `CancellationError`: the shared lookup is cancelled with
+    /// it, and the other callers waiting on that lookup, not cancelled themselves, start a new one.
     public func coordinator(for key: String, type: CoordinatorType) async throws -> BrokerMetadata {
         let cacheKey = CoordinatorKey(key: key, type: type)
-        let (cached, task) = state.withLockedValue { state -> (BrokerMetadata?, Task<BrokerMetadata, any Error>?) in
-            if let cached = state.coordinators[cacheKey] { return (cached, nil) }
-            if let running = state.coordinatorLookups[cacheKey] { return (nil, running) }
-            let task = Task<BrokerMetadata, any Error> {
-                let found = try await self.withRetries { _ in
-                    let result = try await self.lookUpCoordinators(for: [key], type: type)
-                    guard let outcome = result[key] else {
-                        throw KafkaError(code: .coordinatorNotAvailable, api: .findCoordinator)
-                    }
-                    return try outcome.get()
+        while true {
+            try Task.checkCancellation()
+            let found: CoordinatorLookup.Found = state.withLockedValue { state in
+                if let cached = state.coordinators[cacheKey] { return .cached(cached) }
+                if let running = state.coordinatorLookups[cacheKey], !running.task.isCancelled {
+                    return .running(running)
                 }
-                return found
+                state.nextCoordinatorLookup &+= 1
+                let id = state.nextCoordinatorLookup
+                let task = Task<BrokerMetadata, any Error> {
+                    defer { self.forgetLookup(cacheKey, id: id) }
+                    let broker = try await self.withRetries { _ in
+                        let result = try await self.lookUpCoordinators(for: [key], type: type)
+                        guard let outcome = result[key] else {
+                            throw KafkaError(code: .coordinatorNotAvailable, api: .findCoordinator)
+                        }
+                        return try outcome.get()
+                    }
+                    self.state.withLockedValue { $0.coordinators[cacheKey] = broker }
+                    return broker
+                }
+                let lookup = CoordinatorLookup(id: id, task: task)
+                state.coordinatorLookups[cacheKey] = lookup
+                return .running(lookup)
             }
-            state.coordinatorLookups[cacheKey] = task
-            return (nil, task)
-        }
-        if let cached { return cached }
-        guard let task else { throw KafkaError(code: .coordinatorNotAvailable, api: .findCoordinator) }
-        defer {
-            state.withLockedValue { state in
-                _ = state.coordinatorLookups.removeValue(forKey: cacheKey)
+            let lookup: CoordinatorLookup
+            switch found {
+            case .cached(let broker): return broker
+            case .running(let running): lookup = running
+            }
+            do {
+                return try await withTaskCancellationHandler {
+                    try await lookup.task.value
+                } onCancel: {
+                    lookup.task.cancel()
+                }
+            } catch is CancellationError where !Task.isCancelled {
+                continue  // another caller's cancellation ended the shared lookup: look up anew
             }
         }
-        let broker = try await task.value
-        state.withLockedValue { $0.coordinators[cacheKey] = broker }
-        return broker
+    }
+
+    /// Forgets lookup `id` of `key` once it ended (its outcome is cached when it succeeded).
+    private func forgetLookup(_ key: CoordinatorKey, id: UInt64) {
+        state.withLockedValue { state in
+            if state.coordinatorLookups[key]?.id == id { state.coordinatorLookups.removeValue(forKey: key) }
+        }
     }
 
     /// Looks up the coordinators of several keys: one FindCoordinator request carrying every key

@@ -36,7 +36,20 @@ public final class KafkaClusterClient: Sendable {
         var nextWaiter = 0
         var lastRefreshError: (any Error)?
         var coordinators: [CoordinatorKey: BrokerMetadata] = [:]
-        var coordinatorLookups: [CoordinatorKey: Task<BrokerMetadata, any Error>] = [:]
+        var coordinatorLookups: [CoordinatorKey: CoordinatorLookup] = [:]
+        var nextCoordinatorLookup: UInt64 = 0
+    }
+
+    /// A FindCoordinator lookup that callers of ``coordinator(for:type:)`` share.
+    struct CoordinatorLookup {
+        var id: UInt64
+        var task: Task<BrokerMetadata, any Error>
+
+        /// What a caller finds: the cached coordinator, or the lookup to wait for.
+        enum Found {
+            case cached(BrokerMetadata)
+            case running(CoordinatorLookup)
+        }
     }
 
     struct CoordinatorKey: Hashable {
@@ -85,14 +98,16 @@ public final class KafkaClusterClient: Sendable {
             factory: settings.metricsFactory)
     }
 
-    /// Closes every connection. Requests in flight fail; later requests fail with `.shutDown`.
+    /// Closes every connection. Requests in flight fail; later requests fail with `.shutDown`; coordinator lookups
+    /// still retrying are cancelled.
     public func shutdown() async {
         await pool.shutdown()
-        let waiters = state.withLockedValue { state in
+        let (waiters, lookups) = state.withLockedValue { state in
             let waiters = state.waiters
             state.waiters = [:]
-            return waiters
+            return (waiters, state.coordinatorLookups.values.map(\.task))
         }
+        for lookup in lookups { lookup.cancel() }
         for waiter in waiters.values {
             waiter.resume(throwing: KafkaNetworkError(.shutDown, "the client is closed"))
         }
