@@ -72,6 +72,34 @@ public enum UserScramCredentialAlteration: Sendable, Hashable {
     }
 }
 
+extension UserScramCredentialAlteration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The change without the password: `upsert(user: "alice", mechanism: SCRAM-SHA-256, iterations: 8192,
+    /// password: <redacted>)`.
+    public var description: String {
+        switch self {
+        case .upsert(let user, let mechanism, let iterations, _):
+            "upsert(user: \"\(user)\", mechanism: \(mechanism), iterations: \(iterations), password: <redacted>)"
+        case .delete(let user, let mechanism):
+            "delete(user: \"\(user)\", mechanism: \(mechanism))"
+        }
+    }
+
+    /// Same as ``description``: the password is redacted.
+    public var debugDescription: String { description }
+
+    /// A mirror without the password, so that `dump` and debuggers do not reveal it either.
+    public var customMirror: Mirror {
+        switch self {
+        case .upsert(let user, let mechanism, let iterations, _):
+            Mirror(
+                self,
+                children: ["user": user, "mechanism": mechanism, "iterations": iterations, "password": "<redacted>"])
+        case .delete(let user, let mechanism):
+            Mirror(self, children: ["user": user, "mechanism": mechanism])
+        }
+    }
+}
+
 extension KafkaAdminClient {
     /// The SCRAM credentials of users, as the Java client's `describeUserScramCredentials`
     /// (DescribeUserScramCredentials, Kafka 2.7).

@@ -232,3 +232,16 @@ import Testing
         )
     }
 }
+
+@Suite struct ScramAlterationRedactionTests {
+    @Test func thePasswordIsNeverPrinted() {
+        let change = UserScramCredentialAlteration.upsert(
+            user: "alice", mechanism: .scramSHA256, iterations: 8192, password: "hunter2")
+        var dumped = ""
+        dump(change, to: &dumped)
+        for text in ["\(change)", String(reflecting: change), dumped] {
+            #expect(!text.contains("hunter2"), "\(text)")
+            #expect(text.contains("alice"))
+        }
+    }
+}
