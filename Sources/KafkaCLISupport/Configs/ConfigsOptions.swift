@@ -143,10 +143,11 @@ package struct ConfigsOptions: ParsableArguments {
         guard describe != alter else {
             throw ValidationError("Command must include exactly one action: --describe, --alter")
         }
-        if describe && (addConfig != nil || addConfigFile != nil || !deleteConfig.isEmpty) {
-            throw ValidationError("Option \"[describe]\" can't be used with option \"[add-config, delete-config]\"")
+        if describe {
+            for (name, given) in [("add-config", addConfig != nil), ("delete-config", !deleteConfig.isEmpty)] where given {
+                throw ValidationError("Option \"[describe]\" can't be used with option \"[\(name)]\"")
+            }
         }
-        if alter && all { throw ValidationError("Option \"[alter]\" can't be used with option \"[all]\"") }
         if json && alter { throw ValidationError("--json applies to --describe only") }
         let types = self.types
         let repeated = types.enumerated().filter { index, type in types[..<index].contains(type) }.map(\.element)

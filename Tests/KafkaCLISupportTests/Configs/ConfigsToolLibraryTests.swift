@@ -100,6 +100,10 @@ import Testing
             ),
             (["--describe"], "At least one entity type must be specified"),
             (
+                ["--describe", "--topic", "t", "--add-config", "a=1"],
+                "Option \"[describe]\" can't be used with option \"[add-config]\""
+            ),
+            (
                 ["--describe", "--entity-type", "groups"],
                 "Invalid entity type groups, the entity type must be one of topics, clients, users, brokers, "
                     + "broker-loggers with a --bootstrap-server argument"
