@@ -238,4 +238,20 @@ import Testing
                     + "using --bootstrap-server.\n")
         }
     }
+
+    @Test("a broker whose quota versions this client does not speak: one line naming the API and those versions")
+    func quotaVersionsOutOfReach() async throws {
+        try await DevCluster.withRunning(
+            brokers: 1, topics: [:], configure: { $0.apiVersions = [.describeClientQuotas: 7...9] }
+        ) { cluster in
+            let result = try await Self.configs(cluster, ["--describe", "--entity-type", "users"])
+            #expect(result.status == 1)
+            #expect(result.stdout == "")
+            #expect(
+                result.stderr
+                    == "kafka-configs: DescribeClientQuotas failed for the cluster: UNSUPPORTED_VERSION (35): "
+                    + "DescribeClientQuotas needs Kafka 2.6 or later: the broker at \(cluster.bootstrapServers) supports "
+                    + "only v7–v9 of DescribeClientQuotas (this client speaks v0–v1)\n")
+        }
+    }
 }

@@ -144,7 +144,8 @@ package struct ConfigsOptions: ParsableArguments {
             throw ValidationError("Command must include exactly one action: --describe, --alter")
         }
         if describe {
-            for (name, given) in [("add-config", addConfig != nil), ("delete-config", !deleteConfig.isEmpty)] where given {
+            for (name, given) in [("add-config", addConfig != nil), ("delete-config", !deleteConfig.isEmpty)]
+            where given {
                 throw ValidationError("Option \"[describe]\" can't be used with option \"[\(name)]\"")
             }
         }

@@ -101,21 +101,23 @@ package struct ConfigsTool {
         return entries.filter { $0.source == dynamicSource }.sorted { $0.name < $1.name }
     }
 
+    /// Quotas first, then (for users, unless defaults are named) SCRAM credentials, as Kafka's script: a broker with
+    /// the quota APIs but not the SCRAM ones (Kafka 2.6) gets the quota lines before the error.
     private func describeQuotasAndCredentials() async throws {
         let quotas = try await admin.describeClientQuotas(quotaFilter())
-        var scram: [String: Result<[ScramCredentialInfo], AdminError>]?
-        if !types.contains("clients") && !names.contains("") {
-            scram = try await admin.describeUserScramCredentials(names)
-        }
+        let withCredentials = !types.contains("clients") && !names.contains("")
         if options.json {
+            let scram = withCredentials ? try await admin.describeUserScramCredentials(names) : nil
             print(ConfigsOutput.quotasJSON(quotas: quotas, scram: scram))
             return
         }
         for entity in quotas.keys.sorted(by: { $0.description < $1.description }) {
             print(ConfigsOutput.quotaLine(entity, quotas[entity] ?? [:]))
         }
-        for user in (scram ?? [:]).keys.sorted() {
-            if let result = scram?[user] { print(ConfigsOutput.scramLine(user: user, result)) }
+        guard withCredentials else { return }
+        let scram = try await admin.describeUserScramCredentials(names)
+        for user in scram.keys.sorted() {
+            if let result = scram[user] { print(ConfigsOutput.scramLine(user: user, result)) }
         }
     }
 
