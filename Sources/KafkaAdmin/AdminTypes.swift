@@ -41,6 +41,11 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         case clientMetrics = "client metrics"
         /// A resource of a type this client does not know.
         case unknown = "resource"
+        /// A user (its SCRAM credentials); the resource name is the user name.
+        case user
+        /// The entity client quotas apply to; the resource name is its description
+        /// (``ClientQuotaEntity/description``).
+        case clientQuotaEntity = "client quota entity"
     }
 
     /// The protocol error code.

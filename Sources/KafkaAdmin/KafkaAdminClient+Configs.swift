@@ -31,7 +31,22 @@ extension KafkaAdminClient {
             }
             var answers: [ConfigResource: Result<[ConfigEntry], AdminError>] = [:]
             for result in response.results {
-                guard let type = ConfigResource.ResourceType(rawValue: result.resourceType) else { continue }
+                guard let type = ConfigResource.ResourceType(rawValue: result.resourceType) else {
+                    // A broker that does not know a resource type answers it as UNKNOWN (0), as Kafka 2.3 does for
+                    // BROKER_LOGGER (Kafka 2.4): the resource of that name still without an answer gets the error.
+                    if let resource = batch.first(where: { $0.name == result.resourceName && answers[$0] == nil }),
+                        result.errorCode != 0
+                    {
+                        let hint = resource.type == .brokerLogger ? "; broker loggers need Kafka 2.4 or later" : ""
+                        answers[resource] = .failure(
+                            AdminError(
+                                code: KafkaErrorCode(rawValue: result.errorCode), api: .describeConfigs,
+                                resourceKind: AdminError.ResourceKind(resource.type), resourceName: resource.name,
+                                message: "\(result.errorMessage ?? "") (the broker does not know resource type "
+                                    + "\(resource.type.rawValue)\(hint))"))
+                    }
+                    continue
+                }
                 let resource = ConfigResource(type: type, name: result.resourceName)
                 guard answers[resource] == nil else { continue }
                 if result.errorCode != 0 {

@@ -65,6 +65,9 @@ extension ClusterState {
         if !ClusterState.duplicates(updates.map(\.name)).isEmpty {
             return (.invalidRequest, "Error due to duplicate config keys")
         }
+        if case .brokerLogger(let id) = target {
+            return alterBrokerLoggers(broker: id, updates: updates, validateOnly: validateOnly)
+        }
         var overrides = configOverrides(of: target)
         for update in updates {
             guard let operation = ConfigUpdate.Operation(rawValue: update.operation) else {

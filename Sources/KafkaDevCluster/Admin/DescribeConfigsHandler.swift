@@ -10,8 +10,7 @@ import KafkaProtocol
 /// - Brokers: the resource name must be this broker's id (Kafka answers only for itself; other ids
 ///   are INVALID_REQUEST) and lists ``BrokerConfigs``; the empty name lists only the cluster-wide
 ///   dynamic defaults, as Kafka does.
-/// - Broker loggers: the `root` logger at INFO (source DYNAMIC_BROKER_LOGGER_CONFIG), since the dev
-///   cluster has no log4j.
+/// - Broker loggers: every logger of ``BrokerLoggers`` with its level (source DYNAMIC_BROKER_LOGGER_CONFIG).
 ///
 /// `configurationKeys` null means every config; names that do not exist are left out, as in Kafka.
 /// `configType` and `documentation` are set from v3 (documentation only when asked).
@@ -100,10 +99,12 @@ enum DescribeConfigsHandler: DevAPIHandler {
                     item.definition, value: item.value, source: item.source,
                     levels: item.synonyms.map { (item.definition.name, $0.value, $0.source) })
             }
-        case .brokerLogger:
-            let root = DevConfigDefinition(
-                name: "root", type: .string, defaultValue: "INFO", documentation: "The level of the root logger.")
-            return [entry(root, value: "INFO", source: .dynamicBrokerLoggerConfig, levels: [])]
+        case .brokerLogger(let id):
+            return BrokerLoggers.describe(broker: id, state: state).map { logger in
+                let definition = DevConfigDefinition(
+                    name: logger.name, type: .string, defaultValue: nil, documentation: "The level of this logger.")
+                return entry(definition, value: logger.level, source: .dynamicBrokerLoggerConfig, levels: [])
+            }
         }
     }
 }

@@ -7,8 +7,8 @@ import KafkaProtocol
 /// APPEND and SUBTRACT apply to list configs (such as `cleanup.policy`) only, otherwise
 /// INVALID_CONFIG; see
 /// ``ClusterState/incrementalAlterConfigs(type:name:updates:validateOnly:broker:)`` for the other
-/// rules. BROKER_LOGGER changes are refused with INVALID_REQUEST: the dev cluster has no loggers.
-/// With `validateOnly` nothing changes.
+/// rules. BROKER_LOGGER resources (this broker's id) take SET and DELETE of logger levels, see
+/// ``ClusterState/alterBrokerLoggers(broker:updates:validateOnly:)``. With `validateOnly` nothing changes.
 enum IncrementalAlterConfigsHandler: DevAPIHandler {
     static func handle(
         _ request: IncrementalAlterConfigsRequest, in state: inout ClusterState, context: RequestContext

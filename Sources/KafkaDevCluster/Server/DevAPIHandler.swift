@@ -66,6 +66,8 @@ enum DevAPIRegistry {
             ListGroupsHandler.self, DeleteGroupsHandler.self, OffsetDeleteHandler.self,
             AddPartitionsToTxnHandler.self, AddOffsetsToTxnHandler.self, EndTxnHandler.self,
             TxnOffsetCommitHandler.self,
+            DescribeClientQuotasHandler.self, AlterClientQuotasHandler.self,
+            DescribeUserScramCredentialsHandler.self, AlterUserScramCredentialsHandler.self,
         ]
         var map: [KafkaAPIKey: any DevAPIHandler.Type] = [:]
         for handler in all { map[handler.apiKey] = handler }

@@ -29,7 +29,11 @@ final class DevConnectionHandler: ChannelInboundHandler {
         self.brokerID = brokerID
         self.onOpen = onOpen
         self.onClose = onClose
-        self.sasl = DevSASLSession(configuration: core.configuration)
+        self.sasl = DevSASLSession(
+            configuration: core.configuration,
+            scramCredentials: { user, hash in
+                core.state.withLockedValue { $0.cluster.scramCredentials[user]?[DevScram.mechanism(hash)] }
+            })
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -17,6 +17,8 @@ struct DevSASLSession: Sendable {
 
     private let mechanisms: [String]
     private let users: [String: String]
+    /// The stored SCRAM credential of a user (nil: the user has none for that hash).
+    private let scramCredentials: @Sendable (String, SCRAMHash) -> SCRAMStoredCredential?
     private var mechanism: String?
     /// After SaslHandshake v0 the client sends raw, size-prefixed tokens instead of requests.
     private var rawTokens = false
@@ -43,24 +45,33 @@ struct DevSASLSession: Sendable {
     var expectsRawToken: Bool { rawTokens && !isAuthenticated }
 
     /// A session for a listener with `mechanisms` enabled (empty: no SASL) and `users` (name ->
-    /// password).
+    /// password, for PLAIN); SCRAM looks credentials up with `scramCredentials` (by default derived from `users`).
     init(
         mechanisms: [String], users: [String: String], sessionLifetime: Duration? = nil,
-        oauthBearer: DevOAuthBearerValidator = .unsecured(), clock: any DevClock = SystemDevClock()
+        oauthBearer: DevOAuthBearerValidator = .unsecured(), clock: any DevClock = SystemDevClock(),
+        scramCredentials: (@Sendable (String, SCRAMHash) -> SCRAMStoredCredential?)? = nil
     ) {
         self.mechanisms = mechanisms
         self.users = users
+        self.scramCredentials =
+            scramCredentials ?? { user, hash in
+                users[user].flatMap { try? SCRAMStoredCredential(hash: hash, password: $0) }
+            }
         self.oauthBearer = oauthBearer
         self.clock = clock
         self.isAuthenticated = mechanisms.isEmpty
         self.sessionLifetime = mechanisms.isEmpty ? nil : sessionLifetime
     }
 
-    init(configuration: DevClusterConfiguration) {
+    init(
+        configuration: DevClusterConfiguration,
+        scramCredentials: (@Sendable (String, SCRAMHash) -> SCRAMStoredCredential?)? = nil
+    ) {
         self.init(
             mechanisms: configuration.saslMechanisms, users: configuration.users,
             sessionLifetime: configuration.connectionsMaxReauth,
-            oauthBearer: configuration.oauthBearerValidator, clock: configuration.clock)
+            oauthBearer: configuration.oauthBearerValidator, clock: configuration.clock,
+            scramCredentials: scramCredentials)
     }
 
     /// Whether a request other than SaslHandshake and SaslAuthenticate may be served at `now`: the client is
@@ -110,9 +121,11 @@ struct DevSASLSession: Sendable {
         case "PLAIN", "OAUTHBEARER":
             break
         case "SCRAM-SHA-256":
-            scram = SCRAMServer(hash: .sha256, users: users)
+            let lookup = scramCredentials
+            scram = SCRAMServer(hash: .sha256, credentials: { lookup($0, .sha256) })
         case "SCRAM-SHA-512":
-            scram = SCRAMServer(hash: .sha512, users: users)
+            let lookup = scramCredentials
+            scram = SCRAMServer(hash: .sha512, credentials: { lookup($0, .sha512) })
         default:
             return reply(.unsupportedSaslMechanism).map { .sendThenClose($0) } ?? .close
         }
@@ -206,7 +219,8 @@ struct DevSASLSession: Sendable {
             return .failure(Failure(message: "Invalid OAUTHBEARER client first message"))
         }
         let nowMillis = clock.nowMillis()
-        switch oauthBearer.validate(token: clientFirst.token, extensions: clientFirst.extensions, nowMillis: nowMillis) {
+        switch oauthBearer.validate(token: clientFirst.token, extensions: clientFirst.extensions, nowMillis: nowMillis)
+        {
         case .success(let principal):
             complete(principal)
             return .success([])

@@ -15,6 +15,47 @@ package enum SCRAMHash: Sendable {
     case sha512
 }
 
+/// What a SCRAM server keeps of a user's password (RFC 5802 section 3, as Kafka stores it): the salt, the
+/// iteration count, StoredKey = H(HMAC(SaltedPassword, "Client Key")) and ServerKey = HMAC(SaltedPassword,
+/// "Server Key").
+package struct SCRAMStoredCredential: Sendable, Hashable {
+    /// The salt.
+    package var salt: [UInt8]
+    /// The PBKDF2 iteration count.
+    package var iterations: Int
+    /// H(ClientKey).
+    package var storedKey: [UInt8]
+    /// HMAC(SaltedPassword, "Server Key").
+    package var serverKey: [UInt8]
+
+    /// The credential of a salted password (what AlterUserScramCredentials carries).
+    package init(hash: SCRAMHash, saltedPassword: [UInt8], salt: [UInt8], iterations: Int) {
+        self.salt = salt
+        self.iterations = iterations
+        switch hash {
+        case .sha256:
+            storedKey = SCRAMArithmetic<SHA256>.storedKey(saltedPassword)
+            serverKey = SCRAMArithmetic<SHA256>.hmac(saltedPassword, Array("Server Key".utf8))
+        case .sha512:
+            storedKey = SCRAMArithmetic<SHA512>.storedKey(saltedPassword)
+            serverKey = SCRAMArithmetic<SHA512>.hmac(saltedPassword, Array("Server Key".utf8))
+        }
+    }
+
+    /// The credential of a password with `salt` (random when nil) and `iterations`.
+    package init(hash: SCRAMHash, password: String, salt: [UInt8]? = nil, iterations: Int = 4096) throws {
+        let salt = salt ?? SCRAMServer.randomBytes(16)
+        let salted: [UInt8]
+        switch hash {
+        case .sha256:
+            salted = try SCRAMArithmetic<SHA256>.saltedPassword(Array(password.utf8), salt, iterations, pbkdf2: .sha256)
+        case .sha512:
+            salted = try SCRAMArithmetic<SHA512>.saltedPassword(Array(password.utf8), salt, iterations, pbkdf2: .sha512)
+        }
+        self.init(hash: hash, saltedPassword: salted, salt: salt, iterations: iterations)
+    }
+}
+
 /// A failure of the server side of a SCRAM exchange: malformed input, unknown user, wrong proof.
 package struct SCRAMServerError: Error, Sendable, CustomStringConvertible {
     /// A one-line reason.
@@ -44,7 +85,7 @@ package struct SCRAMServer: Sendable {
 
     private struct Pending: Sendable {
         var username: String
-        var password: String
+        var credential: SCRAMStoredCredential
         var gs2Header: [UInt8]
         var clientFirstBare: [UInt8]
         var serverFirst: [UInt8]
@@ -52,9 +93,7 @@ package struct SCRAMServer: Sendable {
     }
 
     private let hash: SCRAMHash
-    private let users: [String: String]
-    private let iterations: Int
-    private let salt: [UInt8]
+    private let credentials: @Sendable (String) -> SCRAMStoredCredential?
     private let serverNonce: String
     private var state: State = .awaitingClientFirst
 
@@ -68,14 +107,31 @@ package struct SCRAMServer: Sendable {
         hash: SCRAMHash, users: [String: String], iterations: Int = 4096, salt: [UInt8]? = nil,
         serverNonce: String? = nil
     ) {
-        var generator = SystemRandomNumberGenerator()
+        let salt = salt ?? Self.randomBytes(16)
+        self.init(
+            hash: hash,
+            credentials: { user in
+                users[user].flatMap {
+                    try? SCRAMStoredCredential(hash: hash, password: $0, salt: salt, iterations: max(iterations, 1))
+                }
+            }, serverNonce: serverNonce)
+    }
+
+    /// A server that looks a user's stored credential up when the client names the user (nil: unknown user); the
+    /// nonce is random unless given.
+    package init(
+        hash: SCRAMHash, credentials: @escaping @Sendable (String) -> SCRAMStoredCredential?,
+        serverNonce: String? = nil
+    ) {
         self.hash = hash
-        self.users = users
-        self.iterations = iterations
-        self.salt = salt ?? (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        self.serverNonce =
-            serverNonce
-            ?? Data((0..<18).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
+        self.credentials = credentials
+        self.serverNonce = serverNonce ?? Data(Self.randomBytes(18)).base64EncodedString()
+    }
+
+    /// `count` random bytes of the system's secure generator.
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
     /// Feeds one client message, returns the server's reply. Throws `SCRAMServerError` (with a message) on bad proof,
@@ -127,7 +183,10 @@ package struct SCRAMServer: Sendable {
                 throw SCRAMServerError("SCRAM: authzid differs from the username")
             }
         }
-        guard let password = users[username] else { throw SCRAMServerError("SCRAM: unknown user '\(username)'") }
+        guard let credential = credentials(username) else {
+            throw SCRAMServerError("SCRAM: unknown user '\(username)'")
+        }
+        let (salt, iterations) = (credential.salt, credential.iterations)
         let clientNonce = attributes[1].value
         guard !clientNonce.isEmpty, clientNonce.allSatisfy(Self.isNonceCharacter) else {
             throw SCRAMServerError("SCRAM: malformed client nonce")
@@ -140,7 +199,7 @@ package struct SCRAMServer: Sendable {
             Array("r=".utf8) + nonce + Array(",s=\(Data(salt).base64EncodedString()),i=\(iterations)".utf8)
         let gs2Header = Array(message[..<bare.startIndex])  // flag, authzid and both commas
         return Pending(
-            username: username, password: password, gs2Header: gs2Header, clientFirstBare: Array(bare),
+            username: username, credential: credential, gs2Header: gs2Header, clientFirstBare: Array(bare),
             serverFirst: serverFirst, nonce: nonce)
     }
 
@@ -164,13 +223,10 @@ package struct SCRAMServer: Sendable {
         // Everything before ",p=" is client-final-message-without-proof.
         let withoutProof = Array(message[..<(last.value.startIndex - 3)])
         let authMessage = pending.clientFirstBare + [44] + pending.serverFirst + [44] + withoutProof
-        let password = Array(pending.password.utf8)
         let result: (valid: Bool, serverSignature: [UInt8])
         switch hash {
-        case .sha256:
-            result = try SCRAMArithmetic<SHA256>.verify(proof, password, salt, iterations, authMessage, pbkdf2: .sha256)
-        case .sha512:
-            result = try SCRAMArithmetic<SHA512>.verify(proof, password, salt, iterations, authMessage, pbkdf2: .sha512)
+        case .sha256: result = SCRAMArithmetic<SHA256>.verify(proof, pending.credential, authMessage)
+        case .sha512: result = SCRAMArithmetic<SHA512>.verify(proof, pending.credential, authMessage)
         }
         guard result.valid else { throw SCRAMServerError("SCRAM: invalid proof for user '\(pending.username)'") }
         return Array("v=\(Data(result.serverSignature).base64EncodedString())".utf8)
@@ -242,15 +298,18 @@ private enum SCRAMArithmetic<H: HashFunction> {
         return key.withUnsafeBytes { Array($0) }
     }
 
+    /// StoredKey: H(HMAC(SaltedPassword, "Client Key")).
+    static func storedKey(_ salted: [UInt8]) -> [UInt8] {
+        Array(H.hash(data: hmac(salted, Array("Client Key".utf8))))
+    }
+
     /// Recovers ClientKey from the proof, checks H(ClientKey) == StoredKey, and computes ServerSignature.
-    static func verify(
-        _ proof: [UInt8], _ password: [UInt8], _ salt: [UInt8], _ iterations: Int, _ authMessage: [UInt8],
-        pbkdf2: KDF.Insecure.PBKDF2.HashFunction
-    ) throws -> (valid: Bool, serverSignature: [UInt8]) {
-        let salted = try saltedPassword(password, salt, iterations, pbkdf2: pbkdf2)
-        let storedKey = Array(H.hash(data: hmac(salted, Array("Client Key".utf8))))
+    static func verify(_ proof: [UInt8], _ credential: SCRAMStoredCredential, _ authMessage: [UInt8]) -> (
+        valid: Bool, serverSignature: [UInt8]
+    ) {
+        let storedKey = credential.storedKey
         let clientSignature = hmac(storedKey, authMessage)
-        let serverSignature = hmac(hmac(salted, Array("Server Key".utf8)), authMessage)
+        let serverSignature = hmac(credential.serverKey, authMessage)
         guard proof.count == clientSignature.count else { return (false, serverSignature) }
         let clientKey = zip(proof, clientSignature).map { $0 ^ $1 }
         let candidate = Array(H.hash(data: clientKey))

@@ -65,6 +65,12 @@ struct ClusterState: Sendable {
     var fetchSessions = FetchSessionCache()
     /// Broker-level dynamic configs (DescribeConfigs/AlterConfigs on BROKER resources).
     var brokerConfigs: [Int32: [String: String]] = [:]
+    /// The levels set on each broker's loggers, by broker id (absent: ``BrokerLoggers/initialLevels``).
+    var brokerLoggerLevels: [Int32: [String: String]] = [:]
+    /// Client quotas by entity (DescribeClientQuotas/AlterClientQuotas).
+    var clientQuotas: [DevQuotaEntity: [String: Double]] = [:]
+    /// SCRAM credentials by user and mechanism id (1 SCRAM-SHA-256, 2 SCRAM-SHA-512); SCRAM logins check these.
+    var scramCredentials: [String: [Int8: SCRAMStoredCredential]] = [:]
 
     /// A coordinator lookup key: FindCoordinator's key type (0 group, 1 transaction) and key.
     struct CoordinatorKey: Sendable, Hashable {
@@ -85,6 +91,7 @@ struct ClusterState: Sendable {
         maxMessageBytes = configuration.maxMessageBytes
         groupInitialRebalanceDelayMs = configuration.groupInitialRebalanceDelayMs
         groups.config.initialRebalanceDelayMs = Int64(configuration.groupInitialRebalanceDelayMs)
+        scramCredentials = DevScram.initialCredentials(configuration)
     }
 
     // MARK: - Brokers

@@ -74,3 +74,37 @@ enum SCRAMCrypto<H: SCRAMHashFunction> {
         return difference == 0
     }
 }
+
+/// The salted passwords Kafka stores for SCRAM users, for admin requests that create or replace a user's
+/// credential (AlterUserScramCredentials carries the salt, the iteration count and `Hi(password, salt, i)`, never
+/// the password).
+package enum SCRAMSaltedPassword {
+    /// `Hi(password, salt, iterations)` for SCRAM-SHA-256 or SCRAM-SHA-512 (PBKDF2 with HMAC-SHA-256 or
+    /// HMAC-SHA-512, one output block), as the SCRAM client computes it when it authenticates.
+    ///
+    /// - Throws: for a mechanism that is not SCRAM, or an iteration count below 1.
+    package static func compute(
+        mechanism: SASLMechanism, password: [UInt8], salt: [UInt8], iterations: Int
+    ) throws -> [UInt8] {
+        guard iterations >= 1 else { throw SCRAMSaltError("the iteration count must be at least 1") }
+        switch mechanism {
+        case .scramSHA256: return try SCRAMCrypto<SHA256>.hi(password: password, salt: salt, iterations: iterations)
+        case .scramSHA512: return try SCRAMCrypto<SHA512>.hi(password: password, salt: salt, iterations: iterations)
+        case .plain, .oauthBearer: throw SCRAMSaltError("\(mechanism.rawValue) is not a SCRAM mechanism")
+        }
+    }
+
+    /// A new random salt of 32 bytes from the system's secure generator.
+    package static func randomSalt() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+}
+
+/// Why a salted password could not be computed.
+package struct SCRAMSaltError: Error, CustomStringConvertible, Sendable {
+    /// The reason.
+    package var description: String
+
+    init(_ description: String) { self.description = description }
+}
