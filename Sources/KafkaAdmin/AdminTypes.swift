@@ -41,6 +41,8 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         case clientMetrics = "client metrics"
         /// A resource of a type this client does not know.
         case unknown = "resource"
+        /// A transactional id (of a transactional producer).
+        case transactionalID = "transactional id"
     }
 
     /// The protocol error code.

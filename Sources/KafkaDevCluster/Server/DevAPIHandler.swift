@@ -66,6 +66,8 @@ enum DevAPIRegistry {
             ListGroupsHandler.self, DeleteGroupsHandler.self, OffsetDeleteHandler.self,
             AddPartitionsToTxnHandler.self, AddOffsetsToTxnHandler.self, EndTxnHandler.self,
             TxnOffsetCommitHandler.self,
+            ListTransactionsHandler.self, DescribeTransactionsHandler.self, DescribeProducersHandler.self,
+            WriteTxnMarkersHandler.self,
         ]
         var map: [KafkaAPIKey: any DevAPIHandler.Type] = [:]
         for handler in all { map[handler.apiKey] = handler }
