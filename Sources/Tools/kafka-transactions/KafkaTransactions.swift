@@ -96,9 +96,8 @@ struct DescribeProducersCommand: AsyncParsableCommand {
 struct AbortCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "abort", abstract: "Abort a hanging transaction (requires administrative privileges).",
-        discussion: """
-            Name the transaction with --start-offset (brokers with DescribeProducers, Kafka 2.8 and later), or             with --producer-id, --producer-epoch and --coordinator-epoch (any broker).
-            """)
+        discussion: "Name the transaction with --start-offset (brokers with DescribeProducers, Kafka 2.8 and "
+            + "later), or with --producer-id, --producer-epoch and --coordinator-epoch (any broker).")
 
     @ParentCommand var parent: KafkaTransactions
     @OptionGroup var options: AbortTransactionOptions
