@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "kafka-log-dirs", targets: ["kafka-log-dirs"]),
         .executable(name: "kafka-dump-log", targets: ["kafka-dump-log"]),
         .executable(name: "kafka-configs", targets: ["kafka-configs"]),
+        .executable(name: "kafka-transactions", targets: ["kafka-transactions"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -265,6 +266,15 @@ let package = Package(
             name: "kafka-configs",
             dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
             path: "Sources/Tools/kafka-configs",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-transactions",
+            dependencies: [
+                "KafkaAdmin", "KafkaCLISupport", "KafkaNetwork",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Tools/kafka-transactions",
             swiftSettings: strictSwift
         ),
         .executableTarget(

@@ -46,6 +46,8 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The entity client quotas apply to; the resource name is its description
         /// (``ClientQuotaEntity/description``).
         case clientQuotaEntity = "client quota entity"
+        /// A transactional id (of a transactional producer).
+        case transactionalID = "transactional id"
     }
 
     /// The protocol error code.

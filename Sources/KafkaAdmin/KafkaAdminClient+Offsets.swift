@@ -270,7 +270,7 @@ extension KafkaAdminClient {
     /// out of the answer, or whose leader could not be reached are tried again after a metadata
     /// refresh, until `request.timeout.ms` or `retries` run out. `api` is the API `send` uses,
     /// named by the errors of partitions it never reached.
-    private func forEachLeader<Value: Sendable>(
+    func forEachLeader<Value: Sendable>(
         _ partitions: Set<TopicPartitionKey>, api: KafkaAPIKey,
         _ send: (Int32, [TopicPartitionKey]) async throws -> [TopicPartitionKey: Result<Value, AdminError>]
     ) async throws -> [TopicPartitionKey: Result<Value, AdminError>] {

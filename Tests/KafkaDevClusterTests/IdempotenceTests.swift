@@ -88,7 +88,9 @@ import Testing
                 == .outOfOrderSequenceNumber)
         // A new epoch starts a fresh history.
         table.record(producerID: 1, epoch: 4, batch: Self.metadata(0, 0, offset: 10))
-        #expect(table.entry(for: 1) == Table.Entry(epoch: 4, batches: [Self.metadata(0, 0, offset: 10)]))
+        #expect(
+            table.entry(for: 1)
+                == Table.Entry(epoch: 4, batches: [Self.metadata(0, 0, offset: 10)], lastTimestamp: 7))
         #expect(
             Self.code(table.check(producerID: 1, epoch: 3, firstSequence: 10, lastSequence: 10))
                 == .invalidProducerEpoch)

@@ -9,6 +9,7 @@ struct ToolVersionTests {
         "kafka-producer-perf-test", "kafka-consumer-perf-test", "kafka-dev-cluster", "kafka-mock-cluster",
         "kafka-get-offsets", "kafka-delete-records", "kafka-broker-api-versions", "kafka-log-dirs", "kafka-dump-log",
         "kafka-configs",
+        "kafka-transactions",
     ]
 
     @Test("--version prints the package's version and exits 0", arguments: tools)

@@ -22,7 +22,8 @@ import NIOCore
 /// - Transactional batches must come from the current epoch of a producer whose Ongoing
 ///   transaction includes the partition (Kafka 3.6+ partition verification): else
 ///   INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH (Kafka's answer for a fenced producer) or
-///   INVALID_PRODUCER_ID_MAPPING. They open the producer's transaction on the partition, which
+///   INVALID_PRODUCER_ID_MAPPING; not when the broker config `transaction.partition.verification.enable` is false,
+///   as in Kafka. They open the producer's transaction on the partition, which
 ///   holds the last stable offset until its marker is written.
 /// - On `message.timestamp.type=LogAppendTime` topics the broker's time replaces the batch's max
 ///   timestamp and is returned as `logAppendTimeMs` (-1 otherwise).
@@ -142,7 +143,9 @@ enum ProduceHandler: DevAPIHandler {
         } catch {
             return Outcome(code: error.code, message: error.message)
         }
-        for batch in batches where batch.isTransactional && batch.hasProducerID {
+        let verifies = BrokerConfigs.isEnabled(
+            "transaction.partition.verification.enable", nodeID: context.brokerID, state: state)
+        for batch in batches where verifies && batch.isTransactional && batch.hasProducerID {
             let verdict = state.transactions.verify(
                 producerID: batch.producerID, epoch: batch.producerEpoch,
                 partition: TransactionPartition(topic: topic, partition: data.index))

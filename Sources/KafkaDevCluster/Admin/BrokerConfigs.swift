@@ -6,7 +6,8 @@ import KafkaProtocol
 /// Dynamic values live in `ClusterState.brokerConfigs`: under the node id for one broker
 /// (DYNAMIC_BROKER_CONFIG) and under ``clusterDefaultKey`` for the cluster-wide default (the
 /// empty resource name, DYNAMIC_DEFAULT_BROKER_CONFIG). They are reported but do not change the
-/// behaviour of the dev cluster (topic defaults come from ``TopicConfigs``).
+/// behaviour of the dev cluster (topic defaults come from ``TopicConfigs``), except
+/// `transaction.partition.verification.enable` (see ``isEnabled(_:nodeID:state:)``).
 enum BrokerConfigs {
     /// The `brokerConfigs` key of the cluster-wide dynamic defaults (resource name "").
     static let clusterDefaultKey: Int32 = -1
@@ -62,6 +63,10 @@ enum BrokerConfigs {
             name: "num.partitions", type: .int, defaultValue: "1", readOnly: true,
             documentation: "The default number of partitions of new topics."),
         .init(
+            name: "transaction.partition.verification.enable", type: .boolean, defaultValue: "true",
+            documentation: "Whether a transactional batch is refused unless its partition was added to the transaction."
+        ),
+        .init(
             name: "unclean.leader.election.enable", type: .boolean, defaultValue: "false",
             documentation: "Whether out-of-sync replicas may become leader as a last resort."),
     ]
@@ -80,6 +85,15 @@ enum BrokerConfigs {
         case "message.max.bytes": String(state.maxMessageBytes)
         default: nil
         }
+    }
+
+    /// Whether boolean config `name` is on at `nodeID`: its dynamic value for the broker, else the cluster-wide
+    /// dynamic default, else Kafka's default.
+    static func isEnabled(_ name: String, nodeID: Int32, state: ClusterState) -> Bool {
+        let value =
+            state.brokerConfigs[nodeID]?[name] ?? state.brokerConfigs[clusterDefaultKey]?[name]
+            ?? byName[name]?.defaultValue
+        return value?.lowercased() == "true"
     }
 
     /// One broker config as DescribeConfigs reports it for `nodeID`.

@@ -37,6 +37,10 @@ struct ProducerStateTable: Sendable, Hashable {
         var epoch: Int16
         /// The last batches appended at `epoch`, oldest first, at most ``retainedBatches``.
         var batches: [BatchMetadata]
+        /// The coordinator epoch of the producer's last transaction marker, -1 before any.
+        var coordinatorEpoch: Int32 = -1
+        /// The timestamp of the producer's last batch (its max timestamp as stored) or marker, -1 when none.
+        var lastTimestamp: Int64 = -1
         /// The last sequence appended, -1 when none.
         var lastSequence: Int32 { batches.last?.lastSequence ?? -1 }
     }
@@ -96,10 +100,12 @@ struct ProducerStateTable: Sendable, Hashable {
     /// Records an appended batch: a new epoch starts a fresh history; the oldest batch beyond
     /// ``retainedBatches`` is forgotten.
     mutating func record(producerID: Int64, epoch: Int16, batch: BatchMetadata) {
-        guard var entry = entries[producerID], entry.epoch == epoch else {
-            entries[producerID] = Entry(epoch: epoch, batches: [batch])
-            return
+        var entry = entries[producerID] ?? Entry(epoch: epoch, batches: [])
+        if entry.epoch != epoch {
+            entry.epoch = epoch
+            entry.batches = []
         }
+        entry.lastTimestamp = batch.timestamp
         entry.batches.append(batch)
         if entry.batches.count > Self.retainedBatches {
             entry.batches.removeFirst(entry.batches.count - Self.retainedBatches)
@@ -107,12 +113,40 @@ struct ProducerStateTable: Sendable, Hashable {
         entries[producerID] = entry
     }
 
-    /// Records a transaction marker of `producerID` written at `epoch` (Kafka's
-    /// `maybeUpdateProducerEpoch`): a newer epoch replaces the known one and forgets the cached
-    /// batches, so the producer's next batch starts again at sequence 0 and older epochs are refused.
-    mutating func recordMarker(producerID: Int64, epoch: Int16) {
-        if let entry = entries[producerID], entry.epoch >= epoch { return }
-        entries[producerID] = Entry(epoch: epoch, batches: [])
+    /// Whether a transaction marker of `producerID` at `epoch` carrying `coordinatorEpoch` may be appended (Kafka's
+    /// checks for markers of the coordinator or an admin client): `.none`; INVALID_PRODUCER_EPOCH for an epoch below
+    /// the producer's; TRANSACTION_COORDINATOR_FENCED for a coordinator epoch below the one of its last marker.
+    func checkMarker(producerID: Int64, epoch: Int16, coordinatorEpoch: Int32) -> (KafkaErrorCode, String)? {
+        guard let entry = entries[producerID] else { return nil }
+        if epoch < entry.epoch {
+            return (
+                .invalidProducerEpoch,
+                "Epoch of producer \(producerID) is \(epoch), which is smaller than the last seen epoch \(entry.epoch)"
+            )
+        }
+        if coordinatorEpoch < entry.coordinatorEpoch {
+            return (
+                .transactionCoordinatorFenced,
+                "Invalid coordinator epoch for producerId \(producerID): \(coordinatorEpoch) (zombie), "
+                    + "\(entry.coordinatorEpoch) (current)"
+            )
+        }
+        return nil
+    }
+
+    /// Records a transaction marker of `producerID` written at `epoch` with `coordinatorEpoch` at `timestamp` (Kafka's
+    /// `ProducerStateEntry.update`): a newer epoch replaces the known one and forgets the cached batches, so the
+    /// producer's next batch starts again at sequence 0 and older epochs are refused; the marker's coordinator epoch
+    /// and timestamp become the producer's.
+    mutating func recordMarker(producerID: Int64, epoch: Int16, coordinatorEpoch: Int32 = 0, timestamp: Int64 = -1) {
+        var entry = entries[producerID] ?? Entry(epoch: epoch, batches: [])
+        if epoch > entry.epoch {
+            entry.epoch = epoch
+            entry.batches = []
+        }
+        entry.coordinatorEpoch = coordinatorEpoch
+        entry.lastTimestamp = timestamp
+        entries[producerID] = entry
     }
 
     /// Whether `next` directly follows `last` (`Int32.max` is followed by 0).

@@ -68,6 +68,8 @@ enum DevAPIRegistry {
             TxnOffsetCommitHandler.self,
             DescribeClientQuotasHandler.self, AlterClientQuotasHandler.self,
             DescribeUserScramCredentialsHandler.self, AlterUserScramCredentialsHandler.self,
+            ListTransactionsHandler.self, DescribeTransactionsHandler.self, DescribeProducersHandler.self,
+            WriteTxnMarkersHandler.self,
         ]
         var map: [KafkaAPIKey: any DevAPIHandler.Type] = [:]
         for handler in all { map[handler.apiKey] = handler }

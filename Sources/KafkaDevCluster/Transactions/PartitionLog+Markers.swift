@@ -6,7 +6,8 @@ extension PartitionLog {
     /// transactional + control) holding one record whose key is version 0 and the control type
     /// (0 abort, 1 commit) and whose value is version 0 and the coordinator epoch. It takes the next
     /// offset like any batch, closes the producer's open transaction on this partition (entering it
-    /// in the aborted index on abort) and moves the producer's epoch on the partition to `epoch`.
+    /// in the aborted index on abort) and moves the producer's epoch on the partition to `epoch`, its coordinator
+    /// epoch to `coordinatorEpoch` and its last timestamp to `timestamp`.
     ///
     /// - Returns: the marker's offset, nil when the batch could not be built (never expected).
     @discardableResult
@@ -23,7 +24,8 @@ extension PartitionLog {
         }
         let offset = append(batch: bytes, lastOffsetDelta: 0, leaderEpoch: leaderEpoch, maxTimestamp: timestamp)
         transactions.close(producerID: producerID, commit: commit, markerOffset: offset)
-        producerStates.recordMarker(producerID: producerID, epoch: epoch)
+        producerStates.recordMarker(
+            producerID: producerID, epoch: epoch, coordinatorEpoch: coordinatorEpoch, timestamp: timestamp)
         return offset
     }
 }
