@@ -30,6 +30,8 @@ let package = Package(
         .executable(name: "kafka-broker-api-versions", targets: ["kafka-broker-api-versions"]),
         .executable(name: "kafka-log-dirs", targets: ["kafka-log-dirs"]),
         .executable(name: "kafka-dump-log", targets: ["kafka-dump-log"]),
+        .executable(name: "kafka-reassign-partitions", targets: ["kafka-reassign-partitions"]),
+        .executable(name: "kafka-leader-election", targets: ["kafka-leader-election"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -258,6 +260,18 @@ let package = Package(
             name: "kafka-dump-log",
             dependencies: ["KafkaCLISupport", "KafkaNetwork"],
             path: "Sources/Tools/kafka-dump-log",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-reassign-partitions",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-reassign-partitions",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-leader-election",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-leader-election",
             swiftSettings: strictSwift
         ),
         .executableTarget(

@@ -66,6 +66,7 @@ enum DevAPIRegistry {
             ListGroupsHandler.self, DeleteGroupsHandler.self, OffsetDeleteHandler.self,
             AddPartitionsToTxnHandler.self, AddOffsetsToTxnHandler.self, EndTxnHandler.self,
             TxnOffsetCommitHandler.self,
+            AlterPartitionReassignmentsHandler.self, ListPartitionReassignmentsHandler.self, ElectLeadersHandler.self,
         ]
         var map: [KafkaAPIKey: any DevAPIHandler.Type] = [:]
         for handler in all { map[handler.apiKey] = handler }
