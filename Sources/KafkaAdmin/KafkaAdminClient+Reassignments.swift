@@ -118,7 +118,7 @@ extension KafkaAdminClient {
             return try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
                 let connection = try await cluster.connection(to: .controller, kind: .admin)
                 try Self.requireAPI(
-                    api, on: connection, purpose: "listing partition reassignments", release: "Kafka 2.4")
+                    api, on: connection, purpose: "partition reassignment", release: "Kafka 2.4")
                 let byTopic = partitions.map { Dictionary(grouping: $0, by: \.topic) }
                 let (response, _) = try await cluster.send(on: connection) { _ in
                     ListPartitionReassignmentsRequest(

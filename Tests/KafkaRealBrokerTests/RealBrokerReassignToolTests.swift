@@ -95,11 +95,15 @@ struct RealBrokerReassignToolTests {
         #expect(unclean.stderr.split(separator: "\n").count == 1, "\(unclean.stderr)")
         #expect(
             unclean.stderr.hasPrefix(
-                "kafka-leader-election: UNCLEAN leader election needs ElectLeaders v1 or later (Kafka 2.4); broker "),
+                "kafka-leader-election: UNCLEAN leader election needs ElectLeaders v1 or later (Kafka 2.4); "),
             "\(unclean.stderr)")
         #expect(unclean.stderr.hasSuffix(" supports only ElectPreferredLeaders v0–v0\n"), "\(unclean.stderr)")
 
-        for arguments in [["--list"], ["--cancel", "--reassignment-json-file", try Self.file(#"{"partitions":[]}"#)]] {
+        let plan = try Self.file(#"{"version":1,"partitions":[{"topic":"\#(topic)","partition":0,"replicas":[0]}]}"#)
+        for arguments in [
+            ["--list"], ["--cancel", "--reassignment-json-file", plan],
+            ["--execute", "--reassignment-json-file", plan],
+        ] {
             let refused = try await RealBroker.runOurs(
                 "kafka-reassign-partitions", ["--bootstrap-server", broker.bootstrapServers] + arguments)
             #expect(refused.status == 1)
@@ -107,7 +111,7 @@ struct RealBrokerReassignToolTests {
             #expect(
                 refused.stderr.hasPrefix(
                     "kafka-reassign-partitions: partition reassignment needs ListPartitionReassignments v0 or later "
-                        + "(Kafka 2.4); broker "),
+                        + "(Kafka 2.4); "),
                 "\(refused.stderr)")
             #expect(refused.stderr.hasSuffix(" supports ListPartitionReassignments not at all\n"), "\(refused.stderr)")
         }
@@ -121,7 +125,7 @@ struct RealBrokerReassignToolTests {
             guard let error = error as? AdminError else { return false }
             return error.code == .unsupportedVersion && error.api == .alterPartitionReassignments
                 && error.message?.hasPrefix(
-                    "partition reassignment needs AlterPartitionReassignments v0 or later (Kafka 2.4); broker ") == true
+                    "partition reassignment needs AlterPartitionReassignments v0 or later (Kafka 2.4); ") == true
                 && error.message?.hasSuffix(" supports AlterPartitionReassignments not at all") == true
         }
         await admin.close()
