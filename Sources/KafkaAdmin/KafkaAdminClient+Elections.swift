@@ -37,14 +37,15 @@ extension KafkaAdminClient {
             let timeoutMs = Int32(clamping: configuration.requestTimeout.clampedMilliseconds)
             return try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
                 let connection = try await cluster.connection(to: .controller, kind: .admin)
-                let broker = connection.nodeID.map { "broker \($0)" } ?? "the broker at \(connection.address)"
                 guard let range = connection.versions.brokerRanges[api] else {
+                    let broker = await brokerName(of: connection)
                     throw KafkaError(
                         code: .unsupportedVersion, api: api,
                         brokerMessage: "leader election needs ElectLeaders v0 or later (Kafka 2.2); \(broker) supports "
                             + "ElectLeaders not at all")
                 }
                 if type != .preferred && range.upperBound < 1 {
+                    let broker = await brokerName(of: connection)
                     throw KafkaError(
                         code: .unsupportedVersion, api: api,
                         brokerMessage: "\(type) leader election needs ElectLeaders v1 or later (Kafka 2.4); "

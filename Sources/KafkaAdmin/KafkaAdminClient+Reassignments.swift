@@ -55,7 +55,7 @@ extension KafkaAdminClient {
                 names.keys.sorted(), api: api, resourceKind: .partition
             ) { pending in
                 let connection = try await cluster.connection(to: .controller, kind: .admin)
-                try Self.requireAPI(
+                try await requireAPI(
                     api, on: connection, purpose: "partition reassignment", release: "Kafka 2.4")
                 let keys = pending.compactMap { names[$0] }
                 let byTopic = Dictionary(grouping: keys, by: \.topic)
@@ -117,7 +117,7 @@ extension KafkaAdminClient {
             let timeoutMs = Int32(clamping: configuration.requestTimeout.clampedMilliseconds)
             return try await cluster.withRetries(timeout: configuration.requestTimeout) { _ in
                 let connection = try await cluster.connection(to: .controller, kind: .admin)
-                try Self.requireAPI(
+                try await requireAPI(
                     api, on: connection, purpose: "partition reassignment", release: "Kafka 2.4")
                 let byTopic = partitions.map { Dictionary(grouping: $0, by: \.topic) }
                 let (response, _) = try await cluster.send(on: connection) { _ in
@@ -148,14 +148,24 @@ extension KafkaAdminClient {
 
     /// Fails with `UNSUPPORTED_VERSION` when the broker behind `connection` does not have `api` at all: one message
     /// naming the API, what needs it, the Kafka release that brought it and the broker's versions of it.
-    static func requireAPI(
+    func requireAPI(
         _ api: KafkaAPIKey, on connection: BrokerConnection, purpose: String, release: String
-    ) throws {
+    ) async throws {
         guard connection.versions.brokerRanges[api] == nil else { return }
-        let broker = connection.nodeID.map { "broker \($0)" } ?? "the broker at \(connection.address)"
+        let broker = await brokerName(of: connection)
         throw KafkaError(
             code: .unsupportedVersion, api: api,
             brokerMessage: "\(purpose) needs \(api.name) v0 or later (\(release)); \(broker) supports \(api.name) "
                 + "not at all")
+    }
+
+    /// `broker N` for the broker behind `connection` (looked up by address in the metadata when the connection is
+    /// a bootstrap one), else `the broker at host:port`.
+    func brokerName(of connection: BrokerConnection) async -> String {
+        if let id = connection.nodeID { return "broker \(id)" }
+        let known = try? await cluster.metadata(for: []).brokers.values.first {
+            $0.host == connection.address.host && $0.port == connection.address.port
+        }
+        return known.map { "broker \($0.nodeID)" } ?? "the broker at \(connection.address)"
     }
 }

@@ -176,3 +176,19 @@ extension ClusterState {
         return rates.min()
     }
 }
+
+extension ClusterState.Partition {
+    /// The size of `broker`'s replica and how many offsets it is behind: the whole log with no lag, except for a
+    /// replica a reassignment is adding that is not in sync yet, which holds the bytes it has copied and lags by
+    /// the same share of the log's offsets.
+    func replicaCopy(on broker: Int32) -> (size: Int64, offsetLag: Int64) {
+        let size = Int64(log.sizeInBytes)
+        guard let reassignment, reassignment.adding.contains(broker), !isr.contains(broker), size > 0 else {
+            return (size, 0)
+        }
+        let copied = min(max(reassignment.copied[broker] ?? 0, 0), size)
+        let offsets = max(log.logEndOffset - log.logStartOffset, 0)
+        let missing = Double(size - copied) / Double(size)
+        return (copied, Int64((Double(offsets) * missing).rounded(.up)))
+    }
+}

@@ -81,6 +81,12 @@ import Testing
         harness.now += 1000  // half the log copied (follower throttle: size/2 bytes per second)
         running = try #require(try Self.list(&harness)[0])
         #expect(harness.state.partition("t", 0)?.isr == [1])
+        // The adding replicas hold what they copied, and lag by the same share of the offsets.
+        let directory = try harness.respond(
+            DescribeLogDirsHandler.self, DescribeLogDirsRequest(topics: nil), version: 4, broker: 2)
+        let copy = try #require(directory.results.first?.topics.first?.partitions.first)
+        #expect(copy.partitionSize == size / 2)
+        #expect((10...11).contains(copy.offsetLag), "half of 20 offsets, rounded up")
         harness.now += 1100
         #expect(try Self.list(&harness).isEmpty)
         let done = try #require(harness.state.partition("t", 0))
