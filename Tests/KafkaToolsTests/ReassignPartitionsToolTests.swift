@@ -163,6 +163,13 @@ import Testing
             let refused = try await Self.reassign(cluster, ["--execute", "--reassignment-json-file", plan])
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("Cannot execute because there is an existing partition assignment."))
+            // Resubmitted with --additional, the running move takes the new throttle.
+            let faster = try await Self.reassign(
+                cluster, ["--execute", "--reassignment-json-file", plan, "--additional", "--throttle", "1000000"])
+            #expect(faster.status == 0, "\(faster.stderr)")
+            #expect(faster.stdout.contains("The inter-broker throttle limit was set to 1000000 B/s\n"))
+            let raised = try #require(try await admin.describeConfigs([.broker(3)])[.broker(3)]?.get())
+            #expect(value(raised, "follower.replication.throttled.rate") == "1000000")
 
             var final = early
             for _ in 0..<80 where final.stdout.contains("in progress") {
