@@ -59,6 +59,22 @@ struct RealBrokerReassignToolTests {
         #expect(mine == ["\(topic)-0", "\(topic)-1"], "ours:\n\(ours.stdout)")
         #expect(mine == theirs, "ours:\n\(ours.stdout)\nKafka's:\n\(kafka.stdout)")
 
+        // Every partition (a null list at v0, which Kafka 2.3 answers for every partition it has): ours and Kafka's
+        // script (without a file) both name this topic's partitions.
+        let everyOurs = try await RealBroker.runOurs(
+            "kafka-leader-election",
+            ["--bootstrap-server", broker.bootstrapServers, "--election-type", "preferred", "--all-topic-partitions"])
+        #expect(everyOurs.status == 0, "\(everyOurs.stderr)")
+        let everyKafka = try await broker.runTool(
+            "kafka-preferred-replica-election.sh", ["--bootstrap-server", broker.bootstrapServers])
+        #expect(everyKafka.status == 0, "\(everyKafka.stderr)")
+        let allMine = Self.partitions(
+            everyOurs.stdout, after: "Successfully completed leader election (PREFERRED) for partitions ")
+        let allTheirs = Self.partitions(
+            everyKafka.stdout, after: "Successfully completed preferred replica election for partitions ")
+        #expect(allMine.isSuperset(of: ["\(topic)-0", "\(topic)-1"]), "ours:\n\(everyOurs.stdout)")
+        #expect(allTheirs.isSuperset(of: ["\(topic)-0", "\(topic)-1"]), "Kafka's:\n\(everyKafka.stdout)")
+
         // A partition the broker does not have fails in both, and both exit 1.
         let missing = try Self.file(#"{"partitions":[{"topic":"\#(topic)","partition":7}]}"#)
         let ourFailure = try await RealBroker.runOurs(
