@@ -32,6 +32,8 @@ let package = Package(
         .executable(name: "kafka-dump-log", targets: ["kafka-dump-log"]),
         .executable(name: "kafka-configs", targets: ["kafka-configs"]),
         .executable(name: "kafka-transactions", targets: ["kafka-transactions"]),
+        .executable(name: "kafka-reassign-partitions", targets: ["kafka-reassign-partitions"]),
+        .executable(name: "kafka-leader-election", targets: ["kafka-leader-election"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -275,6 +277,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/kafka-transactions",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-reassign-partitions",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-reassign-partitions",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-leader-election",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-leader-election",
             swiftSettings: strictSwift
         ),
         .executableTarget(

@@ -237,9 +237,13 @@ public enum Kcat {
         _ = try await run(arguments, input: input, timeout: timeout)
     }
 
-    /// The text of `kcat -L` (metadata of every broker and topic) for `bootstrap`.
-    public static func metadataListing(bootstrap: String, timeout: Duration = .seconds(30)) async throws -> String {
-        String(decoding: try await run(["-L", "-b", bootstrap], input: nil, timeout: timeout), as: UTF8.self)
+    /// The text of `kcat -L` (metadata of every broker and topic, or with `topic` of that topic only: `-t topic`)
+    /// for `bootstrap`.
+    public static func metadataListing(
+        bootstrap: String, topic: String? = nil, timeout: Duration = .seconds(30)
+    ) async throws -> String {
+        let arguments = ["-L", "-b", bootstrap] + (topic.map { ["-t", $0] } ?? [])
+        return String(decoding: try await run(arguments, input: nil, timeout: timeout), as: UTF8.self)
     }
 
     // MARK: - Arguments

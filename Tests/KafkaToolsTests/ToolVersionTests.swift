@@ -10,6 +10,7 @@ struct ToolVersionTests {
         "kafka-get-offsets", "kafka-delete-records", "kafka-broker-api-versions", "kafka-log-dirs", "kafka-dump-log",
         "kafka-configs",
         "kafka-transactions",
+        "kafka-reassign-partitions", "kafka-leader-election",
     ]
 
     @Test("--version prints the package's version and exits 0", arguments: tools)

@@ -28,9 +28,10 @@ enum DescribeLogDirsHandler: DevAPIHandler {
             result.topics.append(
                 DescribeLogDirsResponse.DescribeLogDirsTopic(
                     name: name,
-                    partitions: partitions.map {
-                        DescribeLogDirsResponse.DescribeLogDirsPartition(
-                            partitionIndex: $0.index, partitionSize: Int64($0.log.sizeInBytes), offsetLag: 0,
+                    partitions: partitions.map { partition in
+                        let copy = partition.replicaCopy(on: context.brokerID)
+                        return DescribeLogDirsResponse.DescribeLogDirsPartition(
+                            partitionIndex: partition.index, partitionSize: copy.size, offsetLag: copy.offsetLag,
                             isFutureKey: false)
                     }))
         }

@@ -32,6 +32,14 @@ enum BrokerConfigs {
             name: "delete.topic.enable", type: .boolean, defaultValue: "true", readOnly: true,
             documentation: "Whether topics can be deleted."),
         .init(
+            name: "follower.replication.throttled.rate", type: .long, defaultValue: "9223372036854775807",
+            rule: .range(min: 0, max: nil),
+            documentation: "The bytes per second a follower copies throttled replicas at (reassignment throttle)."),
+        .init(
+            name: "leader.replication.throttled.rate", type: .long, defaultValue: "9223372036854775807",
+            rule: .range(min: 0, max: nil),
+            documentation: "The bytes per second a leader serves throttled replicas at (reassignment throttle)."),
+        .init(
             name: "log.cleanup.policy", type: .list, defaultValue: "delete", rule: .listOf(["compact", "delete"]),
             documentation: "The default cleanup policy of topics."),
         .init(
@@ -62,6 +70,10 @@ enum BrokerConfigs {
         .init(
             name: "num.partitions", type: .int, defaultValue: "1", readOnly: true,
             documentation: "The default number of partitions of new topics."),
+        .init(
+            name: "replica.alter.log.dirs.io.max.bytes.per.second", type: .long, defaultValue: "9223372036854775807",
+            rule: .range(min: 0, max: nil),
+            documentation: "The bytes per second a replica moves between log directories at."),
         .init(
             name: "transaction.partition.verification.enable", type: .boolean, defaultValue: "true",
             documentation: "Whether a transactional batch is refused unless its partition was added to the transaction."

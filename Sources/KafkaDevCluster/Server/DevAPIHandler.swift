@@ -70,6 +70,7 @@ enum DevAPIRegistry {
             DescribeUserScramCredentialsHandler.self, AlterUserScramCredentialsHandler.self,
             ListTransactionsHandler.self, DescribeTransactionsHandler.self, DescribeProducersHandler.self,
             WriteTxnMarkersHandler.self,
+            AlterPartitionReassignmentsHandler.self, ListPartitionReassignmentsHandler.self, ElectLeadersHandler.self,
         ]
         var map: [KafkaAPIKey: any DevAPIHandler.Type] = [:]
         for handler in all { map[handler.apiKey] = handler }

@@ -209,6 +209,7 @@ final class DevClusterCore: Sendable {
             }
             locked.cluster.groups.tick(now: now)
             locked.cluster.abortTimedOutTransactions(now: now)
+            locked.cluster.advanceReassignments(now: now)
             let result = Self.dispatch(
                 handler, header: header, body: body, locked: &locked, context: context, connection: target)
             deliveries = Self.pollParked(&locked, now: now)
@@ -225,6 +226,7 @@ final class DevClusterCore: Sendable {
         let deliveries = state.withLockedValue { locked in
             locked.cluster.groups.tick(now: now)
             locked.cluster.abortTimedOutTransactions(now: now)
+            locked.cluster.advanceReassignments(now: now)
             return Self.pollParked(&locked, now: now)
         }
         for (deliver, frame) in deliveries { deliver(frame) }

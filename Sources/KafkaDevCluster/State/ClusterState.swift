@@ -26,6 +26,9 @@ struct ClusterState: Sendable {
         var replicas: [Int32]
         var isr: [Int32]
         var log = PartitionLog()
+        /// The reassignment in progress (AlterPartitionReassignments), if any; while it runs ``replicas`` is its
+        /// ``Reassignment/allReplicas``.
+        var reassignment: Reassignment?
     }
 
     /// One topic.
@@ -45,6 +48,8 @@ struct ClusterState: Sendable {
     var brokers: [Broker]
     var controllerID: Int32
     var topics: [String: Topic] = [:]
+    /// The partitions with a reassignment in progress, by topic (``advanceReassignments(now:)`` visits them).
+    var reassigning: [String: Set<Int32>] = [:]
     /// Metadata auto-creation and its defaults.
     var autoCreateTopics: Bool
     var defaultPartitions: Int32
@@ -215,27 +220,48 @@ struct ClusterState: Sendable {
         }
     }
 
-    /// Moves leadership of every partition led by `nodeID` (when it stops) or gives leaderless
-    /// partitions a leader (when a broker starts); bumps the leader epoch on every change.
+    /// Brings every partition in line with the brokers that are up, as Kafka's controller does when a broker
+    /// stops or starts; bumps the leader epoch on every leader change.
+    ///
+    /// - Stopped replicas leave the ISR, except the last member, which stays (a partition whose in-sync replicas
+    ///   are all down keeps the last one, which may lead again when it returns).
+    /// - A partition whose leader stopped is led by its first replica (in replica order) that is up and in the
+    ///   ISR, or by none (-1) until such a replica starts again or an unclean election (ElectLeaders) picks an
+    ///   out-of-sync one.
+    /// - A replica that is up but out of the ISR rejoins it while the partition has a leader (the dev cluster
+    ///   keeps one log per partition, so every follower is caught up at once), except a replica that a
+    ///   reassignment is adding: it joins when it has copied the log (see ``advanceReassignments(now:)``).
     mutating func reelectLeaders() {
         for name in Array(topics.keys) {
             guard var topic = topics[name] else { continue }
             for i in topic.partitions.indices {
-                var partition = topic.partitions[i]
-                let live = partition.replicas.filter { isUp($0) }
-                partition.isr = live
-                if !isUp(partition.leader) || partition.leader == -1 {
-                    let newLeader = live.first ?? -1
-                    if newLeader != partition.leader {
-                        partition.leader = newLeader
-                        partition.leaderEpoch &+= 1
-                    }
-                }
-                topic.partitions[i] = partition
+                refreshLeadership(&topic.partitions[i])
             }
             topics[name] = topic
         }
         if !isUp(controllerID), let first = liveBrokers.first { controllerID = first.nodeID }
+    }
+
+    /// ``reelectLeaders()`` for one partition.
+    func refreshLeadership(_ partition: inout Partition) {
+        var inSync = Set(partition.isr.filter { isUp($0) })
+        if inSync.isEmpty, let last = partition.isr.last(where: { $0 == partition.leader }) ?? partition.isr.last {
+            inSync = [last]
+        }
+        if partition.leader == -1 || !isUp(partition.leader) {
+            let newLeader = partition.replicas.first { isUp($0) && inSync.contains($0) } ?? -1
+            if newLeader != partition.leader {
+                partition.leader = newLeader
+                partition.leaderEpoch &+= 1
+            }
+        }
+        if partition.leader != -1 {
+            let adding = Set(partition.reassignment?.adding ?? [])
+            for replica in partition.replicas where isUp(replica) && !adding.contains(replica) {
+                inSync.insert(replica)
+            }
+        }
+        partition.isr = partition.replicas.filter { inSync.contains($0) }
     }
 
     // MARK: - Coordinators

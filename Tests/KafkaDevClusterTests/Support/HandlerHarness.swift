@@ -30,6 +30,7 @@ struct HandlerHarness {
     ) -> DevReply<H.Request.Response> {
         // What `DevClusterCore` does before every request.
         state.abortTimedOutTransactions(now: now)
+        state.advanceReassignments(now: now)
         return H.handle(request, in: &state, context: context(version: version, broker: broker))
     }
 
