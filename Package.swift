@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "kafka-broker-api-versions", targets: ["kafka-broker-api-versions"]),
         .executable(name: "kafka-log-dirs", targets: ["kafka-log-dirs"]),
         .executable(name: "kafka-dump-log", targets: ["kafka-dump-log"]),
+        .executable(name: "kafka-acls", targets: ["kafka-acls"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -258,6 +259,12 @@ let package = Package(
             name: "kafka-dump-log",
             dependencies: ["KafkaCLISupport", "KafkaNetwork"],
             path: "Sources/Tools/kafka-dump-log",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-acls",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-acls",
             swiftSettings: strictSwift
         ),
         .executableTarget(

@@ -41,6 +41,8 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         case clientMetrics = "client metrics"
         /// A resource of a type this client does not know.
         case unknown = "resource"
+        /// An ACL or a filter of ACLs, named by its description.
+        case acl = "ACL"
     }
 
     /// The protocol error code.

@@ -8,6 +8,7 @@ struct ToolVersionTests {
         "kafka-topics", "kafka-console-producer", "kafka-console-consumer", "kafka-consumer-groups",
         "kafka-producer-perf-test", "kafka-consumer-perf-test", "kafka-dev-cluster", "kafka-mock-cluster",
         "kafka-get-offsets", "kafka-delete-records", "kafka-broker-api-versions", "kafka-log-dirs", "kafka-dump-log",
+        "kafka-acls",
     ]
 
     @Test("--version prints the package's version and exits 0", arguments: tools)

@@ -13,7 +13,9 @@ enum AlterConfigsHandler: DevAPIHandler {
     {
         var response = AlterConfigsResponse()
         response.responses = request.resources.map { resource in
-            let outcome = state.alterConfigs(
+            let denial = state.configDenial(
+                context, type: resource.resourceType, name: resource.resourceName, DevAcls.Operation.alterConfigs)
+            let outcome = denial ?? state.alterConfigs(
                 type: resource.resourceType, name: resource.resourceName,
                 configs: resource.configs.map { ($0.name, $0.value) }, validateOnly: request.validateOnly,
                 broker: context.brokerID)

@@ -15,7 +15,9 @@ enum IncrementalAlterConfigsHandler: DevAPIHandler {
     ) -> DevReply<IncrementalAlterConfigsResponse> {
         var response = IncrementalAlterConfigsResponse()
         response.responses = request.resources.map { resource in
-            let outcome = state.incrementalAlterConfigs(
+            let denial = state.configDenial(
+                context, type: resource.resourceType, name: resource.resourceName, DevAcls.Operation.alterConfigs)
+            let outcome = denial ?? state.incrementalAlterConfigs(
                 type: resource.resourceType, name: resource.resourceName,
                 updates: resource.configs.map {
                     ConfigUpdate(name: $0.name, operation: $0.configOperation, value: $0.value)

@@ -65,6 +65,8 @@ struct ClusterState: Sendable {
     var fetchSessions = FetchSessionCache()
     /// Broker-level dynamic configs (DescribeConfigs/AlterConfigs on BROKER resources).
     var brokerConfigs: [Int32: [String: String]] = [:]
+    /// The ACLs and the authorizer's settings (off unless ``DevClusterConfiguration/authorizer`` is set).
+    var acls = DevAcls()
 
     /// A coordinator lookup key: FindCoordinator's key type (0 group, 1 transaction) and key.
     struct CoordinatorKey: Sendable, Hashable {
@@ -85,6 +87,11 @@ struct ClusterState: Sendable {
         maxMessageBytes = configuration.maxMessageBytes
         groupInitialRebalanceDelayMs = configuration.groupInitialRebalanceDelayMs
         groups.config.initialRebalanceDelayMs = Int64(configuration.groupInitialRebalanceDelayMs)
+        if let authorizer = configuration.authorizer {
+            acls = DevAcls(
+                enabled: true, superUsers: authorizer.superUsers,
+                allowEveryoneIfNoACLFound: authorizer.allowEveryoneIfNoACLFound)
+        }
     }
 
     // MARK: - Brokers
