@@ -229,7 +229,7 @@ extension KafkaAdminClient {
         api: KafkaAPIKey, what: AclPatternType, connection: BrokerConnection, name: String
     ) -> AdminError {
         let range = connection.versions.brokerRanges[api].map { "v\($0.lowerBound)–v\($0.upperBound)" }
-        let broker = connection.nodeID.map { "broker \($0)" } ?? "the broker"
+        let broker = connection.nodeID.map { "broker \($0)" } ?? "broker \(connection.address)"
         return AdminError(
             code: .unsupportedVersion, api: api, resourceKind: .acl, resourceName: name,
             message: "\(what) resource patterns need \(api.name) v1 or later (Kafka 2.0); \(broker) supports "

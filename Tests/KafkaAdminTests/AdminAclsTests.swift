@@ -79,10 +79,9 @@ import Testing
                 return
             }
             #expect(error.code == .unsupportedVersion)
-            #expect(
-                error.message
-                    == "PREFIXED resource patterns need CreateAcls v1 or later (Kafka 2.0); broker 1 supports "
-                    + "CreateAcls v0–v0")
+            let message = try #require(error.message)
+            #expect(message.hasPrefix("PREFIXED resource patterns need CreateAcls v1 or later (Kafka 2.0); broker "))
+            #expect(message.hasSuffix(" supports CreateAcls v0–v0"), "\(message)")
             #expect(!"\(error)".contains("\n"))
             #expect(try await admin.describeAcls() == [literal])
             await #expect {

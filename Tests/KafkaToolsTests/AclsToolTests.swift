@@ -139,12 +139,12 @@ import Testing
         [
             "bootstrap.servers": cluster.bootstrapServers, "security.protocol": "SASL_PLAINTEXT",
             "sasl.mechanism": "PLAIN", "sasl.username": user, "sasl.password": "\(user)-secret",
-            "request.timeout.ms": "5000", "max.block.ms": "5000", "delivery.timeout.ms": "8000",
+            "request.timeout.ms": "5000",
         ]
     }
 
     static func admin(_ cluster: DevCluster, user: String) throws -> KafkaAdminClient {
-        try KafkaAdminClient(properties: properties(cluster, user: user).filter { !$0.key.contains("block") && !$0.key.contains("delivery") })
+        try KafkaAdminClient(properties: properties(cluster, user: user))
     }
 
     @Test func theProducerGetsTopicAuthorizationFailed() async throws {
@@ -159,7 +159,10 @@ import Testing
             await admin.close()
 
             let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(properties: Self.properties(cluster, user: "alice")))
+                configuration: KafkaProducerConfiguration(
+                    properties: Self.properties(cluster, user: "alice").merging([
+                        "max.block.ms": "5000", "delivery.timeout.ms": "8000",
+                    ]) { $1 }))
             _ = try await producer.send(ProducerRecord(topic: "open", key: "k", value: "allowed"))
             do {
                 _ = try await producer.send(ProducerRecord(topic: "secret", key: "k", value: "denied"))
