@@ -92,7 +92,8 @@ extension KafkaAdminClient {
                     DescribeAclsRequest(
                         resourceTypeFilter: filter.pattern.resourceType.rawValue,
                         resourceNameFilter: filter.pattern.name,
-                        patternTypeFilter: version < 1 ? AclPatternType.literal.rawValue
+                        patternTypeFilter: version < 1
+                            ? AclPatternType.literal.rawValue
                             : filter.pattern.patternType.rawValue,
                         principalFilter: filter.entry.principal, hostFilter: filter.entry.host,
                         operation: filter.entry.operation.rawValue,
@@ -156,7 +157,8 @@ extension KafkaAdminClient {
                     DeleteAclsRequest.DeleteAclsFilter(
                         resourceTypeFilter: filter.pattern.resourceType.rawValue,
                         resourceNameFilter: filter.pattern.name,
-                        patternTypeFilter: version < 1 ? AclPatternType.literal.rawValue
+                        patternTypeFilter: version < 1
+                            ? AclPatternType.literal.rawValue
                             : filter.pattern.patternType.rawValue,
                         principalFilter: filter.entry.principal, hostFilter: filter.entry.host,
                         operation: filter.entry.operation.rawValue,

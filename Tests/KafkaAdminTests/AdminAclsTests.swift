@@ -32,28 +32,37 @@ import Testing
             entry: AccessControlEntry(principal: principal, operation: operation, permissionType: .allow))
     }
 
-    @Test("created ACLs are described by filter and deleted per filter, with per-binding results", arguments: [
-        Int16(1), 3,
-    ])
+    @Test(
+        "created ACLs are described by filter and deleted per filter, with per-binding results",
+        arguments: [
+            Int16(1), 3,
+        ])
     func roundTrip(version: Int16) async throws {
         let versions: [KafkaAPIKey: ClosedRange<Int16>] = [
             .createAcls: 0...version, .describeAcls: 0...version, .deleteAcls: 0...version,
         ]
         try await Self.withAuthorizer(versions: versions) { admin in
-            let good = [Self.binding("orders"), Self.binding("ord", .prefixed, .write), Self.binding("*", .literal, .describe)]
+            let good = [
+                Self.binding("orders"), Self.binding("ord", .prefixed, .write), Self.binding("*", .literal, .describe),
+            ]
             let refused = Self.binding("orders", .literal, .idempotentWrite)  // not an operation of topics
             let invalid = Self.binding("x", .match)
             let results = try await admin.createAcls(good + [refused, invalid])
             for binding in good { #expect((try? results[binding]?.get()) != nil, "\(binding)") }
-            if case .failure(let error) = results[refused] { #expect(error.code == .invalidRequest) } else {
+            if case .failure(let error) = results[refused] {
+                #expect(error.code == .invalidRequest)
+            } else {
                 Issue.record("IDEMPOTENT_WRITE on a topic was created")
             }
-            if case .failure(let error) = results[invalid] { #expect(error.code == .invalidRequest) } else {
+            if case .failure(let error) = results[invalid] {
+                #expect(error.code == .invalidRequest)
+            } else {
                 Issue.record("a MATCH pattern was created")
             }
             #expect(Set(try await admin.describeAcls()) == Set(good))
             let matching = try await admin.describeAcls(
-                AclBindingFilter(pattern: ResourcePatternFilter(resourceType: .topic, name: "orders", patternType: .match)))
+                AclBindingFilter(
+                    pattern: ResourcePatternFilter(resourceType: .topic, name: "orders", patternType: .match)))
             #expect(Set(matching) == Set(good))
             let exact = try await admin.describeAcls(good[0].filter)
             #expect(exact == [good[0]])
@@ -68,7 +77,9 @@ import Testing
 
     @Test("on a broker with only v0 of the ACL APIs, prefixed patterns fail in one line naming the API and versions")
     func version0() async throws {
-        let versions: [KafkaAPIKey: ClosedRange<Int16>] = [.createAcls: 0...0, .describeAcls: 0...0, .deleteAcls: 0...0]
+        let versions: [KafkaAPIKey: ClosedRange<Int16>] = [
+            .createAcls: 0...0, .describeAcls: 0...0, .deleteAcls: 0...0,
+        ]
         try await Self.withAuthorizer(versions: versions) { admin in
             let literal = Self.binding("orders")
             let prefixed = Self.binding("ord", .prefixed)
@@ -99,7 +110,9 @@ import Testing
             } throws: { ($0 as? AdminError)?.code == .securityDisabled }
             let binding = Self.binding("t")
             let results = try await admin.createAcls([binding])
-            if case .failure(let error) = results[binding] { #expect(error.code == .securityDisabled) } else {
+            if case .failure(let error) = results[binding] {
+                #expect(error.code == .securityDisabled)
+            } else {
                 Issue.record("an ACL was created without an authorizer")
             }
         }

@@ -68,20 +68,26 @@ struct RealBrokerAclsToolTests {
         }
         // MATCH: the prefixed group ACL applies to a group named with the prefix.
         let matching = Self.acls(
-            try await Self.ours(broker, ["--list", "--group", prefix + "app", "--resource-pattern-type", "match"]).stdout)
+            try await Self.ours(broker, ["--list", "--group", prefix + "app", "--resource-pattern-type", "match"])
+                .stdout)
         #expect(matching.count == 1 && matching.first?.contains("patternType=PREFIXED") == true, "\(matching)")
         // Our removal of one principal's ACLs is seen by Kafka's script.
         _ = try await Self.ours(
-            broker, ["--remove", "--force", "--topic", topic, "--allow-principal", "User:dave", "--operation", "Read",
-                     "--operation", "Write"])
+            broker,
+            [
+                "--remove", "--force", "--topic", topic, "--allow-principal", "User:dave", "--operation", "Read",
+                "--operation", "Write",
+            ])
         let left = Self.acls(try await Self.kafka(broker, ["--list", "--topic", topic]).stdout)
         #expect(left.count == 2 && left.allSatisfy { $0.contains("User:carol") }, "\(left)")
         _ = try await Self.ours(broker, ["--remove", "--topic", topic], stdin: "y\n")
-        _ = try await Self.ours(broker, ["--remove", "--force", "--group", prefix, "--resource-pattern-type", "prefixed"])
+        _ = try await Self.ours(
+            broker, ["--remove", "--force", "--group", prefix, "--resource-pattern-type", "prefixed"])
         #expect(Self.acls(try await Self.kafka(broker, ["--list", "--topic", topic]).stdout).isEmpty)
         #expect(
             Self.acls(
-                try await Self.kafka(broker, ["--list", "--group", prefix, "--resource-pattern-type", "prefixed"]).stdout
+                try await Self.kafka(broker, ["--list", "--group", prefix, "--resource-pattern-type", "prefixed"])
+                    .stdout
             ).isEmpty)
     }
 
@@ -98,7 +104,9 @@ struct RealBrokerAclsToolTests {
                 "--transactional-id", transactionalID, "--allow-principal", "User:erin",
             ])
         #expect(added.stdout.contains("Adding ACLs for resource `ResourcePattern(resourceType=TOPIC, name=\(topic)"))
-        for filter in [["--topic", topic], ["--group", group], ["--transactional-id", transactionalID], ["--cluster"]] {
+        for filter in [
+            ["--topic", topic], ["--group", group], ["--transactional-id", transactionalID], ["--cluster"],
+        ] {
             let theirs = Self.acls(try await Self.kafka(broker, ["--list"] + filter).stdout)
             let mine = Self.acls(try await Self.ours(broker, ["--list"] + filter).stdout)
             #expect(mine == theirs, "\(filter)")

@@ -20,7 +20,8 @@ import Testing
     static func acls(_ cluster: DevCluster, _ arguments: [String], stdin: String? = nil) async throws
         -> ToolRunner.Outcome
     {
-        try await ToolRunner.run("kafka-acls", ["--bootstrap-server", cluster.bootstrapServers] + arguments, stdin: stdin)
+        try await ToolRunner.run(
+            "kafka-acls", ["--bootstrap-server", cluster.bootstrapServers] + arguments, stdin: stdin)
     }
 
     static let orders = "ResourcePattern(resourceType=TOPIC, name=orders, patternType=LITERAL)"
@@ -164,12 +165,16 @@ import Testing
                         "max.block.ms": "5000", "delivery.timeout.ms": "8000",
                     ]) { $1 }))
             _ = try await producer.send(ProducerRecord(topic: "open", key: "k", value: "allowed"))
+            let start = ContinuousClock.now
             do {
                 _ = try await producer.send(ProducerRecord(topic: "secret", key: "k", value: "denied"))
                 Issue.record("a write denied by a DENY ACL succeeded")
             } catch {
+                #expect((error as? KafkaProducerError)?.kind == .broker(.topicAuthorizationFailed), "\(error)")
                 #expect("\(error)".contains("TOPIC_AUTHORIZATION_FAILED"), "\(error)")
             }
+            // At once, not after max.block.ms (5 s).
+            #expect(ContinuousClock.now - start < .seconds(4))
             await producer.close()
         }
     }
@@ -198,6 +203,17 @@ import Testing
             }
             await grouped.close()
 
+            // A subscribed topic the principal may not describe fails the poll too.
+            groupProperties["group.id"] = "open-group"
+            let subscribed = try KafkaConsumer(configuration: KafkaConsumerConfiguration(properties: groupProperties))
+            try subscribed.subscribe(topics: ["secret"])
+            await #expect {
+                for _ in 0..<20 { _ = try await subscribed.poll(timeout: .milliseconds(500)) }
+            } throws: { error in
+                "\(error)".contains("TOPIC_AUTHORIZATION_FAILED")
+            }
+            await subscribed.close()
+
             let assigned = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(properties: Self.properties(cluster, user: "alice")))
             try assigned.assign([TopicPartition(topic: "secret", partition: 0)])
@@ -216,7 +232,10 @@ import Testing
             // Nothing is open without ACLs: Metadata leaves every topic out, CreateTopics and the ACL APIs refuse.
             #expect(try await alice.listTopics().isEmpty)
             let created = try await alice.createTopics([NewTopic(name: "new", partitions: 1, replicationFactor: 1)])
-            #expect(created["new"].map { if case .failure(let e) = $0 { e.code == .topicAuthorizationFailed } else { false } } == true)
+            #expect(
+                created["new"].map {
+                    if case .failure(let e) = $0 { e.code == .topicAuthorizationFailed } else { false }
+                } == true)
             await #expect {
                 _ = try await alice.describeAcls()
             } throws: { ($0 as? AdminError)?.code == .clusterAuthorizationFailed }
@@ -234,7 +253,9 @@ import Testing
             #expect(again["new"].map { if case .success = $0 { true } else { false } } == true)
             // READ implies DESCRIBE: the topic is listed; "secret" stays hidden.
             #expect(try await alice.listTopics() == ["open"])
-            let deleted = try await admin.deleteAcls([AclBindingFilter(pattern: ResourcePatternFilter(resourceType: .topic))])
+            let deleted = try await admin.deleteAcls([
+                AclBindingFilter(pattern: ResourcePatternFilter(resourceType: .topic))
+            ])
             #expect((try deleted.values.first?.get())?.count == 2)
             await admin.close()
             await alice.close()

@@ -9,7 +9,8 @@ package struct AclsPlan: Equatable, Sendable {
     package var resources: [(filter: ResourcePatternFilter, entries: [AccessControlEntry])]
 
     package static func == (a: AclsPlan, b: AclsPlan) -> Bool {
-        a.resources.map(\.filter) == b.resources.map(\.filter) && a.resources.map(\.entries) == b.resources.map(\.entries)
+        a.resources.map(\.filter) == b.resources.map(\.filter)
+            && a.resources.map(\.entries) == b.resources.map(\.entries)
     }
 
     /// The plan of `options` (`--add` or `--remove`).
@@ -41,7 +42,9 @@ package struct AclsPlan: Equatable, Sendable {
                 put(filter, transactionEntries, merge: false)
             }
             if options.idempotent {
-                put(ResourcePattern.cluster.filter, try Self.entries(options, operations: [.idempotentWrite]), merge: false)
+                put(
+                    ResourcePattern.cluster.filter, try Self.entries(options, operations: [.idempotentWrite]),
+                    merge: false)
             }
         }
         if options.consumer {
@@ -174,11 +177,13 @@ package struct AclsTool {
     func add() async throws {
         let patternType = try options.patternType()
         guard patternType.isSpecific else {
-            throw ValidationError("A '--resource-pattern-type' value of '\(patternType)' is not valid when adding acls.")
+            throw ValidationError(
+                "A '--resource-pattern-type' value of '\(patternType)' is not valid when adding acls.")
         }
         let plan = try AclsPlan(options)
         if plan.resources.contains(where: { $0.entries.isEmpty }) {
-            throw ValidationError("You must specify one of: --allow-principal, --deny-principal when trying to add ACLs.")
+            throw ValidationError(
+                "You must specify one of: --allow-principal, --deny-principal when trying to add ACLs.")
         }
         for (filter, entries) in plan.resources {
             let pattern = ResourcePattern(

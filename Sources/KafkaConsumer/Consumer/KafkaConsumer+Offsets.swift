@@ -102,8 +102,10 @@ extension KafkaConsumer {
                     let code = KafkaErrorCode(rawValue: data.errorCode)
                     if code == .topicAuthorizationFailed {
                         // Not authorized to describe the topic: retrying cannot help (Java's TopicAuthorizationException).
-                        denied = denied ?? KafkaError(
-                            code: code, api: .listOffsets, topic: partition.topic, partition: partition.partition)
+                        denied =
+                            denied
+                            ?? KafkaError(
+                                code: code, api: .listOffsets, topic: partition.topic, partition: partition.partition)
                     }
                     guard code == .none else {
                         if code.invalidatesMetadata || code.isRetriable { stale.insert(partition.topic) }

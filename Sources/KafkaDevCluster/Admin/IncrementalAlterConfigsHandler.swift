@@ -15,9 +15,14 @@ enum IncrementalAlterConfigsHandler: DevAPIHandler {
     ) -> DevReply<IncrementalAlterConfigsResponse> {
         var response = IncrementalAlterConfigsResponse()
         response.responses = request.resources.map { resource in
-            let denial = state.configDenial(
+            if let denial = state.configDenial(
                 context, type: resource.resourceType, name: resource.resourceName, DevAcls.Operation.alterConfigs)
-            let outcome = denial ?? state.incrementalAlterConfigs(
+            {
+                return IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
+                    errorCode: denial.code.rawValue, errorMessage: denial.message, resourceType: resource.resourceType,
+                    resourceName: resource.resourceName)
+            }
+            let outcome = state.incrementalAlterConfigs(
                 type: resource.resourceType, name: resource.resourceName,
                 updates: resource.configs.map {
                     ConfigUpdate(name: $0.name, operation: $0.configOperation, value: $0.value)

@@ -66,14 +66,19 @@ enum DescribeAclsHandler: DevAPIHandler {
                 DescribeAclsResponse(errorCode: KafkaErrorCode.invalidRequest.rawValue, errorMessage: reason))
         }
         let matching = state.acls.bindings.filter { filter.matches($0) }
-        let grouped = Dictionary(grouping: matching) { PatternKey(type: $0.resourceType, name: $0.name, pattern: $0.patternType) }
+        let grouped = Dictionary(grouping: matching) {
+            PatternKey(type: $0.resourceType, name: $0.name, pattern: $0.patternType)
+        }
         let resources = grouped.keys.sorted().map { key in
             DescribeAclsResponse.DescribeAclsResource(
                 resourceType: key.type, resourceName: key.name, patternType: key.pattern,
-                acls: (grouped[key] ?? []).sorted { ($0.principal, $0.operation, $0.host) < ($1.principal, $1.operation, $1.host) }
-                    .map {
-                        .init(principal: $0.principal, host: $0.host, operation: $0.operation, permissionType: $0.permission)
-                    })
+                acls: (grouped[key] ?? []).sorted {
+                    ($0.principal, $0.operation, $0.host) < ($1.principal, $1.operation, $1.host)
+                }
+                .map {
+                    .init(
+                        principal: $0.principal, host: $0.host, operation: $0.operation, permissionType: $0.permission)
+                })
         }
         return .respond(DescribeAclsResponse(errorCode: 0, errorMessage: nil, resources: resources))
     }
@@ -124,7 +129,10 @@ enum DeleteAclsHandler: DevAPIHandler {
             }
             let matching = state.acls.bindings.filter { filter.matches($0) }.sorted {
                 (PatternKey(type: $0.resourceType, name: $0.name, pattern: $0.patternType), $0.principal, $0.operation)
-                    < (PatternKey(type: $1.resourceType, name: $1.name, pattern: $1.patternType), $1.principal, $1.operation)
+                    < (
+                        PatternKey(type: $1.resourceType, name: $1.name, pattern: $1.patternType), $1.principal,
+                        $1.operation
+                    )
             }
             state.acls.bindings.subtract(matching)
             results.append(

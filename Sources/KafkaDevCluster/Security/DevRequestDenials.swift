@@ -99,7 +99,8 @@ extension AddPartitionsToTxnHandler {
     static func denial(of request: AddPartitionsToTxnRequest, in state: ClusterState, context: RequestContext)
         -> KafkaErrorCode?
     {
-        let ids = context.version >= 4 ? request.transactions.map(\.transactionalId) : [request.v3AndBelowTransactionalId]
+        let ids =
+            context.version >= 4 ? request.transactions.map(\.transactionalId) : [request.v3AndBelowTransactionalId]
         return ids.lazy.compactMap { state.transactionDenial(context, DevAcls.Operation.write, $0) }.first
     }
 }

@@ -16,35 +16,43 @@ import Testing
         }
     }
 
-    @Test("Kafka's usage messages", arguments: [
-        (["--topic", "t"], "Command must include exactly one action: --list, --add, --remove. "),
-        (["--add", "--list"], "Command must include exactly one action: --list, --add, --remove. "),
-        (["--list", "--allow-principal", "User:a"], #"Option "[list]" can't be used with option "[allow-principal]""#),
-        (["--list", "--producer", "--topic", "t"], #"Option "[list]" can't be used with option "[producer]""#),
-        (
-            ["--add", "--producer", "--topic", "t", "--operation", "Read"],
-            #"Option "[producer]" can't be used with option "[operation]""#
-        ),
-        (
-            ["--add", "--consumer", "--topic", "t", "--group", "g", "--deny-principal", "User:a"],
-            #"Option "[consumer]" can't be used with option "[deny-principal]""#
-        ),
-        (["--add", "--principal", "User:a"], "The --principal option is only available if --list is set"),
-        (["--add", "--producer"], "With --producer you must specify a --topic"),
-        (["--add", "--idempotent", "--topic", "t"], "The --idempotent option is only available if --producer is set"),
-        (
-            ["--add", "--consumer", "--topic", "t"],
-            "With --consumer you must specify a --topic and a --group and no --cluster or --transactional-id option "
-                + "should be specified."
-        ),
-        (
-            ["--add", "--consumer", "--topic", "t", "--group", "g", "--cluster"],
-            "With --consumer you must specify a --topic and a --group and no --cluster or --transactional-id option "
-                + "should be specified."
-        ),
-        (["--list", "--resource-pattern-type", "sideways"], "Unknown resource-pattern-type: sideways"),
-        (["--list", "--resource-pattern-type", "unknown"], "Unknown resource-pattern-type: unknown"),
-    ])
+    @Test(
+        "Kafka's usage messages",
+        arguments: [
+            (["--topic", "t"], "Command must include exactly one action: --list, --add, --remove. "),
+            (["--add", "--list"], "Command must include exactly one action: --list, --add, --remove. "),
+            (
+                ["--list", "--allow-principal", "User:a"],
+                #"Option "[list]" can't be used with option "[allow-principal]""#
+            ),
+            (["--list", "--producer", "--topic", "t"], #"Option "[list]" can't be used with option "[producer]""#),
+            (
+                ["--add", "--producer", "--topic", "t", "--operation", "Read"],
+                #"Option "[producer]" can't be used with option "[operation]""#
+            ),
+            (
+                ["--add", "--consumer", "--topic", "t", "--group", "g", "--deny-principal", "User:a"],
+                #"Option "[consumer]" can't be used with option "[deny-principal]""#
+            ),
+            (["--add", "--principal", "User:a"], "The --principal option is only available if --list is set"),
+            (["--add", "--producer"], "With --producer you must specify a --topic"),
+            (
+                ["--add", "--idempotent", "--topic", "t"],
+                "The --idempotent option is only available if --producer is set"
+            ),
+            (
+                ["--add", "--consumer", "--topic", "t"],
+                "With --consumer you must specify a --topic and a --group and no --cluster or --transactional-id option "
+                    + "should be specified."
+            ),
+            (
+                ["--add", "--consumer", "--topic", "t", "--group", "g", "--cluster"],
+                "With --consumer you must specify a --topic and a --group and no --cluster or --transactional-id option "
+                    + "should be specified."
+            ),
+            (["--list", "--resource-pattern-type", "sideways"], "Unknown resource-pattern-type: sideways"),
+            (["--list", "--resource-pattern-type", "unknown"], "Unknown resource-pattern-type: unknown"),
+        ])
     func usageMessages(arguments: [String], expected: String) {
         #expect(Self.message(arguments) == expected)
     }
@@ -113,7 +121,8 @@ import Testing
     @Test func invalidPlans() throws {
         #expect(throws: ValidationError.self) { try AclsPlan(Self.options(["--add", "--allow-principal", "User:a"])) }
         do {
-            _ = try AclsPlan(Self.options(["--add", "--group", "g", "--allow-principal", "User:a", "--operation", "Write"]))
+            _ = try AclsPlan(
+                Self.options(["--add", "--group", "g", "--allow-principal", "User:a", "--operation", "Write"]))
             Issue.record("WRITE on a group was accepted")
         } catch let error as ValidationError {
             #expect(
@@ -121,7 +130,9 @@ import Testing
                     == "ResourceType GROUP only supports operations All, Read, Delete, Describe, DescribeConfigs, "
                     + "AlterConfigs")
         }
-        #expect(throws: ToolError.self) { try AclsPlan(Self.options(["--add", "--topic", "t", "--allow-principal", "alice"])) }
+        #expect(throws: ToolError.self) {
+            try AclsPlan(Self.options(["--add", "--topic", "t", "--allow-principal", "alice"]))
+        }
     }
 
     @Test("Kafka's text: the resource pattern, then one tab-indented entry per line")
