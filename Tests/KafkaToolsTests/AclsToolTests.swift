@@ -102,6 +102,42 @@ import Testing
         }
     }
 
+    @Test("kafka-dev-cluster --authorizer --super-user as a process: ACLs added and listed by kafka-acls")
+    func devClusterExecutableWithAuthorizer() async throws {
+        let file = NSTemporaryDirectory() + "acls-bs-\(UUID().uuidString)"
+        let process = Process()
+        process.executableURL = try ToolRunner.executable("kafka-dev-cluster")
+        process.arguments = [
+            "--port", "0", "--authorizer", "--super-user", "User:ANONYMOUS", "--bootstrap-file", file,
+        ]
+        process.standardOutput = Pipe()
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !FileManager.default.fileExists(atPath: file) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let bootstrap = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let added = try await ToolRunner.run(
+            "kafka-acls",
+            [
+                "--bootstrap-server", bootstrap, "--add", "--consumer", "--topic", "orders", "--group", "billing",
+                "--allow-principal", "User:carol",
+            ])
+        #expect(added.status == 0, "\(added.stderr)")
+        let listed = try await ToolRunner.run(
+            "kafka-acls", ["--bootstrap-server", bootstrap, "--list", "--group", "billing"])
+        #expect(
+            listed.stdout
+                == "Current ACLs for resource `ResourcePattern(resourceType=GROUP, name=billing, patternType=LITERAL)`: \n"
+                + " \t(principal=User:carol, host=*, operation=READ, permissionType=ALLOW) \n\n")
+        // Without --authorizer the flags that need it are refused.
+        let refused = try await ToolRunner.run("kafka-dev-cluster", ["--super-user", "User:a"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--super-user and --allow-everyone-if-no-acl-found need --authorizer."))
+    }
+
     @Test func refusalsAreOneLineAndUsageErrorsExitTwo() async throws {
         try await withDevCluster { cluster in
             let disabled = try await Self.acls(cluster, ["--list"])
