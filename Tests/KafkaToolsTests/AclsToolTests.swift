@@ -163,7 +163,7 @@ import Testing
 @Suite(.timeLimit(.minutes(4))) struct DevClusterAuthorizerTests {
     static func withSASLCluster(everyone: Bool, _ body: (DevCluster) async throws -> Void) async throws {
         try await DevCluster.withRunning(
-            brokers: 1, topics: ["open": 1, "secret": 1],
+            brokers: 1, topics: ["open": 1, "secret": 1, "readonly": 1],
             configure: {
                 $0.saslMechanisms = ["PLAIN"]
                 $0.users = ["admin": "admin-secret", "alice": "alice-secret"]
@@ -190,7 +190,10 @@ import Testing
             let created = try await admin.createAcls([
                 AclBinding(
                     pattern: ResourcePattern(resourceType: .topic, name: "secret"),
-                    entry: AccessControlEntry(principal: "User:alice", operation: .write, permissionType: .deny))
+                    entry: AccessControlEntry(principal: "User:alice", operation: .write, permissionType: .deny)),
+                AclBinding(
+                    pattern: ResourcePattern(resourceType: .topic, name: "readonly"),
+                    entry: AccessControlEntry(principal: "User:alice", operation: .describe, permissionType: .allow)),
             ])
             #expect(created.values.allSatisfy { (try? $0.get()) != nil })
             await admin.close()
@@ -211,6 +214,13 @@ import Testing
             }
             // At once, not after max.block.ms (5 s).
             #expect(ContinuousClock.now - start < .seconds(4))
+            // A topic alice may describe but not write: the Produce answer's TOPIC_AUTHORIZATION_FAILED.
+            do {
+                _ = try await producer.send(ProducerRecord(topic: "readonly", key: "k", value: "denied"))
+                Issue.record("a write without WRITE succeeded")
+            } catch {
+                #expect((error as? KafkaProducerError)?.kind == .broker(.topicAuthorizationFailed), "\(error)")
+            }
             await producer.close()
         }
     }
