@@ -72,8 +72,9 @@ public struct DevClusterConfiguration: Sendable {
     /// Metadata and ListOffsets DESCRIBE (topics the principal may not describe are left out of a request for
     /// every topic, and answer TOPIC_AUTHORIZATION_FAILED when named), the group APIs READ on the group
     /// (DESCRIBE to find its coordinator, describe it or fetch its offsets; DELETE to delete it), CreateTopics
-    /// CREATE on the cluster or the topic, DeleteTopics DELETE, DescribeConfigs DESCRIBE_CONFIGS and the alter
-    /// APIs ALTER_CONFIGS (on the topic, or on the cluster for brokers), InitProducerId WRITE on the
+    /// CREATE on the cluster or the topic, DeleteTopics and DeleteRecords DELETE, CreatePartitions ALTER,
+    /// DescribeConfigs DESCRIBE_CONFIGS and the alter APIs ALTER_CONFIGS (on the topic, or on the cluster for
+    /// brokers), InitProducerId WRITE on the
     /// transactional id or, without one, IDEMPOTENT_WRITE on the cluster or WRITE on some topic, the transaction
     /// APIs WRITE on the transactional id, CreateAcls and DeleteAcls ALTER on the cluster and DescribeAcls
     /// DESCRIBE on it.

@@ -79,6 +79,15 @@ import Testing
             DeleteTopicsHandler.self, DeleteTopicsRequest(topicNames: ["t"], timeoutMs: 1000), version: 5)
         #expect(deleted.responses.first?.errorCode == KafkaErrorCode.topicAuthorizationFailed.rawValue)
         #expect(harness.state.topics["t"] != nil)
+        let records = try harness.respond(
+            DeleteRecordsHandler.self,
+            DeleteRecordsRequest(topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, offset: 1)])]))
+        #expect(records.topics.first?.partitions.first?.errorCode == KafkaErrorCode.topicAuthorizationFailed.rawValue)
+        #expect(harness.state.partition("t", 0)?.log.logStartOffset == 0)
+        let grown = try harness.respond(
+            CreatePartitionsHandler.self,
+            CreatePartitionsRequest(topics: [.init(name: "t", count: 2, assignments: nil)], timeoutMs: 1000))
+        #expect(grown.results.first?.errorCode == KafkaErrorCode.topicAuthorizationFailed.rawValue)
         harness.state.acls.bindings.insert(
             DevAcls.Binding(
                 resourceType: DevAcls.ResourceType.cluster, name: "kafka-cluster",
