@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "kafka-transactions", targets: ["kafka-transactions"]),
         .executable(name: "kafka-reassign-partitions", targets: ["kafka-reassign-partitions"]),
         .executable(name: "kafka-leader-election", targets: ["kafka-leader-election"]),
+        .executable(name: "kafka-acls", targets: ["kafka-acls"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -289,6 +290,12 @@ let package = Package(
             name: "kafka-leader-election",
             dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
             path: "Sources/Tools/kafka-leader-election",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "kafka-acls",
+            dependencies: ["KafkaAdmin", "KafkaCLISupport", "KafkaNetwork"],
+            path: "Sources/Tools/kafka-acls",
             swiftSettings: strictSwift
         ),
         .executableTarget(

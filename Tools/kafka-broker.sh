@@ -14,7 +14,7 @@
 #   Tools/kafka-broker.sh env                print KAFKA_HOME and JAVA_HOME (for the Java tools)
 #
 # The broker listens on PLAINTEXT and on SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER). Users:
-# admin/admin-secret and alice/alice-secret for PLAIN and SCRAM. OAUTHBEARER uses Kafka's default unsecured
+# admin/admin-secret, alice/alice-secret and bob/bob-secret for PLAIN and SCRAM. OAUTHBEARER uses Kafka's default unsecured
 # validator: it accepts any unsigned JWS ({"alg":"none"}) with a string `sub` claim (the principal) and an `exp` not
 # in the past, such as the tokens of a client with
 #   sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";
@@ -23,6 +23,11 @@
 # (KAFKA_BROKER_REAUTH_MS, default 6000): clients must re-authenticate on their connections (KIP-368) or be
 # disconnected. `start` writes DIR/broker.env, which names the ports (the SASL_REAUTH listener's as
 # KAFKA_SASL_REAUTH_BOOTSTRAP_SERVERS), pids and log files, and prints the same lines.
+#
+# The broker runs Kafka 2.3's ACL authorizer (SimpleAclAuthorizer), so that its ACL APIs answer, with
+# allow.everyone.if.no.acl.found=true and super.users User:ANONYMOUS (PLAINTEXT and the inter-broker listener),
+# User:admin and User:alice: those principals may do everything whatever the ACLs say. User:bob is not a super
+# user: ACLs apply to him (and resources without ACLs are open to him).
 #
 # Environment: KAFKA_BROKER_CACHE (default ~/.cache/swift-kafka) holds the installation;
 # KAFKA_BROKER_OWNER_PID=PID stops the broker once that process has exited (test runs that crash);
@@ -167,13 +172,13 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$plain_port,SASL_PLAINTEXT://127.0.0.
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_REAUTH:SASL_PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
-listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret" user_bob="bob-secret";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";
 listener.name.sasl_reauth.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
 listener.name.sasl_reauth.connections.max.reauth.ms=$reauth_ms
-listener.name.sasl_reauth.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
+listener.name.sasl_reauth.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret" user_bob="bob-secret";
 listener.name.sasl_reauth.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_reauth.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_reauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";
@@ -189,6 +194,9 @@ transaction.state.log.num.partitions=10
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 delete.topic.enable=true
+authorizer.class.name=kafka.security.auth.SimpleAclAuthorizer
+allow.everyone.if.no.acl.found=true
+super.users=User:ANONYMOUS;User:admin;User:alice
 EOF
   for setting in ${KAFKA_BROKER_PROPERTIES:-}; do echo "$setting" >>"$dir/server.properties"; done
   sed "s|\${kafka.logs.dir}|$dir/logs|g" "$kafka_home/config/log4j.properties" >"$dir/log4j.properties"
@@ -220,7 +228,7 @@ EOF
     sleep 0.5
   done
   # SCRAM credentials live in ZooKeeper: create them before the broker starts.
-  for user in admin alice; do
+  for user in admin alice bob; do
     KAFKA_HEAP_OPTS="-Xmx128M" "$kafka_home/bin/kafka-configs.sh" --zookeeper "127.0.0.1:$zk_port" --alter \
       --add-config "SCRAM-SHA-256=[password=$user-secret],SCRAM-SHA-512=[password=$user-secret]" \
       --entity-type users --entity-name "$user" >>"$dir/logs/setup.out" 2>&1 \

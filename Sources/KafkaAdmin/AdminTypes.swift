@@ -48,6 +48,8 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         case clientQuotaEntity = "client quota entity"
         /// A transactional id (of a transactional producer).
         case transactionalID = "transactional id"
+        /// An ACL or a filter of ACLs, named by its description.
+        case acl = "ACL"
     }
 
     /// The protocol error code.

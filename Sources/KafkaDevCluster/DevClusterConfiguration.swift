@@ -57,6 +57,39 @@ public struct DevClusterConfiguration: Sendable {
     public var apiVersions: [KafkaAPIKey: ClosedRange<Int16>] = [:]
     /// How many of the newest requests ``DevCluster/receivedRequests`` keeps (zero keeps none).
     public var requestLogLimit = 10_000
+    /// When set, the brokers run an ACL authorizer (Kafka's `authorizer.class.name`): CreateAcls, DescribeAcls
+    /// and DeleteAcls store and list ACLs, and every request is checked against them, as Kafka does (see
+    /// ``Authorizer``). When nil, the ACL APIs answer SECURITY_DISABLED and everything is allowed.
+    public var authorizer: Authorizer? = nil
+
+    /// The settings of the ACL authorizer.
+    ///
+    /// A request's principal is `User:<name>` of its connection's SASL session, `User:ANONYMOUS` without SASL; its
+    /// host is the client's address. The rules are Kafka's: super users may do everything; a DENY ACL wins over
+    /// an ALLOW; an ALLOW of READ, WRITE, DELETE or ALTER implies DESCRIBE and one of ALTER_CONFIGS implies
+    /// DESCRIBE_CONFIGS; ACLs apply by literal name, the literal wildcard `*`, or a prefix of the name.
+    /// Produce needs WRITE on the topic (and WRITE on the transactional id for transactional writes), Fetch READ,
+    /// Metadata and ListOffsets DESCRIBE (topics the principal may not describe are left out of a request for
+    /// every topic, and answer TOPIC_AUTHORIZATION_FAILED when named), the group APIs READ on the group
+    /// (DESCRIBE to find its coordinator, describe it or fetch its offsets; DELETE to delete it), CreateTopics
+    /// CREATE on the cluster or the topic, DeleteTopics and DeleteRecords DELETE, CreatePartitions ALTER,
+    /// DescribeConfigs DESCRIBE_CONFIGS and the alter APIs ALTER_CONFIGS (on the topic, or on the cluster for
+    /// brokers), InitProducerId WRITE on the
+    /// transactional id or, without one, IDEMPOTENT_WRITE on the cluster or WRITE on some topic, the transaction
+    /// APIs WRITE on the transactional id, CreateAcls and DeleteAcls ALTER on the cluster and DescribeAcls
+    /// DESCRIBE on it.
+    public struct Authorizer: Sendable, Hashable {
+        /// Principals allowed everything (Kafka's `super.users`), as `User:admin`.
+        public var superUsers: Set<String>
+        /// Kafka's `allow.everyone.if.no.acl.found`: a resource that no ACL applies to is open to every principal.
+        public var allowEveryoneIfNoACLFound: Bool
+
+        /// Creates the settings; by default no super user and a resource without ACLs is closed, as in Kafka.
+        public init(superUsers: Set<String> = [], allowEveryoneIfNoACLFound: Bool = false) {
+            self.superUsers = superUsers
+            self.allowEveryoneIfNoACLFound = allowEveryoneIfNoACLFound
+        }
+    }
 
     /// The defaults: one broker on a free port, in memory, plaintext.
     public init() {}

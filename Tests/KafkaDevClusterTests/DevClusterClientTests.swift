@@ -78,7 +78,7 @@ struct DevClusterClientTests {
         #expect(ranges[.apiVersions] == ApiVersionsRequest.validVersions)
         #expect(ranges[.saslHandshake] == SaslHandshakeRequest.validVersions)
         // APIs the dev cluster does not implement are not advertised.
-        #expect(ranges[.createAcls] == nil)
+        #expect(ranges[.describeDelegationToken] == nil)
         await connection.close()
         await cluster.shutdown()
     }

@@ -234,13 +234,13 @@ import Testing
     }
 
     @Test func anUnhandledAPIClosesTheConnection() async throws {
-        #expect(DevAPIRegistry.handlers[.describeAcls] == nil)
+        #expect(DevAPIRegistry.handlers[.describeDelegationToken] == nil)
         try await Self.withBroker { broker in
             try await Self.withSession(broker) { session in
-                _ = try await session.write(DescribeAclsRequest(), version: 1)
+                _ = try await session.write(DescribeDelegationTokenRequest(), version: 1)
                 await session.expectClosed()
             }
-            #expect(broker.receivedRequests.map(\.apiKey) == [.describeAcls])
+            #expect(broker.receivedRequests.map(\.apiKey) == [.describeDelegationToken])
         }
     }
 

@@ -11,6 +11,7 @@ struct ToolVersionTests {
         "kafka-configs",
         "kafka-transactions",
         "kafka-reassign-partitions", "kafka-leader-election",
+        "kafka-acls",
     ]
 
     @Test("--version prints the package's version and exits 0", arguments: tools)

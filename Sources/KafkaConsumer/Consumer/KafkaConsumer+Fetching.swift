@@ -65,6 +65,7 @@ extension KafkaConsumer {
         }
         guard !wanted.isEmpty else { return .idle }
         let metadata = try await cluster.metadata(for: Set(wanted.map(\.0.topic)))
+        try Self.requireAuthorized(wanted.map(\.0.topic), in: metadata)
         var byLeader: [Int32: [TopicPartition: FetchPartitionRequest]] = [:]
         let maxBytes = Int32(clamping: configuration.maxPartitionFetchBytes)
         for (partition, position) in wanted {

@@ -44,6 +44,7 @@ extension KafkaConsumer {
         let targets = resets.filter { only?.contains($0.0) ?? true }
         guard !targets.isEmpty else { return }
         let metadata = try await cluster.metadata(for: Set(targets.map(\.0.topic)))
+        try Self.requireAuthorized(targets.map(\.0.topic), in: metadata)
         var byLeader: [Int32: [(TopicPartition, OffsetResetTarget)]] = [:]
         for (partition, target) in targets {
             guard let leader = metadata.partition(topic: partition.topic, partition: partition.partition)?.leader else {
@@ -92,12 +93,20 @@ extension KafkaConsumer {
         }
         let requested = Dictionary(partitions.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
         var stale: Set<String> = []
+        var denied: KafkaError?
         state.withLockedValue { state in
             for topic in response.topics {
                 for data in topic.partitions {
                     let partition = TopicPartition(topic: topic.name, partition: data.partitionIndex)
                     guard let target = requested[partition] else { continue }
                     let code = KafkaErrorCode(rawValue: data.errorCode)
+                    if code == .topicAuthorizationFailed {
+                        // Not authorized to describe the topic: retrying cannot help (Java's TopicAuthorizationException).
+                        denied =
+                            denied
+                            ?? KafkaError(
+                                code: code, api: .listOffsets, topic: partition.topic, partition: partition.partition)
+                    }
                     guard code == .none else {
                         if code.invalidatesMetadata || code.isRetriable { stale.insert(partition.topic) }
                         logger.debug(
@@ -113,5 +122,15 @@ extension KafkaConsumer {
             }
         }
         for topic in stale { cluster.invalidateMetadata(topic: topic) }
+        if let denied { throw denied }
+    }
+
+    /// Throws TOPIC_AUTHORIZATION_FAILED for the first of `topics` the metadata says this principal may not describe
+    /// (Java's `TopicAuthorizationException`): no refresh changes that, so waiting for the topic's leaders would
+    /// only hide it.
+    static func requireAuthorized(_ topics: some Sequence<String>, in metadata: ClusterMetadata) throws {
+        for topic in Set(topics).sorted() where metadata.topics[topic]?.error == .topicAuthorizationFailed {
+            throw KafkaError(code: .topicAuthorizationFailed, api: .metadata, topic: topic)
+        }
     }
 }

@@ -156,6 +156,13 @@ extension KafkaConsumer {
         }
     }
 
+    /// Throws TOPIC_AUTHORIZATION_FAILED for a subscribed topic that the cluster's metadata says this principal may
+    /// not describe, as Java's poll throws `TopicAuthorizationException`: the group would never assign it.
+    func requireSubscriptionAuthorized() throws {
+        guard case .topics(let topics) = state.withLockedValue({ $0.mode }) else { return }
+        try Self.requireAuthorized(topics, in: cluster.cachedMetadata)
+    }
+
     static func topics(matching pattern: String, in metadata: ClusterMetadata) -> Set<String> {
         guard let regex = try? Regex(pattern) else { return [] }
         return Set(

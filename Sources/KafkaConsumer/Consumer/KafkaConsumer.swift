@@ -318,6 +318,7 @@ public final class KafkaConsumer: Sendable {
                 try checkWakeup()
                 await finishPrefetch()
                 try await groupStep()
+                try requireSubscriptionAuthorized()
                 let records = try drainBuffered()
                 if !records.isEmpty {
                     startPrefetch()

@@ -20,7 +20,16 @@ enum DeleteRecordsHandler: DevAPIHandler {
         var response = DeleteRecordsResponse()
         for topic in request.topics {
             var result = DeleteRecordsResponse.DeleteRecordsTopicResult(name: topic.name)
+            // With an authorizer: DELETE on the topic.
+            let mayDelete = state.authorizes(context, DevAcls.Operation.delete, DevAcls.ResourceType.topic, topic.name)
             for partition in topic.partitions {
+                guard mayDelete else {
+                    result.partitions.append(
+                        DeleteRecordsResponse.DeleteRecordsPartitionResult(
+                            partitionIndex: partition.partitionIndex, lowWatermark: -1,
+                            errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue))
+                    continue
+                }
                 let outcome = delete(
                     topic: topic.name, index: partition.partitionIndex, offset: partition.offset, state: &state,
                     broker: context.brokerID)

@@ -64,7 +64,9 @@ enum FetchHandler: DevAPIHandler {
         }
         let readCommitted = context.version >= 4 && request.isolationLevel == 1
         let ready: @Sendable (ClusterState) -> Bool = { state in
-            isReady(plan.targets, in: state, broker: context.brokerID, minBytes: minBytes, readCommitted: readCommitted)
+            isReady(
+                plan.targets, in: state, broker: context.brokerID, minBytes: minBytes, readCommitted: readCommitted,
+                context: context)
         }
         if ready(state) { return .respond(build(request, plan: plan, in: &state, context: context)) }
         let (sum, overflow) = context.now.addingReportingOverflow(Int64(request.maxWaitMs))
@@ -108,11 +110,12 @@ enum FetchHandler: DevAPIHandler {
 
     /// Whether a long poll may answer: some partition has an error, or `minBytes` are available.
     static func isReady(
-        _ targets: [FetchTarget], in state: ClusterState, broker: Int32, minBytes: Int, readCommitted: Bool
+        _ targets: [FetchTarget], in state: ClusterState, broker: Int32, minBytes: Int, readCommitted: Bool,
+        context: RequestContext? = nil
     ) -> Bool {
         var total = 0
         for target in targets {
-            switch FetchResponseBuilder.check(target, in: state, broker: broker) {
+            switch FetchResponseBuilder.check(target, in: state, broker: broker, context: context) {
             case .failure:
                 return true
             case .success(let partition):
@@ -195,7 +198,7 @@ enum FetchHandler: DevAPIHandler {
     {
         let version = context.version
         let broker = context.brokerID
-        var builder = FetchResponseBuilder(request: request, version: version, broker: broker)
+        var builder = FetchResponseBuilder(request: request, version: version, broker: broker, context: context)
         var response = FetchResponse()
         var answers: [(FetchTarget, FetchResponse.PartitionData)] = []
         answers.reserveCapacity(plan.targets.count)

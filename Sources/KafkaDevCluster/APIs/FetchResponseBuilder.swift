@@ -29,7 +29,11 @@ struct FetchResponseBuilder {
     /// Leaders reported with NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (v16+ node endpoints).
     private var leaders: Set<Int32> = []
 
-    init(request: FetchRequest, version: Int16, broker: Int32) {
+    /// The request's context, whose principal must have READ on each topic (with an authorizer).
+    let context: RequestContext?
+
+    init(request: FetchRequest, version: Int16, broker: Int32, context: RequestContext? = nil) {
+        self.context = context
         self.version = version
         self.broker = broker
         readCommitted = version >= 4 && request.isolationLevel == 1
@@ -37,10 +41,13 @@ struct FetchResponseBuilder {
     }
 
     /// Checks that `target` can be read on `broker`: returns its partition, or the partition error.
-    static func check(_ target: FetchTarget, in state: ClusterState, broker: Int32) -> Result<
-        ClusterState.Partition, FetchError
-    > {
+    static func check(
+        _ target: FetchTarget, in state: ClusterState, broker: Int32, context: RequestContext? = nil
+    ) -> Result<ClusterState.Partition, FetchError> {
         guard let topic = target.topic else { return .failure(FetchError(code: .unknownTopicId)) }
+        if let context, !state.authorizes(context, DevAcls.Operation.read, DevAcls.ResourceType.topic, topic) {
+            return .failure(FetchError(code: .topicAuthorizationFailed))
+        }
         let index = target.entry.key.partition
         guard let partition = state.partition(topic, index) else {
             return .failure(FetchError(code: .unknownTopicOrPartition))
@@ -74,7 +81,7 @@ struct FetchResponseBuilder {
     /// The answer for one partition, reading its records within the limits left.
     mutating func answer(_ target: FetchTarget, in state: ClusterState) -> FetchResponse.PartitionData {
         let partition: ClusterState.Partition
-        switch Self.check(target, in: state, broker: broker) {
+        switch Self.check(target, in: state, broker: broker, context: context) {
         case .failure(let error):
             var data = errorData(target.entry.key.partition, error.code)
             if version >= 16, let leader = error.partition {

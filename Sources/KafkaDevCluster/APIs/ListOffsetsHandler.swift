@@ -47,6 +47,9 @@ enum ListOffsetsHandler: DevAPIHandler {
                     if context.version >= 1, (counts[topic.name]?[partition.partitionIndex] ?? 0) > 1 {
                         return failure(partition.partitionIndex, .invalidRequest)
                     }
+                    if !state.mayDescribeTopic(context, topic.name) {
+                        return failure(partition.partitionIndex, .topicAuthorizationFailed)
+                    }
                     return answer(partition, topic: topic.name, request: request, state: state, context: context)
                 })
         }

@@ -33,8 +33,9 @@ enum MetadataHandler: DevAPIHandler {
             requested = request.topics
         }
         guard let requested else {
-            response.topics = state.topics.keys.sorted().compactMap { name in
-                state.topics[name].map { describe($0, state: state, version: version) }
+            // With an authorizer, topics the principal may not describe are left out.
+            response.topics = state.topics.keys.sorted().filter { state.mayDescribeTopic(context, $0) }.compactMap {
+                name in state.topics[name].map { describe($0, state: state, version: version) }
             }
             return .respond(response)
         }
@@ -53,6 +54,14 @@ enum MetadataHandler: DevAPIHandler {
                 name = known
             }
             let topicName = name ?? ""
+            if !state.mayDescribeTopic(context, topicName) {
+                var denied = MetadataResponse.MetadataResponseTopic()
+                denied.name = topicName
+                if version >= 10 { denied.topicId = entry.topicId }
+                denied.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
+                response.topics.append(denied)
+                continue
+            }
             if let topic = state.topics[topicName] {
                 response.topics.append(describe(topic, state: state, version: version))
                 continue
@@ -61,6 +70,11 @@ enum MetadataHandler: DevAPIHandler {
             missing.name = topicName
             if ClusterState.invalidTopicNameReason(topicName) != nil {
                 missing.errorCode = KafkaErrorCode.invalidTopicException.rawValue
+            } else if mayCreate
+                && !(state.authorizesCluster(context, DevAcls.Operation.create)
+                    || state.authorizes(context, DevAcls.Operation.create, DevAcls.ResourceType.topic, topicName))
+            {
+                missing.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
             } else if mayCreate {
                 let replication = min(state.defaultReplicationFactor, Int16(clamping: state.liveBrokers.count))
                 let created = state.createTopic(

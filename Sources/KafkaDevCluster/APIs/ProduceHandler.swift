@@ -51,12 +51,25 @@ enum ProduceHandler: DevAPIHandler {
     static func handle(_ request: ProduceRequest, in state: inout ClusterState, context: RequestContext) -> DevReply<
         ProduceResponse
     > {
+        if let transactionalID = request.transactionalId,
+            !state.authorizes(context, DevAcls.Operation.write, DevAcls.ResourceType.transactionalID, transactionalID)
+        {
+            if request.acks == 0 { return .close }
+            return .respond(errorResponse(to: request, error: .transactionalIdAuthorizationFailed, context: context))
+        }
         var response = ProduceResponse()
         var failed = false
         var leaders: Set<Int32> = []
         for topic in request.topicData {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
+            let mayWrite = state.authorizes(context, DevAcls.Operation.write, DevAcls.ResourceType.topic, topic.name)
             for partition in topic.partitionData {
+                guard mayWrite else {
+                    failed = true
+                    topicResponse.partitionResponses.append(
+                        entry(partition.index, Outcome(code: .topicAuthorizationFailed), version: context.version))
+                    continue
+                }
                 let outcome = produce(
                     partition, topic: topic.name, acks: request.acks, state: &state, context: context)
                 if outcome.code != .none && outcome.code != .duplicateSequenceNumber { failed = true }

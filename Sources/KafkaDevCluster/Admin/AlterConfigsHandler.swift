@@ -13,6 +13,13 @@ enum AlterConfigsHandler: DevAPIHandler {
     {
         var response = AlterConfigsResponse()
         response.responses = request.resources.map { resource in
+            if let denial = state.configDenial(
+                context, type: resource.resourceType, name: resource.resourceName, DevAcls.Operation.alterConfigs)
+            {
+                return AlterConfigsResponse.AlterConfigsResourceResponse(
+                    errorCode: denial.code.rawValue, errorMessage: denial.message, resourceType: resource.resourceType,
+                    resourceName: resource.resourceName)
+            }
             let outcome = state.alterConfigs(
                 type: resource.resourceType, name: resource.resourceName,
                 configs: resource.configs.map { ($0.name, $0.value) }, validateOnly: request.validateOnly,

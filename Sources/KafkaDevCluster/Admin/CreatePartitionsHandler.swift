@@ -21,7 +21,9 @@ enum CreatePartitionsHandler: DevAPIHandler {
             let error =
                 duplicates.contains(topic.name)
                 ? DevConfigError(code: .invalidRequest, message: "Duplicate topic name.")
-                : grow(topic, in: &state, validateOnly: request.validateOnly)
+                : !state.authorizes(context, DevAcls.Operation.alter, DevAcls.ResourceType.topic, topic.name)
+                    ? DevConfigError(code: .topicAuthorizationFailed, message: "Authorization failed.")
+                    : grow(topic, in: &state, validateOnly: request.validateOnly)
             if let error {
                 result.errorCode = error.code.rawValue
                 result.errorMessage = error.message

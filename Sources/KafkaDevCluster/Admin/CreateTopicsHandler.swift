@@ -34,6 +34,12 @@ enum CreateTopicsHandler: DevAPIHandler {
             let outcome: DevConfigError?
             if duplicates.contains(topic.name) {
                 outcome = DevConfigError(code: .invalidRequest, message: "Duplicate topic name.")
+            } else if !state.authorizesCluster(context, DevAcls.Operation.create)
+                && !state.authorizes(context, DevAcls.Operation.create, DevAcls.ResourceType.topic, topic.name)
+            {
+                // With an authorizer: CREATE on the cluster or on the topic.
+                outcome = DevConfigError(
+                    code: .topicAuthorizationFailed, message: "Authorization failed.")
             } else {
                 outcome = create(
                     topic, in: &state, version: version, validateOnly: version >= 1 && request.validateOnly)

@@ -32,14 +32,14 @@ enum DeleteTopicsHandler: DevAPIHandler {
                 if duplicateNames.contains(name) {
                     error = DevConfigError(code: .invalidRequest, message: "Duplicate topic name.")
                 } else {
-                    error = delete(name, in: &state, result: &result)
+                    error = delete(name, in: &state, result: &result, context: context)
                 }
             } else if target.topicId != .zero {
                 if duplicateIDs.contains("\(target.topicId.high)-\(target.topicId.low)") {
                     error = DevConfigError(code: .invalidRequest, message: "Duplicate topic id.")
                 } else if let name = state.topicName(for: target.topicId) {
                     result.name = name
-                    error = delete(name, in: &state, result: &result)
+                    error = delete(name, in: &state, result: &result, context: context)
                 } else {
                     error = DevConfigError(code: .unknownTopicId, message: KafkaErrorCode.unknownTopicId.message)
                 }
@@ -75,8 +75,13 @@ enum DeleteTopicsHandler: DevAPIHandler {
 
     /// Deletes one topic by name; nil on success (the result gets the topic id).
     private static func delete(
-        _ name: String, in state: inout ClusterState, result: inout DeleteTopicsResponse.DeletableTopicResult
+        _ name: String, in state: inout ClusterState, result: inout DeleteTopicsResponse.DeletableTopicResult,
+        context: RequestContext
     ) -> DevConfigError? {
+        // With an authorizer: DELETE on the topic.
+        if !state.authorizes(context, DevAcls.Operation.delete, DevAcls.ResourceType.topic, name) {
+            return DevConfigError(code: .topicAuthorizationFailed, message: "Authorization failed.")
+        }
         if let reason = ClusterState.invalidTopicNameReason(name) {
             return DevConfigError(code: .invalidTopicException, message: reason)
         }

@@ -25,6 +25,13 @@ enum DescribeConfigsHandler: DevAPIHandler {
             var result = DescribeConfigsResponse.DescribeConfigsResult(
                 errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
                 resourceName: resource.resourceName)
+            if let denial = state.configDenial(
+                context, type: resource.resourceType, name: resource.resourceName, DevAcls.Operation.describeConfigs)
+            {
+                result.errorCode = denial.code.rawValue
+                result.errorMessage = denial.message
+                return result
+            }
             switch state.configTarget(
                 type: resource.resourceType, name: resource.resourceName, receivingBroker: context.brokerID)
             {

@@ -15,6 +15,13 @@ enum IncrementalAlterConfigsHandler: DevAPIHandler {
     ) -> DevReply<IncrementalAlterConfigsResponse> {
         var response = IncrementalAlterConfigsResponse()
         response.responses = request.resources.map { resource in
+            if let denial = state.configDenial(
+                context, type: resource.resourceType, name: resource.resourceName, DevAcls.Operation.alterConfigs)
+            {
+                return IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
+                    errorCode: denial.code.rawValue, errorMessage: denial.message, resourceType: resource.resourceType,
+                    resourceName: resource.resourceName)
+            }
             let outcome = state.incrementalAlterConfigs(
                 type: resource.resourceType, name: resource.resourceName,
                 updates: resource.configs.map {

@@ -9,7 +9,9 @@ enum DeleteGroupsHandler: DevAPIHandler {
         var response = DeleteGroupsResponse()
         for groupID in request.groupsNames {
             let error: KafkaErrorCode
-            if !state.coordinates(group: groupID, context: context) {
+            if let denial = state.groupDenial(context, DevAcls.Operation.delete, groupID) {
+                error = denial
+            } else if !state.coordinates(group: groupID, context: context) {
                 error = .notCoordinator
             } else if let group = state.groups.groups[groupID], group.state != .dead {
                 if group.state == .empty {

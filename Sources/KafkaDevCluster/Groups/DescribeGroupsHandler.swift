@@ -11,6 +11,9 @@ enum DescribeGroupsHandler: DevAPIHandler {
     {
         var response = DescribeGroupsResponse()
         response.groups = request.groups.map { groupID in
+            if state.groupDenial(context, DevAcls.Operation.describe, groupID) != nil {
+                return .init(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue, groupId: groupID)
+            }
             guard state.coordinates(group: groupID, context: context) else {
                 return .init(errorCode: KafkaErrorCode.notCoordinator.rawValue, groupId: groupID)
             }

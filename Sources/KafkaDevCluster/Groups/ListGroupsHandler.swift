@@ -10,8 +10,11 @@ enum ListGroupsHandler: DevAPIHandler {
         let types = Set((context.version >= 5 ? request.typesFilter : []).map { $0.lowercased() })
         var response = ListGroupsResponse()
         if !types.isEmpty && !types.contains("classic") { return .respond(response) }
+        // With an authorizer: every group with DESCRIBE on the cluster, else the groups the principal may describe.
+        let mayDescribeAll = state.authorizesCluster(context, DevAcls.Operation.describe)
         for groupID in state.groups.groups.keys.sorted() {
             guard let group = state.groups.groups[groupID], group.state != .dead,
+                mayDescribeAll || state.groupDenial(context, DevAcls.Operation.describe, groupID) == nil,
                 state.coordinates(group: groupID, context: context),
                 states.isEmpty || states.contains(group.state.rawValue.lowercased())
             else { continue }

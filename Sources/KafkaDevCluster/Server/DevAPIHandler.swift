@@ -12,6 +12,11 @@ struct RequestContext: Sendable {
     var clientHost: String
     /// The cluster's time when the request was handled, in milliseconds since the epoch.
     var now: Int64
+    /// The connection's principal: `User:<name>` of its SASL session, `User:ANONYMOUS` without SASL.
+    var principal = "User:ANONYMOUS"
+
+    /// The client's address as the authorizer matches ACL hosts (`127.0.0.1`).
+    var host: String { clientHost.hasPrefix("/") ? String(clientHost.dropFirst()) : clientHost }
 }
 
 /// The answer of a handler.
@@ -48,6 +53,11 @@ protocol DevAPIHandler: Sendable {
     /// Handlers that implement fewer (the transaction APIs leave out their broker-only versions)
     /// override it and close the connection on a request at a version outside it.
     static var versions: ClosedRange<Int16> { get }
+
+    /// The error that answers the whole request (on everything it asked, see ``errorResponse(to:error:context:)``)
+    /// when the authorizer denies it, checked before ``handle(_:in:context:)``; nil when it is allowed, when no
+    /// authorizer is on, or when the handler checks per resource itself.
+    static func denial(of request: Request, in state: ClusterState, context: RequestContext) -> KafkaErrorCode?
 }
 
 /// Every API the dev cluster implements, advertised in ApiVersions at the full range this package
@@ -71,6 +81,7 @@ enum DevAPIRegistry {
             ListTransactionsHandler.self, DescribeTransactionsHandler.self, DescribeProducersHandler.self,
             WriteTxnMarkersHandler.self,
             AlterPartitionReassignmentsHandler.self, ListPartitionReassignmentsHandler.self, ElectLeadersHandler.self,
+            CreateAclsHandler.self, DescribeAclsHandler.self, DeleteAclsHandler.self,
         ]
         var map: [KafkaAPIKey: any DevAPIHandler.Type] = [:]
         for handler in all { map[handler.apiKey] = handler }
@@ -81,4 +92,7 @@ enum DevAPIRegistry {
 extension DevAPIHandler {
     static var apiKey: KafkaAPIKey { Request.apiKey }
     static var versions: ClosedRange<Int16> { Request.validVersions }
+    static func denial(of request: Request, in state: ClusterState, context: RequestContext) -> KafkaErrorCode? {
+        nil
+    }
 }

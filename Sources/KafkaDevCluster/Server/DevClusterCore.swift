@@ -87,6 +87,8 @@ final class DevClusterCore: Sendable {
     struct Connection: Sendable {
         var brokerID: Int32
         var clientHost: String
+        /// The principal of the connection's SASL session (`User:ANONYMOUS` without one).
+        var principal = "User:ANONYMOUS"
         /// Delivers a later answer (`.send`, `.close` or `.nothing`); safe to call from any thread.
         var deliver: @Sendable (Immediate) -> Void
     }
@@ -198,7 +200,7 @@ final class DevClusterCore: Sendable {
         let now = clock.nowMillis()
         let context = RequestContext(
             brokerID: connection.brokerID, version: header.requestApiVersion, clientID: header.clientId,
-            clientHost: connection.clientHost, now: now)
+            clientHost: connection.clientHost, now: now, principal: connection.principal)
         var deliveries: [(@Sendable (Immediate) -> Void, Immediate)] = []
         let immediate = state.withLockedValue { locked -> Immediate in
             var target = connection
@@ -279,6 +281,12 @@ final class DevClusterCore: Sendable {
         if let failure = locked.faults.failures[H.apiKey], failure.count > 0 {
             locked.faults.failures[H.apiKey] = (failure.count - 1, failure.error)
             let response = H.errorResponse(to: request, error: failure.error, context: context)
+            return frame(H.Request.self, response, version: version, correlationID: correlationID).map {
+                .send($0)
+            } ?? .close
+        }
+        if locked.cluster.acls.enabled, let denial = H.denial(of: request, in: locked.cluster, context: context) {
+            let response = H.errorResponse(to: request, error: denial, context: context)
             return frame(H.Request.self, response, version: version, correlationID: correlationID).map {
                 .send($0)
             } ?? .close

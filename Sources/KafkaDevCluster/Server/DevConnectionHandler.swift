@@ -114,7 +114,7 @@ final class DevConnectionHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let connection = DevClusterCore.Connection(
-            brokerID: brokerID, clientHost: clientHost,
+            brokerID: brokerID, clientHost: clientHost, principal: "User:" + (sasl.authenticatedUser ?? "ANONYMOUS"),
             deliver: { answer in
                 eventLoop.execute {
                     let (handler, context) = loopBound.value

@@ -76,6 +76,8 @@ struct ClusterState: Sendable {
     var clientQuotas: [DevQuotaEntity: [String: Double]] = [:]
     /// SCRAM credentials by user and mechanism id (1 SCRAM-SHA-256, 2 SCRAM-SHA-512); SCRAM logins check these.
     var scramCredentials: [String: [Int8: SCRAMStoredCredential]] = [:]
+    /// The ACLs and the authorizer's settings (off unless ``DevClusterConfiguration/authorizer`` is set).
+    var acls = DevAcls()
 
     /// A coordinator lookup key: FindCoordinator's key type (0 group, 1 transaction) and key.
     struct CoordinatorKey: Sendable, Hashable {
@@ -97,6 +99,11 @@ struct ClusterState: Sendable {
         groupInitialRebalanceDelayMs = configuration.groupInitialRebalanceDelayMs
         groups.config.initialRebalanceDelayMs = Int64(configuration.groupInitialRebalanceDelayMs)
         scramCredentials = DevScram.initialCredentials(configuration)
+        if let authorizer = configuration.authorizer {
+            acls = DevAcls(
+                enabled: true, superUsers: authorizer.superUsers,
+                allowEveryoneIfNoACLFound: authorizer.allowEveryoneIfNoACLFound)
+        }
     }
 
     // MARK: - Brokers

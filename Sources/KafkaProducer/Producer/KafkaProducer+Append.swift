@@ -305,6 +305,12 @@ extension KafkaProducer {
                 accumulator.cacheRoute(topic: topic, info: info, generation: generation)
                 return (info, generation)
             }
+            if metadata.topics[topic]?.error == .topicAuthorizationFailed {
+                // Not authorized to describe the topic: no refresh will change that (Java's TopicAuthorizationException).
+                throw KafkaProducerError(
+                    .broker(.topicAuthorizationFailed), topic: topic,
+                    "not authorized to access the topic: TOPIC_AUTHORIZATION_FAILED (29)")
+            }
             let now = ContinuousClock.now
             if now >= deadline {
                 let reason = metadata.topics[topic]?.error.map { " (\($0.name))" } ?? ""

@@ -24,7 +24,8 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
             Starts --brokers brokers on --host, ports --port, --port+1, ... (0 picks free ports). They \
             speak the Kafka protocol: topics, produce and fetch, offsets, consumer groups, configs. \
             Data lives in memory unless --data-dir is given. It is a development and test tool, NOT a \
-            production broker: there is no replication, no authorization, no durability guarantee.
+            production broker: there is no replication, no durability guarantee, and authorization (--authorizer) \
+            is for trying ACLs out.
 
             When ready it prints 'bootstrap.servers=HOST:PORT,...' on standard output and, with \
             --bootstrap-file, writes the bare list to that file (atomically). It runs until SIGINT or \
@@ -92,6 +93,24 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
                 + "re-authenticate. 0: never.", valueName: "ms"))
     var connectionsMaxReauthMs: Int64 = 0
 
+    @Flag(
+        help: ArgumentHelp(
+            "Run an ACL authorizer (Kafka's authorizer.class.name): the ACL APIs store ACLs and every request is "
+                + "checked against them; principals are User:<SASL user>, User:ANONYMOUS without SASL."))
+    var authorizer = false
+
+    @Option(
+        name: .customLong("super-user"),
+        help: ArgumentHelp(
+            "A principal allowed everything with --authorizer (Kafka's super.users); repeatable.",
+            valueName: "User:name"))
+    var superUsers: [String] = []
+
+    @Flag(
+        name: .customLong("allow-everyone-if-no-acl-found"),
+        help: "With --authorizer, open resources that no ACL applies to (Kafka's allow.everyone.if.no.acl.found).")
+    var allowEveryoneIfNoACLFound = false
+
     @Option(help: ArgumentHelp("Serve TLS with this PEM certificate chain (needs --tls-key).", valueName: "path"))
     var tlsCert: String?
 
@@ -147,6 +166,12 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
         guard connectionsMaxReauthMs >= 0 else {
             throw ValidationError("--connections-max-reauth-ms must not be negative.")
         }
+        if !authorizer, !superUsers.isEmpty || allowEveryoneIfNoACLFound {
+            throw ValidationError("--super-user and --allow-everyone-if-no-acl-found need --authorizer.")
+        }
+        for principal in superUsers where principal.split(separator: ":", maxSplits: 1).count != 2 {
+            throw ValidationError("--super-user expects principalType:name (User:admin), not '\(principal)'.")
+        }
         if (tlsCert == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together.")
         }
@@ -162,6 +187,10 @@ struct KafkaDevClusterTool: AsyncParsableCommand {
         configuration.autoCreateTopics = !noAutoCreateTopics
         configuration.dataDirectory = dataDir
         configuration.saslMechanisms = saslMechanisms
+        if authorizer {
+            configuration.authorizer = DevClusterConfiguration.Authorizer(
+                superUsers: Set(superUsers), allowEveryoneIfNoACLFound: allowEveryoneIfNoACLFound)
+        }
         if connectionsMaxReauthMs > 0 { configuration.connectionsMaxReauth = .milliseconds(connectionsMaxReauthMs) }
         for user in users {
             let parts = user.split(separator: ":", maxSplits: 1)
