@@ -15,6 +15,11 @@ enum DescribeProducersHandler: DevAPIHandler {
             var topicResponse = DescribeProducersResponse.TopicResponse(name: topic.name)
             for index in topic.partitionIndexes {
                 var answer = DescribeProducersResponse.PartitionResponse(partitionIndex: index)
+                guard state.authorizes(context, DevAcls.Operation.read, DevAcls.ResourceType.topic, topic.name) else {
+                    answer.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
+                    topicResponse.partitions.append(answer)
+                    continue
+                }
                 guard let partition = state.partition(topic.name, index) else {
                     answer.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
                     topicResponse.partitions.append(answer)

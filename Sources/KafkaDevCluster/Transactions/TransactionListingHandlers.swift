@@ -1,6 +1,7 @@
 import KafkaProtocol
 
-/// ListTransactions (versions 0–1, Kafka 2.8 / 3.8): the transactional ids the receiving broker coordinates, as
+/// ListTransactions (versions 0–1, Kafka 2.8 / 3.8): the transactional ids the receiving broker coordinates and the
+/// principal may describe (with an authorizer on), as
 /// Kafka's `TransactionStateManager.listTransactionStates` filters them: by state (names the coordinator does not
 /// know are returned in `unknownStateFilters` and match nothing), by producer id, and from v1 by duration (only
 /// transactions whose start is more than `durationFilter` ms ago; an id without a transaction has start -1, so it
@@ -21,7 +22,8 @@ enum ListTransactionsHandler: DevAPIHandler {
         let producers = Set(request.producerIdFilters)
         let duration = context.version >= 1 ? request.durationFilter : -1
         for id in state.transactions.transactions.keys.sorted() {
-            guard let metadata = state.transactions[id], state.coordinator(type: 1, key: id) == context.brokerID
+            guard let metadata = state.transactions[id], state.coordinator(type: 1, key: id) == context.brokerID,
+                state.transactionDenial(context, DevAcls.Operation.describe, id) == nil
             else { continue }
             if !producers.isEmpty && !producers.contains(metadata.producerID) { continue }
             if !request.stateFilters.isEmpty && !wantedStates.contains(metadata.state) { continue }
@@ -41,7 +43,8 @@ enum ListTransactionsHandler: DevAPIHandler {
 }
 
 /// DescribeTransactions (version 0, Kafka 3.0): per transactional id, as Kafka's
-/// `TransactionCoordinator.handleDescribeTransactions`: routing first (INVALID_REQUEST for an empty id,
+/// `TransactionCoordinator.handleDescribeTransactions`: TRANSACTIONAL_ID_AUTHORIZATION_FAILED for an id the principal
+/// may not describe (with an authorizer on), then routing (INVALID_REQUEST for an empty id,
 /// COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR), TRANSACTIONAL_ID_NOT_FOUND for an id the coordinator has no record
 /// of, else its producer id and epoch, state, timeout, the start of the open transaction (-1 when none) and the
 /// partitions of the transaction.
@@ -52,6 +55,11 @@ enum DescribeTransactionsHandler: DevAPIHandler {
         var response = DescribeTransactionsResponse()
         for id in request.transactionalIds {
             var answer = DescribeTransactionsResponse.TransactionState(transactionalId: id)
+            if let denial = state.transactionDenial(context, DevAcls.Operation.describe, id) {
+                answer.errorCode = denial.rawValue
+                response.transactionStates.append(answer)
+                continue
+            }
             let routing = TransactionRouting.check(id, in: state, context: context)
             guard routing == .none else {
                 answer.errorCode = routing.rawValue
