@@ -66,14 +66,19 @@ import Testing
         #expect(await cache.fetches == 1)
     }
 
-    @Test func aFailedRefreshKeepsTheUnexpiredTokenButNeverAnExpiredOne() async throws {
+    @Test func aFailedRefreshKeepsTheUnexpiredTokenButNeverOneAboutToExpire() async throws {
         let issuer = Issuer()
         let cache = OAuthBearerTokenCache(provider: issuer, clock: issuer.clock)
         _ = try await cache.token()
         issuer.failing.withLockedValue { $0 = true }
         issuer.advance(90_000)
         #expect(try await cache.token().value == "token-1")
-        issuer.advance(10_000)  // Now at the expiry.
+        issuer.advance(9_000)  // One second left: still sent.
+        #expect(try await cache.token().value == "token-1")
+        issuer.advance(1)  // Less than a second left: it would expire on its way, so the provider's error is thrown.
+        let nearlyExpired = await #expect(throws: KafkaNetworkError.self) { try await cache.token() }
+        #expect(nearlyExpired?.message.contains("the endpoint is down") == true)
+        issuer.advance(999)  // Now at the expiry.
         let error = await #expect(throws: KafkaNetworkError.self) { try await cache.token() }
         #expect(error?.kind == .authenticationFailed)
         #expect(error?.message.contains("the endpoint is down") == true)

@@ -27,11 +27,15 @@ package struct OAuthBearerClock: Sendable {
 /// One client's SASL/OAUTHBEARER token: fetched from the provider on first use, kept, and fetched again once 80%
 /// of its lifetime (from when it was asked for to its expiry) has passed, as Java's login refresh does.
 ///
-/// Concurrent connections share one fetch. When a refresh fails while the kept token has not expired yet, the kept
-/// token is used (the next connection tries again); a connection is never opened with an expired token.
+/// Concurrent connections share one fetch. When a refresh fails while the kept token has at least a second left
+/// (``keptTokenMinimumRemainingMillis``), the kept token is used (the next connection tries again); a connection is
+/// never opened with an expired token, nor with one that would expire on its way to the broker.
 package actor OAuthBearerTokenCache {
     /// The share of a token's lifetime after which it is replaced.
     static let refreshFraction = 0.8
+    /// How long a kept token must still be valid to stand in for a failed refresh: one expiring sooner would be
+    /// refused by the broker as expired, hiding the provider's error.
+    static let keptTokenMinimumRemainingMillis: Int64 = 1_000
 
     package nonisolated let provider: any OAuthBearerTokenProvider
     private let clock: OAuthBearerClock
@@ -73,16 +77,24 @@ package actor OAuthBearerTokenCache {
             }
             return token
         case .success(let token):
-            if let kept = current?.token, kept.expirationMillis > now { return kept }
+            if let kept = usableKeptToken(now: now) { return kept }
             let ago = Double(now - token.expirationMillis) / 1000
             throw KafkaNetworkError(
                 .authenticationFailed,
                 "SASL/OAUTHBEARER: the token provider returned a token for '\(token.principalName)' that expired "
                     + "\(ago) s ago")
         case .failure(let error):
-            if let kept = current?.token, kept.expirationMillis > now { return kept }
+            if let kept = usableKeptToken(now: now) { return kept }
             if let error = error as? KafkaNetworkError { throw error }
             throw KafkaNetworkError(.authenticationFailed, "SASL/OAUTHBEARER: could not get a token: \(error)")
         }
+    }
+
+    /// The kept token, when it is valid for at least ``keptTokenMinimumRemainingMillis`` more.
+    private func usableKeptToken(now: Int64) -> OAuthBearerToken? {
+        guard let kept = current?.token, kept.expirationMillis - now >= Self.keptTokenMinimumRemainingMillis else {
+            return nil
+        }
+        return kept
     }
 }
