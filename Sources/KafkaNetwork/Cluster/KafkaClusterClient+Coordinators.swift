@@ -2,11 +2,11 @@ package import KafkaProtocol
 
 extension KafkaClusterClient {
     /// The coordinator of `key` (a group id or transactional id), from the cache or looked up with
-    /// FindCoordinator (retried as ``withRetries(timeout:_:)`` retries). Concurrent lookups of the same key share one
-    /// request.
+    /// FindCoordinator (retried with the client's retry policy, for up to a minute). Concurrent lookups of the same
+    /// key share one request.
     ///
-    /// A cancelled caller stops waiting at once and throws `CancellationError`: the shared lookup is cancelled with
-    /// it, and the other callers waiting on that lookup, not cancelled themselves, start a new one.
+    /// A cancelled caller cancels the shared lookup (which ends once its request in flight is answered) and throws
+    /// `CancellationError`; the other callers waiting on that lookup, not cancelled themselves, start a new one.
     public func coordinator(for key: String, type: CoordinatorType) async throws -> BrokerMetadata {
         let cacheKey = CoordinatorKey(key: key, type: type)
         while true {
