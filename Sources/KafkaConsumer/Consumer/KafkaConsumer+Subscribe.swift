@@ -120,12 +120,16 @@ extension KafkaConsumer {
     }
 
     /// Refreshes metadata every `metadata.max.age.ms` while subscribed: a pattern is matched again, and
-    /// the group's leader rejoins when a subscribed topic's partition count changed.
+    /// the group's leader rejoins when a subscribed topic's partition count changed. While a subscribed topic has
+    /// no partitions in the metadata (not created yet, or being created), it refreshes after `retry.backoff.ms`,
+    /// doubling up to `retry.backoff.max.ms`, as Java's consumer does for a topic without usable metadata: the
+    /// topic's partitions are then assigned soon after it exists, not after the next `metadata.max.age.ms`.
     private func watchMetadata() async {
         var first = true
+        var incompleteRefreshes = 0
         while !Task.isCancelled {
             if !first {
-                try? await Task.sleep(for: configuration.client.metadataMaxAge)
+                try? await Task.sleep(for: nextMetadataRefresh(afterIncomplete: &incompleteRefreshes))
                 if Task.isCancelled { return }
             }
             let (mode, group) = state.withLockedValue { ($0.mode, $0.group) }
@@ -154,6 +158,28 @@ extension KafkaConsumer {
             }
             first = false
         }
+    }
+
+    /// The pause before the watcher's next refresh: `metadata.max.age.ms` while every subscribed topic has partitions
+    /// in the cached metadata; otherwise the retry backoff, doubled per refresh that still found a topic without them.
+    private func nextMetadataRefresh(afterIncomplete incompleteRefreshes: inout Int) -> Duration {
+        guard case .topics(let topics) = state.withLockedValue({ $0.mode }),
+            Self.partitionCounts(of: topics, in: cluster.cachedMetadata).values.filter({ $0 > 0 }).count < topics.count
+        else {
+            incompleteRefreshes = 0
+            return configuration.client.metadataMaxAge
+        }
+        defer { incompleteRefreshes += 1 }
+        return Self.backoff(
+            attempt: incompleteRefreshes, base: configuration.client.retryBackoff,
+            maximum: min(configuration.client.retryBackoffMax, configuration.client.metadataMaxAge))
+    }
+
+    /// `base` doubled `attempt` times, at most `maximum` (and at least `base` when that is smaller).
+    static func backoff(attempt: Int, base: Duration, maximum: Duration) -> Duration {
+        var pause = base
+        for _ in 0..<min(attempt, 32) where pause < maximum { pause = pause * 2 }
+        return max(min(pause, maximum), min(base, maximum))
     }
 
     /// Throws TOPIC_AUTHORIZATION_FAILED for a subscribed topic that the cluster's metadata says this principal may

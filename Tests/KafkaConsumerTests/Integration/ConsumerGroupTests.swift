@@ -179,6 +179,29 @@ struct ConsumerGroupTests {
         }
     }
 
+    /// A subscribed topic created after the group formed is assigned soon after it exists (the metadata is refreshed
+    /// with the retry backoff while a subscribed topic has no partitions), not after `metadata.max.age.ms` (5 min).
+    @Test func aSubscribedTopicCreatedLaterIsAssignedWithoutWaitingForMetadataMaxAge() async throws {
+        try await DevCluster.withRunning(
+            brokers: 1, topics: ["present": 1], configure: { $0.autoCreateTopics = false }
+        ) { cluster in
+            let log = GroupLog()
+            let member = try GroupMember(
+                "m", cluster: cluster, group: "later", topics: ["present", "later"], log: log,
+                properties: ["auto.offset.reset": "earliest"])
+            #expect(try await GroupTests.waitUntil { member.consumer.assignment.count == 1 })
+            try await Task.sleep(for: .seconds(1))
+            #expect(member.consumer.assignment.count == 1, "the topic does not exist yet")
+            try cluster.createTopic("later", partitions: 2, replicationFactor: 1)
+            #expect(try await GroupTests.waitUntil(timeout: .seconds(45)) { member.consumer.assignment.count == 3 })
+            try await GroupTests.produce(cluster, topic: "later", Self.values(0..<10))
+            #expect(try await GroupTests.waitUntil(timeout: .seconds(45)) { log.distinctValues.count >= 10 })
+            await member.stop()
+            #expect(log.distinctValues == Set(Self.values(0..<10)))
+            #expect(member.error == nil)
+        }
+    }
+
     /// `wakeup()` interrupts a waiting poll; auto-commit commits what was polled, and close commits too.
     @Test func wakeupInterruptsAPollAndAutoCommitCommitsPolledPositions() async throws {
         try await ConsumerTests.withCluster(topics: [Self.topic: 2]) { cluster in
