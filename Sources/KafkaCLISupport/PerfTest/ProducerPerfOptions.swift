@@ -149,6 +149,20 @@ package struct ProducerPerfOptions: ParsableArguments {
 
     /// The payloads: one buffer of --record-size letters, or the parts of --payload-file (none with
     /// --payload-monotonic).
+    /// The payloads as slices of one buffer: picking one at random per record then retains and releases one
+    /// storage object that stays in the cache, where separate buffers made each pick a cache miss on a random
+    /// object's reference count (about a tenth of the tool's CPU time with 10,000 payloads).
+    static func slicesOfOneBuffer(_ payloads: [String]) -> [ByteBuffer] {
+        var all = ByteBufferAllocator().buffer(capacity: payloads.reduce(0) { $0 + $1.utf8.count })
+        var ranges: [(start: Int, length: Int)] = []
+        ranges.reserveCapacity(payloads.count)
+        for payload in payloads {
+            ranges.append((all.writerIndex, all.writeString(payload)))
+        }
+        // Cannot fail: every range lies within what was just written.
+        return ranges.map { all.getSlice(at: $0.start, length: $0.length) ?? ByteBuffer() }
+    }
+
     package func loadPayloads() throws -> [ByteBuffer] {
         if let recordSize {
             // As Kafka: uppercase letters chosen once, from a generator seeded with 0.
@@ -168,7 +182,7 @@ package struct ProducerPerfOptions: ParsableArguments {
             guard !parts.isEmpty else { throw ToolError("\(payloadFile): no payloads found") }
             print("Reading payloads from: \(payloadFile)")
             print("Number of messages read: \(parts.count)")
-            return parts.map { ByteBuffer(string: $0) }
+            return Self.slicesOfOneBuffer(parts)
         }
         return []
     }
