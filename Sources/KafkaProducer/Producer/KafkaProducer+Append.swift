@@ -14,14 +14,27 @@ import NIOCore
 /// topic's partitions, the partition, the append to the accumulator, and the waits for metadata and buffer memory.
 extension KafkaProducer {
     /// A record past its interceptors that needs a metadata fetch (no `placement` yet) or buffer memory.
+    ///
+    /// A class: the send path returns it as an optional for every record, and `nil` of a reference is one word
+    /// that needs no outlined destroy (a struct this size cost a generic enum-tag check per record).
     @usableFromInline
-    struct PendingAppend {
-        var record: ProducerRecord
-        var target: RecordCompletionTarget
-        var start: ContinuousClock.Instant
-        var placement: Placement?
+    final class PendingAppend {
+        let record: ProducerRecord
+        let target: RecordCompletionTarget
+        let start: ContinuousClock.Instant
+        let placement: Placement?
         /// The record's send span, with tracing on: ended with the error if the append fails.
         var span: RecordSendSpan? = nil
+
+        init(
+            record: ProducerRecord, target: RecordCompletionTarget, start: ContinuousClock.Instant,
+            placement: Placement? = nil
+        ) {
+            self.record = record
+            self.target = target
+            self.start = start
+            self.placement = placement
+        }
     }
 
     /// The send path's common case, synchronous (no suspension, no task allocation): the topic's metadata is cached
@@ -45,7 +58,7 @@ extension KafkaProducer {
         var record = original
         let span = tracing.startSend(of: &record)
         do throws(KafkaProducerError) {
-            var pending = try appendNowIntercepted(record, target: span.wrapping(target))
+            let pending = try appendNowIntercepted(record, target: span.wrapping(target))
             pending?.span = span
             return pending
         } catch {
@@ -88,29 +101,22 @@ extension KafkaProducer {
         let timestamp = record.timestamp ?? Self.currentTimeMillis()
         var random = SystemRandomNumberGenerator()
         let routed: RecordAccumulator<RecordCompletion>.RoutedAppend
-        var partitionToAdd = false
+        // Only a transaction needs `admit`: without one, no closure and no captured flag (a heap box per record).
+        let transaction = isTransactional ? TransactionAdmission(core: core) : nil
         do {
-            let core = core
-            let admit: ((TopicPartitionKey) throws -> Void)? =
-                isTransactional
-                ? { partition in
-                    if try core.withCore(throwing: { core throws(KafkaProducerError) in try core.admit(partition) }) {
-                        partitionToAdd = true
-                    }
-                } : nil
             // The completion is made in the argument: a local would be copied (a retain and a release per record).
             routed = try accumulator.appendRouted(
                 topic: record.topic, generation: generation, rule: partitionRule(for: record), key: record.key,
                 value: record.value, timestamp: timestamp, headers: record.headers,
                 completion: completion(for: record, target: target, timestamp: timestamp), random: &random,
                 now: .now,  // read only for a new batch
-                admit: admit)
+                admit: transaction.map { transaction in { try transaction.admit($0) } })
         } catch let error as KafkaProducerError {
             throw error
         } catch {
             throw Self.appendError(error, topic: record.topic, partition: record.partition)
         }
-        if partitionToAdd { wakeup.wake() }
+        if transaction?.partitionToAdd == true { wakeup.wake() }
         switch routed {
         case .appended(let result, _):
             appended(result)
@@ -249,6 +255,21 @@ extension KafkaProducer {
             }
         }
         return record
+    }
+
+    /// A transactional send's admission of its partition (under the accumulator's lock): whether the coordinator must
+    /// be told of the partition first. Used by one send on one task.
+    private final class TransactionAdmission {
+        let core: ProducerCoreBox
+        var partitionToAdd = false
+
+        init(core: ProducerCoreBox) { self.core = core }
+
+        func admit(_ partition: TopicPartitionKey) throws(KafkaProducerError) {
+            if try core.withCore(throwing: { core throws(KafkaProducerError) in try core.admit(partition) }) {
+                partitionToAdd = true
+            }
+        }
     }
 
     /// Where a record goes and how its outcome is reported.
