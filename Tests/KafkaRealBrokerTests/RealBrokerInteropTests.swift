@@ -95,16 +95,21 @@ struct RealBrokerInteropTests {
         #expect(!names.contains(notCreated))
     }
 
+    /// The consumer's `--timeout-ms` (Kafka's: exit after that long without a record) is far above how long the
+    /// steps before the record take: in a full run, with every suite's JVM tools starting at once on two cores,
+    /// the topic listings and the console producer took more than a minute, and a 60 s timeout ended the consumer
+    /// before the record was written.
     @Test("kafka-console-consumer on a missing topic reads it once the broker created it, as Kafka's does")
     func consoleConsumerAutoCreate() async throws {
         let broker = try await RealKafkaBroker.shared()
         let topic = RealBroker.topic("auto-console")
+        let started = ContinuousClock.now
         let consumer = try ChildProcess(
             try RealBroker.ourTool("kafka-console-consumer"),
             [
                 "--bootstrap-server", broker.bootstrapServers, "--topic", topic, "--from-beginning", "--max-messages",
                 "1",
-                "--timeout-ms", "60000",
+                "--timeout-ms", "300000",
             ])
         // The consumer asked for the topic: it exists now, and a record produced to it is read.
         var exists = false
@@ -118,8 +123,16 @@ struct RealBrokerInteropTests {
         try await Task.sleep(for: .seconds(2))
         _ = try await broker.runTool(
             "kafka-console-producer.sh", ["--broker-list", broker.bootstrapServers, "--topic", topic], stdin: "hello\n")
-        let outcome = try await consumer.wait(timeout: .seconds(90))
+        let produced = started.duration(to: .now)
+        print(
+            "kafka-console-consumer on a missing topic: the record was produced \(produced) after the consumer started")
+        let outcome = try await consumer.wait(timeout: .seconds(300))
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        #expect(outcome.stdout == "hello\n")
+        #expect(
+            outcome.stdout == "hello\n",
+            """
+            record produced \(produced) after the consumer started, which ended after \
+            \(started.duration(to: .now)); stderr: \(outcome.stderr)
+            """)
     }
 }
