@@ -313,7 +313,13 @@ extension RealBrokerProducerFaultTests {
             "read \(values.count) records of \(delivered.count) reported delivered; missing from the log: "
             + "\(missing.prefix(10)) (\(missing.count)); in the log but reported failed: \(unreported.prefix(10)) "
             + "(\(unreported.count))"
-        #expect(missing.isEmpty && unreported.isEmpty, "\(difference)")
+        #expect(missing.isEmpty, "\(difference)")
+        // A record reported failed may still be in the log only when its batch was sent and the answer never came
+        // (the broker wrote it, then went down): the timeout's outcome is unknown, as with Java's producer. A batch
+        // that expired before it was sent must not be in the log.
+        let neverSentButWritten = unreported.filter { results[$0]?.error?.contains("attempts (last error:") != true }
+        #expect(
+            neverSentButWritten.isEmpty, "\(difference); failed before being sent: \(neverSentButWritten.prefix(10))")
         // The batches after the gap carry a new producer id (Kafka 2.3 cannot take a bumped epoch): Kafka's
         // DumpLogSegments lists the producer ids of partition 0's batches.
         let dump = try await broker.runTool(
