@@ -231,12 +231,15 @@ extension ProducerSender {
                 $0.idempotence?.batchExpired(batch.topicPartition, batch.sequence, wasSent: batch.attempts > 0)
             }
             let waited = now - batch.createdAt
+            // A batch waiting for its retry was sent before: the broker may have written it without answering.
+            let sent =
+                batch.attempts > 0 ? ", after \(batch.attempts) attempt(s) whose outcome is unknown" : ", never sent"
             fail(
                 batch,
                 KafkaProducerError(
                     .deliveryTimedOut,
                     "\(batch.recordCount) record(s) expired: \(waited.clampedMilliseconds) ms passed since the batch was "
-                        + "created (delivery.timeout.ms)"))
+                        + "created\(sent) (delivery.timeout.ms)"))
         }
         resumeFlushWaiters()
     }
